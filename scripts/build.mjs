@@ -1,0 +1,44 @@
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) into single ESM files.
+// ssh2's optional native addons are left out: it falls back to its pure-JS crypto.
+import { build } from 'esbuild';
+import { chmod, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
+// `import text from './x.ejs?raw'` (as Vite, and so Vitest, understands it): the file's text.
+const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: resolve(dirname(args.importer), args.path.slice(0, -4)),
+      namespace: 'raw',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'raw' }, async (args) => ({
+      contents: await readFile(args.path, 'utf8'),
+      loader: 'text',
+    }));
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external: ['cpu-features', '*.node'],
+  plugins: [rawText],
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));",
+  },
+};
+
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
+await build({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cli.js',
+  banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
+});
+await chmod('dist/cli.js', 0o755);

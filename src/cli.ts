@@ -1,0 +1,112 @@
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, validateVersion } from './config/load.js';
+import type { CommandName } from './deploy/outcome.js';
+import { runCommand } from './deploy/run.js';
+import { exitCodeOf, messageOf, UsageError } from './errors.js';
+import { formatOutcome } from './report/text.js';
+import { consoleLogger } from './util/log.js';
+
+const HELP = `bluegreen — zero-downtime blue-green deploys of a Docker app behind nginx
+
+Usage:
+  bluegreen deploy --version V [--promote]   start V on the idle pool, preflight it, add it to the upstream
+  bluegreen promote                          make the candidate the only pool; drain and stop the old one
+  bluegreen rollback                         undo the last deploy (or bring the previous version back)
+  bluegreen scale                            make the live pool match the hosts listed in the config
+  bluegreen status [--json]                  what runs where, and what nginx sends traffic to
+
+Options:
+  -c, --config PATH   config file (default ./bluegreen.yml)
+  -v, --version V     version to deploy: the image tag
+      --promote       promote right after a deploy that verified
+  -n, --dry-run       print the plan and the nginx diff; change nothing
+      --json          print the outcome as JSON on stdout
+  -q, --quiet         no progress lines
+  -h, --help          this help
+
+Environment:
+  BLUEGREEN_SSH_KEY       private key text (instead of ssh.private_key)
+  BLUEGREEN_KNOWN_HOSTS   known_hosts text (instead of ssh.known_hosts)
+  registry.password_env   names the variable holding the registry password
+
+Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
+pool kept serving), 2 bad usage or config (nothing was touched).`;
+
+const COMMANDS: readonly CommandName[] = ['deploy', 'promote', 'rollback', 'scale', 'status'];
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c', default: 'bluegreen.yml' },
+        version: { type: 'string', short: 'v' },
+        promote: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', short: 'n', default: false },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`bluegreen: ${messageOf(err)}\nRun \`bluegreen --help\` for usage.\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${HELP}\n`);
+    return values.help ? 0 : 2;
+  }
+  const command = positionals[0] as CommandName;
+  try {
+    if (!COMMANDS.includes(command))
+      throw new UsageError(
+        `unknown command ${JSON.stringify(positionals[0])}: expected one of ${COMMANDS.join(', ')}`,
+      );
+    if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+    if (command !== 'deploy' && values.version) throw new UsageError(`--version applies to deploy only`);
+    const version = command === 'deploy' ? validateVersion(values.version, '--version') : undefined;
+    const configPath = resolve(values.config);
+    const config = await loadConfig(configPath);
+    const passwordEnv = config.registry?.password_env;
+    const { outcome, error } = await runCommand(
+      {
+        config,
+        baseDir: dirname(configPath),
+        secrets: {
+          ...(process.env.BLUEGREEN_SSH_KEY ? { privateKey: process.env.BLUEGREEN_SSH_KEY } : {}),
+          ...(process.env.BLUEGREEN_KNOWN_HOSTS ? { knownHosts: process.env.BLUEGREEN_KNOWN_HOSTS } : {}),
+          ...(passwordEnv && process.env[passwordEnv] ? { registryPassword: process.env[passwordEnv] } : {}),
+        },
+        log: consoleLogger(process.stderr, values.quiet || values.json),
+        dryRun: values['dry-run'],
+      },
+      { command, ...(version ? { version } : {}), promote: values.promote },
+    );
+    if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    else process.stdout.write(`${formatOutcome(outcome)}\n`);
+    if (error) {
+      if (!values.json) process.stderr.write(`bluegreen ${command}: ${messageOf(error)}\n`);
+      return exitCodeOf(error);
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`bluegreen: ${messageOf(err)}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `bluegreen: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

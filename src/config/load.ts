@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { configSchema, POOLS, type Config } from './schema.js';
+import { PATTERNS } from './validators.js';
+
+/** Reads, parses and validates a config file. Every error names the file and the field. */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read config ${path}: ${(err as Error).message} (pass --config PATH)`);
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, source = 'config'): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new UsageError(`${source}: invalid YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+  }
+  return validateConfig(doc.toJS(), source);
+}
+
+export function validateConfig(raw: unknown, source = 'config'): Config {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UsageError(`${source}: expected a mapping with app, image, pools and balancer`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`${source}: ${formatIssues(parsed.error.issues)}`);
+  const config = parsed.data;
+  checkPools(config, source);
+  return config;
+}
+
+/** A union's error is the error of the branch whose type matched (e.g. the string form of a host). */
+function unwrapUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((i) => {
+    if (i.code !== 'invalid_union') return [i];
+    const branch = i.errors.find((b) => !b.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+    if (!branch)
+      return [
+        { ...i, message: 'expected "host", "host:port" or { ssh, address, name }' } as z.core.$ZodIssue,
+      ];
+    return unwrapUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] }) as z.core.$ZodIssue));
+  });
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  const lines = unwrapUnions(issues).map((i) => {
+    const field = i.path.length ? i.path.map(String).join('.') : '(top level)';
+    if (i.code === 'unrecognized_keys') {
+      return `${field === '(top level)' ? '' : field + ': '}unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    }
+    if (i.code === 'invalid_type' && i.input === undefined) return `${field}: is required`;
+    return `${field}: ${i.message}`;
+  });
+  return lines.length === 1 ? lines[0]! : `\n  - ${lines.join('\n  - ')}`;
+}
+
+function checkPools(config: Config, source: string): void {
+  const seen = new Map<string, string>();
+  for (const pool of POOLS) {
+    config.pools[pool].forEach((h, i) => {
+      const key = `${h.ssh.host}:${h.ssh.port ?? config.ssh.port}`;
+      const where = `pools.${pool}.${i}`;
+      const other = seen.get(key);
+      if (other)
+        throw new UsageError(
+          `${source}: ${where}: host ${h.name} is already listed at ${other}; a host belongs to one pool once`,
+        );
+      seen.set(key, where);
+    });
+  }
+  if (config.pools.green.length === 0 && config.pools.blue.length === 0) {
+    throw new UsageError(`${source}: pools: list at least one host in pools.green`);
+  }
+}
+
+/** Validates a version given on the command line or by the action: it becomes the image tag. */
+export function validateVersion(version: string | undefined, field = 'version'): string {
+  if (!version) throw new UsageError(`${field}: is required (the image tag to deploy, e.g. 2.0.0)`);
+  if (!PATTERNS.tag.test(version)) {
+    throw new UsageError(
+      `${field}: ${JSON.stringify(version)} is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)`,
+    );
+  }
+  return version;
+}

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { PATTERNS, isHost, isPrintable } from './validators.js';
+
+// The config file's schema. Unknown keys are errors (strictObject), so a typo such as
+// `pool:` instead of `pools:` is reported instead of silently ignored.
+
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as "500ms", "2s" or "1m", got ${JSON.stringify(v)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = z.number().int().min(1).max(65535);
+
+const hostString = z
+  .string()
+  .refine(isHost, { message: 'expected a host name (letters, digits, dots, hyphens) or an IP address' });
+
+/** "host" or "host:port" as an SSH target. */
+const sshTarget = z.string().transform((v, ctx) => {
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(v.trim());
+  const host = m?.[1] ?? '';
+  const p = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!isHost(host) || (p !== undefined && (p < 1 || p > 65535))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected "host" or "host:port" (host: letters, digits, dots, hyphens or an IP address), got ${JSON.stringify(v)}`,
+    });
+    return z.NEVER;
+  }
+  return { host, port: p };
+});
+
+const hostEntry = z.union([
+  sshTarget.transform((t) => ({ name: t.host, ssh: t, address: t.host })),
+  z
+    .strictObject({
+      ssh: sshTarget,
+      address: hostString.optional().describe('address nginx uses to reach the host (default: the ssh host)'),
+      name: z.string().regex(PATTERNS.hostname, 'a name of letters, digits, dots and hyphens').optional(),
+    })
+    .transform((h) => ({ name: h.name ?? h.ssh.host, ssh: h.ssh, address: h.address ?? h.ssh.host })),
+]);
+
+const pool = z.array(hostEntry).default([]);
+
+const safeOption = z
+  .string()
+  .regex(
+    PATTERNS.dockerOption,
+    'docker option words may hold letters, digits and _ . , : = / @ + % - only (one word per list item)',
+  );
+
+export const configSchema = z.strictObject({
+  app: z
+    .string()
+    .regex(
+      PATTERNS.appName,
+      'lowercase letters, digits, _ . - (starting with a letter or digit, at most 63)',
+    ),
+  image: z
+    .string()
+    .regex(
+      PATTERNS.image,
+      'a docker repository such as "hubuser/app" or "registry:5000/team/app", without a tag',
+    ),
+  registry: z
+    .strictObject({
+      server: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a registry host[:port]'),
+      username: z
+        .string()
+        .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
+        .optional(),
+      password_env: z.string().regex(PATTERNS.envKey, 'the name of an environment variable').optional(),
+    })
+    .optional(),
+  build: z
+    .strictObject({
+      context: z.string().default('.'),
+      dockerfile: z.string().default('Dockerfile'),
+      args: z
+        .record(
+          z.string().regex(PATTERNS.envKey, 'a build-arg name'),
+          z.string().refine(isPrintable, 'printable text without newlines'),
+        )
+        .default({}),
+    })
+    .optional(),
+  ssh: z
+    .strictObject({
+      user: z.string().regex(PATTERNS.username, 'a Unix user name').default('root'),
+      port: port.default(22),
+      private_key: z
+        .string()
+        .optional()
+        .describe('path to the private key (the action passes the key itself instead)'),
+      known_hosts: z
+        .string()
+        .optional()
+        .describe('path to a known_hosts file listing every host and the balancer'),
+      fingerprints: z
+        .record(
+          z.string(),
+          z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH SHA256 fingerprint "SHA256:…"'),
+        )
+        .default({})
+        .describe('pinned host key fingerprints by host, in place of or beside known_hosts'),
+      insecure_ignore_host_keys: z
+        .boolean()
+        .default(false)
+        .describe('accept any host key: never in production'),
+      concurrency: z.number().int().min(1).max(256).default(10),
+      connect_timeout: duration('10s'),
+    })
+    .prefault({}),
+  container: z
+    .strictObject({
+      port: port.default(8000),
+      options: z.array(safeOption).default([]),
+      env: z
+        .record(
+          z.string().regex(PATTERNS.envKey, 'an environment variable name'),
+          z.string().refine(isPrintable, 'printable text without newlines'),
+        )
+        .default({}),
+      restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
+      stop_timeout: duration('10s'),
+    })
+    .prefault({}),
+  pools: z.strictObject({ green: pool, blue: pool }),
+  balancer: z.strictObject({
+    type: z.literal('nginx').default('nginx'),
+    host: sshTarget,
+    file: z.string().regex(PATTERNS.remotePath, 'an absolute path without spaces or shell syntax'),
+    upstream: z
+      .string()
+      .regex(PATTERNS.upstreamName, 'an nginx upstream name (letters, digits, _ . -)')
+      .default('app_server'),
+    test: z.string().refine(isPrintable, 'a one-line command').default('nginx -t'),
+    reload: z.string().refine(isPrintable, 'a one-line command').default('nginx -s reload'),
+    pid_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').default('/run/nginx.pid'),
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL where users reach the app' }),
+    max_fails: z.number().int().min(0).max(100).default(1),
+    fail_timeout: duration('10s'),
+    drain_timeout: duration('60s'),
+    state_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').optional(),
+  }),
+  checks: z
+    .strictObject({
+      path: z.string().regex(PATTERNS.urlPath, 'a URL path starting with /').default('/'),
+      status: z.number().int().min(100).max(599).default(200),
+      body: z.string().optional().describe('text the response body must contain'),
+      timeout: duration('2s'),
+      interval: duration('1s'),
+      retries: z.number().int().min(1).max(1000).default(15),
+    })
+    .prefault({}),
+  lock: z
+    .strictObject({
+      wait: duration('0s').describe('how long to wait for another run to finish'),
+      ttl: duration('30m').describe('a lock older than this is taken over'),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type HostRef = Config['pools']['green'][number];
+export type PoolName = 'green' | 'blue';
+export const POOLS: readonly PoolName[] = ['green', 'blue'];

@@ -1,0 +1,88 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Config } from '../config/schema.js';
+import { sleep } from '../util/time.js';
+
+// HTTP checks made by the machine running bluegreen, on a fresh connection each time so
+// that every attempt really reaches the server (no keep-alive reuse).
+
+export interface CheckResult {
+  ok: boolean;
+  status?: number;
+  body?: string;
+  error?: string;
+  ms: number;
+  attempts: number;
+  headers?: http.IncomingHttpHeaders;
+}
+
+type Checks = Config['checks'];
+
+export function httpGet(
+  url: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  const lib = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.get(
+      url,
+      { agent: false, timeout: timeoutMs, headers: { 'user-agent': 'bluegreen-check' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (body.length < 4096) body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no response within ${timeoutMs}ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** One attempt: the status must match and the body must contain the expected text. */
+export async function checkOnce(url: string, checks: Checks): Promise<CheckResult> {
+  const started = Date.now();
+  try {
+    const res = await httpGet(url, checks.timeout);
+    const problems: string[] = [];
+    if (res.status !== checks.status) problems.push(`status ${res.status}, expected ${checks.status}`);
+    if (checks.body !== undefined && !res.body.includes(checks.body))
+      problems.push(`body ${JSON.stringify(res.body.slice(0, 80))} lacks ${JSON.stringify(checks.body)}`);
+    return {
+      ok: problems.length === 0,
+      status: res.status,
+      body: res.body,
+      headers: res.headers,
+      ms: Date.now() - started,
+      attempts: 1,
+      ...(problems.length ? { error: problems.join('; ') } : {}),
+    };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message, ms: Date.now() - started, attempts: 1 };
+  }
+}
+
+/** Retries until the check passes or `retries` attempts were made. */
+export async function checkWithRetries(
+  url: string,
+  checks: Checks,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
+  const started = Date.now();
+  let last: CheckResult = { ok: false, error: 'not tried', ms: 0, attempts: 0 };
+  for (let attempt = 1; attempt <= checks.retries; attempt++) {
+    if (signal?.aborted) break;
+    last = await checkOnce(url, checks);
+    if (last.ok) return { ...last, attempts: attempt, ms: Date.now() - started };
+    if (attempt < checks.retries) await sleep(checks.interval);
+  }
+  return { ...last, attempts: checks.retries, ms: Date.now() - started };
+}
+
+export function hostUrl(address: string, port: number, path: string): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${port}${path}`;
+}

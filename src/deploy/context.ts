@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { BalancerDriver } from '../balancer/driver.js';
+import { NginxDriver } from '../balancer/nginx.js';
+import type { Config, HostRef } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import type { Connection, SshTarget } from '../ssh/connection.js';
+import { KnownHosts, type HostKeyPolicy } from '../ssh/known-hosts.js';
+import { SshPool } from '../ssh/pool.js';
+import type { Logger } from '../util/log.js';
+import { Lock } from './lock.js';
+import { Recorder } from './outcome.js';
+import { StateStore, statePath, type HostRecord } from './state.js';
+
+/** Secrets come from the environment or action inputs, never from the config file. */
+export interface Secrets {
+  privateKey?: string;
+  knownHosts?: string;
+  registryPassword?: string;
+}
+
+export interface EngineOptions {
+  config: Config;
+  /** Directory the config's relative paths (keys, build context) are resolved against. */
+  baseDir: string;
+  secrets?: Secrets;
+  log: Logger;
+  actor?: string;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Everything one run works with. Built once by openContext, closed by closeContext. */
+export interface Context {
+  config: Config;
+  baseDir: string;
+  secrets: Secrets;
+  log: Logger;
+  actor: string;
+  dryRun: boolean;
+  signal: AbortSignal;
+  ssh: SshPool;
+  balancerConn: Connection;
+  balancer: BalancerDriver;
+  store: StateStore;
+  lock: Lock;
+  recorder: Recorder;
+}
+
+export function targetOf(config: Config, host: HostRef | HostRecord): SshTarget {
+  if ('ssh' in host) return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port };
+  return { name: host.name, host: host.host, port: host.port };
+}
+
+export function recordOf(config: Config, host: HostRef): HostRecord {
+  return {
+    name: host.name,
+    host: host.ssh.host,
+    port: host.ssh.port ?? config.ssh.port,
+    address: host.address,
+  };
+}
+
+async function readSecretFile(baseDir: string, path: string, field: string): Promise<string> {
+  const full = path.startsWith('~/')
+    ? join(homedir(), path.slice(2))
+    : isAbsolute(path)
+      ? path
+      : resolve(baseDir, path);
+  try {
+    return await readFile(full, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `${field}: cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+async function hostKeyPolicy(opts: EngineOptions): Promise<HostKeyPolicy> {
+  const { config } = opts;
+  if (config.ssh.insecure_ignore_host_keys) {
+    opts.log.warn(
+      'ssh.insecure_ignore_host_keys is set: host keys are NOT verified; anyone on the path can impersonate your hosts',
+    );
+    return { kind: 'insecure' };
+  }
+  let text = opts.secrets?.knownHosts;
+  if (text === undefined && config.ssh.known_hosts)
+    text = await readSecretFile(opts.baseDir, config.ssh.known_hosts, 'ssh.known_hosts');
+  if (text === undefined)
+    text = await readFile(join(homedir(), '.ssh', 'known_hosts'), 'utf8').catch(() => '');
+  const knownHosts = new KnownHosts(text);
+  if (knownHosts.size === 0 && Object.keys(config.ssh.fingerprints).length === 0) {
+    throw new UsageError(
+      'ssh.known_hosts: no known host keys (set ssh.known_hosts or ssh.fingerprints, or pass known_hosts); bluegreen never trusts unknown hosts',
+    );
+  }
+  return { kind: 'verify', knownHosts, fingerprints: config.ssh.fingerprints };
+}
+
+async function privateKey(opts: EngineOptions): Promise<string> {
+  if (opts.secrets?.privateKey) return opts.secrets.privateKey;
+  if (opts.config.ssh.private_key)
+    return readSecretFile(opts.baseDir, opts.config.ssh.private_key, 'ssh.private_key');
+  for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
+    const key = await readFile(join(homedir(), '.ssh', name), 'utf8').catch(() => undefined);
+    if (key) return key;
+  }
+  throw new UsageError(
+    'ssh.private_key: no SSH key (set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY)',
+  );
+}
+
+export async function openContext(opts: EngineOptions): Promise<Context> {
+  const { config } = opts;
+  const ssh = new SshPool(
+    {
+      user: config.ssh.user,
+      privateKey: await privateKey(opts),
+      policy: await hostKeyPolicy(opts),
+      connectTimeoutMs: config.ssh.connect_timeout,
+    },
+    config.ssh.concurrency,
+  );
+  const balancerTarget: SshTarget = {
+    name: config.balancer.host.host,
+    host: config.balancer.host.host,
+    port: config.balancer.host.port ?? config.ssh.port,
+  };
+  let balancerConn: Connection;
+  try {
+    balancerConn = await ssh.get(balancerTarget);
+  } catch (err) {
+    await ssh.closeAll();
+    throw err;
+  }
+  const path = statePath(config);
+  return {
+    config,
+    baseDir: opts.baseDir,
+    secrets: opts.secrets ?? {},
+    log: opts.log,
+    actor: opts.actor ?? process.env.USER ?? 'unknown',
+    dryRun: opts.dryRun ?? false,
+    signal: opts.signal ?? new AbortController().signal,
+    ssh,
+    balancerConn,
+    balancer: new NginxDriver(balancerConn, config, opts.log),
+    store: new StateStore(balancerConn, path, config.app),
+    lock: new Lock(balancerConn, `${path}.lock`),
+    recorder: new Recorder(),
+  };
+}
+
+export async function closeContext(ctx: Context): Promise<void> {
+  await ctx.ssh.closeAll();
+}

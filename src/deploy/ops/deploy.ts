@@ -1,0 +1,99 @@
+import { DeployError, UsageError } from '../../errors.js';
+import { buildAndPush, buildCommands } from '../build.js';
+import { recordOf, type Context } from '../context.js';
+import { otherPool, sha256, type DeployState } from '../state.js';
+import {
+  applySwitch,
+  planSwitch,
+  removeFromPool,
+  servers,
+  startCommands,
+  startPool,
+  verifyThroughBalancer,
+} from '../steps.js';
+import type { OpResult } from './types.js';
+import { promote } from './promote.js';
+import { rollbackCandidate } from './rollback.js';
+
+/**
+ * Deploys `version` to the idle pool: build/push (when configured), start and preflight
+ * every host, and only then add the pool to the upstream beside the live one.
+ */
+export async function deploy(
+  ctx: Context,
+  state: DeployState,
+  version: string,
+  andPromote: boolean,
+): Promise<OpResult> {
+  const { config } = ctx;
+  if (state.candidate) {
+    const c = state.pools[state.candidate];
+    throw new UsageError(
+      `${state.candidate} already holds candidate ${c?.version ?? '?'} beside the live pool: run \`bluegreen promote\` or \`bluegreen rollback\` first`,
+    );
+  }
+  const pool = state.live ? otherPool(state.live) : 'green';
+  const hosts = config.pools[pool].map((h) => recordOf(config, h));
+  if (hosts.length === 0)
+    throw new UsageError(
+      `pools.${pool}: is empty, but ${pool} is the idle pool this deploy goes to; list its hosts`,
+    );
+  const live = state.live ? state.pools[state.live] : null;
+  const change = await planSwitch(ctx, servers(ctx, [...(live?.hosts ?? []), ...hosts]));
+
+  if (ctx.dryRun) {
+    const plan = [
+      ...buildCommands(ctx, version).map((argv) => `local: docker ${argv.join(' ')}`),
+      ...hosts.flatMap((h) => startCommands(ctx, pool, version).map((c) => `${h.name}: ${c}`)),
+      `balancer: write ${config.balancer.file}, \`${config.balancer.test}\`, \`${config.balancer.reload}\``,
+    ];
+    return {
+      message: `would deploy ${version} to ${pool} (${hosts.length} hosts)`,
+      version,
+      plan,
+      diff: change.diff,
+    };
+  }
+
+  if (config.build) await ctx.log.group('build and push', () => buildAndPush(ctx, version));
+  await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, version));
+  await ctx.log.group('switch the balancer', async () => {
+    try {
+      await applySwitch(ctx, change);
+    } catch (err) {
+      await removeFromPool(ctx, pool, hosts);
+      throw err;
+    }
+  });
+  state.pools[pool] = { version, hosts, since: new Date().toISOString() };
+  if (state.live) state.candidate = pool;
+  else state.live = pool;
+  state.upstreamSha256 = sha256(change.after);
+  await ctx.store.write(state);
+
+  try {
+    await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
+  } catch (err) {
+    if (state.candidate) {
+      ctx.log.error(`${(err as Error).message}; rolling back`);
+      await rollbackCandidate(ctx, state);
+      const failed = new DeployError(
+        `${version} failed verification through the balancer and was rolled back: ${(err as Error).message}`,
+      );
+      failed.rolledBack = true;
+      throw failed;
+    }
+    throw err;
+  }
+
+  const where = `${version} live on ${pool} (${hosts.length} hosts)`;
+  if (andPromote && state.candidate) {
+    const promoted = await promote(ctx, state);
+    return { ...promoted, diff: [change.diff, promoted.diff].filter(Boolean).join('\n') };
+  }
+  return {
+    message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
+    version,
+    diff: change.diff,
+  };
+}

@@ -1,0 +1,69 @@
+import { DeployError, UsageError } from '../../errors.js';
+import { recordOf, type Context } from '../context.js';
+import { sha256, type DeployState, type HostRecord } from '../state.js';
+import {
+  applySwitch,
+  planSwitch,
+  removeFromPool,
+  servers,
+  startCommands,
+  startPool,
+  stopPool,
+} from '../steps.js';
+import type { OpResult } from './types.js';
+
+const key = (h: HostRecord) => `${h.host}:${h.port}`;
+
+/** Makes the live pool match the hosts now listed in the config. */
+export async function scale(ctx: Context, state: DeployState): Promise<OpResult> {
+  const live = state.live;
+  const current = live ? state.pools[live] : null;
+  if (!live || !current) throw new DeployError('nothing is live yet: run `bluegreen deploy` first');
+  const desired = ctx.config.pools[live].map((h) => recordOf(ctx.config, h));
+  if (desired.length === 0)
+    throw new UsageError(`pools.${live}: is empty; refusing to scale the live pool to zero hosts`);
+  const have = new Set(current.hosts.map(key));
+  const want = new Set(desired.map(key));
+  const added = desired.filter((h) => !have.has(key(h)));
+  const removed = current.hosts.filter((h) => !want.has(key(h)));
+  if (added.length === 0 && removed.length === 0)
+    return {
+      message: `${live} already has the ${desired.length} hosts the config lists`,
+      version: current.version,
+    };
+
+  const cand = state.candidate ? state.pools[state.candidate] : null;
+  const change = await planSwitch(ctx, servers(ctx, [...desired, ...(cand?.hosts ?? [])]));
+  const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(', ') || 'none'}), -${removed.length} (${removed.map((h) => h.name).join(', ') || 'none'})`;
+  if (ctx.dryRun) {
+    const plan = [
+      ...added.flatMap((h) => startCommands(ctx, live, current.version).map((c) => `${h.name}: ${c}`)),
+      ...removed.map(
+        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${current.version} (after the drain)`,
+      ),
+    ];
+    return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
+  }
+  if (added.length)
+    await ctx.log.group(`start ${current.version} on new ${live} hosts`, () =>
+      startPool(ctx, live, added, current.version),
+    );
+  await ctx.log.group('switch the balancer', async () => {
+    try {
+      await applySwitch(ctx, change);
+    } catch (err) {
+      if (added.length) await removeFromPool(ctx, live, added);
+      throw err;
+    }
+  });
+  current.hosts = desired;
+  state.upstreamSha256 = sha256(change.after);
+  await ctx.store.write(state);
+  if (removed.length)
+    await ctx.log.group('stop removed hosts', () => stopPool(ctx, live, removed, current.version));
+  return {
+    message: `scaled ${summary}; ${desired.length} hosts serve ${current.version}`,
+    version: current.version,
+    diff: change.diff,
+  };
+}

@@ -1,0 +1,82 @@
+import type { PoolName } from '../../config/schema.js';
+import { docker, parseContainerList } from '../../commands/docker.js';
+import { checkOnce, hostUrl } from '../checks.js';
+import { recordOf, targetOf, type Context } from '../context.js';
+import type { StatusReport } from '../outcome.js';
+import { sha256, type DeployState, type HostRecord } from '../state.js';
+import type { OpResult } from './types.js';
+
+/** What is live, what is candidate, and per host: container and check result. Changes nothing. */
+export async function status(ctx: Context, state: DeployState): Promise<OpResult> {
+  const text = await ctx.balancer.read();
+  const hosts: { host: HostRecord; pool: PoolName }[] = [];
+  const seen = new Set<string>();
+  for (const pool of ['green', 'blue'] as const) {
+    const listed = [
+      ...(state.pools[pool]?.hosts ?? []),
+      ...ctx.config.pools[pool].map((h) => recordOf(ctx.config, h)),
+    ];
+    for (const h of listed) {
+      if (seen.has(`${h.host}:${h.port}`)) continue;
+      seen.add(`${h.host}:${h.port}`);
+      hosts.push({ host: h, pool });
+    }
+  }
+  const rows = await ctx.ssh.each(hosts, async ({ host, pool }) => {
+    const url = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
+    let container = '-';
+    let st = 'none';
+    let version = '-';
+    try {
+      const conn = await ctx.ssh.get(targetOf(ctx.config, host));
+      const list = parseContainerList((await conn.exec(docker.list(ctx.config.app))).stdout);
+      if (list[0]) ({ name: container, state: st, version } = list[0]);
+    } catch (err) {
+      st = `unreachable: ${(err as Error).message}`;
+    }
+    const check = await checkOnce(url, {
+      ...ctx.config.checks,
+      timeout: Math.min(ctx.config.checks.timeout, 2000),
+    });
+    return {
+      host: host.name,
+      pool,
+      address: host.address,
+      container,
+      state: st,
+      version,
+      check: check.ok ? `${check.status}` : (check.error ?? 'failed'),
+      ok: check.ok,
+    };
+  });
+  const report: StatusReport = {
+    live: state.live,
+    candidate: state.candidate,
+    previous: state.previous,
+    upstream: ctx.balancer.servers(text),
+    upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
+    hosts: rows.map((r) =>
+      r.status === 'fulfilled'
+        ? r.value
+        : {
+            host: '?',
+            pool: 'green' as const,
+            address: '?',
+            container: '-',
+            state: 'error',
+            version: '-',
+            check: String(r.reason),
+            ok: false,
+          },
+    ),
+  };
+  const live = state.live ? `${state.live} ${state.pools[state.live]?.version}` : 'nothing';
+  const cand = state.candidate
+    ? `, candidate ${state.candidate} ${state.pools[state.candidate]?.version}`
+    : '';
+  return {
+    message: `live: ${live}${cand}`,
+    version: state.live ? state.pools[state.live]?.version : undefined,
+    status: report,
+  };
+}

@@ -1,0 +1,10 @@
+import type { Result, StatusReport } from '../outcome.js';
+
+export interface OpResult {
+  message: string;
+  version?: string;
+  diff?: string;
+  plan?: string[];
+  result?: Result;
+  status?: StatusReport;
+}

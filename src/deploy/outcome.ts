@@ -1,0 +1,81 @@
+import type { PoolName } from '../config/schema.js';
+
+// What a run did, in a shape the CLI prints and the action reports to GitHub.
+
+export type CommandName = 'deploy' | 'promote' | 'rollback' | 'scale' | 'status';
+export type Result = 'success' | 'failure' | 'rolled_back';
+
+export interface StepRecord {
+  step: string;
+  ok: boolean;
+  ms: number;
+  detail?: string;
+}
+
+export interface HostReport {
+  host: string;
+  pool: PoolName;
+  steps: StepRecord[];
+}
+
+export interface PoolView {
+  pool: PoolName;
+  version: string;
+  hosts: string[];
+  role: 'live' | 'candidate';
+}
+
+export interface Outcome {
+  command: CommandName;
+  result: Result;
+  dryRun: boolean;
+  version?: string;
+  message: string;
+  before: PoolView[];
+  after: PoolView[];
+  hosts: HostReport[];
+  /** Unified diff of the balancer file, when it changed (or would change, in a dry run). */
+  balancerDiff?: string;
+  balancerUrl: string;
+  durationMs: number;
+  /** The plan printed by --dry-run: per host the commands that would run. */
+  plan?: string[];
+  /** For `status`: per host what is running and whether it answers. */
+  status?: StatusReport;
+}
+
+export interface StatusReport {
+  live: PoolName | null;
+  candidate: PoolName | null;
+  previous: { pool: PoolName; version: string } | null;
+  upstream: { host: string; port: number; weight?: number }[];
+  upstreamEditedByHand: boolean;
+  hosts: {
+    host: string;
+    pool: PoolName;
+    address: string;
+    container: string;
+    state: string;
+    version: string;
+    check: string;
+    ok: boolean;
+  }[];
+}
+
+/** Collects per-host step results as they happen (they run in parallel). */
+export class Recorder {
+  private readonly byHost = new Map<string, HostReport>();
+
+  record(host: string, pool: PoolName, step: StepRecord): void {
+    let r = this.byHost.get(host);
+    if (!r) {
+      r = { host, pool, steps: [] };
+      this.byHost.set(host, r);
+    }
+    r.steps.push(step);
+  }
+
+  get hosts(): HostReport[] {
+    return [...this.byHost.values()];
+  }
+}

@@ -1,0 +1,134 @@
+import { hostname } from 'node:os';
+import { DeployError, messageOf } from '../errors.js';
+import { closeContext, openContext, type Context, type EngineOptions } from './context.js';
+import type { CommandName, Outcome, PoolView } from './outcome.js';
+import { deploy } from './ops/deploy.js';
+import { promote } from './ops/promote.js';
+import { rollback } from './ops/rollback.js';
+import { scale } from './ops/scale.js';
+import { status } from './ops/status.js';
+import type { OpResult } from './ops/types.js';
+import type { DeployState } from './state.js';
+
+export interface CommandArgs {
+  command: CommandName;
+  version?: string;
+  promote?: boolean;
+}
+
+export interface RunResult {
+  outcome: Outcome;
+  error?: unknown;
+}
+
+function views(state: DeployState): PoolView[] {
+  const out: PoolView[] = [];
+  for (const pool of ['green', 'blue'] as const) {
+    const p = state.pools[pool];
+    const role = state.live === pool ? 'live' : state.candidate === pool ? 'candidate' : undefined;
+    if (p && role) out.push({ pool, version: p.version, hosts: p.hosts.map((h) => h.name), role });
+  }
+  return out;
+}
+
+function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise<OpResult> {
+  switch (args.command) {
+    case 'deploy':
+      return deploy(ctx, state, args.version!, args.promote ?? false);
+    case 'promote':
+      return promote(ctx, state);
+    case 'rollback':
+      return rollback(ctx, state);
+    case 'scale':
+      return scale(ctx, state);
+    case 'status':
+      return status(ctx, state);
+  }
+}
+
+/**
+ * Runs one command end to end: connect, lock (for changing commands), read the state,
+ * run the operation, record history, unlock, disconnect. Never throws for a failed
+ * operation: the error is returned beside an Outcome, so callers can always report.
+ */
+export async function runCommand(opts: EngineOptions, args: CommandArgs): Promise<RunResult> {
+  const started = Date.now();
+  const changes = args.command !== 'status' && !opts.dryRun;
+  const base: Outcome = {
+    command: args.command,
+    result: 'failure',
+    dryRun: opts.dryRun ?? false,
+    ...(args.version ? { version: args.version } : {}),
+    message: '',
+    before: [],
+    after: [],
+    hosts: [],
+    balancerUrl: opts.config.balancer.url,
+    durationMs: 0,
+  };
+  let ctx: Context | undefined;
+  let locked = false;
+  try {
+    ctx = await openContext(opts);
+    if (changes) {
+      await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
+      locked = true;
+    }
+    const state = await ctx.store.read();
+    base.before = views(state);
+    const res = await operation(ctx, state, args);
+    const outcome: Outcome = {
+      ...base,
+      result: res.result ?? 'success',
+      message: res.message,
+      ...(res.version ? { version: res.version } : {}),
+      after: ctx.dryRun ? base.before : views(state),
+      hosts: ctx.recorder.hosts,
+      ...(res.diff ? { balancerDiff: res.diff } : {}),
+      ...(res.plan ? { plan: res.plan } : {}),
+      ...(res.status ? { status: res.status } : {}),
+      durationMs: Date.now() - started,
+    };
+    if (changes) await appendHistory(ctx, outcome);
+    return { outcome };
+  } catch (error) {
+    const result = error instanceof DeployError && error.rolledBack ? 'rolled_back' : 'failure';
+    const outcome: Outcome = {
+      ...base,
+      result,
+      message: messageOf(error),
+      hosts: ctx?.recorder.hosts ?? [],
+      durationMs: Date.now() - started,
+    };
+    if (ctx && locked) {
+      try {
+        const state = await ctx.store.read();
+        outcome.after = views(state);
+        await appendHistory(ctx, outcome);
+      } catch {
+        // The state could not be read (e.g. the balancer went away); the error above is what matters.
+      }
+    }
+    return { outcome, error };
+  } finally {
+    if (ctx) {
+      if (locked) await ctx.lock.release().catch(() => undefined);
+      await closeContext(ctx);
+    }
+  }
+}
+
+async function appendHistory(ctx: Context, outcome: Outcome): Promise<void> {
+  const state = await ctx.store.read();
+  const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
+  state.history.push({
+    at: new Date().toISOString(),
+    by: `${ctx.actor}@${hostname()}`,
+    command: outcome.command,
+    ...(outcome.version ? { version: outcome.version } : {}),
+    ...(pool ? { pool } : {}),
+    result: outcome.result,
+    message: outcome.message.split('\n')[0]!.slice(0, 300),
+  });
+  await ctx.store.write(state);
+}

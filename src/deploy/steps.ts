@@ -1,0 +1,224 @@
+import { createTwoFilesPatch } from 'diff';
+import type { UpstreamServer } from '../balancer/nginx-config.js';
+import type { PoolName } from '../config/schema.js';
+import { containerName, docker, imageRef } from '../commands/docker.js';
+import { DeployError } from '../errors.js';
+import type { Connection } from '../ssh/connection.js';
+import { checkOnce, checkWithRetries, hostUrl } from './checks.js';
+import { targetOf, type Context } from './context.js';
+import type { HostRecord } from './state.js';
+
+// The named steps every command is built from. Each host step is recorded (for the
+// report) and logged as one line per host per step.
+
+export function servers(ctx: Context, hosts: HostRecord[]): UpstreamServer[] {
+  return hosts.map((h) => ({ host: h.address, port: ctx.config.container.port }));
+}
+
+async function timed<T>(
+  ctx: Context,
+  host: HostRecord,
+  pool: PoolName,
+  step: string,
+  fn: () => Promise<T>,
+  detail?: (v: T) => string,
+): Promise<T> {
+  const started = Date.now();
+  try {
+    const value = await fn();
+    const ms = Date.now() - started;
+    const d = detail?.(value);
+    ctx.recorder.record(host.name, pool, { step, ok: true, ms, ...(d ? { detail: d } : {}) });
+    ctx.log.hostStep(host.name, step, true, ms, d);
+    return value;
+  } catch (err) {
+    const ms = Date.now() - started;
+    const message = (err as Error).message;
+    ctx.recorder.record(host.name, pool, { step, ok: false, ms, detail: message });
+    ctx.log.hostStep(host.name, step, false, ms, message);
+    throw err;
+  }
+}
+
+function throwIfCancelled(ctx: Context): void {
+  if (ctx.signal.aborted) throw new DeployError('cancelled (SIGINT/SIGTERM); cleaning up what was started');
+}
+
+/** The docker commands a start runs on one host, in order (also the --dry-run plan). */
+export function startCommands(ctx: Context, pool: PoolName, version: string): string[] {
+  const { config } = ctx;
+  const image = imageRef(config.image, version);
+  const cmds = [docker.removeAll(config.app)];
+  if (config.registry?.username && ctx.secrets.registryPassword)
+    cmds.push(docker.login(config.registry.server, config.registry.username));
+  cmds.push(
+    docker.pull(image),
+    docker.run({
+      app: config.app,
+      version,
+      pool,
+      image,
+      port: config.container.port,
+      env: config.container.env,
+      options: config.container.options,
+      restart: config.container.restart,
+    }),
+  );
+  return cmds;
+}
+
+/**
+ * Pulls and starts `version` on every host, in parallel (bounded), then checks each one
+ * directly. All or nothing: if any host fails, the containers started on all of them are
+ * removed and a DeployError names every failed host and why.
+ */
+export async function startPool(
+  ctx: Context,
+  pool: PoolName,
+  hosts: HostRecord[],
+  version: string,
+): Promise<void> {
+  const { config } = ctx;
+  const image = imageRef(config.image, version);
+  const name = containerName(config.app, version);
+  const login = config.registry?.username && ctx.secrets.registryPassword ? config.registry : undefined;
+
+  const results = await ctx.ssh.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const conn = await timed(ctx, host, pool, 'connect', () => ctx.ssh.get(targetOf(config, host)));
+    await conn.exec(docker.removeAll(config.app));
+    if (login) {
+      await timed(ctx, host, pool, 'login', () =>
+        conn.exec(docker.login(login.server, login.username!), { stdin: ctx.secrets.registryPassword }),
+      );
+    }
+    throwIfCancelled(ctx);
+    await timed(ctx, host, pool, 'pull', () => conn.exec(docker.pull(image)));
+    throwIfCancelled(ctx);
+    await timed(
+      ctx,
+      host,
+      pool,
+      'start',
+      () => conn.exec(startCommands(ctx, pool, version).at(-1)!),
+      (r) => r.stdout.trim().slice(0, 12),
+    );
+    const url = hostUrl(host.address, config.container.port, config.checks.path);
+    const check = await timed(
+      ctx,
+      host,
+      pool,
+      'check',
+      async () => {
+        const r = await checkWithRetries(url, config.checks, ctx.signal);
+        if (!r.ok) {
+          const logs = await conn.exec(docker.logs(name, 5), { check: false });
+          const tail = (logs.stdout + logs.stderr).trim().split('\n').slice(-3).join(' | ');
+          throw new DeployError(
+            `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ''}`,
+            host.name,
+          );
+        }
+        return r;
+      },
+      (r) => `${r.status} after ${r.attempts} attempt(s)`,
+    );
+    return check;
+  });
+
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ host: hosts[i]!, reason: r.reason as Error }] : [],
+  );
+  if (failures.length > 0) {
+    ctx.log.warn(
+      `${failures.length} of ${hosts.length} ${pool} host(s) failed; removing what was started on all ${hosts.length}`,
+    );
+    await removeFromPool(ctx, pool, hosts);
+    const lines = failures.map((f) =>
+      f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`,
+    );
+    throw new DeployError(
+      `${failures.length === 1 ? lines[0] : `${failures.length} hosts failed:\n  ${lines.join('\n  ')}`}\nNothing reached users: the balancer was not changed.`,
+      failures[0]!.host.name,
+    );
+  }
+}
+
+/** Removes the app's containers from hosts (force): for hosts that never served traffic. */
+export async function removeFromPool(ctx: Context, pool: PoolName, hosts: HostRecord[]): Promise<void> {
+  const results = await ctx.ssh.each(hosts, async (host) => {
+    const conn = await ctx.ssh.get(targetOf(ctx.config, host));
+    await timed(ctx, host, pool, 'remove', () => conn.exec(docker.removeAll(ctx.config.app)));
+  });
+  warnLeftovers(ctx, hosts, results, 'remove');
+}
+
+/** Stops (gracefully) and removes the app's containers on hosts that were drained. Images stay for rollback. */
+export async function stopPool(
+  ctx: Context,
+  pool: PoolName,
+  hosts: HostRecord[],
+  version: string,
+): Promise<void> {
+  const name = containerName(ctx.config.app, version);
+  const seconds = Math.ceil(ctx.config.container.stop_timeout / 1000);
+  const results = await ctx.ssh.each(hosts, async (host) => {
+    const conn: Connection = await ctx.ssh.get(targetOf(ctx.config, host));
+    await timed(ctx, host, pool, 'stop', async () => {
+      await conn.exec(`${docker.stop(name, seconds)} >/dev/null 2>&1; true`);
+      await conn.exec(docker.removeAll(ctx.config.app));
+    });
+  });
+  warnLeftovers(ctx, hosts, results, 'stop');
+}
+
+function warnLeftovers(
+  ctx: Context,
+  hosts: HostRecord[],
+  results: PromiseSettledResult<unknown>[],
+  what: string,
+): void {
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') {
+      ctx.log.warn(
+        `could not ${what} the container on ${hosts[i]!.name}: ${(r.reason as Error).message}; it is out of the balancer, remove it by hand`,
+        hosts[i]!.name,
+      );
+    }
+  });
+}
+
+export interface Switch {
+  before: string;
+  after: string;
+  diff: string;
+}
+
+/** Renders the upstream for `targets` and the unified diff against the file as it is. */
+export async function planSwitch(ctx: Context, targets: UpstreamServer[]): Promise<Switch> {
+  const before = await ctx.balancer.read();
+  const after = ctx.balancer.render(before, targets);
+  const file = ctx.config.balancer.file;
+  const diff = before === after ? '' : createTwoFilesPatch(file, file, before, after, 'before', 'after');
+  return { before, after, diff };
+}
+
+/** Applies a planned switch: write, test, reload, wait for the old workers to drain. */
+export async function applySwitch(ctx: Context, change: Switch): Promise<void> {
+  if (change.before === change.after) return;
+  throwIfCancelled(ctx);
+  await ctx.balancer.apply(change.before, change.after);
+}
+
+/**
+ * Requests through the balancer (each on a fresh connection); every one must pass the
+ * checks. Returns the versions seen (X-Version header, when the app sends one).
+ */
+export async function verifyThroughBalancer(ctx: Context, requests: number): Promise<void> {
+  const url = new URL(ctx.config.checks.path, ctx.config.balancer.url).toString();
+  for (let i = 0; i < requests; i++) {
+    const r = await checkOnce(url, ctx.config.checks);
+    if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url}: ${r.error}`);
+  }
+  ctx.log.info(`verified ${requests} requests through ${url}`);
+}

@@ -1,0 +1,38 @@
+import type { Outcome } from '../deploy/outcome.js';
+
+// Plain-text rendering of an outcome, for the terminal.
+
+export function formatStatus(o: Outcome): string {
+  const s = o.status;
+  if (!s) return o.message;
+  const lines = [o.message];
+  if (s.previous) lines.push(`previous: ${s.previous.version} (was on ${s.previous.pool})`);
+  lines.push(
+    `upstream: ${s.upstream.map((u) => `${u.host}:${u.port}${u.weight ? ` weight=${u.weight}` : ''}`).join(', ') || '(no servers)'}`,
+  );
+  if (s.upstreamEditedByHand)
+    lines.push('warning: the upstream file differs from what bluegreen last wrote (edited by hand?)');
+  lines.push('');
+  const header = ['HOST', 'POOL', 'ADDRESS', 'CONTAINER', 'STATE', 'VERSION', 'CHECK'];
+  const rows = s.hosts.map((h) => [h.host, h.pool, h.address, h.container, h.state, h.version, h.check]);
+  const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [header, ...rows])
+    lines.push(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  return lines.join('\n');
+}
+
+export function formatOutcome(o: Outcome): string {
+  if (o.command === 'status') return formatStatus(o);
+  const lines: string[] = [];
+  if (o.plan?.length) lines.push('plan:', ...o.plan.map((p) => `  ${p}`));
+  if (o.balancerDiff)
+    lines.push(o.dryRun ? 'balancer change (not applied):' : 'balancer change:', o.balancerDiff.trimEnd());
+  const verdict = o.dryRun ? 'dry run' : o.result;
+  lines.push(`${verdict}: ${o.message} (${(o.durationMs / 1000).toFixed(1)}s)`);
+  return lines.join('\n');
+}

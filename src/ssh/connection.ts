@@ -1,0 +1,118 @@
+import { NodeSSH } from 'node-ssh';
+import { DeployError } from '../errors.js';
+import { checkHostKey, hostKeyAlgorithms, type HostKeyPolicy } from './known-hosts.js';
+
+export interface SshTarget {
+  /** A label for messages (the host's name in the config). */
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface SshOptions {
+  user: string;
+  privateKey: string;
+  policy: HostKeyPolicy;
+  connectTimeoutMs: number;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  stdin?: string;
+  /** Reject on a non-zero exit code (default true). */
+  check?: boolean;
+}
+
+/** One SSH connection to one host, reused for every command sent there. */
+export class Connection {
+  private broken: Error | undefined;
+
+  private constructor(
+    readonly target: SshTarget,
+    private readonly ssh: NodeSSH,
+  ) {
+    // A dropped connection emits 'error' later; without a listener the process would crash.
+    ssh.connection?.on('error', (err: Error) => {
+      this.broken = err;
+    });
+    ssh.connection?.on('close', () => {
+      this.broken ??= new Error('connection closed');
+    });
+  }
+
+  static async open(target: SshTarget, options: SshOptions): Promise<Connection> {
+    const ssh = new NodeSSH();
+    let rejectedKey: string | undefined;
+    const algorithms = hostKeyAlgorithms(options.policy, target.host, target.port);
+    try {
+      await ssh.connect({
+        host: target.host,
+        port: target.port,
+        username: options.user,
+        privateKey: options.privateKey,
+        readyTimeout: options.connectTimeoutMs,
+        keepaliveInterval: 10_000,
+        keepaliveCountMax: 3,
+        ...(algorithms ? { algorithms: { serverHostKey: algorithms as never } } : {}),
+        hostVerifier: (key: Buffer) => {
+          const decision = checkHostKey(options.policy, target.host, target.port, key);
+          if (!decision.ok) rejectedKey = decision.reason;
+          return decision.ok;
+        },
+      });
+    } catch (err) {
+      ssh.dispose();
+      const why = rejectedKey ?? describeConnectError(err, options.connectTimeoutMs);
+      throw new DeployError(
+        `${target.name}: cannot connect over SSH to ${options.user}@${target.host}:${target.port}: ${why}`,
+        target.name,
+      );
+    }
+    return new Connection(target, ssh);
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.broken)
+      throw new DeployError(
+        `${this.target.name}: SSH connection lost: ${this.broken.message}`,
+        this.target.name,
+      );
+    let res;
+    try {
+      res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
+    } catch (err) {
+      throw new DeployError(
+        `${this.target.name}: SSH command failed: ${(err as Error).message}`,
+        this.target.name,
+      );
+    }
+    const result = { code: res.code ?? -1, stdout: res.stdout, stderr: res.stderr };
+    if ((options.check ?? true) && result.code !== 0) {
+      const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ');
+      throw new DeployError(
+        `${this.target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ''}`,
+        this.target.name,
+      );
+    }
+    return result;
+  }
+
+  close(): void {
+    this.ssh.dispose();
+  }
+}
+
+function describeConnectError(err: unknown, timeoutMs: number): string {
+  const e = err as { message?: string; code?: string; level?: string };
+  if (e.message?.includes('Timed out'))
+    return `no SSH handshake within ${timeoutMs}ms (is sshd running and the address right?)`;
+  if (e.code === 'ECONNREFUSED') return 'connection refused (is sshd running on that port?)';
+  if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return 'host unreachable';
+  if (e.level === 'client-authentication') return 'the private key was not accepted for that user';
+  return e.message ?? String(err);
+}

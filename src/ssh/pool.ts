@@ -1,0 +1,49 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Connection, type SshOptions, type SshTarget } from './connection.js';
+
+/**
+ * Owns every SSH connection of a run: one per host, opened on first use and reused,
+ * and a bound on how many hosts are worked on at once (p-limit: a tiny, well-tested
+ * queue instead of a hand-rolled one).
+ */
+export class SshPool {
+  private readonly connections = new Map<string, Promise<Connection>>();
+  readonly limit: LimitFunction;
+
+  constructor(
+    private readonly options: SshOptions,
+    concurrency: number,
+  ) {
+    this.limit = pLimit(concurrency);
+  }
+
+  get(target: SshTarget): Promise<Connection> {
+    const key = `${target.host}:${target.port}`;
+    let conn = this.connections.get(key);
+    if (!conn) {
+      conn = Connection.open(target, this.options);
+      // A failed connection is not cached: the next call tries again.
+      conn.catch(() => this.connections.delete(key));
+      this.connections.set(key, conn);
+    }
+    return conn;
+  }
+
+  /** Runs fn for every item, at most `concurrency` at a time; never rejects. */
+  async each<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+    return Promise.all(
+      items.map((item) =>
+        this.limit(() => fn(item)).then(
+          (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
+          (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
+        ),
+      ),
+    );
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => undefined)));
+  }
+}
