@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Lab } from './lab.js';
+
+// Drives the real, bundled CLI (dist/cli.js) against the lab, as a user would.
+
+/** The repository root: the nearest folder above this file (or its bundled copy) holding bluegreen's package.json. */
+export const ROOT = findRoot(import.meta.dirname);
+
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'bluegreen')
+      return dir;
+  }
+  return process.cwd();
+}
+export const CLI = join(ROOT, 'dist/cli.js');
+
+export interface LabConfigOptions {
+  app?: string;
+  green?: number;
+  blue?: number;
+  /** Deep-merged over the generated config. */
+  overrides?: Record<string, unknown>;
+}
+
+/** A bluegreen.yml for the lab: image from the lab registry, hosts by address, real known_hosts. */
+export function labConfig(lab: Lab, opts: LabConfigOptions = {}): Record<string, unknown> {
+  const host = (h: { name: string; address: string }) => ({ ssh: h.address, name: h.name });
+  const base: Record<string, unknown> = {
+    app: opts.app ?? 'webapp',
+    image: lab.images.v1.replace(/:[^:/]+$/, ''),
+    ssh: { user: lab.sshUser, private_key: lab.sshKey, known_hosts: lab.knownHosts, concurrency: 10 },
+    container: {
+      port: 8000,
+      options: ['--network', 'host', '--init'],
+      env: { PORT: '8000' },
+      stop_timeout: '5s',
+    },
+    pools: {
+      green: lab.hosts.green.slice(0, opts.green ?? 3).map(host),
+      blue: lab.hosts.blue.slice(0, opts.blue ?? 3).map(host),
+    },
+    balancer: {
+      host: lab.balancer.address,
+      file: lab.balancer.file,
+      test: lab.balancer.test,
+      reload: lab.balancer.reload,
+      pid_file: lab.balancer.pidFile,
+      url: lab.balancer.url,
+      drain_timeout: '30s',
+    },
+    checks: { path: '/', status: 200, body: 'Hello', timeout: '2s', interval: '250ms', retries: 20 },
+  };
+  return merge(base, opts.overrides ?? {});
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+export function writeConfig(
+  config: Record<string, unknown> | string,
+  dir = mkdtempSync(join(tmpdir(), 'bluegreen-')),
+): string {
+  const path = join(dir, 'bluegreen.yml');
+  writeFileSync(path, typeof config === 'string' ? config : stringify(config));
+  return path;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `bluegreen ARGS --config PATH` asynchronously (so load can run meanwhile). */
+export function bluegreen(
+  configPath: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--config', configPath], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolvePromise({ code: code ?? -1, stdout, stderr, ms: Date.now() - started }),
+    );
+  });
+}

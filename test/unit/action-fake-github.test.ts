@@ -1,0 +1,110 @@
+// The fake GitHub is only worth something if it can say no: these tests prove it rejects
+// what GitHub would reject (bad bodies, bad path parameters, unknown routes) and records
+// each as a violation, and that it answers valid calls in the shape Octokit expects.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { octokitFor } from '../../src/action/octokit.js';
+import { FakeGitHub } from '../github/fake-github.js';
+
+let fake: FakeGitHub;
+
+beforeAll(async () => {
+  fake = await FakeGitHub.start('octo-org', 'shop');
+  console.log(`fake GitHub init: ${fake.initMs.toFixed(0)} ms`);
+});
+afterAll(() => fake.close());
+
+async function post(path: string, body: unknown): Promise<number> {
+  const res = await fetch(`${fake.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('fake GitHub', () => {
+  it('starts fast from the extracted operations', () => {
+    expect(fake.initMs).toBeLessThan(3_000);
+  });
+
+  it('rejects a body that breaks the schema, and records it', async () => {
+    fake.reset();
+    expect(await post('/repos/octo-org/shop/deployments', { environment: 'production' })).toBe(422);
+    expect(await post('/repos/octo-org/shop/statuses/abc', { state: 'green' })).toBe(422);
+    expect(fake.violations.map((v) => v.reason)).toEqual([
+      expect.stringMatching(/repos\/create-deployment: .*ref/),
+      expect.stringMatching(/repos\/create-commit-status: \/requestBody\/state .*allowed values/),
+    ]);
+  });
+
+  it('rejects a path parameter of the wrong type', async () => {
+    fake.reset();
+    expect(await post('/repos/octo-org/shop/deployments/not-a-number/statuses', { state: 'success' })).toBe(
+      422,
+    );
+    expect(fake.violations[0]?.reason).toMatch(/deployment_id must be integer/);
+  });
+
+  it('rejects unknown routes and says whether GitHub has them', async () => {
+    fake.reset();
+    expect((await fetch(`${fake.url}/repos/octo-org/shop/deploymentz`)).status).toBe(404);
+    expect((await fetch(`${fake.url}/repos/octo-org/shop/releases`)).status).toBe(404);
+    expect(
+      (await fetch(`${fake.url}/repos/octo-org/shop/pulls/1`, { method: 'PATCH', body: '{}' })).status,
+    ).toBe(404);
+    expect(fake.violations.map((v) => v.reason)).toEqual([
+      'no such GitHub REST operation',
+      expect.stringMatching(/\/repos\/\{owner\}\/\{repo\}\/releases is not faked/),
+      expect.stringMatching(/pulls\/\{pull_number\} is not faked/),
+    ]);
+  });
+
+  it('answers valid Octokit calls with schema-valid, scripted data', async () => {
+    fake.reset();
+    fake.collaborators.set('alice', { permission: 'write', role_name: 'maintain' });
+    fake.pulls.set(7, { headSha: 'a'.repeat(40), headRepo: 'someone/shop' });
+    const octokit = octokitFor('t0ken', fake.url);
+    const repo = { owner: 'octo-org', repo: 'shop' };
+    const perm = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: 'alice' });
+    expect([perm.data.permission, perm.data.role_name]).toEqual(['write', 'maintain']);
+    await expect(
+      octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: 'mallory' }),
+    ).rejects.toMatchObject({ status: 404 });
+    const pr = await octokit.rest.pulls.get({ ...repo, pull_number: 7 });
+    expect([pr.data.head.sha, pr.data.head.repo?.full_name]).toEqual(['a'.repeat(40), 'someone/shop']);
+    const dep = await octokit.rest.repos.createDeployment({
+      ...repo,
+      ref: 'a'.repeat(40),
+      environment: 'staging',
+      required_contexts: [],
+      auto_merge: false,
+      payload: { version: 'v1' },
+    });
+    expect(dep.status).toBe(201);
+    const id = (dep.data as { id: number }).id;
+    await octokit.rest.repos.createDeploymentStatus({
+      ...repo,
+      deployment_id: id,
+      state: 'success',
+      description: 'ok',
+    });
+    const list = await octokit.rest.repos.listDeployments({ ...repo, environment: 'staging' });
+    expect(list.data.map((d) => [d.id, d.payload])).toEqual([[id, { version: 'v1' }]]);
+    expect(fake.deploymentStates(id)).toEqual(['success']);
+    expect(fake.calls.every((c) => c.authorization === 'token t0ken')).toBe(true);
+    expect(fake.violations).toEqual([]);
+    expect(fake.responseViolations).toEqual([]);
+  });
+
+  it('answers scripted failures with the status asked for', async () => {
+    fake.reset();
+    fake.failures.set('issues/create-comment', 500);
+    const octokit = octokitFor('t', fake.url);
+    await expect(
+      octokit.rest.issues.createComment({ owner: 'octo-org', repo: 'shop', issue_number: 1, body: 'x' }),
+    ).rejects.toMatchObject({ status: 500 });
+    fake.failures.clear();
+    expect(fake.violations).toEqual([]);
+  });
+});
