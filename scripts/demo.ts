@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { bluegreen, labConfig, ROOT, writeConfig } from '../test/support/bluegreen.js';
 import { httpGet, loadLab, resetLab } from '../test/support/lab.js';
+import { holdLabLock } from '../test/support/lab-lock.js';
 import { startLoad } from '../test/support/load.js';
 
 const { values } = parseArgs({
@@ -25,6 +26,7 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 
+const unlock = await holdLabLock();
 execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
 if (!values['no-up']) execFileSync('bash', ['test/lab/up.sh', '5', '3'], { cwd: ROOT, stdio: 'inherit' });
 const lab = loadLab();
@@ -123,4 +125,5 @@ try {
   if (!values.keep) execFileSync('bash', ['test/lab/down.sh'], { cwd: ROOT, stdio: 'inherit' });
   else console.log('\nthe lab is still up: `bash test/lab/down.sh` tears it down');
 }
+unlock();
 process.exitCode = failed ? 1 : 0;

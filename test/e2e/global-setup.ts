@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { holdLabLock } from '../support/lab-lock.js';
 
 // Brings the lab of real hosts up once for the whole e2e run, and down afterwards.
 // Where the lab cannot run (not Linux, not root) the e2e files skip with the reason;
@@ -22,7 +23,7 @@ export function labUnavailableReason(): string | undefined {
   return undefined;
 }
 
-export default function setup(project: TestProject): (() => void) | undefined {
+export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
   const reason = labUnavailableReason();
   project.provide('labSkip', reason ?? '');
   if (reason) {
@@ -31,6 +32,7 @@ export default function setup(project: TestProject): (() => void) | undefined {
     console.warn(`\n[e2e] SKIPPING the end-to-end suite: ${reason}\n`);
     return undefined;
   }
+  const unlock = await holdLabLock();
   // The e2e tests drive the bundled CLI and action: bundle the source under test first.
   execFileSync(process.execPath, [resolve(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   const keep = process.env.BLUEGREEN_LAB_KEEP === '1';
@@ -42,7 +44,13 @@ export default function setup(project: TestProject): (() => void) | undefined {
     console.log(`[e2e] lab up (${GREEN} green + ${BLUE} blue) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
   return () => {
-    if (keep) return;
-    execFileSync('bash', [resolve(ROOT, 'test/lab/down.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    try {
+      if (!keep)
+        execFileSync('bash', [resolve(ROOT, 'test/lab/down.sh')], {
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
+    } finally {
+      unlock();
+    }
   };
 }
