@@ -5,6 +5,7 @@ import type { CommandName } from './deploy/outcome.js';
 import { runCommand } from './deploy/run.js';
 import { exitCodeOf, messageOf, UsageError } from './errors.js';
 import { formatOutcome } from './report/text.js';
+import { cancelOnSignals, signalExitCode } from './util/cancel.js';
 import { consoleLogger } from './util/log.js';
 
 const HELP = `bluegreen — zero-downtime blue-green deploys of a Docker app behind nginx
@@ -31,7 +32,8 @@ Environment:
   registry.password_env   names the variable holding the registry password
 
 Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
-pool kept serving), 2 bad usage or config (nothing was touched).`;
+pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
+SIGINT/SIGTERM (what it started was cleaned up).`;
 
 const COMMANDS: readonly CommandName[] = ['deploy', 'promote', 'rollback', 'scale', 'status'];
 
@@ -72,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
     const configPath = resolve(values.config);
     const config = await loadConfig(configPath);
     const passwordEnv = config.registry?.password_env;
+    const log = consoleLogger(process.stderr, values.quiet || values.json);
+    const cancel = cancelOnSignals((name) =>
+      log.warn(`${name} received: stopping at the next step and cleaning up`),
+    );
     const { outcome, error } = await runCommand(
       {
         config,
@@ -81,16 +87,17 @@ export async function main(argv: string[]): Promise<number> {
           ...(process.env.BLUEGREEN_KNOWN_HOSTS ? { knownHosts: process.env.BLUEGREEN_KNOWN_HOSTS } : {}),
           ...(passwordEnv && process.env[passwordEnv] ? { registryPassword: process.env[passwordEnv] } : {}),
         },
-        log: consoleLogger(process.stderr, values.quiet || values.json),
+        log,
         dryRun: values['dry-run'],
+        signal: cancel.signal,
       },
       { command, ...(version ? { version } : {}), promote: values.promote },
-    );
+    ).finally(() => cancel.dispose());
     if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     else process.stdout.write(`${formatOutcome(outcome)}\n`);
     if (error) {
       if (!values.json) process.stderr.write(`bluegreen ${command}: ${messageOf(error)}\n`);
-      return exitCodeOf(error);
+      return cancel.received ? signalExitCode(cancel.received) : exitCodeOf(error);
     }
     return 0;
   } catch (err) {

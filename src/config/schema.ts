@@ -142,7 +142,9 @@ export const configSchema = z.strictObject({
   balancer: z.strictObject({
     type: z.literal('nginx').default('nginx'),
     host: sshTarget,
-    file: z.string().regex(PATTERNS.remotePath, 'an absolute path without spaces or shell syntax'),
+    file: z
+      .string()
+      .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
     upstream: z
       .string()
       .regex(PATTERNS.upstreamName, 'an nginx upstream name (letters, digits, _ . -)')

@@ -19,7 +19,7 @@ export const PATTERNS = {
   dockerOption: /^[A-Za-z0-9_.,:=/@+%-]+$/,
   upstreamName: /^[A-Za-z0-9_.-]+$/,
   // A path on a remote host: absolute, no white space, quotes or shell syntax.
-  remotePath: /^\/[A-Za-z0-9_.,:@+/-]*$/,
+  remotePath: /^(?!.*\/\.\.(?:\/|$))\/[A-Za-z0-9_.,:@+/-]*$/,
   urlPath: /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/,
   username: /^[a-z_][a-z0-9_-]*[$]?$/,
 } as const;

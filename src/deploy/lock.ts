@@ -10,6 +10,8 @@ import { sleep } from '../util/time.js';
 
 export interface LockInfo {
   owner: string;
+  host: string;
+  pid: number;
   command: string;
   token: string;
   since: string;
@@ -28,6 +30,8 @@ export class Lock {
     const deadline = Date.now() + waitMs;
     const info: LockInfo = {
       owner: `${safeUser()}@${hostname()} pid ${process.pid}`,
+      host: hostname(),
+      pid: process.pid,
       command,
       token: randomBytes(12).toString('hex'),
       since: new Date().toISOString(),
@@ -43,8 +47,9 @@ export class Lock {
         return;
       }
       const holder = await this.holder();
-      if (holder && holder.expires < Date.now()) {
-        // The holder's lease ran out (it was killed, or its machine went away).
+      if (holder && (holder.expires < Date.now() || diedHere(holder))) {
+        // The holder's lease ran out (it was killed, or its machine went away), or it ran
+        // on this machine and its process is gone (kill -9): take the lock over.
         await this.conn.exec(`grep -q ${sh(holder.token)} ${sh(this.path)} && rm -f ${sh(this.path)}; true`);
         continue;
       }
@@ -77,6 +82,16 @@ export class Lock {
       `grep -q ${sh(token)} ${sh(this.path)} 2>/dev/null && rm -f ${sh(this.path)}; true`,
       { check: false },
     );
+  }
+}
+
+function diedHere(holder: LockInfo): boolean {
+  if (holder.host !== hostname() || !Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

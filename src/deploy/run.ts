@@ -9,6 +9,7 @@ import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
 import type { OpResult } from './ops/types.js';
 import type { DeployState } from './state.js';
+import { reconcile } from './steps.js';
 
 export interface CommandArgs {
   command: CommandName;
@@ -76,6 +77,7 @@ export async function runCommand(opts: EngineOptions, args: CommandArgs): Promis
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    if (changes) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome: Outcome = {
       ...base,

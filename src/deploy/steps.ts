@@ -6,7 +6,7 @@ import { DeployError } from '../errors.js';
 import type { Connection } from '../ssh/connection.js';
 import { checkOnce, checkWithRetries, hostUrl } from './checks.js';
 import { targetOf, type Context } from './context.js';
-import type { HostRecord } from './state.js';
+import { sha256, type DeployState, type HostRecord } from './state.js';
 
 // The named steps every command is built from. Each host step is recorded (for the
 // report) and logged as one line per host per step.
@@ -203,9 +203,14 @@ export async function planSwitch(ctx: Context, targets: UpstreamServer[]): Promi
   return { before, after, diff };
 }
 
-/** Applies a planned switch: write, test, reload, wait for the old workers to drain. */
-export async function applySwitch(ctx: Context, change: Switch): Promise<void> {
-  if (change.before === change.after) return;
+/**
+ * Applies a planned switch: write, test, reload, wait for the old workers to drain.
+ * An unchanged file is still reloaded when it is not what bluegreen last applied: a run
+ * killed between writing the file and reloading leaves exactly that, and skipping the
+ * reload would then stop a pool nginx still sends traffic to.
+ */
+export async function applySwitch(ctx: Context, change: Switch, state: DeployState): Promise<void> {
+  if (change.before === change.after && state.upstreamSha256 === sha256(change.after)) return;
   throwIfCancelled(ctx);
   await ctx.balancer.apply(change.before, change.after);
 }
@@ -221,4 +226,29 @@ export async function verifyThroughBalancer(ctx: Context, requests: number): Pro
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url}: ${r.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url}`);
+}
+
+/**
+ * Puts the upstream back in line with the state record before a change: a run killed
+ * between reloading nginx and writing the state (or a hand edit) leaves servers in the
+ * upstream that the state does not know, and a new deploy must not remove containers
+ * that still receive traffic.
+ */
+export async function reconcile(ctx: Context, state: DeployState): Promise<void> {
+  const live = state.live ? state.pools[state.live] : null;
+  if (!live) return;
+  const cand = state.candidate ? state.pools[state.candidate] : null;
+  const expected = servers(ctx, [...live.hosts, ...(cand?.hosts ?? [])]);
+  const actual = ctx.balancer.servers(await ctx.balancer.read());
+  const key = (s: UpstreamServer) => `${s.host}:${s.port}`;
+  const same =
+    expected.length === actual.length && expected.every((e) => actual.some((a) => key(a) === key(e)));
+  if (same) return;
+  ctx.log.warn(
+    `the upstream (${actual.map(key).join(', ') || 'empty'}) is not what the state record expects (${expected.map(key).join(', ')}): an interrupted run or a hand edit; restoring it first`,
+  );
+  const change = await planSwitch(ctx, expected);
+  await ctx.log.group('restore the upstream', () => applySwitch(ctx, change, state));
+  state.upstreamSha256 = sha256(change.after);
+  await ctx.store.write(state);
 }

@@ -102,6 +102,11 @@ export class Connection {
     return result;
   }
 
+  /** True once the transport dropped: the pool then opens a new connection. */
+  get isBroken(): boolean {
+    return this.broken !== undefined;
+  }
+
   close(): void {
     this.ssh.dispose();
   }

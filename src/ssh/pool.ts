@@ -17,9 +17,21 @@ export class SshPool {
     this.limit = pLimit(concurrency);
   }
 
-  get(target: SshTarget): Promise<Connection> {
+  async get(target: SshTarget): Promise<Connection> {
     const key = `${target.host}:${target.port}`;
     let conn = this.connections.get(key);
+    // A connection that dropped (host rebooted, network blip) is replaced, so cleanup
+    // after a drop can still reach the host.
+    if (
+      conn &&
+      (await conn.then(
+        (c) => c.isBroken,
+        () => true,
+      ))
+    ) {
+      this.connections.delete(key);
+      conn = undefined;
+    }
     if (!conn) {
       conn = Connection.open(target, this.options);
       // A failed connection is not cached: the next call tries again.

@@ -59,7 +59,7 @@ export async function deploy(
   await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, version));
   await ctx.log.group('switch the balancer', async () => {
     try {
-      await applySwitch(ctx, change);
+      await applySwitch(ctx, change, state);
     } catch (err) {
       await removeFromPool(ctx, pool, hosts);
       throw err;

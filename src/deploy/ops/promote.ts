@@ -43,7 +43,7 @@ export async function promote(ctx: Context, state: DeployState): Promise<OpResul
       diff: change.diff,
     };
   }
-  await ctx.log.group(`switch the balancer to ${cand} only`, () => applySwitch(ctx, change));
+  await ctx.log.group(`switch the balancer to ${cand} only`, () => applySwitch(ctx, change, state));
   state.previous = { pool: live, version: livePool.version };
   state.live = cand;
   state.candidate = null;

@@ -30,7 +30,9 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
       result: 'rolled_back',
     };
   }
-  await ctx.log.group(`switch the balancer back to ${state.live} only`, () => applySwitch(ctx, change));
+  await ctx.log.group(`switch the balancer back to ${state.live} only`, () =>
+    applySwitch(ctx, change, state),
+  );
   state.candidate = null;
   state.pools[cand] = null;
   state.upstreamSha256 = sha256(change.after);
@@ -79,7 +81,7 @@ export async function rollbackPromoted(ctx: Context, state: DeployState): Promis
   await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
   await ctx.log.group(`switch the balancer to ${idle}`, async () => {
     try {
-      await applySwitch(ctx, change);
+      await applySwitch(ctx, change, state);
     } catch (err) {
       await removeFromPool(ctx, idle, hosts);
       throw err;

@@ -50,7 +50,7 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
     );
   await ctx.log.group('switch the balancer', async () => {
     try {
-      await applySwitch(ctx, change);
+      await applySwitch(ctx, change, state);
     } catch (err) {
       if (added.length) await removeFromPool(ctx, live, added);
       throw err;
