@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -82,6 +82,7 @@ export function writeConfig(
 
 export interface CliResult {
   code: number;
+  signal?: string;
   stdout: string;
   stderr: string;
   ms: number;
@@ -93,19 +94,74 @@ export function bluegreen(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<CliResult> {
+  return startBluegreen(configPath, args, env).done;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves when the progress output (stderr) matches; rejects if the process ends first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+/** Starts the CLI and lets a test act at a given point of its progress (faults, kills). */
+export function startBluegreen(
+  configPath: string,
+  args: string[],
+  env: Record<string, string> = {},
+): RunningCli {
   const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--config', configPath], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const child = spawn(process.execPath, [CLI, ...args, '--config', configPath], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of [...watchers]) {
+      if (w.pattern.test(stderr)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolvePromise({ code: code ?? -1, stdout, stderr, ms: Date.now() - started }),
+    child.on('close', (code, signal) =>
+      resolvePromise({
+        code: code ?? -1,
+        signal: signal ?? undefined,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+      }),
     );
   });
+  return {
+    child,
+    done,
+    waitFor(pattern, timeoutMs = 60_000) {
+      if (pattern.test(stderr)) return Promise.resolve();
+      return new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern} in:\n${stderr}`)),
+          timeoutMs,
+        );
+        watchers.push({
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolvePromise();
+          },
+        });
+        void done.then((r) => {
+          clearTimeout(timer);
+          reject(new Error(`bluegreen exited ${r.code} before ${pattern} appeared:\n${r.stderr}`));
+        });
+      });
+    },
+  };
 }
