@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 /**
  * There is one lab per machine: concurrent e2e runs (two terminals, a demo, a benchmark)
  * would tear it down under each other. A flock held by a small child process for as long
- * as this vitest process lives serialises them; it is released when vitest exits, however
- * it exits.
+ * as this process lives serialises them; it is released by the returned function, or when
+ * this process exits, however it exits.
  */
 export function holdLabLock(): Promise<() => void> {
   const child = spawn(
@@ -17,16 +17,26 @@ export function holdLabLock(): Promise<() => void> {
       '-c',
       `echo locked; while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // Its own process group, so that the release ends flock and the waiting shell together.
+    { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
   );
+  const release = () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    child.stdout.destroy();
+    child.unref();
+  };
   return new Promise((resolvePromise, reject) => {
     const waiting = setTimeout(
-      () => console.log('[e2e] waiting for another e2e run to release the lab…'),
+      () => console.log('[lab] waiting for another user of the lab to finish…'),
       2000,
     );
     child.stdout.once('data', () => {
       clearTimeout(waiting);
-      resolvePromise(() => child.kill());
+      resolvePromise(release);
     });
     child.once('exit', (code) => {
       clearTimeout(waiting);

