@@ -38,3 +38,50 @@ export const silentLogger: Logger = {
   hostStep: () => undefined,
   group: (_t, fn) => fn(),
 };
+
+/**
+ * A live view for a terminal: one line per host, rewritten in place as its steps finish
+ * (pull ✓ 1.2s  start ✓ 0.3s  check …), under the current phase. Messages scroll above it.
+ */
+export function liveLogger(stream: NodeJS.WriteStream = process.stderr): Logger {
+  const t0 = Date.now();
+  const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`;
+  const hosts = new Map<string, string[]>();
+  let drawn = 0;
+  const erase = () => {
+    if (drawn > 0) stream.write(`\x1b[${drawn}F\x1b[J`);
+    drawn = 0;
+  };
+  const draw = () => {
+    const lines = [...hosts].map(([host, steps]) => `  ${host.padEnd(14)} ${steps.join('  ')}`);
+    if (lines.length) stream.write(`${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const message = (line: string) => {
+    erase();
+    stream.write(`${stamp()} ${line}\n`);
+    draw();
+  };
+  return {
+    info: (m) => message(m),
+    warn: (m) => message(`\x1b[33mwarning:\x1b[0m ${m}`),
+    error: (m) => message(`\x1b[31merror:\x1b[0m ${m}`),
+    hostStep: (host, step, ok, ms, detail) => {
+      erase();
+      const steps = hosts.get(host) ?? [];
+      const mark = ok ? '\x1b[32m✓\x1b[0m' : '\x1b[31m✗\x1b[0m';
+      steps.push(
+        `${step} ${mark} ${(ms / 1000).toFixed(1)}s${!ok && detail ? ` \x1b[31m${detail}\x1b[0m` : ''}`,
+      );
+      hosts.set(host, steps);
+      draw();
+    },
+    group: async (title, fn) => {
+      // The previous phase's host lines stay on screen as they are; a new block starts.
+      hosts.clear();
+      drawn = 0;
+      stream.write(`${stamp()} == ${title}\n`);
+      return fn();
+    },
+  };
+}
