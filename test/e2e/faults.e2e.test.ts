@@ -24,7 +24,7 @@ interface Row {
   exit: number | string;
   message: string;
   nginxUnchanged: boolean | '-';
-  leftovers: number;
+  leftovers: number | '-';
   requests: number;
   failed: number;
 }
@@ -68,18 +68,9 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
     rows.push({
       fault,
       exit: res.signal ?? res.code,
-      message: (
-        res.stderr
-          .split('\n')
-          .filter((l) => /^bluegreen /.test(l))
-          .join(' ') ||
-        res.stderr.trim().split('\n').at(-1) ||
-        ''
-      )
-        .replace(/^bluegreen \w+: /, '')
-        .slice(0, 220),
+      message: errorOf(res),
       nginxUnchanged: opts.nginxUnchanged === undefined ? '-' : unchanged,
-      leftovers: left,
+      leftovers: res.code === 0 ? '-' : left,
       requests: report.requests,
       failed: report.non2xx + report.errors,
     });
@@ -417,11 +408,7 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
     rows.push({
       fault: 'promote with a dead candidate host',
       exit: res.code,
-      message: res.stderr
-        .trim()
-        .split('\n')
-        .at(-1)!
-        .replace(/^bluegreen \w+: /, ''),
+      message: errorOf(res),
       nginxUnchanged: '-',
       leftovers: 0,
       requests: 0,
@@ -600,12 +587,7 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
       rows.push({
         fault: `bad input: ${what}`,
         exit: res.code,
-        message: res.stderr
-          .trim()
-          .split('\n')
-          .at(-1)!
-          .replace(/^bluegreen: /, '')
-          .slice(0, 200),
+        message: errorOf(res),
         nginxUnchanged: readFileSync(lab.balancer.file, 'utf8') === before,
         leftovers: leftovers(),
         requests: 0,
@@ -622,11 +604,7 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
     rows.push({
       fault: 'bad input: an upstream the file does not have',
       exit: res.code,
-      message: res.stderr
-        .trim()
-        .split('\n')
-        .at(-1)!
-        .replace(/^bluegreen \w+: /, ''),
+      message: errorOf(res),
       nginxUnchanged: readFileSync(lab.balancer.file, 'utf8') === before,
       leftovers: leftovers(),
       requests: 0,
@@ -640,6 +618,21 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
     expect(leftovers()).toBe(0);
   });
 });
+
+/** The error the CLI printed (all its lines, joined), or "completed" for a run that succeeded. */
+function errorOf(res: CliResult): string {
+  const lines = res.stderr.split('\n');
+  const start = lines.findIndex((l) => /^bluegreen( \w+)?: /.test(l));
+  if (start < 0) return res.code === 0 ? 'completed' : (lines.filter(Boolean).at(-1) ?? '');
+  return lines
+    .slice(start)
+    .join(' ')
+    .replace(/^bluegreen( \w+)?: /, '')
+    .replace(/\/tmp\/bluegreen-\w+\//g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
+}
 
 function writeReport(all: Row[]): void {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
