@@ -27,6 +27,9 @@ const common = {
   external: ['cpu-features', '*.node'],
   plugins: [rawText],
   legalComments: 'none',
+  // Module paths in the bundle stay as seen from the repository (node_modules/…), so the
+  // committed bundle is byte-identical wherever it is rebuilt, symlinked node_modules included.
+  preserveSymlinks: true,
   logLevel: 'warning',
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
