@@ -2,7 +2,7 @@
 // ssh2's optional native addons are left out: it falls back to its pure-JS crypto.
 import { build } from 'esbuild';
 import { chmod, readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 
 // `import text from './x.ejs?raw'` (as Vite, and so Vitest, understands it): the file's text.
 const rawText = {
