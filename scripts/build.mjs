@@ -9,11 +9,12 @@ const rawText = {
   name: 'raw-text',
   setup(b) {
     b.onResolve({ filter: /\?raw$/ }, (args) => ({
-      path: resolve(dirname(args.importer), args.path.slice(0, -4)),
+      // Relative to the repository, so the bundle does not depend on where it is built.
+      path: relative(process.cwd(), resolve(dirname(args.importer), args.path.slice(0, -4))),
       namespace: 'raw',
     }));
     b.onLoad({ filter: /.*/, namespace: 'raw' }, async (args) => ({
-      contents: await readFile(args.path, 'utf8'),
+      contents: await readFile(resolve(args.path), 'utf8'),
       loader: 'text',
     }));
   },
