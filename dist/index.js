@@ -70173,7 +70173,7 @@ function sleep(ms) {
 // src/balancer/nginx-config.ts
 var import_ejs = __toESM(require_ejs(), 1);
 
-// raw:/tmp/clean/src/balancer/upstream.ejs
+// raw:src/balancer/upstream.ejs
 var upstream_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\nupstream <%= name %> {\n<%_ for (const line of directives) { _%>\n    <%- line %>\n<%_ } _%>\n<%_ for (const s of servers) { _%>\n    server <%= s.host %>:<%= s.port %> max_fails=<%= maxFails %> fail_timeout=<%= failTimeout %>s<% if (s.weight !== undefined) { %> weight=<%= s.weight %><% } %>;\n<%_ } _%>\n}\n";
 
 // src/balancer/nginx-config.ts
