@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, validateVersion } from './config/load.js';
 import type { CommandName } from './deploy/outcome.js';
 import { runCommand } from './deploy/run.js';
+import { parseSteps } from './deploy/shift.js';
 import { exitCodeOf, messageOf, UsageError } from './errors.js';
 import { formatOutcome } from './report/text.js';
 import { cancelOnSignals, signalExitCode } from './util/cancel.js';
@@ -12,6 +13,9 @@ const HELP = `bluegreen — zero-downtime blue-green deploys of a Docker app beh
 
 Usage:
   bluegreen deploy --version V [--promote]   start V on the idle pool, preflight it, add it to the upstream
+  bluegreen deploy --version V --steps 10,50,100
+                                             …then shift traffic to it step by step (sampled, rolled back
+                                             on a failed step; the last step, 100, promotes)
   bluegreen promote                          make the candidate the only pool; drain and stop the old one
   bluegreen rollback                         undo the last deploy (or bring the previous version back)
   bluegreen scale                            make the live pool match the hosts listed in the config
@@ -21,6 +25,8 @@ Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
   -v, --version V     version to deploy: the image tag
       --promote       promote right after a deploy that verified
+      --steps LIST    deploy: percentages of traffic for the new pool, increasing, ending in 100
+      --force         go ahead although the balancers' files differ from each other
   -n, --dry-run       print the plan and the nginx diff; change nothing
       --json          print the outcome as JSON on stdout
   -q, --quiet         no progress lines
@@ -47,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c', default: 'bluegreen.yml' },
         version: { type: 'string', short: 'v' },
         promote: { type: 'boolean', default: false },
+        steps: { type: 'string' },
+        force: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', short: 'n', default: false },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
@@ -71,6 +79,9 @@ export async function main(argv: string[]): Promise<number> {
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     if (command !== 'deploy' && values.version) throw new UsageError(`--version applies to deploy only`);
     const version = command === 'deploy' ? validateVersion(values.version, '--version') : undefined;
+    if (command !== 'deploy' && values.steps !== undefined)
+      throw new UsageError('--steps applies to deploy only');
+    const steps = values.steps !== undefined ? parseSteps(values.steps) : undefined;
     const configPath = resolve(values.config);
     const config = await loadConfig(configPath);
     const passwordEnv = config.registry?.password_env;
@@ -96,7 +107,13 @@ export async function main(argv: string[]): Promise<number> {
         dryRun: values['dry-run'],
         signal: cancel.signal,
       },
-      { command, ...(version ? { version } : {}), promote: values.promote },
+      {
+        command,
+        ...(version ? { version } : {}),
+        promote: values.promote,
+        ...(steps ? { steps } : {}),
+        force: values.force,
+      },
     ).finally(() => cancel.dispose());
     if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     else process.stdout.write(`${formatOutcome(outcome)}\n`);

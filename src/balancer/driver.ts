@@ -20,6 +20,19 @@ export interface BalancerDriver {
   apply(current: string, next: string): Promise<ApplyResult>;
 }
 
+/** One balancer host: a driver bound to one SSH connection. */
+export interface HostBalancer extends BalancerDriver {
+  /** The host's name, for messages. */
+  readonly host: string;
+  /**
+   * Checks that `next` would be accepted, without applying it: writes it, runs the test
+   * command, and writes `current` back (nothing is reloaded). Throws when the test fails.
+   */
+  validate(current: string, next: string): Promise<void>;
+  /** Puts `previous` back and reloads: undoes an `apply` that other balancers could not follow. */
+  revert(previous: string): Promise<void>;
+}
+
 export interface ApplyResult {
   reloadMs: number;
   drainMs: number;

@@ -4,14 +4,15 @@ import { DeployError } from '../errors.js';
 import type { Connection } from '../ssh/connection.js';
 import type { Logger } from '../util/log.js';
 import { sleep } from '../util/time.js';
-import type { ApplyResult, BalancerDriver } from './driver.js';
+import type { ApplyResult, HostBalancer } from './driver.js';
 import { findUpstream, parseServers, replaceUpstream, type UpstreamServer } from './nginx-config.js';
 
 const RELOAD_CONFIRM_MS = 10_000;
 const POLL_MS = 100;
 
-export class NginxDriver implements BalancerDriver {
+export class NginxDriver implements HostBalancer {
   readonly type = 'nginx';
+  readonly host: string;
   private readonly cfg: Config['balancer'];
 
   constructor(
@@ -20,6 +21,7 @@ export class NginxDriver implements BalancerDriver {
     private readonly log: Logger,
   ) {
     this.cfg = config.balancer;
+    this.host = conn.target.name;
   }
 
   get backupPath(): string {
@@ -104,6 +106,14 @@ export class NginxDriver implements BalancerDriver {
     return { reloadMs, drainMs };
   }
 
+  async validate(current: string, next: string): Promise<void> {
+    await validateInPlace(this.conn, this.cfg.file, this.cfg.test, current, next);
+  }
+
+  async revert(previous: string): Promise<void> {
+    await this.apply(await this.read(), previous);
+  }
+
   private async restore(previous: string, reload = false): Promise<void> {
     await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
     if (reload) await this.conn.exec(this.cfg.reload, { check: false });
@@ -152,6 +162,32 @@ export class NginxDriver implements BalancerDriver {
   }
 }
 
-function lastLines(s: string): string {
+/**
+ * Writes `next`, runs `test`, and writes `current` back whatever the test said (nothing is
+ * reloaded in between). Throws with the test's output when it fails.
+ */
+export async function validateInPlace(
+  conn: Connection,
+  file: string,
+  test: string,
+  current: string,
+  next: string,
+): Promise<void> {
+  const name = conn.target.name;
+  await conn.exec(files.writeAtomic(file), { stdin: next });
+  let res;
+  try {
+    res = await conn.exec(test, { check: false });
+  } finally {
+    await conn.exec(files.writeAtomic(file), { stdin: current });
+  }
+  if (res.code !== 0)
+    throw new DeployError(
+      `balancer ${name}: \`${test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`,
+      name,
+    );
+}
+
+export function lastLines(s: string): string {
   return s.trim().split('\n').slice(-3).join(' | ');
 }

@@ -139,25 +139,97 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   pools: z.strictObject({ green: pool, blue: pool }),
-  balancer: z.strictObject({
-    type: z.literal('nginx').default('nginx'),
-    host: sshTarget,
-    file: z
-      .string()
-      .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
-    upstream: z
-      .string()
-      .regex(PATTERNS.upstreamName, 'an nginx upstream name (letters, digits, _ . -)')
-      .default('app_server'),
-    test: z.string().refine(isPrintable, 'a one-line command').default('nginx -t'),
-    reload: z.string().refine(isPrintable, 'a one-line command').default('nginx -s reload'),
-    pid_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').default('/run/nginx.pid'),
-    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL where users reach the app' }),
-    max_fails: z.number().int().min(0).max(100).default(1),
-    fail_timeout: duration('10s'),
-    drain_timeout: duration('60s'),
-    state_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').optional(),
-  }),
+  balancer: z
+    .strictObject({
+      type: z
+        .enum(['nginx', 'haproxy'])
+        .default('nginx')
+        .describe('nginx (an `upstream NAME { … }` block) or haproxy (a `backend NAME` section)'),
+      host: sshTarget.optional().describe('the one balancer host (or list several under hosts)'),
+      hosts: z
+        .array(sshTarget)
+        .min(1)
+        .optional()
+        .describe(
+          'several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first',
+        ),
+      file: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
+      upstream: z
+        .string()
+        .regex(PATTERNS.upstreamName, 'an nginx upstream / HAProxy backend name (letters, digits, _ . -)')
+        .default('app_server'),
+      test: z
+        .string()
+        .refine(isPrintable, 'a one-line command')
+        .optional()
+        .describe('default: `nginx -t`, or `haproxy -c -f FILE` for haproxy'),
+      reload: z
+        .string()
+        .refine(isPrintable, 'a one-line command')
+        .optional()
+        .describe('default: `nginx -s reload`, or SIGUSR2 to the HAProxy master (pid_file) for haproxy'),
+      pid_file: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path')
+        .optional()
+        .describe('the master process: default /run/nginx.pid, or /run/haproxy.pid for haproxy'),
+      admin_socket: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path')
+        .default('/run/haproxy/admin.sock')
+        .describe('haproxy: the runtime API socket (`stats socket … level admin`), used to drain servers'),
+      url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL where users reach the app' }),
+      max_fails: z.number().int().min(0).max(100).default(1),
+      fail_timeout: duration('10s'),
+      drain_timeout: duration('60s'),
+      state_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').optional(),
+    })
+    .transform((b, ctx) => {
+      if ((b.host === undefined) === (b.hosts === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts'],
+          message: 'set exactly one of balancer.host (one balancer) or balancer.hosts (a list of balancers)',
+        });
+        return z.NEVER;
+      }
+      const hosts = b.hosts ?? [b.host!];
+      const seen = new Set<string>();
+      for (const h of hosts) {
+        const key = `${h.host}:${h.port ?? ''}`;
+        if (seen.has(key)) {
+          ctx.addIssue({ code: 'custom', path: ['hosts'], message: `${h.host} is listed twice` });
+          return z.NEVER;
+        }
+        seen.add(key);
+      }
+      const { host: _one, hosts: _many, ...rest } = b;
+      const nginx = b.type === 'nginx';
+      const pidFile = b.pid_file ?? (nginx ? '/run/nginx.pid' : '/run/haproxy.pid');
+      return {
+        ...rest,
+        hosts,
+        pid_file: pidFile,
+        test: b.test ?? (nginx ? 'nginx -t' : `haproxy -c -f ${b.file}`),
+        // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
+        reload: b.reload ?? (nginx ? 'nginx -s reload' : `kill -USR2 "$(cat ${pidFile})"`),
+      };
+    }),
+  shift: z
+    .strictObject({
+      step_duration: duration('5s').describe('how long each step of `deploy --steps` is sampled'),
+      max_error_rate: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.01)
+        .describe('failed share of the sampled requests that fails a step (0.01 = 1%)'),
+      max_p99: duration('1s').describe('p99 latency of the sampled requests that fails a step'),
+      concurrency: z.number().int().min(1).max(64).default(4).describe('parallel sampling requests'),
+    })
+    .prefault({}),
   checks: z
     .strictObject({
       path: z.string().regex(PATTERNS.urlPath, 'a URL path starting with /').default('/'),

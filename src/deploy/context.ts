@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { BalancerDriver } from '../balancer/driver.js';
-import { NginxDriver } from '../balancer/nginx.js';
+import { createDriver } from '../balancer/index.js';
+import { BalancerSet } from '../balancer/set.js';
 import type { Config, HostRef } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Connection, SshTarget } from '../ssh/connection.js';
@@ -41,8 +41,10 @@ export interface Context {
   dryRun: boolean;
   signal: AbortSignal;
   ssh: SshPool;
+  /** The first balancer: holds the state record and the lock. */
   balancerConn: Connection;
-  balancer: BalancerDriver;
+  /** Every balancer host (one or many) behind the driver boundary. */
+  balancer: BalancerSet;
   store: StateStore;
   lock: Lock;
   recorder: Recorder;
@@ -123,18 +125,20 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     },
     config.ssh.concurrency,
   );
-  const balancerTarget: SshTarget = {
-    name: config.balancer.host.host,
-    host: config.balancer.host.host,
-    port: config.balancer.host.port ?? config.ssh.port,
-  };
-  let balancerConn: Connection;
+  const balancerTargets: SshTarget[] = config.balancer.hosts.map((h) => ({
+    name: h.host,
+    host: h.host,
+    port: h.port ?? config.ssh.port,
+  }));
+  let balancerConns: Connection[];
   try {
-    balancerConn = await ssh.get(balancerTarget);
+    balancerConns = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;
   }
+  // The state record and the lock live on the first balancer.
+  const balancerConn = balancerConns[0]!;
   const path = statePath(config);
   return {
     config,
@@ -146,7 +150,10 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     signal: opts.signal ?? new AbortController().signal,
     ssh,
     balancerConn,
-    balancer: new NginxDriver(balancerConn, config, opts.log),
+    balancer: new BalancerSet(
+      balancerConns.map((c) => createDriver(config.balancer.type, c, config, opts.log)),
+      opts.log,
+    ),
     store: new StateStore(balancerConn, path, config.app),
     lock: new Lock(balancerConn, `${path}.lock`),
     recorder: new Recorder(),

@@ -50,6 +50,15 @@ export interface StatusReport {
   previous: { pool: PoolName; version: string } | null;
   upstream: { host: string; port: number; weight?: number }[];
   upstreamEditedByHand: boolean;
+  /** Every balancer host: its file's sha256 and servers; `drift` when it differs from the first's. */
+  balancers?: {
+    host: string;
+    sha256: string;
+    upstream: { host: string; port: number; weight?: number }[];
+    drift: boolean;
+  }[];
+  /** True when the balancers' files are not all the same. */
+  drift?: boolean;
   hosts: {
     host: string;
     pool: PoolName;

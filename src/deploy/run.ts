@@ -9,12 +9,16 @@ import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
 import type { OpResult } from './ops/types.js';
 import type { DeployState } from './state.js';
-import { reconcile } from './steps.js';
+import { reconcile, refuseDrift } from './steps.js';
 
 export interface CommandArgs {
   command: CommandName;
   version?: string;
   promote?: boolean;
+  /** `deploy --steps 10,50,100`: shift traffic gradually (validated by parseSteps). */
+  steps?: number[];
+  /** Go ahead although the balancers' files differ from each other. */
+  force?: boolean;
 }
 
 export interface RunResult {
@@ -35,7 +39,7 @@ function views(state: DeployState): PoolView[] {
 function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise<OpResult> {
   switch (args.command) {
     case 'deploy':
-      return deploy(ctx, state, args.version!, args.promote ?? false);
+      return deploy(ctx, state, args.version!, args.promote ?? false, args.steps);
     case 'promote':
       return promote(ctx, state);
     case 'rollback':
@@ -77,6 +81,7 @@ export async function runCommand(opts: EngineOptions, args: CommandArgs): Promis
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    if (args.command !== 'status') await refuseDrift(ctx, args.force ?? false);
     if (changes) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome: Outcome = {

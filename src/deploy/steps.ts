@@ -2,7 +2,8 @@ import { createTwoFilesPatch } from 'diff';
 import type { UpstreamServer } from '../balancer/nginx-config.js';
 import type { PoolName } from '../config/schema.js';
 import { containerName, docker, imageRef } from '../commands/docker.js';
-import { DeployError } from '../errors.js';
+import { DeployError, UsageError } from '../errors.js';
+import { driftOf } from '../balancer/set.js';
 import type { Connection } from '../ssh/connection.js';
 import { checkOnce, checkWithRetries, hostUrl } from './checks.js';
 import { targetOf, type Context } from './context.js';
@@ -113,7 +114,7 @@ export async function startPool(
         const r = await checkWithRetries(url, config.checks, ctx.signal);
         if (!r.ok) {
           const logs = await conn.exec(docker.logs(name, 5), { check: false });
-          const tail = (logs.stdout + logs.stderr).trim().split('\n').slice(-3).join(' | ');
+          const tail = logExcerpt(logs.stdout + logs.stderr);
           throw new DeployError(
             `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ''}`,
             host.name,
@@ -142,6 +143,16 @@ export async function startPool(
       failures[0]!.host.name,
     );
   }
+}
+
+/** The lines of a container log worth quoting: the error if there is one, else the last lines. */
+function logExcerpt(log: string): string {
+  const lines = log
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const error = lines.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
+  return (error.length ? error : lines.slice(-3)).join(' | ').slice(0, 300);
 }
 
 /** Removes the app's containers from hosts (force): for hosts that never served traffic. */
@@ -226,6 +237,23 @@ export async function verifyThroughBalancer(ctx: Context, requests: number): Pro
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url}: ${r.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url}`);
+}
+
+/**
+ * With several balancers, their files must be the same before a change: a difference means
+ * someone edited one by hand, and a change would silently make them agree or disagree more.
+ * Refused (UsageError: nothing touched) unless forced.
+ */
+export async function refuseDrift(ctx: Context, force: boolean): Promise<void> {
+  const all = await ctx.balancer.readAll();
+  const drifted = driftOf(all);
+  if (drifted.length === 0) return;
+  const what = `${drifted.map((f) => f.host).join(', ')} differ${drifted.length === 1 ? 's' : ''} from ${all[0]!.host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
+  if (!force)
+    throw new UsageError(
+      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`,
+    );
+  ctx.log.warn(`the balancers' files have drifted: ${what}; going ahead (--force)`);
 }
 
 /**

@@ -12,6 +12,16 @@ export function formatStatus(o: Outcome): string {
   );
   if (s.upstreamEditedByHand)
     lines.push('warning: the upstream file differs from what bluegreen last wrote (edited by hand?)');
+  if (s.balancers && s.balancers.length > 1) {
+    for (const b of s.balancers)
+      lines.push(
+        `balancer ${b.host}: sha256 ${b.sha256.slice(0, 12)}${b.drift ? '  DRIFT: differs from the first balancer' : ''}`,
+      );
+    if (s.drift)
+      lines.push(
+        "warning: the balancers' files differ; deploy/promote/rollback/scale refuse without --force",
+      );
+  }
   lines.push('');
   const header = ['HOST', 'POOL', 'ADDRESS', 'CONTAINER', 'STATE', 'VERSION', 'CHECK'];
   const rows = s.hosts.map((h) => [h.host, h.pool, h.address, h.container, h.state, h.version, h.check]);

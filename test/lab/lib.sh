@@ -24,7 +24,9 @@ LAB_VETH_PREFIX=bgl-
 LAB_CGROUP=bglab
 LAB_IPT_COMMENT=bluegreen-lab
 LAB_MAX_POOL=40
-LAB_NS_RE='^(dockerhost|greenhost[0-9]{2}|bluehost[0-9]{2})$'
+LAB_NS_RE='^(dockerhost|haproxyhost|lb2|greenhost[0-9]{2}|bluehost[0-9]{2})$'
+# extra balancer hosts: sshd + a balancer, no dockerd
+LAB_BALANCER_HOSTS=(haproxyhost lb2)
 LAB_SSH_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export DOCKER_BUILDKIT=0 # pitfall 7: the docker CLI may be newer than the daemon and lack buildx
 
@@ -54,7 +56,7 @@ lab_ensure_packages() {
   for pair in ip:iproute2 iptables:iptables nsenter:util-linux unshare:util-linux setsid:util-linux \
     flock:util-linux /usr/sbin/sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
     dockerd:docker.io containerd:containerd runc:runc docker-init:tini docker:docker.io \
-    docker-registry:docker-registry nginx:nginx curl:curl ps:procps fuser:psmisc \
+    docker-registry:docker-registry nginx:nginx haproxy:haproxy socat:socat curl:curl ps:procps fuser:psmisc \
     node:nodejs tar:tar ldd:libc-bin timeout:coreutils awk:mawk; do
     bin=${pair%%:*} pkg=${pair#*:}
     if [ "${bin#/}" != "$bin" ]; then [ -x "$bin" ] && continue; else command -v "$bin" >/dev/null 2>&1 && continue; fi
@@ -84,6 +86,8 @@ lab_ensure_packages() {
 lab_host_ip() {
   case "$1" in
   dockerhost) echo "$LAB_NET.2" ;;
+  haproxyhost) echo "$LAB_NET.3" ;;
+  lb2) echo "$LAB_NET.4" ;;
   greenhost[0-9][0-9]) echo "$LAB_NET.$((10 + 10#${1#greenhost}))" ;;
   bluehost[0-9][0-9]) echo "$LAB_NET.$((60 + 10#${1#bluehost}))" ;;
   *) return 1 ;;
@@ -160,7 +164,7 @@ lab_dir_pids() {
     p=${p#/proc/}
     [ "$p" = $$ ] && continue
     case "$(cat "/proc/$p/comm" 2>/dev/null)" in
-    dockerd | containerd | containerd-shim* | sshd | nginx | docker-registry | registry) ;;
+    dockerd | containerd | containerd-shim* | sshd | nginx | haproxy | docker-registry | registry) ;;
     *) continue ;;
     esac
     cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
@@ -187,7 +191,8 @@ lab_stop_host() {
   # 2. daemons by recorded pid
   for p in $(lab_signal_recorded "$d/dockerd.pid" dockerd TERM) \
     $(lab_signal_recorded "$d/sshd.pid" sshd TERM) \
-    $(lab_signal_recorded "$d/nginx/nginx.pid" nginx TERM); do
+    $(lab_signal_recorded "$d/nginx/nginx.pid" nginx TERM) \
+    $(lab_signal_recorded "$d/haproxy/haproxy.pid" haproxy TERM); do
     pids+=("$p")
   done
   if [ ${#pids[@]} -gt 0 ]; then lab_wait_gone 10 "${pids[@]}" || true; fi

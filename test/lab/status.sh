@@ -41,12 +41,18 @@ for h in $(lab_known_hosts); do
     dk=alive
     if c=$(DOCKER_HOST="unix://$(lab_host_sock "$h")" timeout 5 docker ps -q 2>/dev/null | wc -l); then dk=up; else c=-; fi
   fi
-  [ "$s" = up ] && [ "$dk" = up ] || ok=1
+  nodocker=0
+  case " ${LAB_BALANCER_HOSTS[*]} " in *" $h "*) nodocker=1 dk=- ;; esac
+  [ "$s" = up ] && { [ "$dk" = up ] || [ $nodocker = 1 ]; } || ok=1
   # shellcheck disable=SC2086
   pss=$(pss_of $ns_pids)
   total=$((total + pss))
   extra=
-  if [ "$h" = dockerhost ]; then
+  if [ "$h" = haproxyhost ]; then
+    hp=$(lab_pidfile_pid "$d/haproxy/haproxy.pid")
+    if [ -n "$hp" ] && lab_pid_is "$hp" haproxy; then extra="haproxy master $hp, workers $(ps -o pid= --ppid "$hp" | tr -s ' \n' ' ')"; else extra="haproxy down"; ok=1; fi
+  fi
+  if [ "$h" = dockerhost ] || [ "$h" = lb2 ]; then
     np2=$(lab_pidfile_pid "$d/nginx/nginx.pid")
     if [ -n "$np2" ] && lab_pid_is "$np2" nginx; then extra="nginx pid $np2"; else extra="nginx down"; ok=1; fi
   fi

@@ -47,6 +47,8 @@ HOSTS=(dockerhost)
 mapfile -t GREEN < <(lab_pool_names green "$N_GREEN")
 mapfile -t BLUE < <(lab_pool_names blue "$N_BLUE")
 HOSTS+=("${GREEN[@]}" "${BLUE[@]}")
+# hosts with an sshd and a balancer but no dockerd: HAProxy, and a second nginx
+LBS=("${LAB_BALANCER_HOSTS[@]}")
 # directories dockerd/containerd create outside LAB_DIR: remember which existed before us
 if [ ! -f "$LAB_DIR/preexisting" ]; then
   for x in /run/docker/plugins /run/docker /run/containerd/s /run/containerd; do [ -e "$x" ] && echo "$x"; done >"$LAB_DIR/preexisting"
@@ -54,14 +56,14 @@ fi
 mkdir -p "$LAB_DIR/cache/hostkeys" "$LAB_DIR/home" "$LAB_DIR/registry/data" "$LAB_DIR/registry/stamps" /run/sshd
 chmod 700 "$LAB_DIR" "$LAB_DIR/home"
 : >"$LAB_DIR/hosts.list"
-for h in "${HOSTS[@]}"; do echo "$h $(lab_host_ip "$h")" >>"$LAB_DIR/hosts.list"; done
+for h in "${HOSTS[@]}" "${LBS[@]}"; do echo "$h $(lab_host_ip "$h")" >>"$LAB_DIR/hosts.list"; done
 
 ip link add "$LAB_BRIDGE" address "$LAB_BRIDGE_MAC" type bridge # pitfall 6: fixed MAC
 ip link set "$LAB_BRIDGE" type bridge stp_state 0 forward_delay 0 2>/dev/null || true
 sysctl -qw "net.ipv6.conf.$LAB_BRIDGE.disable_ipv6=1" 2>/dev/null || true
 ip addr add "$LAB_BRIDGE_IP/24" dev "$LAB_BRIDGE"
 ip link set "$LAB_BRIDGE" up
-for h in "${HOSTS[@]}"; do
+for h in "${HOSTS[@]}" "${LBS[@]}"; do
   ip netns add "$h"
   v=$(lab_veth "$h")
   ip link add "$v" type veth peer name eth0 netns "$h"
@@ -114,7 +116,7 @@ cp "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/authorized_keys"
 chmod 600 "$LAB_DIR/id_ed25519" "$LAB_DIR/authorized_keys"
 : >"$LAB_DIR/known_hosts.tmp"
 
-start_host() {
+start_host() { # NAME [sshonly]
   local h=$1 ip d sock key
   ip=$(lab_host_ip "$h")
   d=$(lab_host_dir "$h")
@@ -148,8 +150,18 @@ KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,
 # HOME: a plain empty home, so bash does not source root's ~/.bashrc (pyenv) for every command
 SetEnv DOCKER_HOST=unix://$sock HOME=$LAB_DIR/home PATH=$LAB_SSH_PATH DOCKER_BUILDKIT=0 BLUEGREEN_LAB_HOST=$h
 EOF
-  nsenter --net="/run/netns/$h" -- unshare --uts -- sh -c "hostname $h && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$d/sshd.log'" </dev/null >>"$d/sshd.log" 2>&1 9>&- ||
+  # The nginx balancers (dockerhost, lb2) show their own nginx dir at one shared path,
+  # $LAB_DIR/balancer, to ssh sessions (a bind mount in sshd's own mount namespace): so one
+  # bluegreen config with balancer.hosts [dockerhost, lb2] names the same file on both.
+  local mnt=''
+  if [ "$h" = dockerhost ] || [ "$h" = lb2 ]; then
+    mkdir -p "$d/nginx" "$LAB_DIR/balancer"
+    mnt="mount --bind '$d/nginx' '$LAB_DIR/balancer' && "
+  fi
+  nsenter --net="/run/netns/$h" -- unshare --uts --mount --propagation slave -- sh -c "${mnt}hostname $h && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$d/sshd.log'" </dev/null >>"$d/sshd.log" 2>&1 9>&- ||
     { tail -n 20 "$d/sshd.log" >&2; lab_die "sshd of $h did not start"; }
+  echo "$ip $(cut -d' ' -f1,2 "$key.pub")" >>"$LAB_DIR/known_hosts.tmp"
+  [ "${2:-}" = sshonly ] && return 0
   # dockerd (pitfalls 1 and 2)
   printf '{\n  "deprecated-key-path": "%s"\n}\n' "$d/key.json" >"$d/daemon.json"
   setsid nsenter --net="/run/netns/$h" -- unshare --mount --propagation slave --uts -- \
@@ -162,7 +174,6 @@ EOF
       --cgroup-parent '/$LAB_CGROUP/$h' \
       --log-level warn" \
     </dev/null >>"$d/dockerd.log" 2>&1 9>&- &
-  echo "$ip $(cut -d' ' -f1,2 "$key.pub")" >>"$LAB_DIR/known_hosts.tmp"
 }
 wait_docker() { # NAME TIMEOUT_S
   local sock deadline
@@ -177,22 +188,24 @@ wait_docker() { # NAME TIMEOUT_S
   done
 }
 for h in "${HOSTS[@]}"; do start_host "$h"; done
+for h in "${LBS[@]}"; do start_host "$h" sshonly; done
 sort -t. -k4 -n "$LAB_DIR/known_hosts.tmp" >"$LAB_DIR/known_hosts"
 rm -f "$LAB_DIR/known_hosts.tmp"
 phase_end
 
 # ------------------------------------------------------------------ nginx
 phase_start nginx
-NG="$LAB_DIR/dockerhost/nginx"
-mkdir -p "$NG/tmp"
 INITIAL_UPSTREAM='# managed by bluegreen
 upstream app_server {
     server 127.0.0.1:9 down;
 }
 '
-printf '%s' "$INITIAL_UPSTREAM" >"$NG/upstream.conf"
-cat >"$NG/nginx.conf" <<EOF
-# bluegreen lab: the balancer on dockerhost ($(lab_host_ip dockerhost))
+start_nginx() { # HOST: nginx on HOST:80 with its own files under $LAB_DIR/HOST/nginx
+  local NG="$LAB_DIR/$1/nginx"
+  mkdir -p "$NG/tmp"
+  printf '%s' "$INITIAL_UPSTREAM" >"$NG/upstream.conf"
+  cat >"$NG/nginx.conf" <<EOF
+# bluegreen lab: the balancer on $1 ($(lab_host_ip "$1"))
 user root;
 worker_processes 2;
 pid $NG/nginx.pid;
@@ -213,7 +226,7 @@ http {
     include $NG/upstream.conf;
 
     server {
-        listen $(lab_host_ip dockerhost):80;
+        listen $(lab_host_ip "$1"):80;
         location / {
             proxy_pass http://app_server;
             proxy_http_version 1.1;
@@ -224,9 +237,53 @@ http {
     }
 }
 EOF
-nsenter --net=/run/netns/dockerhost -- nginx -e "$NG/error.log" -c "$NG/nginx.conf" -t -q
-nsenter --net=/run/netns/dockerhost -- nginx -e "$NG/error.log" -c "$NG/nginx.conf" </dev/null >>"$NG/start.log" 2>&1 9>&- ||
-  { cat "$NG/start.log" >&2; lab_die "nginx did not start"; }
+  nsenter --net="/run/netns/$1" -- nginx -e "$NG/error.log" -c "$NG/nginx.conf" -t -q
+  nsenter --net="/run/netns/$1" -- nginx -e "$NG/error.log" -c "$NG/nginx.conf" </dev/null >>"$NG/start.log" 2>&1 9>&- ||
+    { cat "$NG/start.log" >&2; lab_die "nginx of $1 did not start"; }
+}
+start_nginx dockerhost
+start_nginx lb2
+phase_end
+
+# ------------------------------------------------------------------ haproxy
+# HAProxy in haproxyhost, master-worker (-W): a reload is SIGUSR2 to the master, which
+# re-executes and hands the listening sockets to the new worker (expose-fd listeners), so
+# no connection is refused; the runtime API (admin socket) drains servers.
+phase_start haproxy
+HP="$LAB_DIR/haproxyhost/haproxy"
+mkdir -p "$HP"
+cat >"$HP/haproxy.cfg" <<EOF
+# bluegreen lab: HAProxy on haproxyhost ($(lab_host_ip haproxyhost))
+global
+    stats socket $HP/admin.sock mode 600 level admin expose-fd listeners
+    stats timeout 30s
+    hard-stop-after 60s
+    maxconn 8192
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 10s
+
+frontend web
+    bind $(lab_host_ip haproxyhost):80
+    default_backend app_server
+
+# managed by bluegreen: the server lines of this section
+backend app_server
+    balance roundrobin
+    server initial 127.0.0.1:9 disabled
+EOF
+haproxy -c -q -f "$HP/haproxy.cfg" || lab_die "haproxy -c rejected $HP/haproxy.cfg"
+nsenter --net=/run/netns/haproxyhost -- haproxy -W -D -f "$HP/haproxy.cfg" -p "$HP/haproxy.pid" \
+  </dev/null >>"$HP/start.log" 2>&1 9>&- || { cat "$HP/start.log" >&2; lab_die "haproxy did not start"; }
+deadline=$(($(date +%s) + 10))
+until [ -S "$HP/admin.sock" ] && [ -n "$(lab_pidfile_pid "$HP/haproxy.pid")" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || { cat "$HP/start.log" >&2; lab_die "haproxy did not open $HP/admin.sock"; }
+  sleep 0.05
+done
 phase_end
 
 # ------------------------------------------------------------------ wait for daemons
@@ -328,7 +385,7 @@ for h in "${HOSTS[@]}"; do
   WAITERS+=($!)
 done
 for j in "${WAITERS[@]}"; do wait "$j" || lab_die "a host did not come up"; done
-for h in "${HOSTS[@]}"; do
+for h in "${HOSTS[@]}" "${LBS[@]}"; do
   [ -n "$(lab_pidfile_pid "$(lab_host_dir "$h")/sshd.pid")" ] || lab_die "sshd of $h did not start"
 done
 # prove ssh works end to end on one host (key, known_hosts, DOCKER_HOST)
@@ -354,8 +411,12 @@ LAB_JSON_HOSTS_GREEN=$(host_json "${GREEN[@]}") \
   LAB_JSON_HOSTS_BLUE=$(host_json "${BLUE[@]}") \
   LAB_JSON_INITIAL=$INITIAL_UPSTREAM LAB_JSON_UP=$UP_SECONDS LAB_DIR=$LAB_DIR LAB_REGISTRY=$LAB_REGISTRY \
   LAB_JSON_BALANCER_IP=$(lab_host_ip dockerhost) \
+  LAB_JSON_HAPROXY_IP=$(lab_host_ip haproxyhost) LAB_JSON_LB2_IP=$(lab_host_ip lb2) \
+  LAB_JSON_HAPROXY_INITIAL="$(cat "$LAB_DIR/haproxyhost/haproxy/haproxy.cfg")
+" \
   node -e '
 const e = process.env, d = e.LAB_DIR, ng = `${d}/dockerhost/nginx`, reg = e.LAB_REGISTRY;
+const hp = `${d}/haproxyhost/haproxy`, ng2 = `${d}/lb2/nginx`;
 const lab = {
   dir: d,
   registry: reg,
@@ -374,6 +435,38 @@ const lab = {
     reload: `nginx -c ${ng}/nginx.conf -s reload`,
     dockerHost: `unix://${d}/dockerhost/docker.sock`,
   },
+  // more balancers (sshd + balancer, no dockerd): HAProxy, and a second nginx
+  balancers: {
+    haproxy: {
+      name: "haproxyhost",
+      address: e.LAB_JSON_HAPROXY_IP,
+      url: `http://${e.LAB_JSON_HAPROXY_IP}/`,
+      file: `${hp}/haproxy.cfg`,
+      pidFile: `${hp}/haproxy.pid`,
+      adminSocket: `${hp}/admin.sock`,
+      test: `haproxy -c -f ${hp}/haproxy.cfg`,
+      reload: `kill -USR2 "$(cat ${hp}/haproxy.pid)"`,
+      initial: e.LAB_JSON_HAPROXY_INITIAL,
+    },
+    // the same paths on dockerhost and lb2 over ssh (each sees its own nginx files there)
+    shared: {
+      file: `${d}/balancer/upstream.conf`,
+      pidFile: `${d}/balancer/nginx.pid`,
+      test: `nginx -c ${d}/balancer/nginx.conf -t`,
+      reload: `nginx -c ${d}/balancer/nginx.conf -s reload`,
+    },
+    nginx2: {
+      name: "lb2",
+      address: e.LAB_JSON_LB2_IP,
+      url: `http://${e.LAB_JSON_LB2_IP}/`,
+      file: `${ng2}/upstream.conf`,
+      conf: `${ng2}/nginx.conf`,
+      pidFile: `${ng2}/nginx.pid`,
+      test: `nginx -c ${ng2}/nginx.conf -t`,
+      reload: `nginx -c ${ng2}/nginx.conf -s reload`,
+      initial: e.LAB_JSON_INITIAL,
+    },
+  },
   hosts: { green: JSON.parse(e.LAB_JSON_HOSTS_GREEN), blue: JSON.parse(e.LAB_JSON_HOSTS_BLUE) },
   images: {
     base: `${reg}/bluegreen-lab/node-base:latest`,
@@ -389,5 +482,5 @@ mv "$LAB_DIR/lab.json.tmp" "$LAB_DIR/lab.json"
 
 lab_log "== timings"
 for t in "${TIMINGS[@]}"; do lab_log "   $t"; done
-lab_log "   total      ${UP_SECONDS}s (${#GREEN[@]} green + ${#BLUE[@]} blue + dockerhost)"
+lab_log "   total      ${UP_SECONDS}s (${#GREEN[@]} green + ${#BLUE[@]} blue + dockerhost + ${LBS[*]})"
 echo "$LAB_DIR/lab.json"

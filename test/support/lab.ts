@@ -25,6 +25,23 @@ export interface LabBalancer extends LabHost {
   reload: string;
 }
 
+/** A balancer host without dockerd (HAProxy in haproxyhost, a second nginx in lb2). */
+export interface LabExtraBalancer {
+  name: string;
+  address: string;
+  url: string;
+  file: string;
+  pidFile: string;
+  test: string;
+  reload: string;
+  /** The balancer file as up.sh wrote it. */
+  initial: string;
+  /** nginx: the main config */
+  conf?: string;
+  /** haproxy: the runtime API socket */
+  adminSocket?: string;
+}
+
 export interface Lab {
   dir: string;
   registry: string;
@@ -33,6 +50,13 @@ export interface Lab {
   knownHosts: string;
   buildDockerHost: string;
   balancer: LabBalancer;
+  /** Absent in a lab.json written before they existed. */
+  balancers?: {
+    haproxy: LabExtraBalancer;
+    nginx2: LabExtraBalancer;
+    /** Paths that name each nginx balancer's own files over ssh (dockerhost and lb2). */
+    shared: { file: string; pidFile: string; test: string; reload: string };
+  };
   hosts: { green: LabHost[]; blue: LabHost[] };
   images: { base: string; v1: string; v2: string };
   initialUpstream: string;
@@ -66,8 +90,9 @@ export function allHosts(lab: Lab): LabHost[] {
   return [...lab.hosts.green, ...lab.hosts.blue, lab.balancer];
 }
 
-export function findHost(lab: Lab, name: string): LabHost {
-  const host = allHosts(lab).find((h) => h.name === name || h.address === name);
+export function findHost(lab: Lab, name: string): Pick<LabHost, 'name' | 'address'> {
+  const extra = lab.balancers ? [lab.balancers.haproxy, lab.balancers.nginx2] : [];
+  const host = [...allHosts(lab), ...extra].find((h) => h.name === name || h.address === name);
   if (!host) throw new Error(`no lab host named ${name}`);
   return host;
 }
@@ -149,7 +174,8 @@ export function sh(cmd: string, opts: ShOptions = {}): ShResult {
 
 /** The docker CLI against one host's daemon, through its socket (not ssh): for assertions. */
 export function dockerOn(lab: Lab, hostName: string, args: string[], opts: ShOptions = {}): ShResult {
-  const host = findHost(lab, hostName);
+  const host = allHosts(lab).find((h) => h.name === hostName || h.address === hostName);
+  if (!host) throw new Error(`no lab host with a docker daemon named ${hostName}`);
   return run('docker', args, {
     ...opts,
     env: { DOCKER_BUILDKIT: '0', ...opts.env, DOCKER_HOST: host.dockerHost },
@@ -265,6 +291,47 @@ export async function resetLab(lab: Lab): Promise<void> {
   }
   writeFileSync(lab.balancer.file, lab.initialUpstream);
   await reloadNginx(lab);
+  if (lab.balancers) for (const b of [lab.balancers.haproxy, lab.balancers.nginx2]) await resetBalancer(b);
+}
+
+/** Children of a master process (nginx: its workers; HAProxy in master-worker mode: its workers). */
+function childPids(pidFile: string, filter = ''): number[] {
+  const master = readFileSync(pidFile, 'utf8').trim();
+  return run('ps', ['-o', 'pid=,args=', '--ppid', master], { check: false })
+    .stdout.split('\n')
+    .filter((l) => l.includes(filter))
+    .map((l) => Number(l.trim().split(/\s+/)[0]))
+    .filter((n) => n > 0);
+}
+
+/**
+ * Tests and reloads an extra balancer in its namespace and waits until a new worker serves
+ * (nginx: also until the old workers are gone).
+ */
+export async function reloadBalancer(b: LabExtraBalancer, timeoutMs = 15_000): Promise<void> {
+  const nginxLike = b.conf !== undefined;
+  const filter = nginxLike ? 'worker process' : '';
+  const before = childPids(b.pidFile, filter);
+  const ns = `--net=/run/netns/${b.name}`;
+  run('nsenter', [ns, '--', 'bash', '-c', `${b.test} && ${b.reload}`], { timeoutMs: 10_000 });
+  const deadline = Date.now() + timeoutMs;
+  while (
+    !childPids(b.pidFile, filter).some((p) => !before.includes(p)) ||
+    (nginxLike && before.some(alive))
+  ) {
+    if (Date.now() > deadline) throw new Error(`${b.name}: reload not done after ${timeoutMs} ms`);
+    await sleepMs(20);
+  }
+}
+
+/** The extra balancer's file as up.sh wrote it, bluegreen's files beside it removed, reloaded. */
+export async function resetBalancer(b: LabExtraBalancer): Promise<void> {
+  const dir = dirname(b.file);
+  for (const name of readdirSync(dir))
+    if (name.startsWith('bluegreen') || name.includes('.bluegreen'))
+      rmSync(join(dir, name), { recursive: true, force: true });
+  writeFileSync(b.file, b.initial);
+  await reloadBalancer(b);
 }
 
 export interface HttpResult {

@@ -112,6 +112,11 @@ export function startLoad(options: LoadOptions): RunningLoad {
       sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
     return {
       ...report,
+      // copies: a snapshot must not change as the load goes on
+      bodies: { ...report.bodies },
+      servers: { ...report.servers },
+      statuses: { ...report.statuses },
+      errorSamples: [...report.errorSamples],
       durationMs: Date.now() - started,
       latencyMs: { p50: pct(50), p99: pct(99), max: sorted.at(-1) ?? 0 },
     };

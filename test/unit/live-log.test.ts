@@ -16,7 +16,7 @@ function terminal() {
         text = text.slice(erase[0].length);
       }
       const parts = text.split('\n');
-      screen[screen.length - 1] += parts[0];
+      screen[screen.length - 1] = `${screen.at(-1) ?? ''}${parts[0] ?? ''}`;
       screen.push(...parts.slice(1));
       done();
     },

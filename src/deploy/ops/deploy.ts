@@ -14,6 +14,7 @@ import {
 import type { OpResult } from './types.js';
 import { promote } from './promote.js';
 import { rollbackCandidate } from './rollback.js';
+import { shiftTraffic } from '../shift.js';
 
 /**
  * Deploys `version` to the idle pool: build/push (when configured), start and preflight
@@ -24,8 +25,13 @@ export async function deploy(
   state: DeployState,
   version: string,
   andPromote: boolean,
+  steps?: number[],
 ): Promise<OpResult> {
   const { config } = ctx;
+  if (steps && !state.live)
+    throw new UsageError(
+      '--steps shifts traffic from a live pool, and nothing is live yet: deploy without --steps first',
+    );
   if (state.candidate) {
     const c = state.pools[state.candidate];
     throw new UsageError(
@@ -46,6 +52,11 @@ export async function deploy(
       ...buildCommands(ctx, version).map((argv) => `local: docker ${argv.join(' ')}`),
       ...hosts.flatMap((h) => startCommands(ctx, pool, version).map((c) => `${h.name}: ${c}`)),
       `balancer: write ${config.balancer.file}, \`${config.balancer.test}\`, \`${config.balancer.reload}\``,
+      ...(steps
+        ? [
+            `balancer: shift ${steps.join('% → ')}% to ${pool}, each step sampled ${config.shift.step_duration}ms`,
+          ]
+        : []),
     ];
     return {
       message: `would deploy ${version} to ${pool} (${hosts.length} hosts)`,
@@ -57,6 +68,7 @@ export async function deploy(
 
   if (config.build) await ctx.log.group('build and push', () => buildAndPush(ctx, version));
   await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, version));
+  if (steps) return shiftTraffic(ctx, state, pool, hosts, version, steps);
   await ctx.log.group('switch the balancer', async () => {
     try {
       await applySwitch(ctx, change, state);

@@ -5,10 +5,13 @@ import { recordOf, targetOf, type Context } from '../context.js';
 import type { StatusReport } from '../outcome.js';
 import { sha256, type DeployState, type HostRecord } from '../state.js';
 import type { OpResult } from './types.js';
+import { driftOf } from '../../balancer/set.js';
 
 /** What is live, what is candidate, and per host: container and check result. Changes nothing. */
 export async function status(ctx: Context, state: DeployState): Promise<OpResult> {
-  const text = await ctx.balancer.read();
+  const files = await ctx.balancer.readAll();
+  const text = files[0]!.text;
+  const drifted = new Set(driftOf(files).map((f) => f.host));
   const hosts: { host: HostRecord; pool: PoolName }[] = [];
   const seen = new Set<string>();
   for (const pool of ['green', 'blue'] as const) {
@@ -55,6 +58,13 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
     previous: state.previous,
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
+    balancers: files.map((f) => ({
+      host: f.host,
+      sha256: f.sha256,
+      upstream: ctx.balancer.servers(f.text),
+      drift: drifted.has(f.host),
+    })),
+    drift: drifted.size > 0,
     hosts: rows.map((r) =>
       r.status === 'fulfilled'
         ? r.value

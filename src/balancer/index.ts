@@ -1,0 +1,23 @@
+import type { Config } from '../config/schema.js';
+import type { Connection } from '../ssh/connection.js';
+import type { Logger } from '../util/log.js';
+import type { HostBalancer } from './driver.js';
+import { HaproxyDriver } from './haproxy.js';
+import { NginxDriver } from './nginx.js';
+
+export type BalancerType = Config['balancer']['type'];
+
+/** The driver for `balancer.type` on one balancer host. */
+export function createDriver(
+  type: BalancerType,
+  conn: Connection,
+  config: Config,
+  log: Logger,
+): HostBalancer {
+  switch (type) {
+    case 'nginx':
+      return new NginxDriver(conn, config, log);
+    case 'haproxy':
+      return new HaproxyDriver(conn, config, log);
+  }
+}

@@ -1,0 +1,349 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { bluegreen, labConfig, startBluegreen, writeConfig } from '../support/bluegreen.js';
+import { dockerOn, httpGet, loadLab, reloadBalancer, resetLab, type Lab } from '../support/lab.js';
+import { formatLoad, startLoad, type LoadReport } from '../support/load.js';
+
+// One suite, two balancer drivers: the same scenarios against nginx (dockerhost) and HAProxy
+// (haproxyhost), under load, through the real CLI. Then two nginx balancers at once, and a
+// gradual traffic shift (deploy --steps) with its share measured by the load generator.
+
+const skip = inject('labSkip');
+const V1 = 'Hello World\n';
+const V2 = 'Hello Webapps!\n';
+
+interface Target {
+  kind: 'nginx' | 'haproxy';
+  url: string;
+  file: string;
+  balancer: Record<string, unknown>;
+}
+
+function targetOf(lab: Lab, kind: Target['kind']): Target {
+  if (kind === 'nginx') {
+    const b = lab.balancer;
+    return {
+      kind,
+      url: b.url,
+      file: b.file,
+      balancer: {
+        host: b.address,
+        file: b.file,
+        test: b.test,
+        reload: b.reload,
+        pid_file: b.pidFile,
+        url: b.url,
+      },
+    };
+  }
+  const h = lab.balancers!.haproxy;
+  // test and reload are left to the haproxy defaults (haproxy -c -f FILE; SIGUSR2 to the master)
+  return {
+    kind,
+    url: h.url,
+    file: h.file,
+    balancer: {
+      type: 'haproxy',
+      host: h.address,
+      file: h.file,
+      pid_file: h.pidFile,
+      admin_socket: h.adminSocket,
+      url: h.url,
+    },
+  };
+}
+
+function configFor(lab: Lab, t: Target, over: Record<string, unknown> = {}, green = 3): string {
+  const cfg = labConfig(lab, { green, blue: 3, overrides: over });
+  cfg.balancer = { ...t.balancer, drain_timeout: '30s', ...((over.balancer as object | undefined) ?? {}) };
+  cfg.shift = { step_duration: '4s', max_error_rate: 0.01, max_p99: '1s' };
+  return writeConfig(cfg);
+}
+
+async function bodiesOf(url: string, n: number): Promise<string[]> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const r = await httpGet(url);
+    expect(r.status).toBe(200);
+    seen.add(r.body);
+  }
+  return [...seen].sort();
+}
+
+function containers(lab: Lab, host: string): string[] {
+  return dockerOn(lab, host, ['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
+}
+
+function delta(a: LoadReport, b: LoadReport) {
+  const requests = b.requests - a.requests;
+  const v2 = (b.bodies[V2] ?? 0) - (a.bodies[V2] ?? 0);
+  return {
+    requests,
+    v2,
+    share: requests ? v2 / requests : 0,
+    non2xx: b.non2xx - a.non2xx,
+    errors: b.errors - a.errors,
+  };
+}
+
+describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the shared scenarios', (kind) => {
+  let lab: Lab;
+  let t: Target;
+  let cfg: string;
+
+  beforeAll(async () => {
+    lab = loadLab();
+    expect(lab.balancers, 'lab.json has no extra balancers: bring the lab up with this up.sh').toBeDefined();
+    await resetLab(lab);
+    t = targetOf(lab, kind);
+    cfg = configFor(lab, t);
+  });
+  afterAll(async () => {
+    if (lab) await resetLab(lab);
+  });
+
+  it('seed: deploys 1.0.0 to green through the balancer', async () => {
+    const res = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await bodiesOf(t.url, 30)).toEqual([V1]);
+    const text = readFileSync(t.file, 'utf8');
+    for (const h of lab.hosts.green.slice(0, 3))
+      expect(text).toContain(
+        kind === 'haproxy'
+          ? `server bg-${h.address.replaceAll('.', '-')}-8000 ${h.address}:8000 check`
+          : `server ${h.address}:8000`,
+      );
+  });
+
+  it('a failed deploy leaves the balancer file byte-for-byte untouched (under load, zero failures)', async () => {
+    const before = readFileSync(t.file, 'utf8');
+    const failing = configFor(lab, t, {
+      container: { env: { PORT: '8000', STATUS: '500' } },
+      checks: { retries: 3 },
+    });
+    const load = startLoad({ url: t.url, ratePerSecond: 200, maxDurationMs: 60_000 });
+    const res = await bluegreen(failing, ['deploy', '--version', '2.0.0']);
+    const report = await load.stop();
+    console.log(formatLoad(`${kind}: failed deploy`, report));
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('Nothing reached users');
+    expect(readFileSync(t.file, 'utf8')).toBe(before);
+    expect(report.non2xx).toBe(0);
+    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
+    expect(Object.keys(report.bodies)).toEqual([V1]);
+  });
+
+  it('blue-green under load: deploy 2.0.0, promote, roll back: zero non-2xx, zero errors', async () => {
+    const load = startLoad({ url: t.url, ratePerSecond: 300, workers: 12, maxDurationMs: 120_000 });
+    const phases: string[] = [];
+    const phase = async (args: string[]) => {
+      const a = load.snapshot();
+      const res = await bluegreen(cfg, args);
+      expect(res.code, `${args[0]}: ${res.stderr}`).toBe(0);
+      const d = delta(a, load.snapshot());
+      phases.push(
+        `${args[0]!.padEnd(9)} ${(res.ms / 1000).toFixed(1)}s ${d.requests} requests, ${d.non2xx} non-2xx, ${d.errors} errors`,
+      );
+      return res;
+    };
+    await new Promise((r) => setTimeout(r, 500));
+    await phase(['deploy', '--version', '2.0.0']);
+    expect(await bodiesOf(t.url, 30)).toEqual([V2, V1].sort());
+    const promoted = await phase(['promote']);
+    if (kind === 'haproxy')
+      expect(promoted.stderr).toMatch(
+        /drained bg-10-88-0-1\d-8000(, bg-10-88-0-1\d-8000){2} in \d+ms, reloaded HAProxy/,
+      );
+    expect(await bodiesOf(t.url, 20)).toEqual([V2]);
+    for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
+    await phase(['rollback']);
+    expect(await bodiesOf(t.url, 20)).toEqual([V1]);
+    const report = await load.stop();
+    console.log(
+      [
+        `${kind}: blue-green under load`,
+        ...phases.map((p) => `  ${p}`),
+        `  ${formatLoad('total', report)}`,
+      ].join('\n'),
+    );
+    expect(report.requests).toBeGreaterThan(2000);
+    expect(report.non2xx).toBe(0);
+    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
+    expect(report.bodies[V2]).toBeGreaterThan(0);
+  });
+
+  it('promote waits for requests in flight to the old pool (a real drain, not a sleep)', async () => {
+    // a slow candidate (6 s per request) beside green; requests that land on it are in
+    // flight while the rollback removes it: the balancer must wait for them.
+    const slow = configFor(lab, t, {
+      container: { env: { PORT: '8000', RESPONSE_DELAY_MS: '6000' } },
+      checks: { timeout: '8s' },
+    });
+    expect((await bluegreen(slow, ['deploy', '--version', '2.0.0'])).code).toBe(0);
+    // requests that land on the slow candidate are in flight while it is removed
+    const inflight = Array.from({ length: 12 }, () => httpGet(t.url, { timeoutMs: 20_000 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await bluegreen(slow, ['rollback']);
+    expect(res.code, res.stderr).toBe(0);
+    const answers = await Promise.all(inflight);
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+    expect(answers.filter((a) => a.body === V2).length).toBeGreaterThan(0);
+    const drained =
+      kind === 'haproxy'
+        ? /drained bg-[\w-]+(?:, bg-[\w-]+)* in (\d+)ms/.exec(res.stderr)
+        : /old workers drained in (\d+)ms/.exec(res.stderr);
+    expect(drained, res.stderr).not.toBeNull();
+    console.log(`${kind}: rollback drained in-flight slow requests in ${drained![1]}ms`);
+    expect(Number(drained![1])).toBeGreaterThan(1000);
+  });
+
+  it('gradual shift under load: the new version’s share follows 10% → 50% → 100%', async () => {
+    const load = startLoad({ url: t.url, ratePerSecond: 300, workers: 12, maxDurationMs: 120_000 });
+    const run = startBluegreen(cfg, ['deploy', '--version', '2.0.0', '--steps', '10,50,100']);
+    const shares: string[] = [];
+    // whatever fails below, the CLI is waited for (it holds the lock)
+    const settled = run.done.catch(() => undefined);
+    try {
+      for (const [pct, lo, hi] of [
+        [10, 0.05, 0.2],
+        [50, 0.35, 0.65],
+      ] as const) {
+        await run.waitFor(new RegExp(`shift: ${pct}% of requests`), 120_000);
+        const a = load.snapshot();
+        await run.waitFor(new RegExp(`shift: step ${pct}% passed`), 60_000);
+        const d = delta(a, load.snapshot());
+        shares.push(`${pct}%: ${d.v2}/${d.requests} = ${(d.share * 100).toFixed(1)}%`);
+        expect(d.share, `step ${pct}%`).toBeGreaterThanOrEqual(lo);
+        expect(d.share, `step ${pct}%`).toBeLessThanOrEqual(hi);
+      }
+    } finally {
+      await settled;
+    }
+    const res = await run.done;
+    const report = await load.stop();
+    console.log(`${kind}: shift shares ${shares.join(', ')}; ${formatLoad('total', report)}`);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await bodiesOf(t.url, 20)).toEqual([V2]);
+    expect(report.non2xx).toBe(0);
+    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
+  });
+
+  it('gradual shift: a step over the latency budget rolls back by itself', async () => {
+    const before = readFileSync(t.file, 'utf8');
+    // preflight passes (1.5 s < the 2 s check timeout) but p99 through the balancer > 1 s
+    const slow = configFor(lab, t, { container: { env: { PORT: '8000', RESPONSE_DELAY_MS: '1500' } } });
+    const load = startLoad({ url: t.url, ratePerSecond: 200, workers: 12, maxDurationMs: 120_000 });
+    const res = await bluegreen(slow, ['deploy', '--version', '1.0.0', '--steps', '10,100']);
+    const report = await load.stop();
+    console.log(formatLoad(`${kind}: failed shift step`, report));
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/1\.0\.0 failed at the 10% step and was rolled back: p99 \d+ms > 1000ms/);
+    expect(await bodiesOf(t.url, 20)).toEqual([V2]);
+    expect(readFileSync(t.file, 'utf8')).toBe(before);
+    for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
+    expect(report.non2xx).toBe(0);
+    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
+    expect(report.bodies[V1]).toBeGreaterThan(0); // the slow candidate did get its 10%
+  });
+});
+
+describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
+  let lab: Lab;
+  let cfg: string;
+  let files: [string, string];
+
+  beforeAll(async () => {
+    lab = loadLab();
+    await resetLab(lab);
+    const s = lab.balancers!.shared;
+    const c = labConfig(lab, { green: 3, blue: 3 });
+    c.balancer = {
+      hosts: [lab.balancer.address, lab.balancers!.nginx2.address],
+      file: s.file,
+      test: s.test,
+      reload: s.reload,
+      pid_file: s.pidFile,
+      url: lab.balancer.url,
+      drain_timeout: '30s',
+    };
+    cfg = writeConfig(c);
+    files = [lab.balancer.file, lab.balancers!.nginx2.file];
+  });
+  afterAll(async () => {
+    if (lab) await resetLab(lab);
+  });
+
+  it('a change lands on both, under load on both', async () => {
+    const r1 = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
+    expect(r1.code, r1.stderr).toBe(0);
+    // before the first deploy the upstream holds only a `down` server: the load starts after it
+    const loads = [lab.balancer.url, lab.balancers!.nginx2.url].map((url) =>
+      startLoad({ url, ratePerSecond: 150, maxDurationMs: 120_000 }),
+    );
+    const r2 = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--promote']);
+    expect(r2.code, r2.stderr).toBe(0);
+    const reports = await Promise.all(loads.map((l) => l.stop()));
+    reports.forEach((r, i) => console.log(formatLoad(`two balancers: ${['dockerhost', 'lb2'][i]}`, r)));
+    const [a, b] = files.map((f) => readFileSync(f, 'utf8'));
+    expect(a).toBe(b);
+    expect(a).toContain('server 10.88.0.60:8000');
+    expect(await bodiesOf(lab.balancer.url, 10)).toEqual([V2]);
+    expect(await bodiesOf(lab.balancers!.nginx2.url, 10)).toEqual([V2]);
+    for (const r of reports) {
+      expect(r.non2xx).toBe(0);
+      expect(r.errors, r.errorSamples.join(', ')).toBe(0);
+    }
+  });
+
+  it("one balancer's test failing: neither is changed", async () => {
+    const conf = lab.balancers!.nginx2.conf!;
+    const good = readFileSync(conf, 'utf8');
+    const before = files.map((f) => readFileSync(f, 'utf8'));
+    // lb2's nginx now refuses any config (its test fails); dockerhost's is fine
+    writeFileSync(conf, good.replace('worker_processes 2;', 'worker_processes 2;\nbogus_directive on;'));
+    try {
+      const res = await bluegreen(cfg, ['rollback']);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(
+        /refused by 1 of 2 balancers, so none was changed:\n\s+10\.88\.0\.4: .*bogus_directive/,
+      );
+      expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
+      expect(await bodiesOf(lab.balancer.url, 10)).toEqual([V2]);
+    } finally {
+      writeFileSync(conf, good);
+    }
+  });
+
+  it('drift: status shows it, changes are refused without --force', async () => {
+    const lb2 = files[1];
+    writeFileSync(
+      lb2,
+      readFileSync(lb2, 'utf8').replace('upstream app_server {', '# edited by hand\nupstream app_server {'),
+    );
+    await reloadBalancer(lab.balancers!.nginx2);
+    const st = await bluegreen(cfg, ['status', '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    const status = (
+      JSON.parse(st.stdout) as { status: { drift: boolean; balancers: { host: string; drift: boolean }[] } }
+    ).status;
+    expect(status.drift).toBe(true);
+    expect(status.balancers.map((b) => [b.host, b.drift])).toEqual([
+      ['10.88.0.2', false],
+      ['10.88.0.4', true],
+    ]);
+    expect((await bluegreen(cfg, ['status'])).stdout).toContain('DRIFT');
+    const before = files.map((f) => readFileSync(f, 'utf8'));
+    for (const args of [['rollback'], ['scale'], ['deploy', '--version', '1.0.0']]) {
+      const res = await bluegreen(cfg, args);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toContain("the balancers' files have drifted: 10.88.0.4 differs from 10.88.0.2");
+    }
+    expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
+    const forced = await bluegreen(cfg, ['rollback', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const [a, b] = files.map((f) => readFileSync(f, 'utf8')) as [string, string];
+    expect(b).toContain('# edited by hand'); // the rest of each file is its own
+    expect(b.replace('# edited by hand\n', '')).toBe(a);
+    expect(await bodiesOf(lab.balancers!.nginx2.url, 10)).toEqual([V1]);
+  });
+});
