@@ -19508,7 +19508,7 @@ var require_directives = __commonJS({
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
       toString(doc) {
-        const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
+        const lines2 = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
@@ -19524,9 +19524,9 @@ var require_directives = __commonJS({
           if (handle === "!!" && prefix === "tag:yaml.org,2002:")
             continue;
           if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
-            lines.push(`%TAG ${handle} ${prefix}`);
+            lines2.push(`%TAG ${handle} ${prefix}`);
         }
-        return lines.join("\n");
+        return lines2.join("\n");
       }
     };
     Directives.defaultYaml = { explicit: false, version: "1.2" };
@@ -20987,22 +20987,22 @@ var require_stringifyCollection = __commonJS({
       const { indent, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
-      const lines = [];
+      const lines2 = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
         let comment2 = null;
         if (identity.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
-            lines.push("");
-          addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
+            lines2.push("");
+          addCommentBefore(ctx, lines2, item.commentBefore, chompKeep);
           if (item.comment)
             comment2 = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
-              lines.push("");
-            addCommentBefore(ctx, lines, ik.commentBefore, chompKeep);
+              lines2.push("");
+            addCommentBefore(ctx, lines2, ik.commentBefore, chompKeep);
           }
         }
         chompKeep = false;
@@ -21011,15 +21011,15 @@ var require_stringifyCollection = __commonJS({
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
           chompKeep = false;
-        lines.push(blockItemPrefix + str2);
+        lines2.push(blockItemPrefix + str2);
       }
       let str;
-      if (lines.length === 0) {
+      if (lines2.length === 0) {
         str = flowChars.start + flowChars.end;
       } else {
-        str = lines[0];
-        for (let i = 1; i < lines.length; ++i) {
-          const line = lines[i];
+        str = lines2[0];
+        for (let i = 1; i < lines2.length; ++i) {
+          const line = lines2[i];
           str += line ? `
 ${indent}${line}` : "\n";
         }
@@ -21042,22 +21042,22 @@ ${indent}${line}` : "\n";
       });
       let reqNewline = false;
       let linesAtValue = 0;
-      const lines = [];
+      const lines2 = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
         let comment = null;
         if (identity.isNode(item)) {
           if (item.spaceBefore)
-            lines.push("");
-          addCommentBefore(ctx, lines, item.commentBefore, false);
+            lines2.push("");
+          addCommentBefore(ctx, lines2, item.commentBefore, false);
           if (item.comment)
             comment = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
             if (ik.spaceBefore)
-              lines.push("");
-            addCommentBefore(ctx, lines, ik.commentBefore, false);
+              lines2.push("");
+            addCommentBefore(ctx, lines2, ik.commentBefore, false);
             if (ik.comment)
               reqNewline = true;
           }
@@ -21074,12 +21074,12 @@ ${indent}${line}` : "\n";
         if (comment)
           reqNewline = true;
         let str = stringify.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
+        reqNewline || (reqNewline = lines2.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines2.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -21087,35 +21087,35 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
-        lines.push(str);
-        linesAtValue = lines.length;
+        lines2.push(str);
+        linesAtValue = lines2.length;
       }
       const { start, end } = flowChars;
-      if (lines.length === 0) {
+      if (lines2.length === 0) {
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines2.reduce((sum, line) => sum + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line of lines)
+          for (const line of lines2)
             str += line ? `
 ${indentStep}${indent}${line}` : "\n";
           return `${str}
 ${indent}${end}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
+          return `${start}${fcPadding}${lines2.join(" ")}${fcPadding}${end}`;
         }
       }
     }
-    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
+    function addCommentBefore({ indent, options: { commentString } }, lines2, comment, chompKeep) {
       if (comment && chompKeep)
         comment = comment.replace(/^\n+/, "");
       if (comment) {
         const ic = stringifyComment.indentComment(commentString(comment), indent);
-        lines.push(ic.trimStart());
+        lines2.push(ic.trimStart());
       }
     }
     exports.stringifyCollection = stringifyCollection;
@@ -21753,11 +21753,11 @@ var require_binary = __commonJS({
         if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
           const n = Math.ceil(str.length / lineWidth);
-          const lines = new Array(n);
+          const lines2 = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
-            lines[i] = str.substr(o, lineWidth);
+            lines2[i] = str.substr(o, lineWidth);
           }
-          str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str = lines2.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
         return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
       }
@@ -22437,35 +22437,35 @@ var require_stringifyDocument = __commonJS({
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
-      const lines = [];
+      const lines2 = [];
       let hasDirectives = options.directives === true;
       if (options.directives !== false && doc.directives) {
         const dir = doc.directives.toString(doc);
         if (dir) {
-          lines.push(dir);
+          lines2.push(dir);
           hasDirectives = true;
         } else if (doc.directives.docStart)
           hasDirectives = true;
       }
       if (hasDirectives)
-        lines.push("---");
+        lines2.push("---");
       const ctx = stringify.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
-        if (lines.length !== 1)
-          lines.unshift("");
+        if (lines2.length !== 1)
+          lines2.unshift("");
         const cs = commentString(doc.commentBefore);
-        lines.unshift(stringifyComment.indentComment(cs, ""));
+        lines2.unshift(stringifyComment.indentComment(cs, ""));
       }
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
         if (identity.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
-            lines.push("");
+            lines2.push("");
           if (doc.contents.commentBefore) {
             const cs = commentString(doc.contents.commentBefore);
-            lines.push(stringifyComment.indentComment(cs, ""));
+            lines2.push(stringifyComment.indentComment(cs, ""));
           }
           ctx.forceBlockIndent = !!doc.comment;
           contentComment = doc.contents.comment;
@@ -22474,36 +22474,36 @@ var require_stringifyDocument = __commonJS({
         let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
-        if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
-          lines[lines.length - 1] = `--- ${body}`;
+        if ((body[0] === "|" || body[0] === ">") && lines2[lines2.length - 1] === "---") {
+          lines2[lines2.length - 1] = `--- ${body}`;
         } else
-          lines.push(body);
+          lines2.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines2.push(stringify.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
           const cs = commentString(doc.comment);
           if (cs.includes("\n")) {
-            lines.push("...");
-            lines.push(stringifyComment.indentComment(cs, ""));
+            lines2.push("...");
+            lines2.push(stringifyComment.indentComment(cs, ""));
           } else {
-            lines.push(`... ${cs}`);
+            lines2.push(`... ${cs}`);
           }
         } else {
-          lines.push("...");
+          lines2.push("...");
         }
       } else {
         let dc = doc.comment;
         if (dc && chompKeep)
           dc = dc.replace(/^\n+/, "");
         if (dc) {
-          if ((!chompKeep || contentComment) && lines[lines.length - 1] !== "")
-            lines.push("");
-          lines.push(stringifyComment.indentComment(commentString(dc), ""));
+          if ((!chompKeep || contentComment) && lines2[lines2.length - 1] !== "")
+            lines2.push("");
+          lines2.push(stringifyComment.indentComment(commentString(dc), ""));
         }
       }
-      return lines.join("\n") + "\n";
+      return lines2.join("\n") + "\n";
     }
     exports.stringifyDocument = stringifyDocument;
   }
@@ -23565,17 +23565,17 @@ var require_resolve_block_scalar = __commonJS({
       if (!header)
         return { value: "", type: null, comment: "", range: [start, start, start] };
       const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
-      const lines = scalar.source ? splitLines2(scalar.source) : [];
-      let chompStart = lines.length;
-      for (let i = lines.length - 1; i >= 0; --i) {
-        const content = lines[i][1];
+      const lines2 = scalar.source ? splitLines2(scalar.source) : [];
+      let chompStart = lines2.length;
+      for (let i = lines2.length - 1; i >= 0; --i) {
+        const content = lines2[i][1];
         if (content === "" || content === "\r")
           chompStart = i;
         else
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        const value2 = header.chomp === "+" && lines2.length > 0 ? "\n".repeat(Math.max(1, lines2.length - 1)) : "";
         let end2 = start + header.length;
         if (scalar.source)
           end2 += scalar.source.length;
@@ -23585,7 +23585,7 @@ var require_resolve_block_scalar = __commonJS({
       let offset = scalar.offset + header.length;
       let contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
-        const [indent, content] = lines[i];
+        const [indent, content] = lines2[i];
         if (content === "" || content === "\r") {
           if (header.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
@@ -23605,17 +23605,17 @@ var require_resolve_block_scalar = __commonJS({
         }
         offset += indent.length + content.length + 1;
       }
-      for (let i = lines.length - 1; i >= chompStart; --i) {
-        if (lines[i][0].length > trimIndent)
+      for (let i = lines2.length - 1; i >= chompStart; --i) {
+        if (lines2[i][0].length > trimIndent)
           chompStart = i + 1;
       }
       let value = "";
       let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
-        value += lines[i][0].slice(trimIndent) + "\n";
+        value += lines2[i][0].slice(trimIndent) + "\n";
       for (let i = contentStart; i < chompStart; ++i) {
-        let [indent, content] = lines[i];
+        let [indent, content] = lines2[i];
         offset += indent.length + content.length + 1;
         const crlf = content[content.length - 1] === "\r";
         if (crlf)
@@ -23652,8 +23652,8 @@ var require_resolve_block_scalar = __commonJS({
         case "-":
           break;
         case "+":
-          for (let i = chompStart; i < lines.length; ++i)
-            value += "\n" + lines[i][0].slice(trimIndent);
+          for (let i = chompStart; i < lines2.length; ++i)
+            value += "\n" + lines2[i][0].slice(trimIndent);
           if (value[value.length - 1] !== "\n")
             value += "\n";
           break;
@@ -23728,10 +23728,10 @@ var require_resolve_block_scalar = __commonJS({
       const first = split[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
-      const lines = [line0];
+      const lines2 = [line0];
       for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
-      return lines;
+        lines2.push([split[i], split[i + 1]]);
+      return lines2;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
   }
@@ -26815,11 +26815,11 @@ var require_ejs = __commonJS({
       return handleCache(opts);
     }
     function rethrow(err, str, flnm, lineno, esc2) {
-      var lines = str.split("\n");
+      var lines2 = str.split("\n");
       var start = Math.max(lineno - 3, 0);
-      var end = Math.min(lines.length, lineno + 3);
+      var end = Math.min(lines2.length, lineno + 3);
       var filename = esc2(flnm);
-      var context3 = lines.slice(start, end).map(function(line, i) {
+      var context3 = lines2.slice(start, end).map(function(line, i) {
         var curr = i + start + 1;
         return (curr == lineno ? " >> " : "    ") + curr + "| " + line;
       }).join("\n");
@@ -35210,7 +35210,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -35898,11 +35898,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -36067,8 +36067,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -36108,7 +36108,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -38430,7 +38430,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -38856,7 +38856,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash3(this.hashName);
+          const hash2 = createHash4(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -39864,9 +39864,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -41492,7 +41492,7 @@ var require_Protocol = __commonJS({
       let end = p;
       let needNL = false;
       let lineLen = 0;
-      let lines = 0;
+      let lines2 = 0;
       for (; p < data.length; ++p) {
         const ch = data[p];
         if (ch === 13) {
@@ -41530,7 +41530,7 @@ var require_Protocol = __commonJS({
           }
           if (this._server)
             throw new Error("Greetings from clients not permitted");
-          if (++lines > MAX_LINES)
+          if (++lines2 > MAX_LINES)
             throw new Error("Max greeting lines exceeded");
           needNL = false;
           start = p + 1;
@@ -45301,7 +45301,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash3,
+      createHash: createHash4,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -45523,7 +45523,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key2 = createHash3(hashAlgo).update(key2).digest("hex");
+              key2 = createHash4(hashAlgo).update(key2).digest("hex");
             const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
@@ -51908,14 +51908,14 @@ function toDotPath(_path) {
   return segs.join("");
 }
 function prettifyError(error63) {
-  const lines = [];
+  const lines2 = [];
   const issues = [...error63.issues].sort((a, b) => (a.path ?? []).length - (b.path ?? []).length);
   for (const issue3 of issues) {
-    lines.push(`\u2716 ${issue3.message}`);
+    lines2.push(`\u2716 ${issue3.message}`);
     if (issue3.path?.length)
-      lines.push(`  \u2192 at ${toDotPath(issue3.path)}`);
+      lines2.push(`  \u2192 at ${toDotPath(issue3.path)}`);
   }
-  return lines.join("\n");
+  return lines2.join("\n");
 }
 
 // node_modules/zod/v4/core/parse.js
@@ -52750,9 +52750,9 @@ var Doc = class {
       return;
     }
     const content = arg;
-    const lines = content.split("\n").filter((x) => x);
-    const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
-    const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
+    const lines2 = content.split("\n").filter((x) => x);
+    const minIndent = Math.min(...lines2.map((x) => x.length - x.trimStart().length));
+    const dedented = lines2.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
     for (const line of dedented) {
       this.content.push(line);
     }
@@ -70011,19 +70011,59 @@ var configSchema = external_exports.strictObject({
   }).prefault({}),
   pools: external_exports.strictObject({ green: pool, blue: pool }),
   balancer: external_exports.strictObject({
-    type: external_exports.literal("nginx").default("nginx"),
-    host: sshTarget,
+    type: external_exports.enum(["nginx", "haproxy"]).default("nginx").describe("nginx (an `upstream NAME { \u2026 }` block) or haproxy (a `backend NAME` section)"),
+    host: sshTarget.optional().describe("the one balancer host (or list several under hosts)"),
+    hosts: external_exports.array(sshTarget).min(1).optional().describe(
+      "several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first"
+    ),
     file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path without spaces, shell syntax or .. segments"),
-    upstream: external_exports.string().regex(PATTERNS.upstreamName, "an nginx upstream name (letters, digits, _ . -)").default("app_server"),
-    test: external_exports.string().refine(isPrintable, "a one-line command").default("nginx -t"),
-    reload: external_exports.string().refine(isPrintable, "a one-line command").default("nginx -s reload"),
-    pid_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").default("/run/nginx.pid"),
+    upstream: external_exports.string().regex(PATTERNS.upstreamName, "an nginx upstream / HAProxy backend name (letters, digits, _ . -)").default("app_server"),
+    test: external_exports.string().refine(isPrintable, "a one-line command").optional().describe("default: `nginx -t`, or `haproxy -c -f FILE` for haproxy"),
+    reload: external_exports.string().refine(isPrintable, "a one-line command").optional().describe("default: `nginx -s reload`, or SIGUSR2 to the HAProxy master (pid_file) for haproxy"),
+    pid_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional().describe("the master process: default /run/nginx.pid, or /run/haproxy.pid for haproxy"),
+    admin_socket: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").default("/run/haproxy/admin.sock").describe("haproxy: the runtime API socket (`stats socket \u2026 level admin`), used to drain servers"),
     url: external_exports.url({ protocol: /^https?$/, error: "an http:// or https:// URL where users reach the app" }),
     max_fails: external_exports.number().int().min(0).max(100).default(1),
     fail_timeout: duration3("10s"),
     drain_timeout: duration3("60s"),
     state_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional()
+  }).transform((b, ctx) => {
+    if (b.host === void 0 === (b.hosts === void 0)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hosts"],
+        message: "set exactly one of balancer.host (one balancer) or balancer.hosts (a list of balancers)"
+      });
+      return external_exports.NEVER;
+    }
+    const hosts = b.hosts ?? [b.host];
+    const seen = /* @__PURE__ */ new Set();
+    for (const h of hosts) {
+      const key2 = `${h.host}:${h.port ?? ""}`;
+      if (seen.has(key2)) {
+        ctx.addIssue({ code: "custom", path: ["hosts"], message: `${h.host} is listed twice` });
+        return external_exports.NEVER;
+      }
+      seen.add(key2);
+    }
+    const { host: _one, hosts: _many, ...rest } = b;
+    const nginx2 = b.type === "nginx";
+    const pidFile = b.pid_file ?? (nginx2 ? "/run/nginx.pid" : "/run/haproxy.pid");
+    return {
+      ...rest,
+      hosts,
+      pid_file: pidFile,
+      test: b.test ?? (nginx2 ? "nginx -t" : `haproxy -c -f ${b.file}`),
+      // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
+      reload: b.reload ?? (nginx2 ? "nginx -s reload" : `kill -USR2 "$(cat ${pidFile})"`)
+    };
   }),
+  shift: external_exports.strictObject({
+    step_duration: duration3("5s").describe("how long each step of `deploy --steps` is sampled"),
+    max_error_rate: external_exports.number().min(0).max(1).default(0.01).describe("failed share of the sampled requests that fails a step (0.01 = 1%)"),
+    max_p99: duration3("1s").describe("p99 latency of the sampled requests that fails a step"),
+    concurrency: external_exports.number().int().min(1).max(64).default(4).describe("parallel sampling requests")
+  }).prefault({}),
   checks: external_exports.strictObject({
     path: external_exports.string().regex(PATTERNS.urlPath, "a URL path starting with /").default("/"),
     status: external_exports.number().int().min(100).max(599).default(200),
@@ -70078,7 +70118,7 @@ function unwrapUnions(issues) {
   });
 }
 function formatIssues(issues) {
-  const lines = unwrapUnions(issues).map((i) => {
+  const lines2 = unwrapUnions(issues).map((i) => {
     const field = i.path.length ? i.path.map(String).join(".") : "(top level)";
     if (i.code === "unrecognized_keys") {
       return `${field === "(top level)" ? "" : field + ": "}unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
@@ -70086,8 +70126,8 @@ function formatIssues(issues) {
     if (i.code === "invalid_type" && i.input === void 0) return `${field}: is required`;
     return `${field}: ${i.message}`;
   });
-  return lines.length === 1 ? lines[0] : `
-  - ${lines.join("\n  - ")}`;
+  return lines2.length === 1 ? lines2[0] : `
+  - ${lines2.join("\n  - ")}`;
 }
 function checkPools(config2, source) {
   const seen = /* @__PURE__ */ new Map();
@@ -70170,8 +70210,150 @@ function sleep(ms) {
   return new Promise((resolve4) => setTimeout(resolve4, ms));
 }
 
-// src/balancer/nginx-config.ts
+// src/balancer/haproxy-config.ts
 var import_ejs = __toESM(require_ejs(), 1);
+
+// raw:src/balancer/haproxy-backend.ejs
+var haproxy_backend_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const s of servers) { _%>\n<%- indent %>server <%= s.name %> <%= s.host %>:<%= s.port %> check<% if (s.weight !== undefined) { %> weight <%= s.weight %><% } %>\n<%_ } _%>\n";
+
+// src/balancer/haproxy-config.ts
+var SECTION_KEYWORDS = [
+  "global",
+  "defaults",
+  "frontend",
+  "backend",
+  "listen",
+  "peers",
+  "resolvers",
+  "userlist",
+  "program",
+  "http-errors",
+  "ring",
+  "cache",
+  "mailers"
+];
+var SECTION_START = new RegExp(`^(?:${SECTION_KEYWORDS.join("|")})(?=[ \\t\\r\\n#]|$)`);
+function lines(text, from = 0, to = text.length) {
+  const out = [];
+  let i = from;
+  while (i < to) {
+    const nl = text.indexOf("\n", i);
+    const stop = nl === -1 || nl >= to ? to : nl + 1;
+    const raw = text.slice(i, stop);
+    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
+    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
+    i = stop;
+  }
+  return out;
+}
+function words(line) {
+  const hash2 = line.indexOf("#");
+  return (hash2 === -1 ? line : line.slice(0, hash2)).trim().split(/[ \t]+/).filter(Boolean);
+}
+function findBackend(text, name) {
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const l = all[i];
+    if (!SECTION_START.test(l.text)) continue;
+    const w = words(l.text);
+    if (w[0] !== "backend" || w[1] !== name) continue;
+    const next = all.slice(i + 1).find((n) => SECTION_START.test(n.text));
+    return {
+      start: l.index,
+      bodyStart: l.index + l.text.length + l.eol.length,
+      end: next?.index ?? text.length
+    };
+  }
+  return void 0;
+}
+function parseAddress(addr) {
+  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(addr) ?? /^([^:[\]]+):(\d{1,5})$/.exec(addr);
+  if (!m) return void 0;
+  return { host: m[1], port: Number(m[2]) };
+}
+function parseBackendServers(text, section) {
+  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+    const w = words(l.text);
+    if (w[0] !== "server" || w.length < 3) return [];
+    if (w.includes("disabled") || w.includes("backup")) return [];
+    const addr = parseAddress(w[2]);
+    if (!addr) return [];
+    const wi = w.indexOf("weight");
+    const weight = wi > 2 ? Number(w[wi + 1]) : void 0;
+    return [
+      {
+        name: w[1],
+        ...addr,
+        ...weight !== void 0 && Number.isInteger(weight) ? { weight } : {}
+      }
+    ];
+  });
+}
+function serverName(host, port2) {
+  return `bg-${host.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${port2}`;
+}
+var MAX_WEIGHT = 256;
+function escapeHaproxyValue(value) {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535)
+    return String(value);
+  if (typeof value === "string") {
+    if (/^bg-[A-Za-z0-9-]{1,120}$/.test(value)) return value;
+    if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
+    if (value.includes(":") && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, "")}]`;
+  }
+  throw new Error(
+    `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`
+  );
+}
+function renderServers(servers2, indent) {
+  if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
+  for (const s of servers2) {
+    if (!isHost(s.host)) escapeHaproxyValue(s.host);
+    if (s.weight !== void 0 && (s.weight < 0 || s.weight > MAX_WEIGHT))
+      throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
+  }
+  return import_ejs.default.render(
+    haproxy_backend_default,
+    {
+      indent,
+      servers: servers2.map((s) => ({ ...s, name: serverName(s.host, s.port) }))
+    },
+    { escape: escapeHaproxyValue }
+  );
+}
+var BackendNotFound = class extends Error {
+};
+function replaceBackend(text, name, servers2) {
+  const section = findBackend(text, name);
+  if (!section) throw new BackendNotFound(`backend ${name} not found`);
+  if (servers2.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
+  const body = lines(text, section.bodyStart, section.end);
+  const isServer = (l) => words(l.text)[0] === "server";
+  const firstServer = body.findIndex(isServer);
+  const indentFrom = body[firstServer] ?? body.find((l) => words(l.text).length > 0);
+  const indent = indentFrom ? /^[ \t]*/.exec(indentFrom.text)[0] : "    ";
+  let at = firstServer;
+  if (at === -1) {
+    at = body.length;
+    while (at > 0 && words(body[at - 1].text).length === 0) at--;
+  }
+  const rendered = renderServers(servers2, indent);
+  let out = "";
+  body.forEach((l, i) => {
+    if (i === at) out += rendered;
+    if (!isServer(l)) out += l.text + l.eol;
+  });
+  if (at === body.length) {
+    if (out !== "" && !out.endsWith("\n")) out += "\n";
+    out += rendered;
+  }
+  let head = text.slice(0, section.bodyStart);
+  if (!head.endsWith("\n")) head += "\n";
+  return head + out + text.slice(section.end);
+}
+
+// src/balancer/nginx-config.ts
+var import_ejs2 = __toESM(require_ejs(), 1);
 
 // raw:src/balancer/upstream.ejs
 var upstream_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\nupstream <%= name %> {\n<%_ for (const line of directives) { _%>\n    <%- line %>\n<%_ } _%>\n<%_ for (const s of servers) { _%>\n    server <%= s.host %>:<%= s.port %> max_fails=<%= maxFails %> fail_timeout=<%= failTimeout %>s<% if (s.weight !== undefined) { %> weight=<%= s.weight %><% } %>;\n<%_ } _%>\n}\n";
@@ -70241,7 +70423,7 @@ function renderUpstream(options, existingBody) {
   if (options.servers.length === 0)
     throw new Error(`upstream ${options.name}: refusing to render a block without servers`);
   const kept = directives(existingBody).filter((d) => !d.startsWith("server ")).map((d) => `${d};`);
-  return import_ejs.default.render(
+  return import_ejs2.default.render(
     upstream_default,
     {
       name: options.name,
@@ -70269,8 +70451,10 @@ var NginxDriver = class {
     this.conn = conn;
     this.log = log;
     this.cfg = config2.balancer;
+    this.host = conn.target.name;
   }
   type = "nginx";
+  host;
   cfg;
   get backupPath() {
     return `${this.cfg.file}.bluegreen.bak`;
@@ -70344,6 +70528,12 @@ var NginxDriver = class {
     this.log.info(`balancer ${name}: reloaded in ${reloadMs}ms, old workers drained in ${drainMs}ms`);
     return { reloadMs, drainMs };
   }
+  async validate(current, next) {
+    await validateInPlace(this.conn, this.cfg.file, this.cfg.test, current, next);
+  }
+  async revert(previous) {
+    await this.apply(await this.read(), previous);
+  }
   async restore(previous, reload = false) {
     await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
     if (reload) await this.conn.exec(this.cfg.reload, { check: false });
@@ -70379,12 +70569,347 @@ var NginxDriver = class {
     }
   }
 };
+async function validateInPlace(conn, file2, test, current, next) {
+  const name = conn.target.name;
+  await conn.exec(files.writeAtomic(file2), { stdin: next });
+  let res;
+  try {
+    res = await conn.exec(test, { check: false });
+  } finally {
+    await conn.exec(files.writeAtomic(file2), { stdin: current });
+  }
+  if (res.code !== 0)
+    throw new DeployError(
+      `balancer ${name}: \`${test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`,
+      name
+    );
+}
 function lastLines(s) {
   return s.trim().split("\n").slice(-3).join(" | ");
 }
 
+// src/balancer/haproxy.ts
+var RELOAD_CONFIRM_MS2 = 1e4;
+var POLL_MS2 = 100;
+function runtimeCommand(socket, command) {
+  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
+}
+function parseShowStat(csv, backend) {
+  const out = /* @__PURE__ */ new Map();
+  const rows = csv.split("\n").filter((l) => l.trim() !== "");
+  const header = rows[0]?.replace(/^# /, "").split(",") ?? [];
+  const col = (n) => header.indexOf(n);
+  const [px, sv, scur, status2] = [col("pxname"), col("svname"), col("scur"), col("status")];
+  if (px < 0 || sv < 0 || scur < 0) return out;
+  for (const row of rows.slice(1)) {
+    const f = row.split(",");
+    if (f[px] !== backend || f[sv] === "BACKEND" || f[sv] === "FRONTEND") continue;
+    out.set(f[sv], { scur: Number(f[scur]), status: f[status2] ?? "" });
+  }
+  return out;
+}
+var HaproxyDriver = class {
+  constructor(conn, config2, log) {
+    this.conn = conn;
+    this.log = log;
+    this.cfg = config2.balancer;
+    this.host = conn.target.name;
+  }
+  type = "haproxy";
+  host;
+  cfg;
+  get backupPath() {
+    return `${this.cfg.file}.bluegreen.bak`;
+  }
+  async read() {
+    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
+    if (res.code !== 0) {
+      throw new DeployError(
+        `balancer ${this.host}: cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`,
+        this.host
+      );
+    }
+    if (!findBackend(res.stdout, this.cfg.upstream)) {
+      throw new DeployError(
+        `balancer ${this.host}: ${this.cfg.file} has no \`backend ${this.cfg.upstream}\` section (check balancer.upstream and balancer.file)`,
+        this.host
+      );
+    }
+    return res.stdout;
+  }
+  named(text) {
+    const section = findBackend(text, this.cfg.upstream);
+    return section ? parseBackendServers(text, section) : [];
+  }
+  servers(text) {
+    return this.named(text).map(({ host, port: port2, weight }) => ({
+      host,
+      port: port2,
+      ...weight !== void 0 ? { weight } : {}
+    }));
+  }
+  render(text, servers2) {
+    return replaceBackend(text, this.cfg.upstream, servers2);
+  }
+  async validate(current, next) {
+    await validateInPlace(this.conn, this.cfg.file, this.cfg.test, current, next);
+  }
+  async revert(previous) {
+    await this.apply(await this.read(), previous);
+  }
+  async apply(current, next) {
+    const name = this.host;
+    const keep = new Set(this.named(next).map((s) => s.name));
+    const before = this.named(current);
+    const removed = before.map((s) => s.name).filter((n) => !keep.has(n));
+    const had = new Set(before.map((s) => s.name));
+    const adds = this.named(next).some((s) => !had.has(s.name));
+    const oldWorkers = await this.workerPids();
+    let staged = false;
+    if (removed.length > 0 && adds) {
+      const leaving = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
+      await this.stage(current, this.render(next, [...this.servers(next), ...leaving]));
+      staged = true;
+    }
+    await this.conn.exec(files.writeAtomic(this.cfg.file, staged ? void 0 : this.backupPath), {
+      stdin: next
+    });
+    const test = await this.conn.exec(this.cfg.test, { check: false });
+    if (test.code !== 0) {
+      await this.restore(current, staged);
+      throw new DeployError(
+        `balancer ${name}: \`${this.cfg.test}\` rejected the new backend, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
+        name
+      );
+    }
+    const drainStarted = Date.now();
+    if (removed.length > 0) {
+      try {
+        await this.drain(removed);
+      } catch (err) {
+        await this.setState(removed, "ready").catch(() => void 0);
+        await this.restore(current, staged);
+        throw err;
+      }
+    }
+    const drainMs = Date.now() - drainStarted;
+    const started = Date.now();
+    const reload = await this.conn.exec(this.cfg.reload, { check: false });
+    if (reload.code !== 0) {
+      await this.setState(removed, "ready").catch(() => void 0);
+      await this.restore(current, staged);
+      throw new DeployError(
+        `balancer ${name}: \`${this.cfg.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`,
+        name
+      );
+    }
+    if (!await this.waitForNewWorker(oldWorkers)) {
+      await this.restore(current, true);
+      throw new DeployError(
+        `balancer ${name}: HAProxy did not start a new worker within ${RELOAD_CONFIRM_MS2 / 1e3}s after reload; previous file restored`,
+        name
+      );
+    }
+    const reloadMs = Date.now() - started;
+    const oldStarted = Date.now();
+    const left = await this.waitForExit(oldWorkers, Math.max(0, this.cfg.drain_timeout - drainMs));
+    if (left.length > 0)
+      throw new DeployError(
+        `balancer ${name}: old HAProxy workers ${left.join(", ")} still serving after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s); nothing was stopped`,
+        name
+      );
+    const oldMs = Date.now() - oldStarted;
+    this.log.info(
+      `balancer ${name}: ${removed.length ? `drained ${removed.join(", ")} in ${drainMs}ms, ` : ""}reloaded HAProxy in ${reloadMs}ms, old workers gone in ${oldMs}ms`
+    );
+    return { reloadMs, drainMs: drainMs + oldMs };
+  }
+  /** Writes, tests and reloads an intermediate file; restores `current` on any failure. */
+  async stage(current, text) {
+    const name = this.host;
+    const workers = await this.workerPids();
+    await this.conn.exec(files.writeAtomic(this.cfg.file, this.backupPath), { stdin: text });
+    const test = await this.conn.exec(this.cfg.test, { check: false });
+    if (test.code !== 0) {
+      await this.restore(current);
+      throw new DeployError(
+        `balancer ${name}: \`${this.cfg.test}\` rejected the new backend, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
+        name
+      );
+    }
+    const reload = await this.conn.exec(this.cfg.reload, { check: false });
+    if (reload.code !== 0 || !await this.waitForNewWorker(workers)) {
+      await this.restore(current, true);
+      throw new DeployError(
+        `balancer ${name}: HAProxy did not take the new backend (\`${this.cfg.reload}\`${reload.code !== 0 ? ` exited ${reload.code}: ${lastLines(reload.stderr || reload.stdout)}` : ": no new worker"}); previous file restored`,
+        name
+      );
+    }
+    this.log.info(`balancer ${name}: new servers loaded beside the leaving ones`);
+  }
+  async runtime(command) {
+    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
+    if (res.code !== 0)
+      throw new DeployError(
+        `balancer ${this.host}: HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`,
+        this.host
+      );
+    return res.stdout;
+  }
+  async setState(servers2, state) {
+    for (const s of servers2) {
+      const out = (await this.runtime(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
+      if (out !== "")
+        throw new DeployError(`balancer ${this.host}: set server ${s} state ${state}: ${out}`, this.host);
+    }
+  }
+  /** Sets the servers to drain and waits until none has a current session. */
+  async drain(servers2) {
+    await this.setState(servers2, "drain");
+    const deadline = Date.now() + this.cfg.drain_timeout;
+    for (; ; ) {
+      const stat2 = parseShowStat(await this.runtime("show stat"), this.cfg.upstream);
+      const busy = servers2.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
+      if (busy.length === 0) return;
+      if (Date.now() >= deadline)
+        throw new DeployError(
+          `balancer ${this.host}: ${busy.map((s) => `${s} (${stat2.get(s)?.scur} sessions)`).join(", ")} still busy after ${this.cfg.drain_timeout / 1e3}s of drain (balancer.drain_timeout); nothing was removed`,
+          this.host
+        );
+      await sleep(POLL_MS2);
+    }
+  }
+  async restore(previous, reload = false) {
+    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
+    if (reload) await this.conn.exec(this.cfg.reload, { check: false });
+  }
+  /** The master's children: its workers (old ones included until they finish). */
+  async workerPids() {
+    const res = await this.conn.exec(`ps -o pid= --ppid "$(cat ${sh(this.cfg.pid_file)})"`, { check: false });
+    const pids = res.stdout.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    if (pids.length === 0) {
+      throw new DeployError(
+        `balancer ${this.host}: cannot find HAProxy's workers via ${this.cfg.pid_file} (is HAProxy running in master-worker mode, -W? set balancer.pid_file)`,
+        this.host
+      );
+    }
+    return pids;
+  }
+  async waitForExit(pids, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (; ; ) {
+      const res = await this.conn.exec(nginx.alive(pids), { check: false });
+      const alive = res.stdout.split("\n").map(Number).filter((n) => n > 0);
+      if (alive.length === 0 || Date.now() >= deadline) return alive;
+      await sleep(POLL_MS2);
+    }
+  }
+  async waitForNewWorker(old) {
+    const deadline = Date.now() + RELOAD_CONFIRM_MS2;
+    while (Date.now() < deadline) {
+      const pids = await this.workerPids().catch(() => []);
+      if (pids.some((p) => !old.includes(p))) return true;
+      await sleep(POLL_MS2);
+    }
+    return false;
+  }
+};
+
+// src/balancer/index.ts
+function createDriver(type, conn, config2, log) {
+  switch (type) {
+    case "nginx":
+      return new NginxDriver(conn, config2, log);
+    case "haproxy":
+      return new HaproxyDriver(conn, config2, log);
+  }
+}
+
+// src/balancer/set.ts
+import { createHash } from "node:crypto";
+function driftOf(files2) {
+  const first = files2[0];
+  return first ? files2.filter((f) => f.sha256 !== first.sha256) : [];
+}
+var BalancerSet = class {
+  constructor(members2, log) {
+    this.members = members2;
+    this.log = log;
+    if (members2.length === 0) throw new Error("a balancer set needs at least one balancer");
+  }
+  lastRead;
+  get type() {
+    return this.members[0].type;
+  }
+  get first() {
+    return this.members[0];
+  }
+  /** Every balancer's file, in config order. */
+  async readAll() {
+    const texts = await Promise.all(this.members.map((m) => m.read()));
+    this.lastRead = texts.map((text, i) => ({
+      host: this.members[i].host,
+      text,
+      sha256: createHash("sha256").update(text).digest("hex")
+    }));
+    return this.lastRead;
+  }
+  /** The first balancer's file (all of them are read: apply patches each one's own text). */
+  async read() {
+    return (await this.readAll())[0].text;
+  }
+  servers(text) {
+    return this.first.servers(text);
+  }
+  render(text, servers2) {
+    return this.first.render(text, servers2);
+  }
+  async apply(current, next) {
+    if (this.members.length === 1) return this.first.apply(current, next);
+    const seen = this.lastRead?.[0]?.text === current ? this.lastRead : void 0;
+    const targets = this.servers(next);
+    const plans = this.members.map((m, i) => {
+      const cur = seen?.[i]?.text ?? current;
+      return { member: m, current: cur, next: cur === current ? next : m.render(cur, targets) };
+    });
+    const checked = await Promise.allSettled(plans.map((p) => p.member.validate(p.current, p.next)));
+    const rejected = checked.flatMap(
+      (r, i) => r.status === "rejected" ? [`${plans[i].member.host}: ${messageOf(r.reason)}`] : []
+    );
+    if (rejected.length > 0)
+      throw new DeployError(
+        `the change was refused by ${rejected.length} of ${plans.length} balancers, so none was changed:
+  ${rejected.join("\n  ")}`
+      );
+    const applied = await Promise.allSettled(plans.map((p) => p.member.apply(p.current, p.next)));
+    const failed = applied.flatMap(
+      (r, i) => r.status === "rejected" ? [{ plan: plans[i], reason: r.reason }] : []
+    );
+    if (failed.length > 0) {
+      const done = plans.filter((_, i) => applied[i].status === "fulfilled");
+      this.log.warn(
+        `${failed.map((f) => f.plan.member.host).join(", ")} could not apply the change; putting ${done.map((p) => p.member.host).join(", ") || "no other balancer"} back`
+      );
+      const reverted = await Promise.allSettled(done.map((p) => p.member.revert(p.current)));
+      const stuck = reverted.flatMap(
+        (r, i) => r.status === "rejected" ? [`${done[i].member.host}: ${messageOf(r.reason)}`] : []
+      );
+      throw new DeployError(
+        `${failed.map((f) => `${f.plan.member.host}: ${messageOf(f.reason)}`).join("\n  ")}
+  ${stuck.length ? `could NOT put back: ${stuck.join("; ")}` : `the other ${done.length} balancer(s) were put back`}`,
+        failed[0].plan.member.host
+      );
+    }
+    const results = applied.map((r) => r.value);
+    return {
+      reloadMs: Math.max(...results.map((r) => r.reloadMs)),
+      drainMs: Math.max(...results.map((r) => r.drainMs))
+    };
+  }
+};
+
 // src/ssh/known-hosts.ts
-import { createHash, createHmac } from "node:crypto";
+import { createHash as createHash2, createHmac } from "node:crypto";
 var KnownHosts = class {
   entries = [];
   constructor(text = "") {
@@ -70444,7 +70969,7 @@ function globMatch(pattern, name) {
   return re.test(name);
 }
 function fingerprint(keyBlob) {
-  return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash2("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function checkHostKey(policy, host, port2, keyBlob) {
   if (policy.kind === "insecure") return { ok: true };
@@ -71685,7 +72210,7 @@ var Recorder = class {
 };
 
 // src/deploy/state.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { posix } from "node:path";
 var HISTORY_LIMIT = 30;
 function emptyState(app) {
@@ -71704,7 +72229,7 @@ function statePath(config2) {
   return config2.balancer.state_file ?? posix.join(posix.dirname(config2.balancer.file), `bluegreen-${config2.app}.state.json`);
 }
 function sha256(text) {
-  return createHash2("sha256").update(text).digest("hex");
+  return createHash3("sha256").update(text).digest("hex");
 }
 function otherPool(pool2) {
   return pool2 === "green" ? "blue" : "green";
@@ -71810,18 +72335,19 @@ async function openContext(opts) {
     },
     config2.ssh.concurrency
   );
-  const balancerTarget = {
-    name: config2.balancer.host.host,
-    host: config2.balancer.host.host,
-    port: config2.balancer.host.port ?? config2.ssh.port
-  };
-  let balancerConn;
+  const balancerTargets = config2.balancer.hosts.map((h) => ({
+    name: h.host,
+    host: h.host,
+    port: h.port ?? config2.ssh.port
+  }));
+  let balancerConns;
   try {
-    balancerConn = await ssh.get(balancerTarget);
+    balancerConns = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;
   }
+  const balancerConn = balancerConns[0];
   const path = statePath(config2);
   return {
     config: config2,
@@ -71833,7 +72359,10 @@ async function openContext(opts) {
     signal: opts.signal ?? new AbortController().signal,
     ssh,
     balancerConn,
-    balancer: new NginxDriver(balancerConn, config2, opts.log),
+    balancer: new BalancerSet(
+      balancerConns.map((c) => createDriver(config2.balancer.type, c, config2, opts.log)),
+      opts.log
+    ),
     store: new StateStore(balancerConn, path, config2.app),
     lock: new Lock(balancerConn, `${path}.lock`),
     recorder: new Recorder()
@@ -71895,7 +72424,7 @@ var docker = {
   remove: (name) => sh("docker", "rm", "--force", name),
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
-  logs: (name, lines = 20) => sh("docker", "logs", "--tail", String(lines), name),
+  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
   /** Reads the password from stdin so it never shows in `ps` on the host. */
   login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
   // Local commands (the machine that runs bluegreen builds and pushes).
@@ -72257,16 +72786,16 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
       return;
     }
     diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
+    function contextLines(lines2) {
+      return lines2.map(function(entry) {
         return " " + entry;
       });
     }
     const hunks = [];
     let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
     for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
+      const current = diff[i], lines2 = current.lines || splitLines(current.value);
+      current.lines = lines2;
       if (current.added || current.removed) {
         if (!oldRangeStart) {
           const prev = diff[i - 1];
@@ -72278,23 +72807,23 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
             newRangeStart -= curRange.length;
           }
         }
-        for (const line of lines) {
+        for (const line of lines2) {
           curRange.push((current.added ? "+" : "-") + line);
         }
         if (current.added) {
-          newLine += lines.length;
+          newLine += lines2.length;
         } else {
-          oldLine += lines.length;
+          oldLine += lines2.length;
         }
       } else {
         if (oldRangeStart) {
-          if (lines.length <= context3 * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines)) {
+          if (lines2.length <= context3 * 2 && i < diff.length - 2) {
+            for (const line of contextLines(lines2)) {
               curRange.push(line);
             }
           } else {
-            const contextSize = Math.min(lines.length, context3);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
+            const contextSize = Math.min(lines2.length, context3);
+            for (const line of contextLines(lines2.slice(0, contextSize))) {
               curRange.push(line);
             }
             const hunk = {
@@ -72310,8 +72839,8 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
             curRange = [];
           }
         }
-        oldLine += lines.length;
-        newLine += lines.length;
+        oldLine += lines2.length;
+        newLine += lines2.length;
       }
     }
     for (const hunk of hunks) {
@@ -72545,7 +73074,7 @@ async function startPool(ctx, pool2, hosts, version2) {
         const r = await checkWithRetries(url2, config2.checks, ctx.signal);
         if (!r.ok) {
           const logs = await conn.exec(docker.logs(name, 5), { check: false });
-          const tail = (logs.stdout + logs.stderr).trim().split("\n").slice(-3).join(" | ");
+          const tail = logExcerpt(logs.stdout + logs.stderr);
           throw new DeployError(
             `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
             host.name
@@ -72565,16 +73094,21 @@ async function startPool(ctx, pool2, hosts, version2) {
       `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
     );
     await removeFromPool(ctx, pool2, hosts);
-    const lines = failures.map(
+    const lines2 = failures.map(
       (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
     );
     throw new DeployError(
-      `${failures.length === 1 ? lines[0] : `${failures.length} hosts failed:
-  ${lines.join("\n  ")}`}
+      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
+  ${lines2.join("\n  ")}`}
 Nothing reached users: the balancer was not changed.`,
       failures[0].host.name
     );
   }
+}
+function logExcerpt(log) {
+  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const error63 = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
+  return (error63.length ? error63 : lines2.slice(-3)).join(" | ").slice(0, 300);
 }
 async function removeFromPool(ctx, pool2, hosts) {
   const results = await ctx.ssh.each(hosts, async (host) => {
@@ -72624,6 +73158,17 @@ async function verifyThroughBalancer(ctx, requests) {
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url2}: ${r.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url2}`);
+}
+async function refuseDrift(ctx, force) {
+  const all = await ctx.balancer.readAll();
+  const drifted = driftOf(all);
+  if (drifted.length === 0) return;
+  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
+  if (!force)
+    throw new UsageError(
+      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
+    );
+  ctx.log.warn(`the balancers' files have drifted: ${what}; going ahead (--force)`);
 }
 async function reconcile(ctx, state) {
   const live = state.live ? state.pools[state.live] : null;
@@ -72789,9 +73334,123 @@ async function rollback(ctx, state) {
   throw new DeployError("nothing to roll back: no candidate pool and no previous version recorded");
 }
 
+// src/deploy/shift.ts
+function gcd(a, b) {
+  return b === 0 ? a : gcd(b, a % b);
+}
+function shiftWeights(percent, nLive, nCand, max = 256) {
+  if (percent <= 0 || percent >= 100) throw new Error(`a shift step is between 1 and 99, got ${percent}`);
+  let candidate = percent * nLive;
+  let live = (100 - percent) * nCand;
+  const g = gcd(candidate, live);
+  candidate /= g;
+  live /= g;
+  const top = Math.max(candidate, live);
+  if (top > max) {
+    candidate = Math.max(1, Math.round(candidate * max / top));
+    live = Math.max(1, Math.round(live * max / top));
+  }
+  return { live, candidate };
+}
+function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)];
+}
+function judgeStep(sample, budget) {
+  const errorRate = sample.requests === 0 ? 1 : sample.failed / sample.requests;
+  const p99Ms = percentile(
+    [...sample.latenciesMs].sort((a, b) => a - b),
+    99
+  );
+  const problems = [];
+  if (sample.requests === 0) problems.push("no request completed");
+  else if (errorRate > budget.max_error_rate)
+    problems.push(
+      `error rate ${(errorRate * 100).toFixed(1)}% > ${(budget.max_error_rate * 100).toFixed(1)}% (${sample.failed} of ${sample.requests}${sample.firstError ? `; e.g. ${sample.firstError}` : ""})`
+    );
+  if (sample.requests > 0 && p99Ms > budget.max_p99) problems.push(`p99 ${p99Ms}ms > ${budget.max_p99}ms`);
+  return {
+    ok: problems.length === 0,
+    errorRate,
+    p99Ms,
+    ...problems.length ? { reason: problems.join("; ") } : {}
+  };
+}
+async function sampleThroughBalancer(ctx, durationMs, concurrency) {
+  const url2 = new URL(ctx.config.checks.path, ctx.config.balancer.url).toString();
+  const sample = { requests: 0, failed: 0, latenciesMs: [] };
+  const deadline = Date.now() + durationMs;
+  const worker = async () => {
+    while (Date.now() < deadline && !ctx.signal.aborted) {
+      const r = await checkOnce(url2, ctx.config.checks);
+      sample.requests++;
+      sample.latenciesMs.push(r.ms);
+      if (!r.ok) {
+        sample.failed++;
+        sample.firstError ??= r.error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return sample;
+}
+async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
+  const livePool = state.live ? state.pools[state.live] : null;
+  if (!state.live || !livePool) throw new DeployError("--steps needs a live pool to shift traffic from");
+  const budget = ctx.config.shift;
+  const diffs = [];
+  for (const percent of steps.filter((s) => s < 100)) {
+    const w = shiftWeights(percent, livePool.hosts.length, hosts.length);
+    const targets = [
+      ...servers(ctx, livePool.hosts).map((s) => ({ ...s, weight: w.live })),
+      ...servers(ctx, hosts).map((s) => ({ ...s, weight: w.candidate }))
+    ];
+    const entering = state.candidate !== pool2;
+    try {
+      const change = await planSwitch(ctx, targets);
+      await ctx.log.group(`shift ${percent}% to ${pool2} ${version2}`, () => applySwitch(ctx, change, state));
+      if (change.diff) diffs.push(change.diff);
+      state.upstreamSha256 = sha256(change.after);
+    } catch (err) {
+      if (entering) {
+        await removeFromPool(ctx, pool2, hosts);
+        throw err;
+      }
+      return failStep(ctx, state, version2, percent, err.message);
+    }
+    if (entering) {
+      state.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      state.candidate = pool2;
+    }
+    await ctx.store.write(state);
+    ctx.log.info(
+      `shift: ${percent}% of requests to ${pool2} ${version2} (weights: live ${w.live}, candidate ${w.candidate}); sampling ${budget.step_duration}ms through ${ctx.config.balancer.url}`
+    );
+    const sample = await sampleThroughBalancer(ctx, budget.step_duration, budget.concurrency);
+    const verdict2 = judgeStep(sample, budget);
+    const line = `${sample.requests} requests, ${sample.failed} failed, p99 ${verdict2.p99Ms}ms`;
+    if (!verdict2.ok) return failStep(ctx, state, version2, percent, `${verdict2.reason} (${line})`);
+    ctx.log.info(`shift: step ${percent}% passed: ${line}`);
+  }
+  ctx.log.info(`shift: 100% to ${pool2} ${version2}: promoting`);
+  const promoted = await promote(ctx, state);
+  return { ...promoted, diff: [...diffs, promoted.diff].filter(Boolean).join("\n") };
+}
+async function failStep(ctx, state, version2, percent, reason) {
+  ctx.log.error(`shift: step ${percent}% failed: ${reason}; rolling back`);
+  await rollbackCandidate(ctx, state);
+  const failed = new DeployError(`${version2} failed at the ${percent}% step and was rolled back: ${reason}`);
+  failed.rolledBack = true;
+  throw failed;
+}
+
 // src/deploy/ops/deploy.ts
-async function deploy(ctx, state, version2, andPromote) {
+async function deploy(ctx, state, version2, andPromote, steps) {
   const { config: config2 } = ctx;
+  if (steps && !state.live)
+    throw new UsageError(
+      "--steps shifts traffic from a live pool, and nothing is live yet: deploy without --steps first"
+    );
   if (state.candidate) {
     const c = state.pools[state.candidate];
     throw new UsageError(
@@ -72810,7 +73469,10 @@ async function deploy(ctx, state, version2, andPromote) {
     const plan = [
       ...buildCommands(ctx, version2).map((argv) => `local: docker ${argv.join(" ")}`),
       ...hosts.flatMap((h) => startCommands(ctx, pool2, version2).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config2.balancer.file}, \`${config2.balancer.test}\`, \`${config2.balancer.reload}\``
+      `balancer: write ${config2.balancer.file}, \`${config2.balancer.test}\`, \`${config2.balancer.reload}\``,
+      ...steps ? [
+        `balancer: shift ${steps.join("% \u2192 ")}% to ${pool2}, each step sampled ${config2.shift.step_duration}ms`
+      ] : []
     ];
     return {
       message: `would deploy ${version2} to ${pool2} (${hosts.length} hosts)`,
@@ -72821,6 +73483,7 @@ async function deploy(ctx, state, version2, andPromote) {
   }
   if (config2.build) await ctx.log.group("build and push", () => buildAndPush(ctx, version2));
   await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, version2));
+  if (steps) return shiftTraffic(ctx, state, pool2, hosts, version2, steps);
   await ctx.log.group("switch the balancer", async () => {
     try {
       await applySwitch(ctx, change, state);
@@ -72917,7 +73580,9 @@ async function scale(ctx, state) {
 
 // src/deploy/ops/status.ts
 async function status(ctx, state) {
-  const text = await ctx.balancer.read();
+  const files2 = await ctx.balancer.readAll();
+  const text = files2[0].text;
+  const drifted = new Set(driftOf(files2).map((f) => f.host));
   const hosts = [];
   const seen = /* @__PURE__ */ new Set();
   for (const pool2 of ["green", "blue"]) {
@@ -72964,6 +73629,13 @@ async function status(ctx, state) {
     previous: state.previous,
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
+    balancers: files2.map((f) => ({
+      host: f.host,
+      sha256: f.sha256,
+      upstream: ctx.balancer.servers(f.text),
+      drift: drifted.has(f.host)
+    })),
+    drift: drifted.size > 0,
     hosts: rows.map(
       (r) => r.status === "fulfilled" ? r.value : {
         host: "?",
@@ -72999,7 +73671,7 @@ function views(state) {
 function operation(ctx, state, args) {
   switch (args.command) {
     case "deploy":
-      return deploy(ctx, state, args.version, args.promote ?? false);
+      return deploy(ctx, state, args.version, args.promote ?? false, args.steps);
     case "promote":
       return promote(ctx, state);
     case "rollback":
@@ -73035,6 +73707,7 @@ async function runCommand(opts, args) {
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    if (args.command !== "status") await refuseDrift(ctx, args.force ?? false);
     if (changes) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome = {
@@ -73291,24 +73964,24 @@ function label(text) {
   return text.replace(/["<>]/g, "");
 }
 function poolsDiagram(o) {
-  const lines = ["flowchart LR"];
+  const lines2 = ["flowchart LR"];
   for (const [side, views2] of [
     ["before", o.before],
     ["after", o.after]
   ]) {
-    lines.push(`  subgraph ${side}`, `    ${side}_nginx(["nginx"])`);
-    if (views2.length === 0) lines.push(`    ${side}_none["no pool"]`);
+    lines2.push(`  subgraph ${side}`, `    ${side}_nginx(["nginx"])`);
+    if (views2.length === 0) lines2.push(`    ${side}_none["no pool"]`);
     for (const v of views2) {
-      lines.push(
+      lines2.push(
         `    ${side}_${v.pool}["${label(`${v.pool}: ${v.version}`)}<br/>${label(v.hosts.join(", "))}"]`
       );
-      lines.push(
+      lines2.push(
         `    ${side}_nginx ${v.role === "live" ? "-->|live|" : "-.->|candidate|"} ${side}_${v.pool}`
       );
     }
-    lines.push("  end");
+    lines2.push("  end");
   }
-  return ["```mermaid", ...lines, "```"].join("\n");
+  return ["```mermaid", ...lines2, "```"].join("\n");
 }
 function fenced(lang, text) {
   const fence = "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
