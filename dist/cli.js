@@ -52908,10 +52908,10 @@ async function rollback(ctx, state) {
 }
 
 // src/deploy/shift.ts
-function parseSteps(text) {
+function parseSteps(text, field = "--steps") {
   const parts = text.split(",").map((p) => p.trim());
   const steps = parts.map(Number);
-  const bad = (why) => new UsageError(`--steps: ${JSON.stringify(text)} ${why} (e.g. --steps 10,50,100)`);
+  const bad = (why) => new UsageError(`${field}: ${JSON.stringify(text)} ${why} (e.g. 10,50,100)`);
   if (parts.some((p) => !/^\d{1,3}$/.test(p))) throw bad("must be a comma-separated list of integers");
   if (steps.some((s) => s < 1 || s > 100)) throw bad("must hold percentages between 1 and 100");
   if (steps.some((s, i) => i > 0 && s <= steps[i - 1])) throw bad("must be strictly increasing");

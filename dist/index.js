@@ -73335,6 +73335,16 @@ async function rollback(ctx, state) {
 }
 
 // src/deploy/shift.ts
+function parseSteps(text, field = "--steps") {
+  const parts = text.split(",").map((p) => p.trim());
+  const steps = parts.map(Number);
+  const bad = (why) => new UsageError(`${field}: ${JSON.stringify(text)} ${why} (e.g. 10,50,100)`);
+  if (parts.some((p) => !/^\d{1,3}$/.test(p))) throw bad("must be a comma-separated list of integers");
+  if (steps.some((s) => s < 1 || s > 100)) throw bad("must hold percentages between 1 and 100");
+  if (steps.some((s, i) => i > 0 && s <= steps[i - 1])) throw bad("must be strictly increasing");
+  if (steps.at(-1) !== 100) throw bad("must end in 100");
+  return steps;
+}
 function gcd(a, b) {
   return b === 0 ? a : gcd(b, a % b);
 }
@@ -74097,7 +74107,12 @@ async function execute(engine, inputs, reporter, req, runUrl, workspace) {
         dryRun: inputs.dryRun,
         signal: cancel.signal
       },
-      { command: req.command, ...req.version ? { version: req.version } : {} }
+      {
+        command: req.command,
+        ...req.version ? { version: req.version } : {},
+        ...req.command === "deploy" && inputs.steps ? { steps: inputs.steps } : {},
+        force: inputs.force
+      }
     );
   } finally {
     cancel.dispose();
@@ -74172,7 +74187,9 @@ function readInputs() {
     environment,
     allowedCommentersPermission: permission,
     allowForks: booleanInput("allow_forks", false),
-    dryRun: booleanInput("dry_run", false)
+    dryRun: booleanInput("dry_run", false),
+    ...optional2("steps") ? { steps: parseSteps(input2("steps"), "input steps") } : {},
+    force: booleanInput("force", false)
   };
 }
 

@@ -112,7 +112,12 @@ export async function execute(
         dryRun: inputs.dryRun,
         signal: cancel.signal,
       },
-      { command: req.command, ...(req.version ? { version: req.version } : {}) },
+      {
+        command: req.command,
+        ...(req.version ? { version: req.version } : {}),
+        ...(req.command === 'deploy' && inputs.steps ? { steps: inputs.steps } : {}),
+        force: inputs.force,
+      },
     );
   } finally {
     cancel.dispose();

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { validateVersion } from '../config/load.js';
 import type { CommandName } from '../deploy/outcome.js';
+import { parseSteps } from '../deploy/shift.js';
 import { UsageError } from '../errors.js';
 import { PERMISSION_LEVELS, type PermissionLevel } from './permission.js';
 
@@ -21,6 +22,8 @@ export const INPUT_NAMES = [
   'allowed_commenters_permission',
   'allow_forks',
   'dry_run',
+  'steps',
+  'force',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -42,6 +45,9 @@ export interface ActionInputs {
   allowedCommentersPermission: PermissionLevel;
   allowForks: boolean;
   dryRun: boolean;
+  /** deploy: traffic percentages for a gradual shift (validated). */
+  steps?: number[];
+  force: boolean;
 }
 
 function input(name: InputName): string {
@@ -108,5 +114,7 @@ export function readInputs(): ActionInputs {
     allowedCommentersPermission: permission as PermissionLevel,
     allowForks: booleanInput('allow_forks', false),
     dryRun: booleanInput('dry_run', false),
+    ...(optional('steps') ? { steps: parseSteps(input('steps'), 'input steps') } : {}),
+    force: booleanInput('force', false),
   };
 }

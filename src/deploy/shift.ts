@@ -15,11 +15,10 @@ import { applySwitch, planSwitch, removeFromPool, servers } from './steps.js';
 // (weight 0 is not a valid nginx weight), drains, and stops.
 
 /** Parses and validates `--steps`: increasing integers in 1..100, ending in 100. */
-export function parseSteps(text: string): number[] {
+export function parseSteps(text: string, field = '--steps'): number[] {
   const parts = text.split(',').map((p) => p.trim());
   const steps = parts.map(Number);
-  const bad = (why: string) =>
-    new UsageError(`--steps: ${JSON.stringify(text)} ${why} (e.g. --steps 10,50,100)`);
+  const bad = (why: string) => new UsageError(`${field}: ${JSON.stringify(text)} ${why} (e.g. 10,50,100)`);
   if (parts.some((p) => !/^\d{1,3}$/.test(p))) throw bad('must be a comma-separated list of integers');
   if (steps.some((s) => s < 1 || s > 100)) throw bad('must hold percentages between 1 and 100');
   if (steps.some((s, i) => i > 0 && s <= steps[i - 1]!)) throw bad('must be strictly increasing');

@@ -13,6 +13,7 @@ const inputs = {
   allowedCommentersPermission: 'write' as const,
   allowForks: false,
   dryRun: false,
+  force: false,
 };
 const comment = (body: string, extra: object = {}) => ({
   action: 'created',

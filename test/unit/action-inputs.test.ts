@@ -95,6 +95,7 @@ describe('readInputs', () => {
       allowedCommentersPermission: 'write',
       allowForks: false,
       dryRun: false,
+      force: false,
     });
   });
 
@@ -105,11 +106,15 @@ describe('readInputs', () => {
     vi.stubEnv('INPUT_DRY_RUN', 'False');
     vi.stubEnv('INPUT_ALLOWED_COMMENTERS_PERMISSION', 'maintain');
     vi.stubEnv('INPUT_REGISTRY_USERNAME', 'bot');
+    vi.stubEnv('INPUT_STEPS', '10, 50,100');
+    vi.stubEnv('INPUT_FORCE', 'true');
     expect(readInputs()).toMatchObject({
       command: 'promote',
       sshPrivateKey: '-----BEGIN KEY-----\nabc\n-----END KEY-----\n',
       allowForks: true,
       dryRun: false,
+      steps: [10, 50, 100],
+      force: true,
       allowedCommentersPermission: 'maintain',
       registryUsername: 'bot',
     });
@@ -120,6 +125,9 @@ describe('readInputs', () => {
     ['VERSION', '1.0.0;rm -rf /', /input version: .* is not a valid image tag/],
     ['ALLOWED_COMMENTERS_PERMISSION', 'everyone', /not one of read, triage, write, maintain, admin/],
     ['DRY_RUN', 'yes', /input dry_run: expected true or false/],
+    ['STEPS', '50,10,100', /input steps: "50,10,100" must be strictly increasing/],
+    ['STEPS', '10,50', /input steps: "10,50" must end in 100/],
+    ['FORCE', 'maybe', /input force: expected true or false/],
   ])('refuses INPUT_%s=%s', (name, value, message) => {
     vi.stubEnv(`INPUT_${name}`, value);
     expect(() => readInputs()).toThrow(message);
