@@ -70200,7 +70200,11 @@ var files = {
 };
 var nginx = {
   /** PIDs of the master's worker processes, one per line (the drain waits for these to exit). */
-  workerPids: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
+  workerPids: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`
+};
+var processes = {
+  /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
+  children: (pidFile) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
   /** Prints those of the given PIDs that are still alive. */
   alive: (pids) => `for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`
 };
@@ -70208,6 +70212,143 @@ var nginx = {
 // src/util/time.ts
 function sleep(ms) {
   return new Promise((resolve4) => setTimeout(resolve4, ms));
+}
+
+// src/balancer/file-balancer.ts
+var RELOAD_CONFIRM_MS = 1e4;
+var POLL_MS = 100;
+var FileBalancer = class {
+  constructor(conn, config2, log) {
+    this.conn = conn;
+    this.log = log;
+    this.cfg = config2.balancer;
+    this.host = conn.target.name;
+  }
+  host;
+  cfg;
+  get backupPath() {
+    return `${this.cfg.file}.bluegreen.bak`;
+  }
+  async read() {
+    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
+    if (res.code !== 0) {
+      throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
+    }
+    if (!this.hasBlock(res.stdout)) {
+      throw this.error(
+        `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`
+      );
+    }
+    return res.stdout;
+  }
+  /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
+  async validate(current, next) {
+    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: next });
+    let res;
+    try {
+      res = await this.conn.exec(this.cfg.test, { check: false });
+    } finally {
+      await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: current });
+    }
+    if (res.code !== 0) {
+      throw this.error(
+        `\`${this.cfg.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`
+      );
+    }
+  }
+  async revert(previous) {
+    await this.apply(await this.read(), previous);
+  }
+  error(message) {
+    return new DeployError(`balancer ${this.host}: ${message}`, this.host);
+  }
+  /**
+   * Writes `next` in place (keeping a backup unless `backup: false`) and runs the test;
+   * restores `current` if it fails (and reloads it, when the running config was already changed).
+   */
+  async writeAndTest(current, next, what, opts = {}) {
+    const backup = opts.backup ?? true;
+    await this.conn.exec(files.writeAtomic(this.cfg.file, backup ? this.backupPath : void 0), {
+      stdin: next
+    });
+    const test = await this.conn.exec(this.cfg.test, { check: false });
+    if (test.code !== 0) {
+      await this.restore(current, opts.reloadOnFailure ?? false);
+      throw this.error(
+        `\`${this.cfg.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`
+      );
+    }
+  }
+  /**
+   * Runs the reload command and waits for a new worker. On failure the previous file is
+   * written back (and reloaded, so a half-taken reload is undone) before throwing.
+   */
+  async reloadConfirmed(current, oldWorkers, onFailure) {
+    const started = Date.now();
+    const reload = await this.conn.exec(this.cfg.reload, { check: false });
+    if (reload.code !== 0) {
+      await onFailure?.();
+      await this.restore(current, true);
+      throw this.error(
+        `\`${this.cfg.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
+      );
+    }
+    if (!await this.waitForNewWorkers(oldWorkers)) {
+      await onFailure?.();
+      await this.restore(current, true);
+      throw this.error(
+        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1e3}s after \`${this.cfg.reload}\` (see its error log); previous file restored`
+      );
+    }
+    return Date.now() - started;
+  }
+  /** Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests. */
+  async drainWorkers(oldWorkers, timeoutMs) {
+    const started = Date.now();
+    const left = await this.waitForExit(oldWorkers, timeoutMs);
+    if (left.length > 0) {
+      throw this.error(
+        `old ${this.type} workers ${left.join(", ")} still serving after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s); nothing was stopped`
+      );
+    }
+    return Date.now() - started;
+  }
+  async restore(previous, reload = false) {
+    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
+    if (reload) await this.conn.exec(this.cfg.reload, { check: false });
+  }
+  async workerPids() {
+    const res = await this.conn.exec(this.workerPidsCommand(), { check: false });
+    const pids = pidsIn(res.stdout);
+    if (pids.length === 0)
+      throw this.error(
+        `cannot find ${this.type}'s workers via ${this.cfg.pid_file} (${this.noWorkersHint()})`
+      );
+    return pids;
+  }
+  async waitForNewWorkers(old) {
+    const deadline = Date.now() + RELOAD_CONFIRM_MS;
+    while (Date.now() < deadline) {
+      const res = await this.conn.exec(this.workerPidsCommand(), { check: false });
+      if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
+      await sleep(POLL_MS);
+    }
+    return false;
+  }
+  async waitForExit(pids, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (; ; ) {
+      const alive = pidsIn((await this.conn.exec(processes.alive(pids), { check: false })).stdout);
+      if (alive.length === 0 || Date.now() >= deadline) return alive;
+      await sleep(POLL_MS);
+    }
+  }
+};
+function pidsIn(text) {
+  return text.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+}
+function lastLines(s) {
+  return s.trim().split("\n").slice(-3).join(" | ");
 }
 
 // src/balancer/haproxy-config.ts
@@ -70352,6 +70493,128 @@ function replaceBackend(text, name, servers2) {
   return head + out + text.slice(section.end);
 }
 
+// src/balancer/haproxy.ts
+function runtimeCommand(socket, command) {
+  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
+}
+function parseShowStat(csv, backend) {
+  const out = /* @__PURE__ */ new Map();
+  const rows = csv.split("\n").filter((l) => l.trim() !== "");
+  const header = rows[0]?.replace(/^# /, "").split(",") ?? [];
+  const col = (n) => header.indexOf(n);
+  const [px, sv, scur, status2] = [col("pxname"), col("svname"), col("scur"), col("status")];
+  if (px < 0 || sv < 0 || scur < 0) return out;
+  for (const row of rows.slice(1)) {
+    const f = row.split(",");
+    if (f[px] !== backend || f[sv] === "BACKEND" || f[sv] === "FRONTEND") continue;
+    out.set(f[sv], { scur: Number(f[scur]), status: f[status2] ?? "" });
+  }
+  return out;
+}
+var HaproxyDriver = class extends FileBalancer {
+  type = "haproxy";
+  blockName() {
+    return `\`backend ${this.cfg.upstream}\` section`;
+  }
+  hasBlock(text) {
+    return findBackend(text, this.cfg.upstream) !== void 0;
+  }
+  /** The master's children: its workers (old ones included until they finish). */
+  workerPidsCommand() {
+    return processes.children(this.cfg.pid_file);
+  }
+  noWorkersHint() {
+    return "is HAProxy running in master-worker mode, -W? set balancer.pid_file";
+  }
+  named(text) {
+    const section = findBackend(text, this.cfg.upstream);
+    return section ? parseBackendServers(text, section) : [];
+  }
+  servers(text) {
+    return this.named(text).map(({ host, port: port2, weight }) => ({
+      host,
+      port: port2,
+      ...weight !== void 0 ? { weight } : {}
+    }));
+  }
+  render(text, servers2) {
+    return replaceBackend(text, this.cfg.upstream, servers2);
+  }
+  async apply(current, next) {
+    const keep = new Set(this.named(next).map((s) => s.name));
+    const before = this.named(current);
+    const removed = before.map((s) => s.name).filter((n) => !keep.has(n));
+    const had = new Set(before.map((s) => s.name));
+    const adds = this.named(next).some((s) => !had.has(s.name));
+    const firstWorkers = await this.workerPids();
+    let staged = false;
+    if (removed.length > 0 && adds) {
+      const leaving = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
+      await this.writeAndTest(current, this.render(next, [...this.servers(next), ...leaving]), "backend");
+      await this.reloadConfirmed(current, firstWorkers);
+      this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
+      staged = true;
+    }
+    const oldWorkers = staged ? await this.workerPids() : firstWorkers;
+    await this.writeAndTest(current, next, "backend", { backup: !staged, reloadOnFailure: staged });
+    const drainStarted = Date.now();
+    if (removed.length > 0) {
+      try {
+        await this.drain(removed);
+      } catch (err) {
+        await this.setState(removed, "ready").catch(() => void 0);
+        await this.restore(current, staged);
+        throw err;
+      }
+    }
+    const drainMs = Date.now() - drainStarted;
+    const reloadMs = await this.reloadConfirmed(
+      current,
+      oldWorkers,
+      () => this.setState(removed, "ready").catch(() => void 0)
+    );
+    const oldMs = await this.drainWorkers(
+      [.../* @__PURE__ */ new Set([...firstWorkers, ...oldWorkers])],
+      Math.max(0, this.cfg.drain_timeout - drainMs)
+    );
+    this.log.info(
+      `balancer ${this.host}: ${removed.length ? `drained ${removed.join(", ")} in ${drainMs}ms, ` : ""}reloaded HAProxy in ${reloadMs}ms, old workers gone in ${oldMs}ms`
+    );
+    return { reloadMs, drainMs: drainMs + oldMs };
+  }
+  async runtime(command) {
+    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
+    if (res.code !== 0) {
+      throw this.error(
+        `HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`
+      );
+    }
+    return res.stdout;
+  }
+  async setState(servers2, state) {
+    for (const s of servers2) {
+      const out = (await this.runtime(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
+      if (out !== "") throw this.error(`set server ${s} state ${state}: ${out}`);
+    }
+  }
+  /** Sets the servers to drain and waits until none has a current session. */
+  async drain(servers2) {
+    await this.setState(servers2, "drain");
+    const deadline = Date.now() + this.cfg.drain_timeout;
+    for (; ; ) {
+      const stat2 = parseShowStat(await this.runtime("show stat"), this.cfg.upstream);
+      const busy = servers2.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
+      if (busy.length === 0) return;
+      if (Date.now() >= deadline) {
+        throw this.error(
+          `${busy.map((s) => `${s} (${stat2.get(s)?.scur} sessions)`).join(", ")} still busy after ${this.cfg.drain_timeout / 1e3}s of drain (balancer.drain_timeout); nothing was removed`
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  }
+};
+
 // src/balancer/nginx-config.ts
 var import_ejs2 = __toESM(require_ejs(), 1);
 
@@ -70444,36 +70707,19 @@ function replaceUpstream(text, options) {
 }
 
 // src/balancer/nginx.ts
-var RELOAD_CONFIRM_MS = 1e4;
-var POLL_MS = 100;
-var NginxDriver = class {
-  constructor(conn, config2, log) {
-    this.conn = conn;
-    this.log = log;
-    this.cfg = config2.balancer;
-    this.host = conn.target.name;
-  }
+var NginxDriver = class extends FileBalancer {
   type = "nginx";
-  host;
-  cfg;
-  get backupPath() {
-    return `${this.cfg.file}.bluegreen.bak`;
+  blockName() {
+    return `\`upstream ${this.cfg.upstream} { \u2026 }\` block`;
   }
-  async read() {
-    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
-    if (res.code !== 0) {
-      throw new DeployError(
-        `balancer ${this.conn.target.name}: cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`,
-        this.conn.target.name
-      );
-    }
-    if (!findUpstream(res.stdout, this.cfg.upstream)) {
-      throw new DeployError(
-        `balancer ${this.conn.target.name}: ${this.cfg.file} has no \`upstream ${this.cfg.upstream} { \u2026 }\` block (check balancer.upstream and balancer.file)`,
-        this.conn.target.name
-      );
-    }
-    return res.stdout;
+  hasBlock(text) {
+    return findUpstream(text, this.cfg.upstream) !== void 0;
+  }
+  workerPidsCommand() {
+    return nginx.workerPids(this.cfg.pid_file);
+  }
+  noWorkersHint() {
+    return "is nginx running? set balancer.pid_file";
   }
   servers(text) {
     const block = findUpstream(text, this.cfg.upstream);
@@ -70488,330 +70734,12 @@ var NginxDriver = class {
     });
   }
   async apply(current, next) {
-    const name = this.conn.target.name;
     const oldWorkers = await this.workerPids();
-    await this.conn.exec(files.writeAtomic(this.cfg.file, this.backupPath), { stdin: next });
-    const test = await this.conn.exec(this.cfg.test, { check: false });
-    if (test.code !== 0) {
-      await this.restore(current);
-      throw new DeployError(
-        `balancer ${name}: \`${this.cfg.test}\` rejected the new upstream, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
-        name
-      );
-    }
-    const started = Date.now();
-    const reload = await this.conn.exec(this.cfg.reload, { check: false });
-    if (reload.code !== 0) {
-      await this.restore(current, true);
-      throw new DeployError(
-        `balancer ${name}: \`${this.cfg.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`,
-        name
-      );
-    }
-    if (!await this.waitForNewWorkers(oldWorkers)) {
-      await this.restore(current, true);
-      throw new DeployError(
-        `balancer ${name}: nginx did not start new workers within ${RELOAD_CONFIRM_MS / 1e3}s after reload (see nginx's error log); previous file restored`,
-        name
-      );
-    }
-    const reloadMs = Date.now() - started;
-    const drainStarted = Date.now();
-    const left = await this.waitForExit(oldWorkers, this.cfg.drain_timeout);
-    if (left.length > 0) {
-      throw new DeployError(
-        `balancer ${name}: old nginx workers ${left.join(", ")} still serving after ${this.cfg.drain_timeout / 1e3}s (balancer.drain_timeout); nothing was stopped`,
-        name
-      );
-    }
-    const drainMs = Date.now() - drainStarted;
-    this.log.info(`balancer ${name}: reloaded in ${reloadMs}ms, old workers drained in ${drainMs}ms`);
+    await this.writeAndTest(current, next, "upstream");
+    const reloadMs = await this.reloadConfirmed(current, oldWorkers);
+    const drainMs = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout);
+    this.log.info(`balancer ${this.host}: reloaded in ${reloadMs}ms, old workers drained in ${drainMs}ms`);
     return { reloadMs, drainMs };
-  }
-  async validate(current, next) {
-    await validateInPlace(this.conn, this.cfg.file, this.cfg.test, current, next);
-  }
-  async revert(previous) {
-    await this.apply(await this.read(), previous);
-  }
-  async restore(previous, reload = false) {
-    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
-    if (reload) await this.conn.exec(this.cfg.reload, { check: false });
-  }
-  async workerPids() {
-    const res = await this.conn.exec(nginx.workerPids(this.cfg.pid_file), { check: false });
-    const pids = res.stdout.split("\n").map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    if (res.code !== 0 || pids.length === 0) {
-      throw new DeployError(
-        `balancer ${this.conn.target.name}: cannot find nginx's workers via ${this.cfg.pid_file} (is nginx running? set balancer.pid_file)`,
-        this.conn.target.name
-      );
-    }
-    return pids;
-  }
-  async waitForNewWorkers(old) {
-    const deadline = Date.now() + RELOAD_CONFIRM_MS;
-    while (Date.now() < deadline) {
-      const now = await this.conn.exec(nginx.workerPids(this.cfg.pid_file), { check: false });
-      const pids = now.stdout.split("\n").map(Number).filter((n) => n > 0);
-      if (pids.some((p) => !old.includes(p))) return true;
-      await sleep(POLL_MS);
-    }
-    return false;
-  }
-  async waitForExit(pids, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (; ; ) {
-      const res = await this.conn.exec(nginx.alive(pids), { check: false });
-      const alive = res.stdout.split("\n").map(Number).filter((n) => n > 0);
-      if (alive.length === 0 || Date.now() >= deadline) return alive;
-      await sleep(POLL_MS);
-    }
-  }
-};
-async function validateInPlace(conn, file2, test, current, next) {
-  const name = conn.target.name;
-  await conn.exec(files.writeAtomic(file2), { stdin: next });
-  let res;
-  try {
-    res = await conn.exec(test, { check: false });
-  } finally {
-    await conn.exec(files.writeAtomic(file2), { stdin: current });
-  }
-  if (res.code !== 0)
-    throw new DeployError(
-      `balancer ${name}: \`${test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`,
-      name
-    );
-}
-function lastLines(s) {
-  return s.trim().split("\n").slice(-3).join(" | ");
-}
-
-// src/balancer/haproxy.ts
-var RELOAD_CONFIRM_MS2 = 1e4;
-var POLL_MS2 = 100;
-function runtimeCommand(socket, command) {
-  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
-}
-function parseShowStat(csv, backend) {
-  const out = /* @__PURE__ */ new Map();
-  const rows = csv.split("\n").filter((l) => l.trim() !== "");
-  const header = rows[0]?.replace(/^# /, "").split(",") ?? [];
-  const col = (n) => header.indexOf(n);
-  const [px, sv, scur, status2] = [col("pxname"), col("svname"), col("scur"), col("status")];
-  if (px < 0 || sv < 0 || scur < 0) return out;
-  for (const row of rows.slice(1)) {
-    const f = row.split(",");
-    if (f[px] !== backend || f[sv] === "BACKEND" || f[sv] === "FRONTEND") continue;
-    out.set(f[sv], { scur: Number(f[scur]), status: f[status2] ?? "" });
-  }
-  return out;
-}
-var HaproxyDriver = class {
-  constructor(conn, config2, log) {
-    this.conn = conn;
-    this.log = log;
-    this.cfg = config2.balancer;
-    this.host = conn.target.name;
-  }
-  type = "haproxy";
-  host;
-  cfg;
-  get backupPath() {
-    return `${this.cfg.file}.bluegreen.bak`;
-  }
-  async read() {
-    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
-    if (res.code !== 0) {
-      throw new DeployError(
-        `balancer ${this.host}: cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`,
-        this.host
-      );
-    }
-    if (!findBackend(res.stdout, this.cfg.upstream)) {
-      throw new DeployError(
-        `balancer ${this.host}: ${this.cfg.file} has no \`backend ${this.cfg.upstream}\` section (check balancer.upstream and balancer.file)`,
-        this.host
-      );
-    }
-    return res.stdout;
-  }
-  named(text) {
-    const section = findBackend(text, this.cfg.upstream);
-    return section ? parseBackendServers(text, section) : [];
-  }
-  servers(text) {
-    return this.named(text).map(({ host, port: port2, weight }) => ({
-      host,
-      port: port2,
-      ...weight !== void 0 ? { weight } : {}
-    }));
-  }
-  render(text, servers2) {
-    return replaceBackend(text, this.cfg.upstream, servers2);
-  }
-  async validate(current, next) {
-    await validateInPlace(this.conn, this.cfg.file, this.cfg.test, current, next);
-  }
-  async revert(previous) {
-    await this.apply(await this.read(), previous);
-  }
-  async apply(current, next) {
-    const name = this.host;
-    const keep = new Set(this.named(next).map((s) => s.name));
-    const before = this.named(current);
-    const removed = before.map((s) => s.name).filter((n) => !keep.has(n));
-    const had = new Set(before.map((s) => s.name));
-    const adds = this.named(next).some((s) => !had.has(s.name));
-    const oldWorkers = await this.workerPids();
-    let staged = false;
-    if (removed.length > 0 && adds) {
-      const leaving = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
-      await this.stage(current, this.render(next, [...this.servers(next), ...leaving]));
-      staged = true;
-    }
-    await this.conn.exec(files.writeAtomic(this.cfg.file, staged ? void 0 : this.backupPath), {
-      stdin: next
-    });
-    const test = await this.conn.exec(this.cfg.test, { check: false });
-    if (test.code !== 0) {
-      await this.restore(current, staged);
-      throw new DeployError(
-        `balancer ${name}: \`${this.cfg.test}\` rejected the new backend, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
-        name
-      );
-    }
-    const drainStarted = Date.now();
-    if (removed.length > 0) {
-      try {
-        await this.drain(removed);
-      } catch (err) {
-        await this.setState(removed, "ready").catch(() => void 0);
-        await this.restore(current, staged);
-        throw err;
-      }
-    }
-    const drainMs = Date.now() - drainStarted;
-    const started = Date.now();
-    const reload = await this.conn.exec(this.cfg.reload, { check: false });
-    if (reload.code !== 0) {
-      await this.setState(removed, "ready").catch(() => void 0);
-      await this.restore(current, staged);
-      throw new DeployError(
-        `balancer ${name}: \`${this.cfg.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`,
-        name
-      );
-    }
-    if (!await this.waitForNewWorker(oldWorkers)) {
-      await this.restore(current, true);
-      throw new DeployError(
-        `balancer ${name}: HAProxy did not start a new worker within ${RELOAD_CONFIRM_MS2 / 1e3}s after reload; previous file restored`,
-        name
-      );
-    }
-    const reloadMs = Date.now() - started;
-    const oldStarted = Date.now();
-    const left = await this.waitForExit(oldWorkers, Math.max(0, this.cfg.drain_timeout - drainMs));
-    if (left.length > 0)
-      throw new DeployError(
-        `balancer ${name}: old HAProxy workers ${left.join(", ")} still serving after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s); nothing was stopped`,
-        name
-      );
-    const oldMs = Date.now() - oldStarted;
-    this.log.info(
-      `balancer ${name}: ${removed.length ? `drained ${removed.join(", ")} in ${drainMs}ms, ` : ""}reloaded HAProxy in ${reloadMs}ms, old workers gone in ${oldMs}ms`
-    );
-    return { reloadMs, drainMs: drainMs + oldMs };
-  }
-  /** Writes, tests and reloads an intermediate file; restores `current` on any failure. */
-  async stage(current, text) {
-    const name = this.host;
-    const workers = await this.workerPids();
-    await this.conn.exec(files.writeAtomic(this.cfg.file, this.backupPath), { stdin: text });
-    const test = await this.conn.exec(this.cfg.test, { check: false });
-    if (test.code !== 0) {
-      await this.restore(current);
-      throw new DeployError(
-        `balancer ${name}: \`${this.cfg.test}\` rejected the new backend, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
-        name
-      );
-    }
-    const reload = await this.conn.exec(this.cfg.reload, { check: false });
-    if (reload.code !== 0 || !await this.waitForNewWorker(workers)) {
-      await this.restore(current, true);
-      throw new DeployError(
-        `balancer ${name}: HAProxy did not take the new backend (\`${this.cfg.reload}\`${reload.code !== 0 ? ` exited ${reload.code}: ${lastLines(reload.stderr || reload.stdout)}` : ": no new worker"}); previous file restored`,
-        name
-      );
-    }
-    this.log.info(`balancer ${name}: new servers loaded beside the leaving ones`);
-  }
-  async runtime(command) {
-    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
-    if (res.code !== 0)
-      throw new DeployError(
-        `balancer ${this.host}: HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`,
-        this.host
-      );
-    return res.stdout;
-  }
-  async setState(servers2, state) {
-    for (const s of servers2) {
-      const out = (await this.runtime(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
-      if (out !== "")
-        throw new DeployError(`balancer ${this.host}: set server ${s} state ${state}: ${out}`, this.host);
-    }
-  }
-  /** Sets the servers to drain and waits until none has a current session. */
-  async drain(servers2) {
-    await this.setState(servers2, "drain");
-    const deadline = Date.now() + this.cfg.drain_timeout;
-    for (; ; ) {
-      const stat2 = parseShowStat(await this.runtime("show stat"), this.cfg.upstream);
-      const busy = servers2.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
-      if (busy.length === 0) return;
-      if (Date.now() >= deadline)
-        throw new DeployError(
-          `balancer ${this.host}: ${busy.map((s) => `${s} (${stat2.get(s)?.scur} sessions)`).join(", ")} still busy after ${this.cfg.drain_timeout / 1e3}s of drain (balancer.drain_timeout); nothing was removed`,
-          this.host
-        );
-      await sleep(POLL_MS2);
-    }
-  }
-  async restore(previous, reload = false) {
-    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
-    if (reload) await this.conn.exec(this.cfg.reload, { check: false });
-  }
-  /** The master's children: its workers (old ones included until they finish). */
-  async workerPids() {
-    const res = await this.conn.exec(`ps -o pid= --ppid "$(cat ${sh(this.cfg.pid_file)})"`, { check: false });
-    const pids = res.stdout.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    if (pids.length === 0) {
-      throw new DeployError(
-        `balancer ${this.host}: cannot find HAProxy's workers via ${this.cfg.pid_file} (is HAProxy running in master-worker mode, -W? set balancer.pid_file)`,
-        this.host
-      );
-    }
-    return pids;
-  }
-  async waitForExit(pids, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (; ; ) {
-      const res = await this.conn.exec(nginx.alive(pids), { check: false });
-      const alive = res.stdout.split("\n").map(Number).filter((n) => n > 0);
-      if (alive.length === 0 || Date.now() >= deadline) return alive;
-      await sleep(POLL_MS2);
-    }
-  }
-  async waitForNewWorker(old) {
-    const deadline = Date.now() + RELOAD_CONFIRM_MS2;
-    while (Date.now() < deadline) {
-      const pids = await this.workerPids().catch(() => []);
-      if (pids.some((p) => !old.includes(p))) return true;
-      await sleep(POLL_MS2);
-    }
-    return false;
   }
 };
 

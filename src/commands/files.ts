@@ -28,6 +28,11 @@ export const nginx = {
   /** PIDs of the master's worker processes, one per line (the drain waits for these to exit). */
   workerPids: (pidFile: string) =>
     `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
+};
+
+export const processes = {
+  /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
+  children: (pidFile: string) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
   /** Prints those of the given PIDs that are still alive. */
   alive: (pids: number[]) =>
     `for p in ${pids.map(String).join(' ')}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`,
