@@ -182,52 +182,34 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
     );
   });
 
-  it('a container that exits at once: the check fails and the container log is quoted', async () => {
-    const { res } = await underLoad(
+  // Candidates that misbehave in the ways apps do: the same deploy, the app's own knobs.
+  it.each([
+    [
       'container exits at start',
-      () =>
-        bluegreen(
-          cfg({
-            container: { env: { PORT: '8000', EXIT_AT_START: '1' } },
-            checks: { retries: 4, interval: '250ms' },
-          }),
-          ['deploy', '--version', '2.0.0'],
-        ),
-      failedDeploy,
-    );
-    expect(res.stderr).toMatch(
+      { EXIT_AT_START: '1' },
+      { retries: 4, interval: '250ms' },
       /bluehost0\d: check GET http:\/\/10\.88\.0\.6\d:8000\/ failed after 4 attempts: .*ECONNREFUSED.*container log: EXIT_AT_START=1: exiting with status 1/,
-    );
-  });
-
-  it('a container that answers 500', async () => {
-    const { res } = await underLoad(
+    ],
+    [
       'container answers 500',
-      () =>
-        bluegreen(cfg({ container: { env: { PORT: '8000', STATUS: '500' } }, checks: { retries: 3 } }), [
-          'deploy',
-          '--version',
-          '2.0.0',
-        ]),
-      failedDeploy,
-    );
-    expect(res.stderr).toMatch(/check GET .* failed after 3 attempts: status 500, expected 200/);
-  });
-
-  it('a container that answers slower than the check timeout', async () => {
-    const { res } = await underLoad(
+      { STATUS: '500' },
+      { retries: 3 },
+      /check GET .* failed after 3 attempts: status 500, expected 200/,
+    ],
+    [
       'container answers after 3 s (timeout 1 s)',
-      () =>
-        bluegreen(
-          cfg({
-            container: { env: { PORT: '8000', RESPONSE_DELAY_MS: '3000' } },
-            checks: { retries: 2, timeout: '1s' },
-          }),
-          ['deploy', '--version', '2.0.0'],
-        ),
+      { RESPONSE_DELAY_MS: '3000' },
+      { retries: 2, timeout: '1s' },
+      /failed after 2 attempts: no response within 1000ms/,
+    ],
+  ])('a candidate whose %s fails its check', async (fault, env, checks, pattern) => {
+    const misbehaving = cfg({ container: { env: { PORT: '8000', ...env } }, checks });
+    const { res } = await underLoad(
+      fault,
+      () => bluegreen(misbehaving, ['deploy', '--version', '2.0.0']),
       failedDeploy,
     );
-    expect(res.stderr).toMatch(/failed after 2 attempts: no response within 1000ms/);
+    expect(res.stderr).toMatch(pattern);
   });
 
   it('one of three blue hosts failing: all or nothing, the other two cleaned up', async () => {
