@@ -553,7 +553,7 @@ describe.skipIf(skip)('faults, bad input and attacks', () => {
         'an upstream name with nginx syntax',
         labConfig(lab, { overrides: { balancer: { upstream: 'app_server;}' } } }),
         ['status'],
-        /balancer\.upstream: an nginx upstream name/,
+        /balancer\.upstream: an nginx upstream \/ HAProxy backend name/,
       ],
       [
         'a file path with ..',
