@@ -71972,7 +71972,13 @@ var Connection = class _Connection {
         this.target.name
       );
     }
-    const result = { code: res.code ?? -1, stdout: res.stdout, stderr: res.stderr };
+    if (res.code === null) {
+      throw new DeployError(
+        `${this.target.name}: SSH connection lost or command killed${res.signal ? ` (${res.signal})` : ""} while running \`${command.slice(0, 120)}\``,
+        this.target.name
+      );
+    }
+    const result = { code: res.code, stdout: res.stdout, stderr: res.stderr };
     if ((options.check ?? true) && result.code !== 0) {
       const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
       throw new DeployError(

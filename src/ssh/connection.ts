@@ -91,7 +91,15 @@ export class Connection {
         this.target.name,
       );
     }
-    const result = { code: res.code ?? -1, stdout: res.stdout, stderr: res.stderr };
+    if (res.code === null) {
+      // No exit status: the session ended under the command (the connection dropped, or
+      // the command was killed by a signal).
+      throw new DeployError(
+        `${this.target.name}: SSH connection lost or command killed${res.signal ? ` (${res.signal})` : ''} while running \`${command.slice(0, 120)}\``,
+        this.target.name,
+      );
+    }
+    const result = { code: res.code, stdout: res.stdout, stderr: res.stderr };
     if ((options.check ?? true) && result.code !== 0) {
       const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ');
       throw new DeployError(
