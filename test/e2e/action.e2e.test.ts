@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../github/fake-github.js';
+import { labConfig } from '../support/bluegreen.js';
 import { httpGet, labSkipReason, loadLab, resetLab, type Lab } from '../support/lab.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -168,25 +169,13 @@ describe.skipIf(skip !== undefined)('the action, bundled, against the lab and a 
     action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYaml;
     dir = mkdtempSync(join(tmpdir(), 'bluegreen-action-'));
     const image = lab.images.v1.replace(/:[^:/]+$/, '');
-    const config = {
+    // The key comes from the ssh_private_key input, never from the config.
+    const config = labConfig(lab, {
       app: 'shop',
-      image,
-      ssh: { user: lab.sshUser, known_hosts: lab.knownHosts },
-      container: { port: 8000, options: ['--network', 'host', '--init'], env: { PORT: '8000' } },
-      pools: {
-        green: lab.hosts.green.map((h) => ({ ssh: h.address, name: h.name })),
-        blue: lab.hosts.blue.map((h) => ({ ssh: h.address, name: h.name })),
-      },
-      balancer: {
-        host: lab.balancer.address,
-        file: lab.balancer.file,
-        test: lab.balancer.test,
-        reload: lab.balancer.reload,
-        pid_file: lab.balancer.pidFile,
-        url: lab.balancer.url,
-      },
-      lock: { wait: '0s' },
-    };
+      green: lab.hosts.green.length,
+      blue: lab.hosts.blue.length,
+      overrides: { ssh: { private_key: undefined }, lock: { wait: '0s' } },
+    });
     writeFileSync(join(dir, 'bluegreen.yml'), JSON.stringify(config, null, 2));
     // The /deploy comment deploys the PR head's short SHA: publish an image under that tag.
     const docker = (args: string[]) =>
