@@ -18,9 +18,9 @@ export function lineChart(opts: {
   xs: number[];
   series: Series[];
 }): string {
-  const W = 720;
+  const W = 760;
   const H = 440;
-  const m = { left: 64, right: 200, top: 64, bottom: 56 };
+  const m = { left: 64, right: 240, top: 64, bottom: 56 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const xMin = Math.log2(Math.min(...opts.xs));
