@@ -249,11 +249,14 @@ export async function refuseDrift(ctx: Context, force: boolean): Promise<void> {
   const drifted = driftOf(all);
   if (drifted.length === 0) return;
   const what = `${drifted.map((f) => f.host).join(', ')} differ${drifted.length === 1 ? 's' : ''} from ${all[0]!.host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
-  if (!force)
+  // A dry run changes nothing, so it shows its plan anyway (with the warning).
+  if (!force && !ctx.dryRun)
     throw new UsageError(
       `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`,
     );
-  ctx.log.warn(`the balancers' files have drifted: ${what}; going ahead (--force)`);
+  ctx.log.warn(
+    `the balancers' files have drifted: ${what}; ${force ? 'going ahead (--force)' : 'showing the plan anyway (--dry-run)'}`,
+  );
 }
 
 /**

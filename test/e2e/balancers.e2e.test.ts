@@ -314,7 +314,7 @@ describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
     }
   });
 
-  it('drift: status shows it, changes are refused without --force', async () => {
+  it('drift: status shows it, changes are refused without --force, a dry run still plans', async () => {
     const lb2 = files[1];
     writeFileSync(
       lb2,
@@ -338,6 +338,11 @@ describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.stderr).toContain("the balancers' files have drifted: 10.88.0.4 differs from 10.88.0.2");
     }
+    expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
+    // A dry run changes nothing: it shows its plan with the drift warning.
+    const dry = await bluegreen(cfg, ['rollback', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('showing the plan anyway (--dry-run)');
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
     const forced = await bluegreen(cfg, ['rollback', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
