@@ -16097,7 +16097,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash3,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -16785,11 +16785,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -16954,8 +16954,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -16995,7 +16995,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -19317,7 +19317,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash3,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -19743,7 +19743,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash4(this.hashName);
+          const hash2 = createHash3(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -20751,9 +20751,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -26188,7 +26188,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash4,
+      createHash: createHash3,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -26410,7 +26410,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key2 = createHash4(hashAlgo).update(key2).digest("hex");
+              key2 = createHash3(hashAlgo).update(key2).digest("hex");
             const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
@@ -50326,8 +50326,13 @@ function createDriver(type, conn, config2, log) {
   }
 }
 
-// src/balancer/set.ts
+// src/util/hash.ts
 import { createHash } from "node:crypto";
+function sha256(text) {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+// src/balancer/set.ts
 function driftOf(files2) {
   const first = files2[0];
   return first ? files2.filter((f) => f.sha256 !== first.sha256) : [];
@@ -50351,7 +50356,7 @@ var BalancerSet = class {
     this.lastRead = texts.map((text, i) => ({
       host: this.members[i].host,
       text,
-      sha256: createHash("sha256").update(text).digest("hex")
+      sha256: sha256(text)
     }));
     return this.lastRead;
   }
@@ -51717,7 +51722,6 @@ var Recorder = class {
 };
 
 // src/deploy/state.ts
-import { createHash as createHash3 } from "node:crypto";
 import { posix } from "node:path";
 var HISTORY_LIMIT = 30;
 function emptyState(app) {
@@ -51734,9 +51738,6 @@ function emptyState(app) {
 }
 function statePath(config2) {
   return config2.balancer.state_file ?? posix.join(posix.dirname(config2.balancer.file), `bluegreen-${config2.app}.state.json`);
-}
-function sha256(text) {
-  return createHash3("sha256").update(text).digest("hex");
 }
 function otherPool(pool2) {
   return pool2 === "green" ? "blue" : "green";
@@ -52492,6 +52493,9 @@ async function checkWithRetries(url2, checks, signal) {
   }
   return { ...last, attempts: checks.retries, ms: Date.now() - started };
 }
+function balancerCheckUrl(config2) {
+  return new URL(config2.checks.path, config2.balancer.url).toString();
+}
 function hostUrl(address, port2, path) {
   const host = address.includes(":") ? `[${address}]` : address;
   return `http://${host}:${port2}${path}`;
@@ -52521,26 +52525,28 @@ async function timed(ctx, host, pool2, step, fn, detail) {
 function throwIfCancelled(ctx) {
   if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
 }
+function dockerRunCommand(ctx, pool2, version2) {
+  const { config: config2 } = ctx;
+  return docker.run({
+    app: config2.app,
+    version: version2,
+    pool: pool2,
+    image: imageRef(config2.image, version2),
+    port: config2.container.port,
+    env: config2.container.env,
+    options: config2.container.options,
+    restart: config2.container.restart
+  });
+}
 function startCommands(ctx, pool2, version2) {
   const { config: config2 } = ctx;
-  const image = imageRef(config2.image, version2);
-  const cmds = [docker.removeAll(config2.app)];
-  if (config2.registry?.username && ctx.secrets.registryPassword)
-    cmds.push(docker.login(config2.registry.server, config2.registry.username));
-  cmds.push(
-    docker.pull(image),
-    docker.run({
-      app: config2.app,
-      version: version2,
-      pool: pool2,
-      image,
-      port: config2.container.port,
-      env: config2.container.env,
-      options: config2.container.options,
-      restart: config2.container.restart
-    })
-  );
-  return cmds;
+  const login = config2.registry?.username && ctx.secrets.registryPassword ? [docker.login(config2.registry.server, config2.registry.username)] : [];
+  return [
+    docker.removeAll(config2.app),
+    ...login,
+    docker.pull(imageRef(config2.image, version2)),
+    dockerRunCommand(ctx, pool2, version2)
+  ];
 }
 async function startPool(ctx, pool2, hosts, version2) {
   const { config: config2 } = ctx;
@@ -52568,7 +52574,7 @@ async function startPool(ctx, pool2, hosts, version2) {
       host,
       pool2,
       "start",
-      () => conn.exec(startCommands(ctx, pool2, version2).at(-1)),
+      () => conn.exec(dockerRunCommand(ctx, pool2, version2)),
       (r) => r.stdout.trim().slice(0, 12)
     );
     const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
@@ -52659,7 +52665,7 @@ async function applySwitch(ctx, change, state) {
   await ctx.balancer.apply(change.before, change.after);
 }
 async function verifyThroughBalancer(ctx, requests) {
-  const url2 = new URL(ctx.config.checks.path, ctx.config.balancer.url).toString();
+  const url2 = balancerCheckUrl(ctx.config);
   for (let i = 0; i < requests; i++) {
     const r = await checkOnce(url2, ctx.config.checks);
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url2}: ${r.error}`);
@@ -52896,7 +52902,7 @@ function judgeStep(sample, budget) {
   };
 }
 async function sampleThroughBalancer(ctx, durationMs, concurrency) {
-  const url2 = new URL(ctx.config.checks.path, ctx.config.balancer.url).toString();
+  const url2 = balancerCheckUrl(ctx.config);
   const sample = { requests: 0, failed: 0, latenciesMs: [] };
   const deadline = Date.now() + durationMs;
   const worker = async () => {

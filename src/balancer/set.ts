@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { DeployError, messageOf } from '../errors.js';
+import { sha256 } from '../util/hash.js';
 import type { Logger } from '../util/log.js';
 import type { ApplyResult, BalancerDriver, HostBalancer } from './driver.js';
 
@@ -44,7 +44,7 @@ export class BalancerSet implements BalancerDriver {
     this.lastRead = texts.map((text, i) => ({
       host: this.members[i]!.host,
       text,
-      sha256: createHash('sha256').update(text).digest('hex'),
+      sha256: sha256(text),
     }));
     return this.lastRead;
   }

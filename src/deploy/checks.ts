@@ -82,6 +82,11 @@ export async function checkWithRetries(
   return { ...last, attempts: checks.retries, ms: Date.now() - started };
 }
 
+/** Where checks through the balancer go: checks.path on balancer.url. */
+export function balancerCheckUrl(config: Config): string {
+  return new URL(config.checks.path, config.balancer.url).toString();
+}
+
 export function hostUrl(address: string, port: number, path: string): string {
   const host = address.includes(':') ? `[${address}]` : address;
   return `http://${host}:${port}${path}`;

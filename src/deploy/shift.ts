@@ -1,6 +1,6 @@
 import type { Config, PoolName } from '../config/schema.js';
 import { DeployError, UsageError } from '../errors.js';
-import { checkOnce } from './checks.js';
+import { balancerCheckUrl, checkOnce } from './checks.js';
 import type { Context } from './context.js';
 import { promote } from './ops/promote.js';
 import { rollbackCandidate } from './ops/rollback.js';
@@ -101,7 +101,7 @@ export async function sampleThroughBalancer(
   durationMs: number,
   concurrency: number,
 ): Promise<StepSample> {
-  const url = new URL(ctx.config.checks.path, ctx.config.balancer.url).toString();
+  const url = balancerCheckUrl(ctx.config);
   const sample: StepSample = { requests: 0, failed: 0, latenciesMs: [] };
   const deadline = Date.now() + durationMs;
   const worker = async () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Config, PoolName } from '../config/schema.js';
 import { files } from '../commands/files.js';
@@ -67,9 +66,7 @@ export function statePath(config: Config): string {
   );
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { sha256 } from '../util/hash.js';
 
 export function otherPool(pool: PoolName): PoolName {
   return pool === 'green' ? 'blue' : 'green';

@@ -5,7 +5,7 @@ import { containerName, docker, imageRef } from '../commands/docker.js';
 import { DeployError, UsageError } from '../errors.js';
 import { driftOf } from '../balancer/set.js';
 import type { Connection } from '../ssh/connection.js';
-import { checkOnce, checkWithRetries, hostUrl } from './checks.js';
+import { balancerCheckUrl, checkOnce, checkWithRetries, hostUrl } from './checks.js';
 import { targetOf, type Context } from './context.js';
 import { sha256, type DeployState, type HostRecord } from './state.js';
 
@@ -45,27 +45,34 @@ function throwIfCancelled(ctx: Context): void {
   if (ctx.signal.aborted) throw new DeployError('cancelled (SIGINT/SIGTERM); cleaning up what was started');
 }
 
-/** The docker commands a start runs on one host, in order (also the --dry-run plan). */
+/** The `docker run` that starts `version` on a host of `pool`. */
+function dockerRunCommand(ctx: Context, pool: PoolName, version: string): string {
+  const { config } = ctx;
+  return docker.run({
+    app: config.app,
+    version,
+    pool,
+    image: imageRef(config.image, version),
+    port: config.container.port,
+    env: config.container.env,
+    options: config.container.options,
+    restart: config.container.restart,
+  });
+}
+
+/** The docker commands a start runs on one host, in order (the --dry-run plan). */
 export function startCommands(ctx: Context, pool: PoolName, version: string): string[] {
   const { config } = ctx;
-  const image = imageRef(config.image, version);
-  const cmds = [docker.removeAll(config.app)];
-  if (config.registry?.username && ctx.secrets.registryPassword)
-    cmds.push(docker.login(config.registry.server, config.registry.username));
-  cmds.push(
-    docker.pull(image),
-    docker.run({
-      app: config.app,
-      version,
-      pool,
-      image,
-      port: config.container.port,
-      env: config.container.env,
-      options: config.container.options,
-      restart: config.container.restart,
-    }),
-  );
-  return cmds;
+  const login =
+    config.registry?.username && ctx.secrets.registryPassword
+      ? [docker.login(config.registry.server, config.registry.username)]
+      : [];
+  return [
+    docker.removeAll(config.app),
+    ...login,
+    docker.pull(imageRef(config.image, version)),
+    dockerRunCommand(ctx, pool, version),
+  ];
 }
 
 /**
@@ -101,7 +108,7 @@ export async function startPool(
       host,
       pool,
       'start',
-      () => conn.exec(startCommands(ctx, pool, version).at(-1)!),
+      () => conn.exec(dockerRunCommand(ctx, pool, version)),
       (r) => r.stdout.trim().slice(0, 12),
     );
     const url = hostUrl(host.address, config.container.port, config.checks.path);
@@ -228,10 +235,10 @@ export async function applySwitch(ctx: Context, change: Switch, state: DeploySta
 
 /**
  * Requests through the balancer (each on a fresh connection); every one must pass the
- * checks. Returns the versions seen (X-Version header, when the app sends one).
+ * checks.
  */
 export async function verifyThroughBalancer(ctx: Context, requests: number): Promise<void> {
-  const url = new URL(ctx.config.checks.path, ctx.config.balancer.url).toString();
+  const url = balancerCheckUrl(ctx.config);
   for (let i = 0; i < requests; i++) {
     const r = await checkOnce(url, ctx.config.checks);
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url}: ${r.error}`);
