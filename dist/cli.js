@@ -49485,6 +49485,8 @@ var PATTERNS = {
   // docker run options: flags and values without shell syntax or white space.
   dockerOption: /^[A-Za-z0-9_.,:=/@+%-]+$/,
   upstreamName: /^[A-Za-z0-9_.-]+$/,
+  // Docker's own rule for container names.
+  containerName: /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/,
   // A path on a remote host: absolute, no white space, quotes or shell syntax.
   remotePath: /^(?!.*\/\.\.(?:\/|$))\/[A-Za-z0-9_.,:@+/-]*$/,
   urlPath: /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/,
@@ -49586,14 +49588,23 @@ var configSchema = external_exports.strictObject({
   balancer: external_exports.strictObject({
     type: external_exports.enum(["nginx", "haproxy"]).default("nginx").describe("nginx (an `upstream NAME { \u2026 }` block) or haproxy (a `backend NAME` section)"),
     host: sshTarget.optional().describe("the one balancer host (or list several under hosts)"),
+    container: external_exports.string().regex(PATTERNS.containerName, "a docker container name (letters, digits, _ . -)").optional().describe(
+      "the balancer runs in this docker container on the balancer host: balancer.file is the host path bind-mounted into it"
+    ),
     hosts: external_exports.array(sshTarget).min(1).optional().describe(
       "several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first"
     ),
     file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path without spaces, shell syntax or .. segments"),
     upstream: external_exports.string().regex(PATTERNS.upstreamName, "an nginx upstream / HAProxy backend name (letters, digits, _ . -)").default("app_server"),
-    test: external_exports.string().refine(isPrintable, "a one-line command").optional().describe("default: `nginx -t`, or `haproxy -c -f FILE` for haproxy"),
-    reload: external_exports.string().refine(isPrintable, "a one-line command").optional().describe("default: `nginx -s reload`, or SIGUSR2 to the HAProxy master (pid_file) for haproxy"),
-    pid_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional().describe("the master process: default /run/nginx.pid, or /run/haproxy.pid for haproxy"),
+    test: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
+      "default: `nginx -t` / `haproxy -c -f FILE`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE`"
+    ),
+    reload: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
+      "default: `nginx -s reload` / SIGUSR2 to the HAProxy master; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME`"
+    ),
+    pid_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional().describe(
+      "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), or /run/haproxy.pid for haproxy"
+    ),
     admin_socket: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").default("/run/haproxy/admin.sock").describe("haproxy: the runtime API socket (`stats socket \u2026 level admin`), used to drain servers"),
     url: external_exports.url({ protocol: /^https?$/, error: "an http:// or https:// URL where users reach the app" }),
     max_fails: external_exports.number().int().min(0).max(100).default(1),
@@ -49619,17 +49630,16 @@ var configSchema = external_exports.strictObject({
       }
       seen.add(key2);
     }
+    if (b.container !== void 0 && b.pid_file !== void 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pid_file"],
+        message: `is not used with balancer.container (bluegreen finds the workers of container ${b.container} itself): remove it`
+      });
+      return external_exports.NEVER;
+    }
     const { host: _one, hosts: _many, ...rest } = b;
-    const nginx2 = b.type === "nginx";
-    const pidFile = b.pid_file ?? (nginx2 ? "/run/nginx.pid" : "/run/haproxy.pid");
-    return {
-      ...rest,
-      hosts,
-      pid_file: pidFile,
-      test: b.test ?? (nginx2 ? "nginx -t" : `haproxy -c -f ${b.file}`),
-      // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
-      reload: b.reload ?? (nginx2 ? "nginx -s reload" : `kill -USR2 "$(cat ${pidFile})"`)
-    };
+    return { ...rest, hosts };
   }),
   shift: external_exports.strictObject({
     step_duration: duration3("5s").describe("how long each step of `deploy --steps` is sampled"),
@@ -49677,7 +49687,24 @@ function validateConfig(raw, source = "config") {
   if (!parsed.success) throw new UsageError(`${source}: ${formatIssues(parsed.error.issues)}`);
   const config2 = parsed.data;
   checkPools(config2, source);
+  config2.image = qualifiedImage(config2, source);
   return config2;
+}
+var DOCKER_HUB = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+function registryHostOf(image) {
+  const first = image.split("/")[0];
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : void 0;
+}
+function qualifiedImage(config2, source) {
+  const server = config2.registry?.server;
+  if (!server) return config2.image;
+  const named = registryHostOf(config2.image);
+  if (named === void 0) return DOCKER_HUB.has(server) ? config2.image : `${server}/${config2.image}`;
+  if (named.toLowerCase() !== server.toLowerCase())
+    throw new UsageError(
+      `${source}: image: ${JSON.stringify(config2.image)} names registry ${named}, but registry.server is ${server}: name one registry (drop the host from image, or make registry.server ${named})`
+    );
+  return config2.image;
 }
 function unwrapUnions(issues) {
   return issues.flatMap((i) => {
@@ -49749,35 +49776,101 @@ function sh(...argv) {
   return argv.map(quote).join(" ");
 }
 
+// src/commands/container.ts
+var container = {
+  inspect: (name) => sh("docker", "inspect", "--type", "container", name),
+  exec: (name, ...argv) => sh("docker", "exec", name, ...argv),
+  kill: (name, signal) => sh("docker", "kill", "--signal", signal, name),
+  /**
+   * Host PIDs of the workers of the balancer in container `name`: the children of its main
+   * process (the container's init when it runs with --init: then of the process that init
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   */
+  workers: (name, match) => [
+    `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
+    `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
+    `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
+    `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+  ].join("; "),
+  /**
+   * The file as the container sees it, through its main process's root: a single-file bind
+   * mount pins an inode, so this can differ from the host path when the host file was
+   * replaced (e.g. by an editor that writes a new file and renames it).
+   */
+  readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
+};
+
 // src/commands/files.ts
+import { posix } from "node:path";
+function refuseWorldWritable(path) {
+  const dir = posix.dirname(path);
+  return `if [ -n "$(find ${sh(dir)} -maxdepth 0 -perm -0002 2>/dev/null)" ]; then echo ${sh(`${dir} is writable by every user: refusing to write ${posix.basename(path)} there (use a directory only root can write)`)} >&2; exit 3; fi`;
+}
+function tempBeside(path) {
+  return [
+    `tmp=$(mktemp ${sh(`${posix.dirname(path)}/.${posix.basename(path)}.bluegreen.XXXXXX`)})`,
+    `trap 'rm -f "$tmp"' EXIT`
+  ];
+}
 var files = {
   /** Prints the file, or nothing when it does not exist (exit 0 either way). */
   readIfExists: (path) => `if [ -e ${sh(path)} ]; then cat ${sh(path)}; fi`,
   read: (path) => sh("cat", path),
   /**
-   * Writes stdin to `path` atomically: a temp file beside it (same file system, same
-   * mode as the old file), then rename. The previous content is kept as `backup`.
+   * Writes stdin to `path` atomically: a temp file beside it, then rename (a new inode). The
+   * previous content is kept as `backup`. For files only bluegreen reads (the state record).
    */
-  writeAtomic: (path, backup) => {
-    const tmp = `${path}.bluegreen-tmp`;
-    const steps = [
-      `if [ -e ${sh(path)} ]; then cp -p ${sh(path, tmp)}; fi`,
-      `cat > ${sh(tmp)}`,
-      ...backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : [],
-      sh("mv", "-f", tmp, path)
-    ];
-    return `set -e; umask 022; ${steps.join("; ")}`;
-  },
-  restore: (backup, path) => sh("cp", "-p", backup, path),
+  writeAtomic: (path, backup) => [
+    "set -e",
+    refuseWorldWritable(path),
+    "umask 077",
+    ...tempBeside(path),
+    // The old file's mode and owner (cp -p), then the new content.
+    `if [ -e ${sh(path)} ]; then cp -p ${sh(path)} "$tmp"; else chmod 644 "$tmp"; fi`,
+    'cat > "$tmp"',
+    ...backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : [],
+    `mv -f "$tmp" ${sh(path)}`
+  ].join("; "),
+  /**
+   * Writes stdin INTO `path`, keeping its inode: a container that has the file bind-mounted
+   * alone (`-v /root/nginx.conf:/etc/nginx/nginx.conf`) keeps seeing the inode it was started
+   * with, so a rename would leave it reading the old file. The new text is first written
+   * completely to a temp file; then the backup is taken, a journal names the sha256 of the
+   * text being written, the bytes are copied over the original, and the journal goes. A run
+   * killed in between leaves the journal: `recoverInterrupted` then finishes or undoes it.
+   */
+  writeInPlace: (path, backup, journal, sha2562) => [
+    "set -e",
+    refuseWorldWritable(path),
+    "umask 077",
+    ...tempBeside(path),
+    'cat > "$tmp"',
+    ...backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : [],
+    `printf '%s\\n' ${sh(sha2562)} > ${sh(journal)}`,
+    `if [ ! -e ${sh(path)} ]; then (umask 022; : > ${sh(path)}); fi`,
+    `cat "$tmp" > ${sh(path)}`,
+    `rm -f ${sh(journal)}`
+  ].join("; "),
+  /**
+   * Finishes or undoes an in-place write that was interrupted (its journal is still there):
+   * the file holds the text the journal names (the write completed) or the backup is copied
+   * back into it. Prints `completed` or `restored` when there was something to recover.
+   */
+  recoverInterrupted: (path, backup, journal) => [
+    `if [ -e ${sh(journal)} ]`,
+    `then want=$(cat ${sh(journal)})`,
+    `have=$(sha256sum < ${sh(path)} | cut -c1-64)`,
+    `if [ "$have" = "$want" ]; then echo completed; else cat ${sh(backup)} > ${sh(path)}; echo restored; fi`,
+    `rm -f ${sh(journal)}`,
+    "fi"
+  ].join("; "),
   remove: (path) => sh("rm", "-f", path)
-};
-var nginx = {
-  /** PIDs of the master's worker processes, one per line (the drain waits for these to exit). */
-  workerPids: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`
 };
 var processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
+  /** nginx's worker PIDs: the master's children that are worker processes. */
+  nginxWorkers: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
   /** Prints those of the given PIDs that are still alive. */
   alive: (pids) => `for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`
 };
@@ -49785,6 +49878,39 @@ var processes = {
 // src/util/time.ts
 function sleep(ms) {
   return new Promise((resolve4) => setTimeout(resolve4, ms));
+}
+
+// src/util/hash.ts
+import { createHash } from "node:crypto";
+function sha256(text) {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+// src/balancer/container-facts.ts
+import { posix as posix2 } from "node:path";
+function parseInspect(json2) {
+  const [first] = JSON.parse(json2);
+  return {
+    running: first?.State?.Running === true,
+    status: first?.State?.Status ?? "unknown",
+    pid: first?.State?.Pid ?? 0,
+    mounts: (first?.Mounts ?? []).flatMap(
+      (m) => m.Source && m.Destination ? [{ source: m.Source, destination: m.Destination }] : []
+    )
+  };
+}
+function findMount(mounts, file2) {
+  let best;
+  for (const m of mounts) {
+    const source = m.source.replace(/\/+$/, "") || "/";
+    let inside;
+    if (source === file2) inside = m.destination;
+    else if (file2.startsWith(source === "/" ? "/" : `${source}/`))
+      inside = posix2.join(m.destination, posix2.relative(source, file2));
+    if (inside !== void 0 && (!best || source.length > best.depth))
+      best = { depth: source.length, inside };
+  }
+  return best?.inside;
 }
 
 // src/balancer/file-balancer.ts
@@ -49799,10 +49925,80 @@ var FileBalancer = class {
   }
   host;
   cfg;
+  resolved;
   get backupPath() {
     return `${this.cfg.file}.bluegreen.bak`;
   }
+  /** Present only while an in-place write is under way (see files.writeInPlace). */
+  get journalPath() {
+    return `${this.cfg.file}.bluegreen.writing`;
+  }
+  /** The test and reload commands as configured, or their defaults (for plans and messages). */
+  describeCommands() {
+    const name = this.cfg.container;
+    const m = this.processModel;
+    return {
+      test: this.cfg.test ?? (name ? m.containerTest(name, "<balancer.file inside the container>") : m.hostTest(this.cfg.file)),
+      reload: this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? "<pid file>"))
+    };
+  }
+  runtime() {
+    this.resolved ??= this.resolveRuntime();
+    this.resolved.catch(() => this.resolved = void 0);
+    return this.resolved;
+  }
+  async resolveRuntime() {
+    const m = this.processModel;
+    const name = this.cfg.container;
+    if (name === void 0) {
+      const pidFile = this.cfg.pid_file ?? await m.defaultPidFile();
+      return {
+        test: this.cfg.test ?? m.hostTest(this.cfg.file),
+        reload: this.cfg.reload ?? m.hostReload(pidFile),
+        workers: m.hostWorkers(pidFile),
+        workersWhere: `via ${pidFile}`
+      };
+    }
+    const facts = await this.inspectContainer(name);
+    return {
+      test: this.cfg.test ?? m.containerTest(name, facts.inside),
+      reload: this.cfg.reload ?? m.containerReload(name),
+      workers: container.workers(name, m.workerMatch),
+      workersWhere: `in container ${name}`,
+      container: facts
+    };
+  }
+  async inspectContainer(name) {
+    const res = await this.conn.exec(container.inspect(name), { check: false });
+    if (res.code !== 0)
+      throw this.error(
+        `balancer.container: no container named ${name} (\`docker inspect\`: ${lastLines(res.stderr)}); start it, or fix the name`
+      );
+    const facts = parseInspect(res.stdout);
+    if (!facts.running)
+      throw this.error(
+        `balancer.container: container ${name} is not running (${facts.status}); start it (docker start ${name}) first`
+      );
+    const inside = findMount(facts.mounts, this.cfg.file);
+    if (inside === void 0)
+      throw this.error(
+        `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} \u2192 ${mt.destination}`).join(", ") || "none"}); bluegreen writes the host file, so it must be the one the container reads`
+      );
+    return { ...facts, name, inside };
+  }
   async read() {
+    const recovered = await this.conn.exec(
+      files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
+      { check: false }
+    );
+    const what = recovered.stdout.trim();
+    if (what === "restored")
+      this.log.warn(
+        `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
+        this.host
+      );
+    else if (what === "completed")
+      this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
     const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
     if (res.code !== 0) {
       throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
@@ -49814,18 +50010,45 @@ var FileBalancer = class {
     }
     return res.stdout;
   }
+  async facts() {
+    const name = this.cfg.container;
+    if (name === void 0) return {};
+    const res = await this.conn.exec(container.inspect(name), { check: false });
+    if (res.code !== 0) return { container: { name, running: false, status: "missing" } };
+    const facts = parseInspect(res.stdout);
+    const inside = findMount(facts.mounts, this.cfg.file);
+    let sameFile;
+    if (facts.running && inside !== void 0) {
+      const [host, seen] = await Promise.all([
+        this.conn.exec(files.read(this.cfg.file), { check: false }),
+        this.conn.exec(container.readInside(facts.pid, inside), { check: false })
+      ]);
+      if (host.code === 0 && seen.code === 0) sameFile = host.stdout === seen.stdout;
+    }
+    return {
+      container: {
+        name,
+        running: facts.running,
+        status: facts.status,
+        ...inside !== void 0 ? { inside } : {},
+        ...sameFile !== void 0 ? { sameFile } : {}
+      }
+    };
+  }
   /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
   async validate(current, next) {
-    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: next });
+    const rt = await this.runtime();
+    await this.expectContainerSees(rt, current, "before the change");
+    await this.write(next, true);
     let res;
     try {
-      res = await this.conn.exec(this.cfg.test, { check: false });
+      res = await this.conn.exec(rt.test, { check: false });
     } finally {
-      await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: current });
+      await this.write(current, false);
     }
     if (res.code !== 0) {
       throw this.error(
-        `\`${this.cfg.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`
+        `\`${rt.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`
       );
     }
   }
@@ -49836,19 +50059,53 @@ var FileBalancer = class {
     return new DeployError(`balancer ${this.host}: ${message}`, this.host);
   }
   /**
+   * Writes the file in place. `backup: true` first copies the file as it is to backupPath;
+   * without it the backup already holds what an interrupted write must go back to (a restore
+   * writes back the very text the backup was taken of).
+   */
+  async write(text, backup) {
+    await this.conn.exec(
+      files.writeInPlace(this.cfg.file, backup ? this.backupPath : void 0, this.journalPath, sha256(text)),
+      { stdin: text }
+    );
+  }
+  /**
+   * In a container, the file must be the one the container reads: a single-file bind mount
+   * of a file that was since replaced on the host (an editor's write-and-rename) pins the old
+   * inode, and a reload would then load the old config while everything looks fine.
+   */
+  async expectContainerSees(rt, text, when) {
+    const c = rt.container;
+    if (!c) return;
+    const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
+    if (res.code !== 0)
+      throw this.error(
+        `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
+      );
+    if (res.stdout !== text)
+      throw this.error(
+        `container ${c.name} does not see ${this.cfg.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
+      );
+  }
+  /**
    * Writes `next` in place (keeping a backup unless `backup: false`) and runs the test;
    * restores `current` if it fails (and reloads it, when the running config was already changed).
    */
   async writeAndTest(current, next, what, opts = {}) {
-    const backup = opts.backup ?? true;
-    await this.conn.exec(files.writeAtomic(this.cfg.file, backup ? this.backupPath : void 0), {
-      stdin: next
-    });
-    const test = await this.conn.exec(this.cfg.test, { check: false });
+    const rt = await this.runtime();
+    await this.expectContainerSees(rt, opts.onDisk ?? current, "before the change");
+    await this.write(next, opts.backup ?? true);
+    try {
+      await this.expectContainerSees(rt, next, "after writing it");
+    } catch (err) {
+      await this.restore(current, opts.reloadOnFailure ?? false);
+      throw err;
+    }
+    const test = await this.conn.exec(rt.test, { check: false });
     if (test.code !== 0) {
       await this.restore(current, opts.reloadOnFailure ?? false);
       throw this.error(
-        `\`${this.cfg.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`
+        `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`
       );
     }
   }
@@ -49857,20 +50114,21 @@ var FileBalancer = class {
    * written back (and reloaded, so a half-taken reload is undone) before throwing.
    */
   async reloadConfirmed(current, oldWorkers, onFailure) {
+    const rt = await this.runtime();
     const started = Date.now();
-    const reload = await this.conn.exec(this.cfg.reload, { check: false });
+    const reload = await this.conn.exec(rt.reload, { check: false });
     if (reload.code !== 0) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `\`${this.cfg.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
+        `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
       );
     }
-    if (!await this.waitForNewWorkers(oldWorkers)) {
+    if (!await this.waitForNewWorkers(rt, oldWorkers)) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1e3}s after \`${this.cfg.reload}\` (see its error log); previous file restored`
+        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
       );
     }
     return Date.now() - started;
@@ -49887,22 +50145,23 @@ var FileBalancer = class {
     return Date.now() - started;
   }
   async restore(previous, reload = false) {
-    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
-    if (reload) await this.conn.exec(this.cfg.reload, { check: false });
+    await this.write(previous, false);
+    if (reload) await this.conn.exec((await this.runtime()).reload, { check: false });
   }
   async workerPids() {
-    const res = await this.conn.exec(this.workerPidsCommand(), { check: false });
+    const rt = await this.runtime();
+    const res = await this.conn.exec(rt.workers, { check: false });
     const pids = pidsIn(res.stdout);
     if (pids.length === 0)
       throw this.error(
-        `cannot find ${this.type}'s workers via ${this.cfg.pid_file} (${this.noWorkersHint()})`
+        `cannot find ${this.type}'s workers ${rt.workersWhere} (${this.processModel.noWorkersHint})`
       );
     return pids;
   }
-  async waitForNewWorkers(old) {
+  async waitForNewWorkers(rt, old) {
     const deadline = Date.now() + RELOAD_CONFIRM_MS;
     while (Date.now() < deadline) {
-      const res = await this.conn.exec(this.workerPidsCommand(), { check: false });
+      const res = await this.conn.exec(rt.workers, { check: false });
       if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
       await sleep(POLL_MS);
     }
@@ -50092,13 +50351,17 @@ var HaproxyDriver = class extends FileBalancer {
   hasBlock(text) {
     return findBackend(text, this.cfg.upstream) !== void 0;
   }
-  /** The master's children: its workers (old ones included until they finish). */
-  workerPidsCommand() {
-    return processes.children(this.cfg.pid_file);
-  }
-  noWorkersHint() {
-    return "is HAProxy running in master-worker mode, -W? set balancer.pid_file";
-  }
+  /** Workers are the master's children (old ones included until they finish). */
+  processModel = {
+    hostTest: (file2) => sh("haproxy", "-c", "-f", file2),
+    // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
+    hostReload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+    hostWorkers: (pidFile) => processes.children(pidFile),
+    defaultPidFile: () => Promise.resolve("/run/haproxy.pid"),
+    containerTest: (name, inside) => container.exec(name, "haproxy", "-c", "-f", inside),
+    containerReload: (name) => container.kill(name, "USR2"),
+    noWorkersHint: this.cfg.container ? `is container ${this.cfg.container} running HAProxy in master-worker mode (-W)? \`docker top ${this.cfg.container}\`` : "is HAProxy running in master-worker mode, -W? set balancer.pid_file"
+  };
   named(text) {
     const section = findBackend(text, this.cfg.upstream);
     return section ? parseBackendServers(text, section) : [];
@@ -50121,15 +50384,21 @@ var HaproxyDriver = class extends FileBalancer {
     const adds = this.named(next).some((s) => !had.has(s.name));
     const firstWorkers = await this.workerPids();
     let staged = false;
+    let stagedText = current;
     if (removed.length > 0 && adds) {
       const leaving = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
-      await this.writeAndTest(current, this.render(next, [...this.servers(next), ...leaving]), "backend");
+      stagedText = this.render(next, [...this.servers(next), ...leaving]);
+      await this.writeAndTest(current, stagedText, "backend");
       await this.reloadConfirmed(current, firstWorkers);
       this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
       staged = true;
     }
     const oldWorkers = staged ? await this.workerPids() : firstWorkers;
-    await this.writeAndTest(current, next, "backend", { backup: !staged, reloadOnFailure: staged });
+    await this.writeAndTest(current, next, "backend", {
+      backup: !staged,
+      reloadOnFailure: staged,
+      onDisk: stagedText
+    });
     const drainStarted = Date.now();
     if (removed.length > 0) {
       try {
@@ -50155,7 +50424,7 @@ var HaproxyDriver = class extends FileBalancer {
     );
     return { reloadMs, drainMs: drainMs + oldMs };
   }
-  async runtime(command) {
+  async runtimeApi(command) {
     const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
     if (res.code !== 0) {
       throw this.error(
@@ -50166,7 +50435,7 @@ var HaproxyDriver = class extends FileBalancer {
   }
   async setState(servers2, state) {
     for (const s of servers2) {
-      const out = (await this.runtime(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
+      const out = (await this.runtimeApi(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
       if (out !== "") throw this.error(`set server ${s} state ${state}: ${out}`);
     }
   }
@@ -50175,7 +50444,7 @@ var HaproxyDriver = class extends FileBalancer {
     await this.setState(servers2, "drain");
     const deadline = Date.now() + this.cfg.drain_timeout;
     for (; ; ) {
-      const stat = parseShowStat(await this.runtime("show stat"), this.cfg.upstream);
+      const stat = parseShowStat(await this.runtimeApi("show stat"), this.cfg.upstream);
       const busy = servers2.filter((s) => (stat.get(s)?.scur ?? 0) > 0);
       if (busy.length === 0) return;
       if (Date.now() >= deadline) {
@@ -50187,6 +50456,28 @@ var HaproxyDriver = class extends FileBalancer {
     }
   }
 };
+
+// src/commands/nginx.ts
+var nginx = {
+  /**
+   * `nginx -T` (test and print the whole config) as the configured test command runs nginx:
+   * the same binary and `-c`/`-p` options, with `-t` turned into `-T`. A test command that is
+   * not an nginx -t line gives plain `nginx -T` (the compiled-in config path).
+   */
+  dumpConfig(test) {
+    const words2 = test?.trim().split(/\s+/) ?? [];
+    const isNginxTest = words2.length > 0 && /(^|\/)nginx$/.test(words2[0]) && words2.includes("-t");
+    const argv = isNginxTest ? words2.map((w) => w === "-t" ? "-T" : w) : ["nginx", "-T"];
+    return `${isNginxTest ? argv.join(" ") : sh(...argv)} 2>/dev/null`;
+  }
+};
+function pidDirective(dump) {
+  for (const line of dump.split("\n")) {
+    const m = /^\s*pid\s+([^\s;]+)\s*;/.exec(line);
+    if (m) return m[1];
+  }
+  return void 0;
+}
 
 // src/balancer/nginx-config.ts
 var import_ejs2 = __toESM(require_ejs(), 1);
@@ -50282,17 +50573,25 @@ function replaceUpstream(text, options) {
 // src/balancer/nginx.ts
 var NginxDriver = class extends FileBalancer {
   type = "nginx";
+  processModel = {
+    hostTest: () => "nginx -t",
+    hostReload: () => "nginx -s reload",
+    hostWorkers: (pidFile) => processes.nginxWorkers(pidFile),
+    // The pid directive of the config nginx runs with (a non-default pid path is common).
+    defaultPidFile: async () => {
+      const dump = await this.conn.exec(nginx.dumpConfig(this.cfg.test), { check: false });
+      return pidDirective(dump.stdout) ?? "/run/nginx.pid";
+    },
+    containerTest: (name) => container.exec(name, "nginx", "-t"),
+    containerReload: (name) => container.kill(name, "HUP"),
+    workerMatch: "worker process",
+    noWorkersHint: this.cfg.container ? `is container ${this.cfg.container} running nginx? \`docker top ${this.cfg.container}\`` : "is nginx running? set balancer.pid_file to its pid file"
+  };
   blockName() {
     return `\`upstream ${this.cfg.upstream} { \u2026 }\` block`;
   }
   hasBlock(text) {
     return findUpstream(text, this.cfg.upstream) !== void 0;
-  }
-  workerPidsCommand() {
-    return nginx.workerPids(this.cfg.pid_file);
-  }
-  noWorkersHint() {
-    return "is nginx running? set balancer.pid_file";
   }
   servers(text) {
     const block = findUpstream(text, this.cfg.upstream);
@@ -50326,12 +50625,6 @@ function createDriver(type, conn, config2, log) {
   }
 }
 
-// src/util/hash.ts
-import { createHash } from "node:crypto";
-function sha256(text) {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 // src/balancer/set.ts
 function driftOf(files2) {
   const first = files2[0];
@@ -50363,6 +50656,9 @@ var BalancerSet = class {
   /** The first balancer's file (all of them are read: apply patches each one's own text). */
   async read() {
     return (await this.readAll())[0].text;
+  }
+  describeCommands() {
+    return this.first.describeCommands();
   }
   servers(text) {
     return this.first.servers(text);
@@ -51722,7 +52018,7 @@ var Recorder = class {
 };
 
 // src/deploy/state.ts
-import { posix } from "node:path";
+import { posix as posix3 } from "node:path";
 var HISTORY_LIMIT = 30;
 function emptyState(app) {
   return {
@@ -51737,7 +52033,7 @@ function emptyState(app) {
   };
 }
 function statePath(config2) {
-  return config2.balancer.state_file ?? posix.join(posix.dirname(config2.balancer.file), `bluegreen-${config2.app}.state.json`);
+  return config2.balancer.state_file ?? posix3.join(posix3.dirname(config2.balancer.file), `bluegreen-${config2.app}.state.json`);
 }
 function otherPool(pool2) {
   return pool2 === "green" ? "blue" : "green";
@@ -52994,7 +53290,7 @@ async function deploy(ctx, state, version2, andPromote, steps) {
     const plan = [
       ...buildCommands(ctx, version2).map((argv) => `local: docker ${argv.join(" ")}`),
       ...hosts.flatMap((h) => startCommands(ctx, pool2, version2).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config2.balancer.file}, \`${config2.balancer.test}\`, \`${config2.balancer.reload}\``,
+      `balancer: write ${config2.balancer.file}, \`${ctx.balancer.describeCommands().test}\`, \`${ctx.balancer.describeCommands().reload}\``,
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool2}, each step sampled ${config2.shift.step_duration}ms`
       ] : []
@@ -53123,13 +53419,13 @@ async function status(ctx, state) {
   }
   const rows = await ctx.ssh.each(hosts, async ({ host, pool: pool2 }) => {
     const url2 = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
-    let container = "-";
+    let container2 = "-";
     let st = "none";
     let version2 = "-";
     try {
       const conn = await ctx.ssh.get(targetOf(ctx.config, host));
       const list = parseContainerList((await conn.exec(docker.list(ctx.config.app))).stdout);
-      if (list[0]) ({ name: container, state: st, version: version2 } = list[0]);
+      if (list[0]) ({ name: container2, state: st, version: version2 } = list[0]);
     } catch (err) {
       st = `unreachable: ${err.message}`;
     }
@@ -53141,7 +53437,7 @@ async function status(ctx, state) {
       host: host.name,
       pool: pool2,
       address: host.address,
-      container,
+      container: container2,
       state: st,
       version: version2,
       check: check2.ok ? `${check2.status}` : check2.error ?? "failed",

@@ -20,10 +20,28 @@ export interface BalancerDriver {
   apply(current: string, next: string): Promise<ApplyResult>;
 }
 
+/** What `status` shows about a balancer beside its file. */
+export interface BalancerFacts {
+  /** With balancer.container: the container, whether it runs, and whether it reads balancer.file. */
+  container?: {
+    name: string;
+    running: boolean;
+    status: string;
+    /** balancer.file's path inside the container (absent: not mounted). */
+    inside?: string;
+    /** The container sees the same content as the host file (false: a stale single-file mount). */
+    sameFile?: boolean;
+  };
+}
+
 /** One balancer host: a driver bound to one SSH connection. */
 export interface HostBalancer extends BalancerDriver {
   /** The host's name, for messages. */
   readonly host: string;
+  /** The test and reload commands (configured or the driver's defaults), for plans. */
+  describeCommands(): { test: string; reload: string };
+  /** What status shows beside the file (the balancer's container, if any). */
+  facts(): Promise<BalancerFacts>;
   /**
    * Checks that `next` would be accepted, without applying it: writes it, runs the test
    * command, and writes `current` back (nothing is reloaded). Throws when the test fails.

@@ -1,26 +1,65 @@
-import type { Config } from '../config/schema.js';
+import { container } from '../commands/container.js';
 import { files, processes } from '../commands/files.js';
+import type { Config } from '../config/schema.js';
 import { DeployError } from '../errors.js';
 import type { Connection } from '../ssh/connection.js';
+import { sha256 } from '../util/hash.js';
 import type { Logger } from '../util/log.js';
 import { sleep } from '../util/time.js';
-import type { ApplyResult, HostBalancer } from './driver.js';
+import { findMount, parseInspect, type ContainerFacts } from './container-facts.js';
+import type { ApplyResult, BalancerFacts, HostBalancer } from './driver.js';
 import type { UpstreamServer } from './nginx-config.js';
 
 export const RELOAD_CONFIRM_MS = 10_000;
 export const POLL_MS = 100;
 
 /**
+ * How one balancer is run on its host, resolved once per run: the commands that test and
+ * reload it, the command that lists its workers, and (in a container) the container and
+ * where balancer.file appears inside it.
+ */
+export interface BalancerRuntime {
+  test: string;
+  reload: string;
+  workers: string;
+  /** For messages: where the workers were looked for. */
+  workersWhere: string;
+  container?: ContainerFacts & { name: string; inside: string };
+}
+
+/** What a driver says about its balancer's processes; the mechanism below does the rest. */
+export interface ProcessModel {
+  /** Host install: default test, reload, and the workers of the master in pidFile. */
+  hostTest(file: string): string;
+  hostReload(pidFile: string): string;
+  hostWorkers(pidFile: string): string;
+  /** Where the master's pid file is when balancer.pid_file is not set. */
+  defaultPidFile(): Promise<string>;
+  /** In a container: default test (with the file's path inside it) and reload. */
+  containerTest(name: string, insidePath: string): string;
+  containerReload(name: string): string;
+  /** Text in a worker's command line (nginx: "worker process"); undefined: every child. */
+  workerMatch?: string;
+  /** What to tell the user when no worker is found. */
+  noWorkersHint: string;
+}
+
+/**
  * The mechanism every balancer whose backends live in a config file shares: read the
- * file, write it atomically with a backup, run the test command, reload, confirm the
- * reload by new worker PIDs (a rejected config leaves only the old ones), and wait for the
- * old workers to exit. A driver adds what is its own: how to find, parse and render its
- * block, how to list its workers, and (HAProxy) how to drain servers before removing them.
+ * file, write it in place with a backup, run the test command, reload, confirm the reload
+ * by new worker PIDs (a rejected config leaves only the old ones), and wait for the old
+ * workers to exit. A driver adds what is its own: how to find, parse and render its block,
+ * how its processes are found (ProcessModel), and (HAProxy) how to drain servers first.
+ *
+ * The balancer may run on the host or in a Docker container (balancer.container) that has
+ * balancer.file bind-mounted; the file is always written in place (same inode), so a
+ * single-file bind mount sees the change, and it is what the container sees that is checked.
  */
 export abstract class FileBalancer implements HostBalancer {
   abstract readonly type: string;
   readonly host: string;
   protected readonly cfg: Config['balancer'];
+  private resolved: Promise<BalancerRuntime> | undefined;
 
   constructor(
     protected readonly conn: Connection,
@@ -34,10 +73,7 @@ export abstract class FileBalancer implements HostBalancer {
   /** E.g. "`upstream app_server { … }` block": for messages. */
   protected abstract blockName(): string;
   protected abstract hasBlock(text: string): boolean;
-  /** A shell command printing the PIDs of the balancer's workers, one per line. */
-  protected abstract workerPidsCommand(): string;
-  /** What to tell the user when no worker is found (where to look, what to set). */
-  protected abstract noWorkersHint(): string;
+  protected abstract readonly processModel: ProcessModel;
   abstract servers(text: string): UpstreamServer[];
   abstract render(text: string, servers: UpstreamServer[]): string;
   abstract apply(current: string, next: string): Promise<ApplyResult>;
@@ -46,7 +82,85 @@ export abstract class FileBalancer implements HostBalancer {
     return `${this.cfg.file}.bluegreen.bak`;
   }
 
+  /** Present only while an in-place write is under way (see files.writeInPlace). */
+  get journalPath(): string {
+    return `${this.cfg.file}.bluegreen.writing`;
+  }
+
+  /** The test and reload commands as configured, or their defaults (for plans and messages). */
+  describeCommands(): { test: string; reload: string } {
+    const name = this.cfg.container;
+    const m = this.processModel;
+    return {
+      test:
+        this.cfg.test ??
+        (name ? m.containerTest(name, '<balancer.file inside the container>') : m.hostTest(this.cfg.file)),
+      reload:
+        this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? '<pid file>')),
+    };
+  }
+
+  protected runtime(): Promise<BalancerRuntime> {
+    this.resolved ??= this.resolveRuntime();
+    // A failed resolution (a container not running yet) is tried again next time.
+    this.resolved.catch(() => (this.resolved = undefined));
+    return this.resolved;
+  }
+
+  private async resolveRuntime(): Promise<BalancerRuntime> {
+    const m = this.processModel;
+    const name = this.cfg.container;
+    if (name === undefined) {
+      const pidFile = this.cfg.pid_file ?? (await m.defaultPidFile());
+      return {
+        test: this.cfg.test ?? m.hostTest(this.cfg.file),
+        reload: this.cfg.reload ?? m.hostReload(pidFile),
+        workers: m.hostWorkers(pidFile),
+        workersWhere: `via ${pidFile}`,
+      };
+    }
+    const facts = await this.inspectContainer(name);
+    return {
+      test: this.cfg.test ?? m.containerTest(name, facts.inside),
+      reload: this.cfg.reload ?? m.containerReload(name),
+      workers: container.workers(name, m.workerMatch),
+      workersWhere: `in container ${name}`,
+      container: facts,
+    };
+  }
+
+  private async inspectContainer(name: string): Promise<ContainerFacts & { name: string; inside: string }> {
+    const res = await this.conn.exec(container.inspect(name), { check: false });
+    if (res.code !== 0)
+      throw this.error(
+        `balancer.container: no container named ${name} (\`docker inspect\`: ${lastLines(res.stderr)}); start it, or fix the name`,
+      );
+    const facts = parseInspect(res.stdout);
+    if (!facts.running)
+      throw this.error(
+        `balancer.container: container ${name} is not running (${facts.status}); start it (docker start ${name}) first`,
+      );
+    const inside = findMount(facts.mounts, this.cfg.file);
+    if (inside === undefined)
+      throw this.error(
+        `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} → ${mt.destination}`).join(', ') || 'none'}); bluegreen writes the host file, so it must be the one the container reads`,
+      );
+    return { ...facts, name, inside };
+  }
+
   async read(): Promise<string> {
+    const recovered = await this.conn.exec(
+      files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
+      { check: false },
+    );
+    const what = recovered.stdout.trim();
+    if (what === 'restored')
+      this.log.warn(
+        `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
+        this.host,
+      );
+    else if (what === 'completed')
+      this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
     const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
     if (res.code !== 0) {
       throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
@@ -59,18 +173,46 @@ export abstract class FileBalancer implements HostBalancer {
     return res.stdout;
   }
 
+  async facts(): Promise<BalancerFacts> {
+    const name = this.cfg.container;
+    if (name === undefined) return {};
+    const res = await this.conn.exec(container.inspect(name), { check: false });
+    if (res.code !== 0) return { container: { name, running: false, status: 'missing' } };
+    const facts = parseInspect(res.stdout);
+    const inside = findMount(facts.mounts, this.cfg.file);
+    let sameFile: boolean | undefined;
+    if (facts.running && inside !== undefined) {
+      const [host, seen] = await Promise.all([
+        this.conn.exec(files.read(this.cfg.file), { check: false }),
+        this.conn.exec(container.readInside(facts.pid, inside), { check: false }),
+      ]);
+      if (host.code === 0 && seen.code === 0) sameFile = host.stdout === seen.stdout;
+    }
+    return {
+      container: {
+        name,
+        running: facts.running,
+        status: facts.status,
+        ...(inside !== undefined ? { inside } : {}),
+        ...(sameFile !== undefined ? { sameFile } : {}),
+      },
+    };
+  }
+
   /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
   async validate(current: string, next: string): Promise<void> {
-    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: next });
+    const rt = await this.runtime();
+    await this.expectContainerSees(rt, current, 'before the change');
+    await this.write(next, true);
     let res;
     try {
-      res = await this.conn.exec(this.cfg.test, { check: false });
+      res = await this.conn.exec(rt.test, { check: false });
     } finally {
-      await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: current });
+      await this.write(current, false);
     }
     if (res.code !== 0) {
       throw this.error(
-        `\`${this.cfg.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`,
+        `\`${rt.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`,
       );
     }
   }
@@ -84,6 +226,37 @@ export abstract class FileBalancer implements HostBalancer {
   }
 
   /**
+   * Writes the file in place. `backup: true` first copies the file as it is to backupPath;
+   * without it the backup already holds what an interrupted write must go back to (a restore
+   * writes back the very text the backup was taken of).
+   */
+  private async write(text: string, backup: boolean): Promise<void> {
+    await this.conn.exec(
+      files.writeInPlace(this.cfg.file, backup ? this.backupPath : undefined, this.journalPath, sha256(text)),
+      { stdin: text },
+    );
+  }
+
+  /**
+   * In a container, the file must be the one the container reads: a single-file bind mount
+   * of a file that was since replaced on the host (an editor's write-and-rename) pins the old
+   * inode, and a reload would then load the old config while everything looks fine.
+   */
+  private async expectContainerSees(rt: BalancerRuntime, text: string, when: string): Promise<void> {
+    const c = rt.container;
+    if (!c) return;
+    const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
+    if (res.code !== 0)
+      throw this.error(
+        `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`,
+      );
+    if (res.stdout !== text)
+      throw this.error(
+        `container ${c.name} does not see ${this.cfg.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`,
+      );
+  }
+
+  /**
    * Writes `next` in place (keeping a backup unless `backup: false`) and runs the test;
    * restores `current` if it fails (and reloads it, when the running config was already changed).
    */
@@ -91,17 +264,22 @@ export abstract class FileBalancer implements HostBalancer {
     current: string,
     next: string,
     what: string,
-    opts: { backup?: boolean; reloadOnFailure?: boolean } = {},
+    opts: { backup?: boolean; reloadOnFailure?: boolean; onDisk?: string } = {},
   ): Promise<void> {
-    const backup = opts.backup ?? true;
-    await this.conn.exec(files.writeAtomic(this.cfg.file, backup ? this.backupPath : undefined), {
-      stdin: next,
-    });
-    const test = await this.conn.exec(this.cfg.test, { check: false });
+    const rt = await this.runtime();
+    await this.expectContainerSees(rt, opts.onDisk ?? current, 'before the change');
+    await this.write(next, opts.backup ?? true);
+    try {
+      await this.expectContainerSees(rt, next, 'after writing it');
+    } catch (err) {
+      await this.restore(current, opts.reloadOnFailure ?? false);
+      throw err;
+    }
+    const test = await this.conn.exec(rt.test, { check: false });
     if (test.code !== 0) {
       await this.restore(current, opts.reloadOnFailure ?? false);
       throw this.error(
-        `\`${this.cfg.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
+        `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
       );
     }
   }
@@ -115,22 +293,23 @@ export abstract class FileBalancer implements HostBalancer {
     oldWorkers: number[],
     onFailure?: () => Promise<void>,
   ): Promise<number> {
+    const rt = await this.runtime();
     const started = Date.now();
-    const reload = await this.conn.exec(this.cfg.reload, { check: false });
+    const reload = await this.conn.exec(rt.reload, { check: false });
     if (reload.code !== 0) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `\`${this.cfg.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`,
+        `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`,
       );
     }
     // A reload command returns before the reload is done, and may exit 0 although the new
     // config then fails at runtime: only a new worker PID proves the reload took effect.
-    if (!(await this.waitForNewWorkers(oldWorkers))) {
+    if (!(await this.waitForNewWorkers(rt, oldWorkers))) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1000}s after \`${this.cfg.reload}\` (see its error log); previous file restored`,
+        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
       );
     }
     return Date.now() - started;
@@ -149,24 +328,25 @@ export abstract class FileBalancer implements HostBalancer {
   }
 
   protected async restore(previous: string, reload = false): Promise<void> {
-    await this.conn.exec(files.writeAtomic(this.cfg.file), { stdin: previous });
-    if (reload) await this.conn.exec(this.cfg.reload, { check: false });
+    await this.write(previous, false);
+    if (reload) await this.conn.exec((await this.runtime()).reload, { check: false });
   }
 
   protected async workerPids(): Promise<number[]> {
-    const res = await this.conn.exec(this.workerPidsCommand(), { check: false });
+    const rt = await this.runtime();
+    const res = await this.conn.exec(rt.workers, { check: false });
     const pids = pidsIn(res.stdout);
     if (pids.length === 0)
       throw this.error(
-        `cannot find ${this.type}'s workers via ${this.cfg.pid_file} (${this.noWorkersHint()})`,
+        `cannot find ${this.type}'s workers ${rt.workersWhere} (${this.processModel.noWorkersHint})`,
       );
     return pids;
   }
 
-  private async waitForNewWorkers(old: number[]): Promise<boolean> {
+  private async waitForNewWorkers(rt: BalancerRuntime, old: number[]): Promise<boolean> {
     const deadline = Date.now() + RELOAD_CONFIRM_MS;
     while (Date.now() < deadline) {
-      const res = await this.conn.exec(this.workerPidsCommand(), { check: false });
+      const res = await this.conn.exec(rt.workers, { check: false });
       if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
       await sleep(POLL_MS);
     }

@@ -1,8 +1,9 @@
+import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
 import { sh } from '../commands/shell.js';
 import { sleep } from '../util/time.js';
 import type { ApplyResult } from './driver.js';
-import { FileBalancer, lastLines, POLL_MS } from './file-balancer.js';
+import { FileBalancer, lastLines, POLL_MS, type ProcessModel } from './file-balancer.js';
 import { findBackend, parseBackendServers, replaceBackend, type BackendServer } from './haproxy-config.js';
 import type { UpstreamServer } from './nginx-config.js';
 
@@ -44,14 +45,19 @@ export class HaproxyDriver extends FileBalancer {
     return findBackend(text, this.cfg.upstream) !== undefined;
   }
 
-  /** The master's children: its workers (old ones included until they finish). */
-  protected workerPidsCommand(): string {
-    return processes.children(this.cfg.pid_file);
-  }
-
-  protected noWorkersHint(): string {
-    return 'is HAProxy running in master-worker mode, -W? set balancer.pid_file';
-  }
+  /** Workers are the master's children (old ones included until they finish). */
+  protected readonly processModel: ProcessModel = {
+    hostTest: (file) => sh('haproxy', '-c', '-f', file),
+    // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
+    hostReload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+    hostWorkers: (pidFile) => processes.children(pidFile),
+    defaultPidFile: () => Promise.resolve('/run/haproxy.pid'),
+    containerTest: (name, inside) => container.exec(name, 'haproxy', '-c', '-f', inside),
+    containerReload: (name) => container.kill(name, 'USR2'),
+    noWorkersHint: this.cfg.container
+      ? `is container ${this.cfg.container} running HAProxy in master-worker mode (-W)? \`docker top ${this.cfg.container}\``
+      : 'is HAProxy running in master-worker mode, -W? set balancer.pid_file',
+  };
 
   private named(text: string): BackendServer[] {
     const section = findBackend(text, this.cfg.upstream);
@@ -81,17 +87,23 @@ export class HaproxyDriver extends FileBalancer {
     // when the change both adds and removes (e.g. a rollback after promote), first load both
     // sets, then drain the leaving ones there, then load the final set.
     let staged = false;
+    let stagedText = current;
     if (removed.length > 0 && adds) {
       const leaving = before
         .filter((s) => removed.includes(s.name))
         .map(({ host, port }) => ({ host, port }));
-      await this.writeAndTest(current, this.render(next, [...this.servers(next), ...leaving]), 'backend');
+      stagedText = this.render(next, [...this.servers(next), ...leaving]);
+      await this.writeAndTest(current, stagedText, 'backend');
       await this.reloadConfirmed(current, firstWorkers);
       this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
       staged = true;
     }
     const oldWorkers = staged ? await this.workerPids() : firstWorkers;
-    await this.writeAndTest(current, next, 'backend', { backup: !staged, reloadOnFailure: staged });
+    await this.writeAndTest(current, next, 'backend', {
+      backup: !staged,
+      reloadOnFailure: staged,
+      onDisk: stagedText,
+    });
 
     // Drain before the reload that removes them: no new sessions, then wait for scur = 0.
     const drainStarted = Date.now();
@@ -121,7 +133,7 @@ export class HaproxyDriver extends FileBalancer {
     return { reloadMs, drainMs: drainMs + oldMs };
   }
 
-  private async runtime(command: string): Promise<string> {
+  private async runtimeApi(command: string): Promise<string> {
     const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
     if (res.code !== 0) {
       throw this.error(
@@ -133,7 +145,7 @@ export class HaproxyDriver extends FileBalancer {
 
   private async setState(servers: string[], state: 'drain' | 'ready'): Promise<void> {
     for (const s of servers) {
-      const out = (await this.runtime(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
+      const out = (await this.runtimeApi(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
       if (out !== '') throw this.error(`set server ${s} state ${state}: ${out}`);
     }
   }
@@ -143,7 +155,7 @@ export class HaproxyDriver extends FileBalancer {
     await this.setState(servers, 'drain');
     const deadline = Date.now() + this.cfg.drain_timeout;
     for (;;) {
-      const stat = parseShowStat(await this.runtime('show stat'), this.cfg.upstream);
+      const stat = parseShowStat(await this.runtimeApi('show stat'), this.cfg.upstream);
       const busy = servers.filter((s) => (stat.get(s)?.scur ?? 0) > 0);
       if (busy.length === 0) return;
       if (Date.now() >= deadline) {

@@ -1,6 +1,8 @@
-import { nginx } from '../commands/files.js';
+import { container } from '../commands/container.js';
+import { processes } from '../commands/files.js';
+import { nginx, pidDirective } from '../commands/nginx.js';
 import type { ApplyResult } from './driver.js';
-import { FileBalancer } from './file-balancer.js';
+import { FileBalancer, type ProcessModel } from './file-balancer.js';
 import { findUpstream, parseServers, replaceUpstream, type UpstreamServer } from './nginx-config.js';
 
 /**
@@ -11,20 +13,29 @@ import { findUpstream, parseServers, replaceUpstream, type UpstreamServer } from
 export class NginxDriver extends FileBalancer {
   readonly type = 'nginx';
 
+  protected readonly processModel: ProcessModel = {
+    hostTest: () => 'nginx -t',
+    hostReload: () => 'nginx -s reload',
+    hostWorkers: (pidFile) => processes.nginxWorkers(pidFile),
+    // The pid directive of the config nginx runs with (a non-default pid path is common).
+    defaultPidFile: async () => {
+      const dump = await this.conn.exec(nginx.dumpConfig(this.cfg.test), { check: false });
+      return pidDirective(dump.stdout) ?? '/run/nginx.pid';
+    },
+    containerTest: (name) => container.exec(name, 'nginx', '-t'),
+    containerReload: (name) => container.kill(name, 'HUP'),
+    workerMatch: 'worker process',
+    noWorkersHint: this.cfg.container
+      ? `is container ${this.cfg.container} running nginx? \`docker top ${this.cfg.container}\``
+      : 'is nginx running? set balancer.pid_file to its pid file',
+  };
+
   protected blockName(): string {
     return `\`upstream ${this.cfg.upstream} { … }\` block`;
   }
 
   protected hasBlock(text: string): boolean {
     return findUpstream(text, this.cfg.upstream) !== undefined;
-  }
-
-  protected workerPidsCommand(): string {
-    return nginx.workerPids(this.cfg.pid_file);
-  }
-
-  protected noWorkersHint(): string {
-    return 'is nginx running? set balancer.pid_file';
   }
 
   servers(text: string): UpstreamServer[] {

@@ -54,6 +54,10 @@ export class BalancerSet implements BalancerDriver {
     return (await this.readAll())[0]!.text;
   }
 
+  describeCommands(): { test: string; reload: string } {
+    return this.first.describeCommands();
+  }
+
   servers(text: string) {
     return this.first.servers(text);
   }

@@ -1,38 +1,94 @@
+import { posix } from 'node:path';
 import { sh } from './shell.js';
 
-// Remote file operations used for the upstream file and the state record.
+// Remote file operations for the balancer file and the state record.
+//
+// Temp files come from mktemp beside the file (same file system, unpredictable name), and a
+// directory anyone may write to is refused: there another user could plant a symlink at
+// the backup's fixed name and have root overwrite whatever it points to.
+
+/** Exits 3 with a message when the file's directory is writable by every user. */
+function refuseWorldWritable(path: string): string {
+  const dir = posix.dirname(path);
+  return `if [ -n "$(find ${sh(dir)} -maxdepth 0 -perm -0002 2>/dev/null)" ]; then echo ${sh(`${dir} is writable by every user: refusing to write ${posix.basename(path)} there (use a directory only root can write)`)} >&2; exit 3; fi`;
+}
+
+/** A temp file beside `path`, removed when the script exits (whatever happens). */
+function tempBeside(path: string): string[] {
+  return [
+    `tmp=$(mktemp ${sh(`${posix.dirname(path)}/.${posix.basename(path)}.bluegreen.XXXXXX`)})`,
+    `trap 'rm -f "$tmp"' EXIT`,
+  ];
+}
 
 export const files = {
   /** Prints the file, or nothing when it does not exist (exit 0 either way). */
   readIfExists: (path: string) => `if [ -e ${sh(path)} ]; then cat ${sh(path)}; fi`,
   read: (path: string) => sh('cat', path),
-  /**
-   * Writes stdin to `path` atomically: a temp file beside it (same file system, same
-   * mode as the old file), then rename. The previous content is kept as `backup`.
-   */
-  writeAtomic: (path: string, backup?: string) => {
-    const tmp = `${path}.bluegreen-tmp`;
-    const steps = [
-      `if [ -e ${sh(path)} ]; then cp -p ${sh(path, tmp)}; fi`,
-      `cat > ${sh(tmp)}`,
-      ...(backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : []),
-      sh('mv', '-f', tmp, path),
-    ];
-    return `set -e; umask 022; ${steps.join('; ')}`;
-  },
-  restore: (backup: string, path: string) => sh('cp', '-p', backup, path),
-  remove: (path: string) => sh('rm', '-f', path),
-};
 
-export const nginx = {
-  /** PIDs of the master's worker processes, one per line (the drain waits for these to exit). */
-  workerPids: (pidFile: string) =>
-    `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
+  /**
+   * Writes stdin to `path` atomically: a temp file beside it, then rename (a new inode). The
+   * previous content is kept as `backup`. For files only bluegreen reads (the state record).
+   */
+  writeAtomic: (path: string, backup?: string) =>
+    [
+      'set -e',
+      refuseWorldWritable(path),
+      'umask 077',
+      ...tempBeside(path),
+      // The old file's mode and owner (cp -p), then the new content.
+      `if [ -e ${sh(path)} ]; then cp -p ${sh(path)} "$tmp"; else chmod 644 "$tmp"; fi`,
+      'cat > "$tmp"',
+      ...(backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : []),
+      `mv -f "$tmp" ${sh(path)}`,
+    ].join('; '),
+
+  /**
+   * Writes stdin INTO `path`, keeping its inode: a container that has the file bind-mounted
+   * alone (`-v /root/nginx.conf:/etc/nginx/nginx.conf`) keeps seeing the inode it was started
+   * with, so a rename would leave it reading the old file. The new text is first written
+   * completely to a temp file; then the backup is taken, a journal names the sha256 of the
+   * text being written, the bytes are copied over the original, and the journal goes. A run
+   * killed in between leaves the journal: `recoverInterrupted` then finishes or undoes it.
+   */
+  writeInPlace: (path: string, backup: string | undefined, journal: string, sha256: string) =>
+    [
+      'set -e',
+      refuseWorldWritable(path),
+      'umask 077',
+      ...tempBeside(path),
+      'cat > "$tmp"',
+      ...(backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : []),
+      `printf '%s\\n' ${sh(sha256)} > ${sh(journal)}`,
+      `if [ ! -e ${sh(path)} ]; then (umask 022; : > ${sh(path)}); fi`,
+      `cat "$tmp" > ${sh(path)}`,
+      `rm -f ${sh(journal)}`,
+    ].join('; '),
+
+  /**
+   * Finishes or undoes an in-place write that was interrupted (its journal is still there):
+   * the file holds the text the journal names (the write completed) or the backup is copied
+   * back into it. Prints `completed` or `restored` when there was something to recover.
+   */
+  recoverInterrupted: (path: string, backup: string, journal: string) =>
+    [
+      `if [ -e ${sh(journal)} ]`,
+      `then want=$(cat ${sh(journal)})`,
+      `have=$(sha256sum < ${sh(path)} | cut -c1-64)`,
+      `if [ "$have" = "$want" ]; then echo completed; else cat ${sh(backup)} > ${sh(path)}; echo restored; fi`,
+      `rm -f ${sh(journal)}`,
+      'fi',
+    ].join('; '),
+
+  remove: (path: string) => sh('rm', '-f', path),
 };
 
 export const processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile: string) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
+  /** nginx's worker PIDs: the master's children that are worker processes. */
+  nginxWorkers: (pidFile: string) =>
+    `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
   /** Prints those of the given PIDs that are still alive. */
   alive: (pids: number[]) =>
     `for p in ${pids.map(String).join(' ')}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`,

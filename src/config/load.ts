@@ -32,7 +32,35 @@ export function validateConfig(raw: unknown, source = 'config'): Config {
   if (!parsed.success) throw new UsageError(`${source}: ${formatIssues(parsed.error.issues)}`);
   const config = parsed.data;
   checkPools(config, source);
+  config.image = qualifiedImage(config, source);
   return config;
+}
+
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** The registry host an image reference names, as docker reads it ("hubuser/app" names none). */
+export function registryHostOf(image: string): string | undefined {
+  const first = image.split('/')[0]!;
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : undefined;
+}
+
+/**
+ * The repository the hosts pull, as Kamal does it: with registry.server set, an image that
+ * names no registry comes from that server (`hubuser/app` → `SERVER/hubuser/app`); an image
+ * that names one is used as it is, and it must be the same server.
+ */
+function qualifiedImage(config: Config, source: string): string {
+  const server = config.registry?.server;
+  if (!server) return config.image;
+  const named = registryHostOf(config.image);
+  if (named === undefined) return DOCKER_HUB.has(server) ? config.image : `${server}/${config.image}`;
+  if (named.toLowerCase() !== server.toLowerCase())
+    throw new UsageError(
+      `${source}: image: ${JSON.stringify(config.image)} names registry ${named}, but registry.server is ${server}: name one registry (drop the host from image, or make registry.server ${named})`,
+    );
+  return config.image;
 }
 
 /** A union's error is the error of the branch whose type matched (e.g. the string form of a host). */

@@ -146,6 +146,13 @@ export const configSchema = z.strictObject({
         .default('nginx')
         .describe('nginx (an `upstream NAME { … }` block) or haproxy (a `backend NAME` section)'),
       host: sshTarget.optional().describe('the one balancer host (or list several under hosts)'),
+      container: z
+        .string()
+        .regex(PATTERNS.containerName, 'a docker container name (letters, digits, _ . -)')
+        .optional()
+        .describe(
+          'the balancer runs in this docker container on the balancer host: balancer.file is the host path bind-mounted into it',
+        ),
       hosts: z
         .array(sshTarget)
         .min(1)
@@ -164,17 +171,23 @@ export const configSchema = z.strictObject({
         .string()
         .refine(isPrintable, 'a one-line command')
         .optional()
-        .describe('default: `nginx -t`, or `haproxy -c -f FILE` for haproxy'),
+        .describe(
+          'default: `nginx -t` / `haproxy -c -f FILE`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE`',
+        ),
       reload: z
         .string()
         .refine(isPrintable, 'a one-line command')
         .optional()
-        .describe('default: `nginx -s reload`, or SIGUSR2 to the HAProxy master (pid_file) for haproxy'),
+        .describe(
+          'default: `nginx -s reload` / SIGUSR2 to the HAProxy master; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME`',
+        ),
       pid_file: z
         .string()
         .regex(PATTERNS.remotePath, 'an absolute path')
         .optional()
-        .describe('the master process: default /run/nginx.pid, or /run/haproxy.pid for haproxy'),
+        .describe(
+          "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), or /run/haproxy.pid for haproxy",
+        ),
       admin_socket: z
         .string()
         .regex(PATTERNS.remotePath, 'an absolute path')
@@ -205,17 +218,19 @@ export const configSchema = z.strictObject({
         }
         seen.add(key);
       }
+      if (b.container !== undefined && b.pid_file !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pid_file'],
+          message: `is not used with balancer.container (bluegreen finds the workers of container ${b.container} itself): remove it`,
+        });
+        return z.NEVER;
+      }
       const { host: _one, hosts: _many, ...rest } = b;
-      const nginx = b.type === 'nginx';
-      const pidFile = b.pid_file ?? (nginx ? '/run/nginx.pid' : '/run/haproxy.pid');
-      return {
-        ...rest,
-        hosts,
-        pid_file: pidFile,
-        test: b.test ?? (nginx ? 'nginx -t' : `haproxy -c -f ${b.file}`),
-        // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
-        reload: b.reload ?? (nginx ? 'nginx -s reload' : `kill -USR2 "$(cat ${pidFile})"`),
-      };
+      // test, reload and the pid file stay unset when not given: each driver knows its
+      // defaults, and some are only known on the host (the path inside a container, the
+      // pid directive of nginx -T).
+      return { ...rest, hosts };
     }),
   shift: z
     .strictObject({

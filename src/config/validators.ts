@@ -18,6 +18,8 @@ export const PATTERNS = {
   // docker run options: flags and values without shell syntax or white space.
   dockerOption: /^[A-Za-z0-9_.,:=/@+%-]+$/,
   upstreamName: /^[A-Za-z0-9_.-]+$/,
+  // Docker's own rule for container names.
+  containerName: /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/,
   // A path on a remote host: absolute, no white space, quotes or shell syntax.
   remotePath: /^(?!.*\/\.\.(?:\/|$))\/[A-Za-z0-9_.,:@+/-]*$/,
   urlPath: /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/,

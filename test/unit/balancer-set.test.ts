@@ -16,6 +16,12 @@ class FakeBalancer implements HostBalancer {
   read(): Promise<string> {
     return Promise.resolve(this.file);
   }
+  describeCommands() {
+    return { test: 'true', reload: 'true' };
+  }
+  facts() {
+    return Promise.resolve({});
+  }
   servers(text: string): UpstreamServer[] {
     return text
       .split(' ')

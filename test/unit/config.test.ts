@@ -29,12 +29,11 @@ describe('config', () => {
     const c = parseConfig(minimal);
     expect(c.ssh).toMatchObject({ user: 'root', port: 22, concurrency: 10, connect_timeout: 10_000 });
     expect(c.container).toMatchObject({ port: 8000, options: [], env: {}, restart: 'unless-stopped' });
-    expect(c.balancer).toMatchObject({
-      type: 'nginx',
-      upstream: 'app_server',
-      test: 'nginx -t',
-      reload: 'nginx -s reload',
-    });
+    expect(c.balancer).toMatchObject({ type: 'nginx', upstream: 'app_server' });
+    // test, reload and pid_file default in the driver (some only on the host: nginx -T's pid).
+    expect(c.balancer.test).toBeUndefined();
+    expect(c.balancer.reload).toBeUndefined();
+    expect(c.balancer.pid_file).toBeUndefined();
     expect(c.checks).toEqual({ path: '/', status: 200, timeout: 2000, interval: 1000, retries: 15 });
     expect(c.pools.green).toEqual([
       { name: 'greenhost00', ssh: { host: 'greenhost00', port: undefined }, address: 'greenhost00' },
@@ -111,5 +110,47 @@ describe('config', () => {
     for (const bad of ['', '-rf', '.hidden', '1.0;id', 'a b', 'x'.repeat(129), '1.0\n']) {
       expect(() => validateVersion(bad)).toThrow(UsageError);
     }
+  });
+});
+
+describe('image and registry (as Kamal names them)', () => {
+  const withRegistry = (image: string, server: string) =>
+    parseConfig(minimal.replace('image: hubuser/app', `image: ${image}\nregistry: { server: "${server}" }`));
+
+  it('an image without a registry host comes from registry.server', () => {
+    expect(withRegistry('hubuser/app', '10.0.0.1:5000').image).toBe('10.0.0.1:5000/hubuser/app');
+    expect(withRegistry('app', 'registry.example.com').image).toBe('registry.example.com/app');
+  });
+
+  it('an image that names the same host is used as it is; Docker Hub stays Docker Hub', () => {
+    expect(withRegistry('10.0.0.1:5000/hubuser/app', '10.0.0.1:5000').image).toBe(
+      '10.0.0.1:5000/hubuser/app',
+    );
+    expect(withRegistry('hubuser/app', 'docker.io').image).toBe('hubuser/app');
+    expect(parseConfig(minimal).image).toBe('hubuser/app');
+  });
+
+  it('two different registries: exit 2 naming both fields', () => {
+    expect(() => withRegistry('ghcr.io/team/app', '10.0.0.1:5000')).toThrow(
+      /image: "ghcr.io\/team\/app" names registry ghcr.io, but registry.server is 10.0.0.1:5000/,
+    );
+  });
+});
+
+describe('balancer.container', () => {
+  it('takes a container name and refuses a pid_file beside it', () => {
+    const c = parseConfig(minimal.replace('  host: dockerhost', '  host: dockerhost\n  container: balancer'));
+    expect(c.balancer.container).toBe('balancer');
+    expect(
+      error(minimal.replace('  host: dockerhost', '  host: dockerhost\n  container: "bal;ancer"')),
+    ).toMatch(/balancer.container: a docker container name/);
+    expect(
+      error(
+        minimal.replace(
+          '  host: dockerhost',
+          '  host: dockerhost\n  container: balancer\n  pid_file: /run/nginx.pid',
+        ),
+      ),
+    ).toMatch(/balancer.pid_file: is not used with balancer.container/);
   });
 });

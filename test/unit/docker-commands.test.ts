@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { containerName, docker, parseContainerList } from '../../src/commands/docker.js';
-import { files } from '../../src/commands/files.js';
 
 const spec = {
   app: 'webapp',
@@ -35,11 +34,5 @@ describe('docker commands', () => {
     expect(parseContainerList('webapp-1.0.0\trunning\t1.0.0\tgreen\n')).toEqual([
       { name: 'webapp-1.0.0', state: 'running', version: '1.0.0', pool: 'green' },
     ]);
-  });
-
-  it('writes files atomically with a backup', () => {
-    expect(files.writeAtomic('/etc/nginx/app.conf', '/etc/nginx/app.conf.bak')).toBe(
-      'set -e; umask 022; if [ -e /etc/nginx/app.conf ]; then cp -p /etc/nginx/app.conf /etc/nginx/app.conf.bluegreen-tmp; fi; cat > /etc/nginx/app.conf.bluegreen-tmp; if [ -e /etc/nginx/app.conf ]; then cp -p /etc/nginx/app.conf /etc/nginx/app.conf.bak; fi; mv -f /etc/nginx/app.conf.bluegreen-tmp /etc/nginx/app.conf',
-    );
   });
 });

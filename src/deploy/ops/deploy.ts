@@ -51,7 +51,7 @@ export async function deploy(
     const plan = [
       ...buildCommands(ctx, version).map((argv) => `local: docker ${argv.join(' ')}`),
       ...hosts.flatMap((h) => startCommands(ctx, pool, version).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config.balancer.file}, \`${config.balancer.test}\`, \`${config.balancer.reload}\``,
+      `balancer: write ${config.balancer.file}, \`${ctx.balancer.describeCommands().test}\`, \`${ctx.balancer.describeCommands().reload}\``,
       ...(steps
         ? [
             `balancer: shift ${steps.join('% → ')}% to ${pool}, each step sampled ${config.shift.step_duration}ms`,

@@ -1,0 +1,29 @@
+import { sh } from './shell.js';
+
+// Commands about a container on the balancer host (nginx or HAProxy running in Docker).
+
+export const container = {
+  inspect: (name: string) => sh('docker', 'inspect', '--type', 'container', name),
+  exec: (name: string, ...argv: string[]) => sh('docker', 'exec', name, ...argv),
+  kill: (name: string, signal: string) => sh('docker', 'kill', '--signal', signal, name),
+
+  /**
+   * Host PIDs of the workers of the balancer in container `name`: the children of its main
+   * process (the container's init when it runs with --init: then of the process that init
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   */
+  workers: (name: string, match?: string) =>
+    [
+      `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
+      `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
+      `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
+      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ''}{ print $1 }`)}`,
+    ].join('; '),
+
+  /**
+   * The file as the container sees it, through its main process's root: a single-file bind
+   * mount pins an inode, so this can differ from the host path when the host file was
+   * replaced (e.g. by an editor that writes a new file and renames it).
+   */
+  readInside: (pid: number, insidePath: string) => sh('cat', `/proc/${pid}/root${insidePath}`),
+};

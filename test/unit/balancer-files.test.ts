@@ -1,0 +1,170 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findMount, parseInspect } from '../../src/balancer/container-facts.js';
+import { files } from '../../src/commands/files.js';
+import { nginx, pidDirective } from '../../src/commands/nginx.js';
+import { sha256 } from '../../src/util/hash.js';
+
+// The remote file commands run here, in a real shell on a temp directory: what matters is
+// what they do to inodes, backups and journals, not how the command line looks.
+
+function run(command: string, stdin = ''): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('sh', ['-c', command], { input: stdin, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scratch(): { dir: string; file: string; backup: string; journal: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bg-files-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'nginx.conf');
+  return { dir, file, backup: `${file}.bluegreen.bak`, journal: `${file}.bluegreen.writing` };
+}
+
+describe('files.writeInPlace', () => {
+  it('keeps the inode (a single-file bind mount sees the change), keeps a backup, leaves no temp file', () => {
+    const { dir, file, backup, journal } = scratch();
+    writeFileSync(file, 'one\n', { mode: 0o640 });
+    const inode = statSync(file).ino;
+    const r = run(files.writeInPlace(file, backup, journal, sha256('two\n')), 'two\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('two\n');
+    expect(statSync(file).ino).toBe(inode);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(readFileSync(backup, 'utf8')).toBe('one\n');
+    expect(existsSync(journal)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['nginx.conf', 'nginx.conf.bluegreen.bak']);
+  });
+
+  it('refuses a directory every user may write to, and changes nothing', () => {
+    const { dir, file, backup, journal } = scratch();
+    writeFileSync(file, 'one\n');
+    chmodSync(dir, 0o777);
+    const r = run(files.writeInPlace(file, backup, journal, sha256('two\n')), 'two\n');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('is writable by every user');
+    expect(readFileSync(file, 'utf8')).toBe('one\n');
+    expect(existsSync(backup)).toBe(false);
+  });
+
+  it('creates the file when it does not exist yet', () => {
+    const { file, backup, journal } = scratch();
+    const r = run(files.writeInPlace(file, backup, journal, sha256('x\n')), 'x\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('x\n');
+    expect(statSync(file).mode & 0o777).toBe(0o644);
+  });
+});
+
+describe('files.recoverInterrupted', () => {
+  it('does nothing without a journal', () => {
+    const { file, backup, journal } = scratch();
+    writeFileSync(file, 'live\n');
+    const r = run(files.recoverInterrupted(file, backup, journal));
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(readFileSync(file, 'utf8')).toBe('live\n');
+  });
+
+  it('undoes a write killed half way: the backup goes back into the same inode', () => {
+    const { file, backup, journal } = scratch();
+    writeFileSync(backup, 'before\n');
+    writeFileSync(file, 'aft'); // the copy was cut short
+    writeFileSync(journal, `${sha256('after\n')}\n`);
+    const inode = statSync(file).ino;
+    const r = run(files.recoverInterrupted(file, backup, journal));
+    expect(r.stdout.trim()).toBe('restored');
+    expect(readFileSync(file, 'utf8')).toBe('before\n');
+    expect(statSync(file).ino).toBe(inode);
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  it('keeps a write that completed before the journal was removed', () => {
+    const { file, backup, journal } = scratch();
+    writeFileSync(backup, 'before\n');
+    writeFileSync(file, 'after\n');
+    writeFileSync(journal, `${sha256('after\n')}\n`);
+    const r = run(files.recoverInterrupted(file, backup, journal));
+    expect(r.stdout.trim()).toBe('completed');
+    expect(readFileSync(file, 'utf8')).toBe('after\n');
+  });
+});
+
+describe('files.writeAtomic (the state record)', () => {
+  it('replaces the file by rename and keeps the previous one', () => {
+    const { file, backup } = scratch();
+    writeFileSync(file, '{"a":1}\n');
+    const r = run(files.writeAtomic(file, backup), '{"a":2}\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('{"a":2}\n');
+    expect(readFileSync(backup, 'utf8')).toBe('{"a":1}\n');
+  });
+});
+
+describe('a balancer in a container', () => {
+  const inspect = JSON.stringify([
+    {
+      State: { Running: true, Status: 'running', Pid: 4242 },
+      Mounts: [
+        { Type: 'bind', Source: '/root/nginx.conf', Destination: '/etc/nginx/nginx.conf' },
+        { Type: 'bind', Source: '/srv/haproxy', Destination: '/usr/local/etc/haproxy' },
+        { Type: 'bind', Source: '/srv/haproxy/run', Destination: '/run/haproxy' },
+      ],
+    },
+  ]);
+
+  it('reads docker inspect', () => {
+    expect(parseInspect(inspect)).toMatchObject({ running: true, status: 'running', pid: 4242 });
+  });
+
+  it('finds where a host file appears inside: the file itself, or below a mounted directory', () => {
+    const { mounts } = parseInspect(inspect);
+    expect(findMount(mounts, '/root/nginx.conf')).toBe('/etc/nginx/nginx.conf');
+    expect(findMount(mounts, '/srv/haproxy/haproxy.cfg')).toBe('/usr/local/etc/haproxy/haproxy.cfg');
+    expect(findMount(mounts, '/srv/haproxy/run/admin.sock')).toBe('/run/haproxy/admin.sock');
+    expect(findMount(mounts, '/root/other.conf')).toBeUndefined();
+    expect(findMount(mounts, '/srv/haproxy-old/haproxy.cfg')).toBeUndefined();
+  });
+});
+
+describe('nginx without a pid_file', () => {
+  it('turns the configured test command into nginx -T with the same options', () => {
+    expect(nginx.dumpConfig(undefined)).toBe('nginx -T 2>/dev/null');
+    expect(nginx.dumpConfig('nginx -c /srv/nginx.conf -t')).toBe('nginx -c /srv/nginx.conf -T 2>/dev/null');
+    expect(nginx.dumpConfig('/usr/sbin/nginx -t -q')).toBe('/usr/sbin/nginx -T -q 2>/dev/null');
+    expect(nginx.dumpConfig('sudo /usr/local/bin/check')).toBe('nginx -T 2>/dev/null');
+  });
+
+  it('takes the pid directive of the main context', () => {
+    const dump = [
+      'nginx: the configuration file /srv/nginx.conf syntax is ok',
+      '# configuration file /srv/nginx.conf:',
+      'user root;',
+      'pid /var/lib/lab/nginx.pid;',
+      'http { }',
+    ].join('\n');
+    expect(pidDirective(dump)).toBe('/var/lib/lab/nginx.pid');
+    expect(pidDirective('events {}\n')).toBeUndefined();
+  });
+
+  // nginx is a Debian package (.ci/run installs it; a skip fails CI there).
+  const hasNginx = spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
+  it.skipIf(!hasNginx)('finds the pid file of a real nginx config (nginx -T)', () => {
+    const { dir } = scratch();
+    const conf = join(dir, 'n.conf');
+    writeFileSync(conf, `pid ${dir}/n.pid;\nerror_log ${dir}/e.log;\nevents {}\nhttp { access_log off; }\n`);
+    const out = execFileSync('sh', ['-c', nginx.dumpConfig(`nginx -e ${dir}/e.log -c ${conf} -t`)], {
+      encoding: 'utf8',
+    });
+    expect(pidDirective(out)).toBe(`${dir}/n.pid`);
+  });
+});
