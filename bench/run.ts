@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { CLI, ROOT } from '../test/support/bluegreen.js';
-import { httpGet, loadLab, resetLab, type Lab, type LabHost } from '../test/support/lab.js';
-import { holdLabLock } from '../test/support/lab-lock.js';
-import { startLoad, type LoadReport } from '../test/support/load.js';
+import { CLI, ROOT } from '../test/harness/bluegreen.js';
+import { httpGet, loadLab, resetLab, type Lab, type LabHost } from '../test/harness/lab.js';
+import { holdLabLock } from '../test/harness/lab-lock.js';
+import { startLoad, type LoadReport } from '../test/harness/load.js';
 import { lineChart } from './lib/svg.js';
 import {
   configFor,
@@ -352,7 +352,7 @@ async function machine(lab: Lab, ansible: string) {
     cores: os.cpus().length,
     memoryGiB: round(os.totalmem() / 2 ** 30, 1),
     node: process.version,
-    docker: (await dockerAt(lab.balancer, ['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
+    docker: (await dockerAt(lab.dockerhost, ['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
     nginx: (await first('nginx', ['-v'])).replace(/^nginx version: /, ''),
     openssh: await first('ssh', ['-V']),
     ansible,
@@ -612,7 +612,10 @@ try {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  const lab = loadLab();
+  // Every tool works against the same balancer: nginx installed on lb2 with its upstream in
+  // an included file (the scripts and the playbook rewrite that file whole).
+  const full = loadLab();
+  const lab = { ...full, balancer: full.balancers.nginxHost };
   const results: Results = {
     at: new Date().toISOString(),
     benchMs: 0,

@@ -5,10 +5,10 @@
 //   --no-up  use the lab that is already up
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { bluegreen, labConfig, ROOT, writeConfig } from '../test/support/bluegreen.js';
-import { httpGet, loadLab, resetLab } from '../test/support/lab.js';
-import { holdLabLock } from '../test/support/lab-lock.js';
-import { startLoad, type LoadReport, type RunningLoad } from '../test/support/load.js';
+import { bluegreen, labConfig, ROOT, writeConfig } from '../test/harness/bluegreen.js';
+import { httpGet, loadLab, resetLab } from '../test/harness/lab.js';
+import { holdLabLock } from '../test/harness/lab-lock.js';
+import { startLoad, type LoadReport, type RunningLoad } from '../test/harness/load.js';
 
 const { values } = parseArgs({
   options: {

@@ -5,8 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Outcome } from '../../src/deploy/outcome.js';
-import { bluegreen, labConfig, ROOT, writeConfig } from '../../test/support/bluegreen.js';
-import { httpGet, type Lab, type LabHost } from '../../test/support/lab.js';
+import { bluegreen, labConfig, ROOT, writeConfig } from '../../test/harness/bluegreen.js';
+import { httpGet, type Lab, type LabHost } from '../../test/harness/lab.js';
 import { exec, execOk, type Exec } from './util.js';
 
 export type Tool = 'bluegreen' | 'script' | 'ansible';
@@ -99,7 +99,7 @@ export async function runAnsible(lab: Lab, hosts: LabHost[], version: string): P
       ...hosts.map((h) => `${h.name} ansible_host=${h.address}`),
       '',
       '[balancer]',
-      `${lab.balancer.name} ansible_host=${lab.balancer.address}`,
+      `${lab.balancer.host} ansible_host=${lab.balancer.address}`,
       '',
       '[all:vars]',
       `ansible_user=${lab.sshUser}`,
@@ -177,7 +177,7 @@ export async function ensureAnsible(): Promise<string> {
 
 /** Throws unless nginx's upstream lists exactly `hosts` and nginx serves `version`. */
 export async function verifyServing(lab: Lab, hosts: LabHost[], version: string): Promise<void> {
-  const upstream = readFileSync(lab.balancer.file, 'utf8');
+  const upstream = readFileSync(lab.balancer.localFile, 'utf8');
   const listed = [...upstream.matchAll(/^\s*server\s+([\d.]+):8000\b/gm)].map((m) => m[1]).sort();
   const want = hosts.map((h) => h.address).sort();
   if (listed.join(' ') !== want.join(' '))

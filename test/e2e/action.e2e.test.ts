@@ -13,8 +13,8 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../github/fake-github.js';
-import { labConfig } from '../support/bluegreen.js';
-import { httpGet, labSkipReason, loadLab, resetLab, type Lab } from '../support/lab.js';
+import { labConfig } from '../harness/bluegreen.js';
+import { httpGet, labSkipReason, loadLab, resetLab, type Lab } from '../harness/lab.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const skip = labSkipReason();

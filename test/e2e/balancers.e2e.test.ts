@@ -1,8 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bluegreen, labConfig, startBluegreen, writeConfig } from '../support/bluegreen.js';
-import { dockerOn, httpGet, loadLab, reloadBalancer, resetLab, type Lab } from '../support/lab.js';
-import { formatLoad, startLoad, type LoadReport } from '../support/load.js';
+import { bluegreen, labConfig, startBluegreen, writeConfig } from '../harness/bluegreen.js';
+import { dirname, join } from 'node:path';
+import {
+  dockerOn,
+  httpGet,
+  loadLab,
+  reloadBalancer,
+  resetLab,
+  type BalancerId,
+  type Lab,
+  type LabBalancer,
+} from '../harness/lab.js';
+import { formatLoad, startLoad, type LoadReport } from '../harness/load.js';
 
 // One suite, two balancer drivers: the same scenarios against nginx (dockerhost) and HAProxy
 // (haproxyhost), under load, through the real CLI. Then two nginx balancers at once, and a
@@ -12,50 +22,10 @@ const skip = inject('labSkip');
 const V1 = 'Hello World\n';
 const V2 = 'Hello Webapps!\n';
 
-interface Target {
-  kind: 'nginx' | 'haproxy';
-  url: string;
-  file: string;
-  balancer: Record<string, unknown>;
-}
-
-function targetOf(lab: Lab, kind: Target['kind']): Target {
-  if (kind === 'nginx') {
-    const b = lab.balancer;
-    return {
-      kind,
-      url: b.url,
-      file: b.file,
-      balancer: {
-        host: b.address,
-        file: b.file,
-        test: b.test,
-        reload: b.reload,
-        pid_file: b.pidFile,
-        url: b.url,
-      },
-    };
-  }
-  const h = lab.balancers!.haproxy;
-  // test and reload are left to the haproxy defaults (haproxy -c -f FILE; SIGUSR2 to the master)
-  return {
-    kind,
-    url: h.url,
-    file: h.file,
-    balancer: {
-      type: 'haproxy',
-      host: h.address,
-      file: h.file,
-      pid_file: h.pidFile,
-      admin_socket: h.adminSocket,
-      url: h.url,
-    },
-  };
-}
-
-function configFor(lab: Lab, t: Target, over: Record<string, unknown> = {}, green = 3): string {
+/** A bluegreen.yml for balancer `b` (its own `balancer:` section), 3 green + 3 blue hosts. */
+function configFor(lab: Lab, b: LabBalancer, over: Record<string, unknown> = {}, green = 3): string {
   const cfg = labConfig(lab, { green, blue: 3, overrides: over });
-  cfg.balancer = { ...t.balancer, drain_timeout: '30s', ...((over.balancer as object | undefined) ?? {}) };
+  cfg.balancer = { ...b.config, drain_timeout: '30s', ...((over.balancer as object | undefined) ?? {}) };
   cfg.shift = { step_duration: '4s', max_error_rate: 0.01, max_p99: '1s' };
   return writeConfig(cfg);
 }
@@ -86,16 +56,21 @@ function delta(a: LoadReport, b: LoadReport) {
   };
 }
 
-describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the shared scenarios', (kind) => {
+// nginx and HAProxy each as a container on dockerhost (the classic setup) and installed on
+// a host of their own.
+const BALANCERS: BalancerId[] = ['nginx', 'haproxy', 'nginxHost', 'haproxyHost'];
+
+describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) => {
   let lab: Lab;
-  let t: Target;
+  let t: LabBalancer;
+  let kind: LabBalancer['kind'];
   let cfg: string;
 
   beforeAll(async () => {
     lab = loadLab();
-    expect(lab.balancers, 'lab.json has no extra balancers: bring the lab up with this up.sh').toBeDefined();
     await resetLab(lab);
-    t = targetOf(lab, kind);
+    t = lab.balancers[id];
+    kind = t.kind;
     cfg = configFor(lab, t);
   });
   afterAll(async () => {
@@ -106,7 +81,7 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
     const res = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
     expect(res.code, res.stderr).toBe(0);
     expect(await bodiesOf(t.url, 30)).toEqual([V1]);
-    const text = readFileSync(t.file, 'utf8');
+    const text = readFileSync(t.localFile, 'utf8');
     for (const h of lab.hosts.green.slice(0, 3))
       expect(text).toContain(
         kind === 'haproxy'
@@ -116,7 +91,7 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
   });
 
   it('a failed deploy leaves the balancer file byte-for-byte untouched (under load, zero failures)', async () => {
-    const before = readFileSync(t.file, 'utf8');
+    const before = readFileSync(t.localFile, 'utf8');
     const failing = configFor(lab, t, {
       container: { env: { PORT: '8000', STATUS: '500' } },
       checks: { retries: 3 },
@@ -124,10 +99,10 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
     const load = startLoad({ url: t.url, ratePerSecond: 200, maxDurationMs: 60_000 });
     const res = await bluegreen(failing, ['deploy', '--version', '2.0.0']);
     const report = await load.stop();
-    console.log(formatLoad(`${kind}: failed deploy`, report));
+    console.log(formatLoad(`${id}: failed deploy`, report));
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('Nothing reached users');
-    expect(readFileSync(t.file, 'utf8')).toBe(before);
+    expect(readFileSync(t.localFile, 'utf8')).toBe(before);
     expect(report.non2xx).toBe(0);
     expect(report.errors, report.errorSamples.join(', ')).toBe(0);
     expect(Object.keys(report.bodies)).toEqual([V1]);
@@ -161,7 +136,7 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
     const report = await load.stop();
     console.log(
       [
-        `${kind}: blue-green under load`,
+        `${id}: blue-green under load`,
         ...phases.map((p) => `  ${p}`),
         `  ${formatLoad('total', report)}`,
       ].join('\n'),
@@ -193,7 +168,7 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
         ? /drained bg-[\w-]+(?:, bg-[\w-]+)* in (\d+)ms/.exec(res.stderr)
         : /old workers drained in (\d+)ms/.exec(res.stderr);
     expect(drained, res.stderr).not.toBeNull();
-    console.log(`${kind}: rollback drained in-flight slow requests in ${drained![1]}ms`);
+    console.log(`${id}: rollback drained in-flight slow requests in ${drained![1]}ms`);
     expect(Number(drained![1])).toBeGreaterThan(1000);
   });
 
@@ -221,7 +196,7 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
     }
     const res = await run.done;
     const report = await load.stop();
-    console.log(`${kind}: shift shares ${shares.join(', ')}; ${formatLoad('total', report)}`);
+    console.log(`${id}: shift shares ${shares.join(', ')}; ${formatLoad('total', report)}`);
     expect(res.code, res.stderr).toBe(0);
     expect(await bodiesOf(t.url, 20)).toEqual([V2]);
     expect(report.non2xx).toBe(0);
@@ -229,17 +204,17 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
   });
 
   it('gradual shift: a step over the latency budget rolls back by itself', async () => {
-    const before = readFileSync(t.file, 'utf8');
+    const before = readFileSync(t.localFile, 'utf8');
     // preflight passes (1.5 s < the 2 s check timeout) but p99 through the balancer > 1 s
     const slow = configFor(lab, t, { container: { env: { PORT: '8000', RESPONSE_DELAY_MS: '1500' } } });
     const load = startLoad({ url: t.url, ratePerSecond: 200, workers: 12, maxDurationMs: 120_000 });
     const res = await bluegreen(slow, ['deploy', '--version', '1.0.0', '--steps', '10,100']);
     const report = await load.stop();
-    console.log(formatLoad(`${kind}: failed shift step`, report));
+    console.log(formatLoad(`${id}: failed shift step`, report));
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/1\.0\.0 failed at the 10% step and was rolled back: p99 \d+ms > 1000ms/);
     expect(await bodiesOf(t.url, 20)).toEqual([V2]);
-    expect(readFileSync(t.file, 'utf8')).toBe(before);
+    expect(readFileSync(t.localFile, 'utf8')).toBe(before);
     for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
     expect(report.non2xx).toBe(0);
     expect(report.errors, report.errorSamples.join(', ')).toBe(0);
@@ -247,27 +222,29 @@ describe.skipIf(skip).each([['nginx'], ['haproxy']] as const)('balancer %s: the 
   });
 });
 
-describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
+describe.skipIf(skip)('two nginx balancers (lb2 and lb3)', () => {
   let lab: Lab;
   let cfg: string;
+  let one: LabBalancer;
+  let two: LabBalancer;
   let files: [string, string];
 
   beforeAll(async () => {
     lab = loadLab();
     await resetLab(lab);
-    const s = lab.balancers!.shared;
+    [one, two] = [lab.balancers.nginxHost, lab.balancers.nginxHost2];
+    const s = lab.sharedNginx;
     const c = labConfig(lab, { green: 3, blue: 3 });
     c.balancer = {
-      hosts: [lab.balancer.address, lab.balancers!.nginx2.address],
+      hosts: [one.address, two.address],
       file: s.file,
       test: s.test,
       reload: s.reload,
-      pid_file: s.pidFile,
-      url: lab.balancer.url,
+      url: one.url,
       drain_timeout: '30s',
     };
     cfg = writeConfig(c);
-    files = [lab.balancer.file, lab.balancers!.nginx2.file];
+    files = [one.localFile, two.localFile];
   });
   afterAll(async () => {
     if (lab) await resetLab(lab);
@@ -277,18 +254,18 @@ describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
     const r1 = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
     expect(r1.code, r1.stderr).toBe(0);
     // before the first deploy the upstream holds only a `down` server: the load starts after it
-    const loads = [lab.balancer.url, lab.balancers!.nginx2.url].map((url) =>
+    const loads = [one.url, two.url].map((url) =>
       startLoad({ url, ratePerSecond: 150, maxDurationMs: 120_000 }),
     );
     const r2 = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--promote']);
     expect(r2.code, r2.stderr).toBe(0);
     const reports = await Promise.all(loads.map((l) => l.stop()));
-    reports.forEach((r, i) => console.log(formatLoad(`two balancers: ${['dockerhost', 'lb2'][i]}`, r)));
+    reports.forEach((r, i) => console.log(formatLoad(`two balancers: ${[one.host, two.host][i]}`, r)));
     const [a, b] = files.map((f) => readFileSync(f, 'utf8'));
     expect(a).toBe(b);
     expect(a).toContain('server 10.88.0.60:8000');
-    expect(await bodiesOf(lab.balancer.url, 10)).toEqual([V2]);
-    expect(await bodiesOf(lab.balancers!.nginx2.url, 10)).toEqual([V2]);
+    expect(await bodiesOf(one.url, 10)).toEqual([V2]);
+    expect(await bodiesOf(two.url, 10)).toEqual([V2]);
     for (const r of reports) {
       expect(r.non2xx).toBe(0);
       expect(r.errors, r.errorSamples.join(', ')).toBe(0);
@@ -296,31 +273,31 @@ describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
   });
 
   it("one balancer's test failing: neither is changed", async () => {
-    const conf = lab.balancers!.nginx2.conf!;
+    const conf = join(dirname(two.localFile), 'nginx.conf');
     const good = readFileSync(conf, 'utf8');
     const before = files.map((f) => readFileSync(f, 'utf8'));
-    // lb2's nginx now refuses any config (its test fails); dockerhost's is fine
+    // lb3's nginx now refuses any config (its test fails); lb2's is fine
     writeFileSync(conf, good.replace('worker_processes 2;', 'worker_processes 2;\nbogus_directive on;'));
     try {
       const res = await bluegreen(cfg, ['rollback']);
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(
-        /refused by 1 of 2 balancers, so none was changed:\n\s+10\.88\.0\.4: .*bogus_directive/,
+        /refused by 1 of 2 balancers, so none was changed:\n\s+10\.88\.0\.5: .*bogus_directive/,
       );
       expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
-      expect(await bodiesOf(lab.balancer.url, 10)).toEqual([V2]);
+      expect(await bodiesOf(one.url, 10)).toEqual([V2]);
     } finally {
       writeFileSync(conf, good);
     }
   });
 
   it('drift: status shows it, changes are refused without --force, a dry run still plans', async () => {
-    const lb2 = files[1];
+    const lb3 = files[1];
     writeFileSync(
-      lb2,
-      readFileSync(lb2, 'utf8').replace('upstream app_server {', '# edited by hand\nupstream app_server {'),
+      lb3,
+      readFileSync(lb3, 'utf8').replace('upstream app_server {', '# edited by hand\nupstream app_server {'),
     );
-    await reloadBalancer(lab.balancers!.nginx2);
+    await reloadBalancer(lab, two);
     const st = await bluegreen(cfg, ['status', '--json']);
     expect(st.code, st.stderr).toBe(0);
     const status = (
@@ -328,15 +305,15 @@ describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
     ).status;
     expect(status.drift).toBe(true);
     expect(status.balancers.map((b) => [b.host, b.drift])).toEqual([
-      ['10.88.0.2', false],
-      ['10.88.0.4', true],
+      ['10.88.0.4', false],
+      ['10.88.0.5', true],
     ]);
     expect((await bluegreen(cfg, ['status'])).stdout).toContain('DRIFT');
     const before = files.map((f) => readFileSync(f, 'utf8'));
     for (const args of [['rollback'], ['scale'], ['deploy', '--version', '1.0.0']]) {
       const res = await bluegreen(cfg, args);
       expect(res.code, args.join(' ')).toBe(2);
-      expect(res.stderr).toContain("the balancers' files have drifted: 10.88.0.4 differs from 10.88.0.2");
+      expect(res.stderr).toContain("the balancers' files have drifted: 10.88.0.5 differs from 10.88.0.4");
     }
     expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
     // A dry run changes nothing: it shows its plan with the drift warning.
@@ -349,6 +326,6 @@ describe.skipIf(skip)('two nginx balancers (dockerhost and lb2)', () => {
     const [a, b] = files.map((f) => readFileSync(f, 'utf8')) as [string, string];
     expect(b).toContain('# edited by hand'); // the rest of each file is its own
     expect(b.replace('# edited by hand\n', '')).toBe(a);
-    expect(await bodiesOf(lab.balancers!.nginx2.url, 10)).toEqual([V1]);
+    expect(await bodiesOf(two.url, 10)).toEqual([V1]);
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bluegreen, labConfig, writeConfig } from '../support/bluegreen.js';
-import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../support/lab.js';
-import { formatLoad, startLoad, type RunningLoad } from '../support/load.js';
+import { bluegreen, labConfig, writeConfig } from '../harness/bluegreen.js';
+import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../harness/lab.js';
+import { formatLoad, startLoad, type RunningLoad } from '../harness/load.js';
 
 // The seed's story against real hosts, a real registry and a real nginx, through the real
 // CLI: deploy, scale, blue-green under load, promote, rollback, and a failed deploy.
@@ -70,12 +70,12 @@ describe.skipIf(skip)('the seed story, end to end', () => {
   });
 
   it('--dry-run prints the plan and the nginx diff and changes nothing', async () => {
-    const before = readFileSync(lab.balancer.file, 'utf8');
+    const before = readFileSync(lab.balancer.localFile, 'utf8');
     const res = await bluegreen(config3, ['deploy', '--version', '2.0.0', '--dry-run']);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('bluehost00: docker pull --quiet 10.88.0.1:5000/hubuser/app:2.0.0');
     expect(res.stdout).toMatch(/\+ {4}server 10\.88\.0\.60:8000/);
-    expect(readFileSync(lab.balancer.file, 'utf8')).toBe(before);
+    expect(readFileSync(lab.balancer.localFile, 'utf8')).toBe(before);
     expect(containersOn(lab, 'bluehost00')).toEqual([]);
   });
 
@@ -93,7 +93,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
   });
 
   it('4. a candidate that fails its check: exit 1, nginx untouched, live pool serving, blue cleaned up', async () => {
-    const before = readFileSync(lab.balancer.file, 'utf8');
+    const before = readFileSync(lab.balancer.localFile, 'utf8');
     const failing = writeConfig(
       labConfig(lab, {
         green: 5,
@@ -109,7 +109,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
       /bluehost0\d: check GET http:\/\/10\.88\.0\.6\d:8000\/ failed after 4 attempts: status 500, expected 200/,
     );
     expect(res.stderr).toContain('Nothing reached users');
-    expect(readFileSync(lab.balancer.file, 'utf8')).toBe(before);
+    expect(readFileSync(lab.balancer.localFile, 'utf8')).toBe(before);
     for (const h of lab.hosts.blue.slice(0, 3)) expect(containersOn(lab, h.name)).toEqual([]);
     expect(report.non2xx).toBe(0);
     expect(report.errors).toBe(0);
@@ -165,7 +165,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
   });
 
   it('rejects a bad config before touching anything (exit 2, names the field)', async () => {
-    const before = readFileSync(lab.balancer.file, 'utf8');
+    const before = readFileSync(lab.balancer.localFile, 'utf8');
     const bad = writeConfig(labConfig(lab, { overrides: { pools: { blue: ['bluehost00;reboot'] } } }));
     const res = await bluegreen(bad, ['deploy', '--version', '3.0.0']);
     expect(res.code).toBe(2);
@@ -173,7 +173,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
     const badTag = await bluegreen(config5, ['deploy', '--version', '3.0.0;id']);
     expect(badTag.code).toBe(2);
     expect(badTag.stderr).toContain('--version: "3.0.0;id" is not a valid image tag');
-    expect(readFileSync(lab.balancer.file, 'utf8')).toBe(before);
+    expect(readFileSync(lab.balancer.localFile, 'utf8')).toBe(before);
   });
 
   it('status tells what is live and what runs where', async () => {

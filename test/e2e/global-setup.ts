@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { holdLabLock } from '../support/lab-lock.js';
+import { holdLabLock } from '../harness/lab-lock.js';
 
 // Brings the lab of real hosts up once for the whole e2e run, and down afterwards.
 // Where the lab cannot run (not Linux, not root) the e2e files skip with the reason;

@@ -45,15 +45,7 @@ export function labConfig(lab: Lab, opts: LabConfigOptions = {}): Record<string,
       green: lab.hosts.green.slice(0, opts.green ?? 3).map(host),
       blue: lab.hosts.blue.slice(0, opts.blue ?? 3).map(host),
     },
-    balancer: {
-      host: lab.balancer.address,
-      file: lab.balancer.file,
-      test: lab.balancer.test,
-      reload: lab.balancer.reload,
-      pid_file: lab.balancer.pidFile,
-      url: lab.balancer.url,
-      drain_timeout: '30s',
-    },
+    balancer: { ...lab.balancer.config, drain_timeout: '30s' },
     checks: { path: '/', status: 200, body: 'Hello', timeout: '2s', interval: '250ms', retries: 20 },
   };
   return merge(base, opts.overrides ?? {});

@@ -12,34 +12,37 @@ export interface LabHost {
   dockerHost: string;
 }
 
-export interface LabBalancer extends LabHost {
-  /** http://10.88.0.2/ */
-  url: string;
-  /** the upstream file nginx includes (bluegreen manages it) */
-  file: string;
-  conf: string;
-  pidFile: string;
-  /** shell command that tests the nginx config on the balancer host */
-  test: string;
-  /** shell command that reloads nginx on the balancer host */
-  reload: string;
-}
+export type BalancerId = 'nginx' | 'haproxy' | 'nginxHost' | 'nginxHost2' | 'haproxyHost';
 
-/** A balancer host without dockerd (HAProxy in haproxyhost, a second nginx in lb2). */
-export interface LabExtraBalancer {
-  name: string;
+/**
+ * One balancer of the lab. `nginx` and `haproxy` run as Docker containers on dockerhost (the
+ * classic setup); `nginxHost` (lb2), `nginxHost2` (lb3) and `haproxyHost` (haproxyhost) are
+ * installed on their hosts.
+ */
+export interface LabBalancer {
+  id: BalancerId;
+  kind: 'nginx' | 'haproxy';
+  /** The lab host (namespace) it runs on. */
+  host: string;
   address: string;
   url: string;
+  /** balancer.file as bluegreen names it on the balancer host. */
   file: string;
-  pidFile: string;
+  /** The same file as this (root-namespace) process reads it. */
+  localFile: string;
+  /** The container it runs in (on dockerhost). */
+  container?: string;
+  /** Host installs: the master's pid file. */
+  pidFile?: string;
+  /** HAProxy: the runtime API socket, as this process reaches it. */
+  adminSocket?: string;
+  /** How the lab tests and reloads it, on its host. */
   test: string;
   reload: string;
   /** The balancer file as up.sh wrote it. */
   initial: string;
-  /** nginx: the main config */
-  conf?: string;
-  /** haproxy: the runtime API socket */
-  adminSocket?: string;
+  /** The `balancer:` section of a bluegreen.yml for this balancer. */
+  config: Record<string, unknown>;
 }
 
 export interface Lab {
@@ -49,17 +52,16 @@ export interface Lab {
   sshKey: string;
   knownHosts: string;
   buildDockerHost: string;
+  dockerhost: LabHost;
+  /** The classic balancer: nginx in the `balancer` container on dockerhost. */
   balancer: LabBalancer;
-  /** Absent in a lab.json written before they existed. */
-  balancers?: {
-    haproxy: LabExtraBalancer;
-    nginx2: LabExtraBalancer;
-    /** Paths that name each nginx balancer's own files over ssh (dockerhost and lb2). */
-    shared: { file: string; pidFile: string; test: string; reload: string };
-  };
+  balancers: Record<BalancerId, LabBalancer>;
+  /** lb2 and lb3 show their own nginx files at these paths to ssh sessions. */
+  sharedNginx: { file: string; test: string; reload: string };
+  /** Where the apps' syslog driver sends (UDP), and the file the receiver appends to. */
+  syslog: { address: string; port: number; file: string };
   hosts: { green: LabHost[]; blue: LabHost[] };
-  images: { base: string; v1: string; v2: string };
-  initialUpstream: string;
+  images: { base: string; v1: string; v2: string; nginx: string; haproxy: string };
   upSeconds: number;
 }
 
@@ -85,14 +87,14 @@ export function loadLab(): Lab {
   return JSON.parse(text) as Lab;
 }
 
-/** Every host of the lab: green, blue, then the balancer host. */
+/** Every host of the lab with a docker daemon: green, blue, then dockerhost. */
 export function allHosts(lab: Lab): LabHost[] {
-  return [...lab.hosts.green, ...lab.hosts.blue, lab.balancer];
+  return [...lab.hosts.green, ...lab.hosts.blue, lab.dockerhost];
 }
 
 export function findHost(lab: Lab, name: string): Pick<LabHost, 'name' | 'address'> {
-  const extra = lab.balancers ? [lab.balancers.haproxy, lab.balancers.nginx2] : [];
-  const host = [...allHosts(lab), ...extra].find((h) => h.name === name || h.address === name);
+  const balancerHosts = Object.values(lab.balancers).map((b) => ({ name: b.host, address: b.address }));
+  const host = [...allHosts(lab), ...balancerHosts].find((h) => h.name === name || h.address === name);
   if (!host) throw new Error(`no lab host named ${name}`);
   return host;
 }
@@ -219,23 +221,6 @@ export function sshOnAsync(
   return runAsync('ssh', [...sshArgs(lab), `${lab.sshUser}@${host.address}`, command], opts);
 }
 
-/** Pids of the nginx workers of the balancer (children of its master). */
-export function nginxWorkerPids(lab: Lab): number[] {
-  const master = readFileSync(lab.balancer.pidFile, 'utf8').trim();
-  const out = run('ps', ['-o', 'pid=', '--ppid', master], { check: false }).stdout;
-  return out
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker process');
-      } catch {
-        return false;
-      }
-    });
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -247,91 +232,97 @@ function alive(pid: number): boolean {
 
 const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Reloads the balancer's nginx and waits until the reload is done (pitfall 11: `-s reload`
- * returns at once and exits 0 even when the new config fails at runtime; the reload is done
- * when the workers from before it have exited — a rejected config leaves them running).
- */
-export async function reloadNginx(lab: Lab, timeoutMs = 15_000): Promise<void> {
-  const before = nginxWorkerPids(lab);
-  const ns = `--net=/run/netns/${lab.balancer.name}`;
-  run('nsenter', [ns, '--', 'bash', '-c', lab.balancer.test], { timeoutMs: 10_000 });
-  run('nsenter', [ns, '--', 'bash', '-c', lab.balancer.reload], { timeoutMs: 10_000 });
-  const deadline = Date.now() + timeoutMs;
-  while (before.some(alive)) {
-    if (Date.now() > deadline)
-      throw new Error(`nginx reload not done after ${timeoutMs} ms (old workers alive)`);
-    await sleepMs(20);
+/** The balancer's master process: from its pid file, or the container's main process. */
+function masterPid(lab: Lab, b: LabBalancer): number | undefined {
+  if (b.container) {
+    const out = dockerOn(lab, b.host, ['inspect', '--format', '{{.State.Pid}}', b.container], {
+      check: false,
+    }).stdout.trim();
+    return Number(out) > 0 ? Number(out) : undefined;
   }
-  // and new workers are serving
-  while (nginxWorkerPids(lab).length === 0) {
-    if (Date.now() > deadline) throw new Error('nginx has no workers after reload');
-    await sleepMs(20);
+  // HAProxy re-executes its master on a reload: for a moment the pid file can be missing or
+  // empty. That is "not yet", not an error.
+  try {
+    const pid = Number(readFileSync(b.pidFile!, 'utf8').trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-/**
- * Puts the lab back as up.sh left it: every container on every host killed and removed,
- * the upstream file restored, bluegreen state/lock files next to it deleted, nginx reloaded.
- */
-export async function resetLab(lab: Lab): Promise<void> {
-  await Promise.all(
-    allHosts(lab).map(async (host) => {
-      const ids = dockerOn(lab, host.name, ['ps', '-aq'], { timeoutMs: 20_000 })
-        .stdout.split(/\s+/)
-        .filter(Boolean);
-      if (ids.length > 0) dockerOn(lab, host.name, ['rm', '-f', ...ids], { timeoutMs: 60_000 });
-    }),
-  );
-  const dir = dirname(lab.balancer.file);
-  for (const name of readdirSync(dir)) {
-    if (name.startsWith('bluegreen') && join(dir, name) !== lab.balancer.file) {
-      rmSync(join(dir, name), { recursive: true, force: true });
-    }
-  }
-  writeFileSync(lab.balancer.file, lab.initialUpstream);
-  await reloadNginx(lab);
-  if (lab.balancers) for (const b of [lab.balancers.haproxy, lab.balancers.nginx2]) await resetBalancer(b);
-}
-
-/** Children of a master process (nginx: its workers; HAProxy in master-worker mode: its workers). */
-function childPids(pidFile: string, filter = ''): number[] {
-  const master = readFileSync(pidFile, 'utf8').trim();
-  return run('ps', ['-o', 'pid=,args=', '--ppid', master], { check: false })
+/** PIDs of the balancer's workers: the master's children (nginx: only its worker processes). */
+export function workerPids(lab: Lab, b: LabBalancer): number[] {
+  const master = masterPid(lab, b);
+  if (master === undefined) return [];
+  return run('ps', ['-o', 'pid=,args=', '--ppid', String(master)], { check: false })
     .stdout.split('\n')
-    .filter((l) => l.includes(filter))
+    .filter((l) => l.trim() !== '' && (b.kind !== 'nginx' || l.includes('worker process')))
     .map((l) => Number(l.trim().split(/\s+/)[0]))
     .filter((n) => n > 0);
 }
 
+/** Runs one of the balancer's own commands (its test or reload) on its host. */
+export function onBalancerHost(lab: Lab, b: LabBalancer, command: string, opts: ShOptions = {}): ShResult {
+  return run('nsenter', [`--net=/run/netns/${b.host}`, '--', 'bash', '-c', command], {
+    timeoutMs: 10_000,
+    ...opts,
+    env: { DOCKER_HOST: `unix://${lab.dir}/${b.host}/docker.sock`, ...opts.env },
+  });
+}
+
 /**
- * Tests and reloads an extra balancer in its namespace and waits until a new worker serves
- * (nginx: also until the old workers are gone).
+ * Tests and reloads a balancer the way the lab runs it, and waits until the reload is done:
+ * a new worker serves, and (nginx) the workers from before have exited. A reload command
+ * returns at once and exits 0 even when the new config then fails at runtime.
  */
-export async function reloadBalancer(b: LabExtraBalancer, timeoutMs = 15_000): Promise<void> {
-  const nginxLike = b.conf !== undefined;
-  const filter = nginxLike ? 'worker process' : '';
-  const before = childPids(b.pidFile, filter);
-  const ns = `--net=/run/netns/${b.name}`;
-  run('nsenter', [ns, '--', 'bash', '-c', `${b.test} && ${b.reload}`], { timeoutMs: 10_000 });
+export async function reloadBalancer(lab: Lab, b: LabBalancer, timeoutMs = 15_000): Promise<void> {
+  const before = workerPids(lab, b);
+  onBalancerHost(lab, b, `${b.test} && ${b.reload}`);
   const deadline = Date.now() + timeoutMs;
-  while (
-    !childPids(b.pidFile, filter).some((p) => !before.includes(p)) ||
-    (nginxLike && before.some(alive))
-  ) {
-    if (Date.now() > deadline) throw new Error(`${b.name}: reload not done after ${timeoutMs} ms`);
+  for (;;) {
+    const now = workerPids(lab, b);
+    const renewed = now.some((p) => !before.includes(p));
+    const oldGone = b.kind !== 'nginx' || !before.some(alive);
+    if (renewed && oldGone) return;
+    if (Date.now() > deadline) throw new Error(`${b.id}: reload not done after ${timeoutMs} ms`);
     await sleepMs(20);
   }
 }
 
-/** The extra balancer's file as up.sh wrote it, bluegreen's files beside it removed, reloaded. */
-export async function resetBalancer(b: LabExtraBalancer): Promise<void> {
-  const dir = dirname(b.file);
+/** The balancer's file as up.sh wrote it (in place: a single-file bind mount keeps seeing it), bluegreen's files beside it removed, reloaded. */
+export async function resetBalancer(lab: Lab, b: LabBalancer): Promise<void> {
+  const dir = dirname(b.localFile);
   for (const name of readdirSync(dir))
     if (name.startsWith('bluegreen') || name.includes('.bluegreen'))
       rmSync(join(dir, name), { recursive: true, force: true });
-  writeFileSync(b.file, b.initial);
-  await reloadBalancer(b);
+  writeFileSync(b.localFile, b.initial);
+  await reloadBalancer(lab, b);
+}
+
+/**
+ * Puts the lab back as up.sh left it: every app container on every host removed (the lab's
+ * own balancer containers stay), every balancer's file restored and bluegreen's state and
+ * lock files beside it deleted, every balancer reloaded.
+ */
+export async function resetLab(lab: Lab): Promise<void> {
+  await Promise.all(
+    allHosts(lab).map(async (host) => {
+      const ids = dockerOn(
+        lab,
+        host.name,
+        ['ps', '-a', '--format', '{{.ID}} {{.Label "bluegreen-lab.role"}}'],
+        {
+          timeoutMs: 20_000,
+        },
+      )
+        .stdout.split('\n')
+        .map((l) => l.trim().split(' '))
+        .filter(([id, role]) => id && !role)
+        .map(([id]) => id!);
+      if (ids.length > 0) dockerOn(lab, host.name, ['rm', '-f', ...ids], { timeoutMs: 60_000 });
+    }),
+  );
+  for (const b of Object.values(lab.balancers)) await resetBalancer(lab, b);
 }
 
 export interface HttpResult {

@@ -13,6 +13,7 @@
 # every dockerd runs with --bridge=none --iptables=false --ip-masq=false, and
 # containers use --network host.
 
+LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_DIR=${LAB_DIR:-/var/lib/bluegreen-lab}
 LAB_DIR=${LAB_DIR%/}
 LAB_BRIDGE=bglab0
@@ -24,9 +25,14 @@ LAB_VETH_PREFIX=bgl-
 LAB_CGROUP=bglab
 LAB_IPT_COMMENT=bluegreen-lab
 LAB_MAX_POOL=40
-LAB_NS_RE='^(dockerhost|haproxyhost|lb2|greenhost[0-9]{2}|bluehost[0-9]{2})$'
-# extra balancer hosts: sshd + a balancer, no dockerd
-LAB_BALANCER_HOSTS=(haproxyhost lb2)
+LAB_NS_RE='^(dockerhost|haproxyhost|lb2|lb3|greenhost[0-9]{2}|bluehost[0-9]{2})$'
+# balancer hosts with sshd and a balancer installed on the host, no dockerd
+LAB_BALANCER_HOSTS=(haproxyhost lb2 lb3)
+# the HAProxy container on dockerhost listens here (the nginx container has port 80)
+LAB_HAPROXY_CONTAINER_PORT=8080
+# where the apps' syslog driver sends their logs (a small UDP receiver in the root namespace)
+LAB_SYSLOG_IP=$LAB_BRIDGE_IP
+LAB_SYSLOG_PORT=5514
 LAB_SSH_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export DOCKER_BUILDKIT=0 # pitfall 7: the docker CLI may be newer than the daemon and lack buildx
 
@@ -39,6 +45,34 @@ lab_die() {
 lab_now() { date +%s.%N; }
 # lab_elapsed START -> seconds since START with one decimal
 lab_elapsed() { awk -v s="$1" -v e="$(lab_now)" 'BEGIN { printf "%.1f", e - s }'; }
+
+# lab_render TEMPLATE [KEY=VALUE…]: test/lab/templates/TEMPLATE with each {{KEY}} replaced
+lab_render() {
+  local text kv
+  text=$(<"$LAB_HERE/templates/$1")
+  shift
+  for kv in "$@"; do text=${text//"{{${kv%%=*}}}"/"${kv#*=}"}; done
+  [[ $text != *'{{'* ]] || lab_die "template $1: unreplaced placeholder in: $(grep -o '{{[A-Z_]*}}' <<<"$text" | sort -u | tr '\n' ' ')"
+  printf '%s\n' "$text"
+}
+
+# lab_wait_for TIMEOUT_S WHAT COMMAND…: retries COMMAND every 50 ms until it succeeds
+lab_wait_for() {
+  local deadline=$(($(date +%s) + $1)) what=$2 t=$1
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || lab_die "$what did not come up within ${t}s"
+    sleep 0.05
+  done
+}
+
+# lab_in_registry REPO TAG: the lab registry holds REPO:TAG
+lab_in_registry() {
+  curl -sf -o /dev/null -I \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$LAB_REGISTRY/v2/$1/manifests/$2"
+}
 
 lab_require_root() {
   [ "$(uname -s)" = Linux ] || lab_die "the lab needs Linux"
@@ -88,6 +122,7 @@ lab_host_ip() {
   dockerhost) echo "$LAB_NET.2" ;;
   haproxyhost) echo "$LAB_NET.3" ;;
   lb2) echo "$LAB_NET.4" ;;
+  lb3) echo "$LAB_NET.5" ;;
   greenhost[0-9][0-9]) echo "$LAB_NET.$((10 + 10#${1#greenhost}))" ;;
   bluehost[0-9][0-9]) echo "$LAB_NET.$((60 + 10#${1#bluehost}))" ;;
   *) return 1 ;;
@@ -164,7 +199,7 @@ lab_dir_pids() {
     p=${p#/proc/}
     [ "$p" = $$ ] && continue
     case "$(cat "/proc/$p/comm" 2>/dev/null)" in
-    dockerd | containerd | containerd-shim* | sshd | nginx | haproxy | docker-registry | registry) ;;
+    dockerd | containerd | containerd-shim* | sshd | nginx | haproxy | docker-registry | registry | node) ;;
     *) continue ;;
     esac
     cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
@@ -256,6 +291,8 @@ lab_teardown() {
     if [ -n "$p" ]; then lab_wait_gone 5 "$p" || kill -KILL "$p" 2>/dev/null || true; fi
   ) &
   stoppers+=($!)
+  p=$(lab_signal_recorded "$LAB_DIR/syslog/receiver.pid" "$LAB_DIR/syslog" TERM)
+  if [ -n "$p" ]; then lab_wait_gone 2 "$p" || kill -KILL "$p" 2>/dev/null || true; fi
   for p in "${stoppers[@]}"; do wait "$p" || true; done
   # anything still naming LAB_DIR (e.g. daemons whose namespace was deleted
   # under them) and any process left in our cgroup tree
@@ -302,7 +339,7 @@ lab_teardown() {
     fi
     rm -f "$LAB_DIR/preexisting"
     rm -rf "${LAB_DIR:?}/build" "${LAB_DIR:?}/home" "$LAB_DIR/lab.json" "$LAB_DIR/hosts.list" \
-      "$LAB_DIR/known_hosts" "$LAB_DIR/registry/registry.pid"
+      "$LAB_DIR/known_hosts" "$LAB_DIR/registry/registry.pid" "${LAB_DIR:?}/syslog" "${LAB_DIR:?}/balancer"
     if [ $purge = 1 ]; then
       rm -rf "${LAB_DIR:?}"
     fi

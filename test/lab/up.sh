@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Brings up the bluegreen test lab: `sudo bash test/lab/up.sh [N_GREEN=3] [N_BLUE=3]`.
-# Idempotent: clears whatever is left of an earlier lab (running or half torn
-# down) first. Writes $LAB_DIR/lab.json (LAB_DIR defaults to /var/lib/bluegreen-lab).
-# See lib.sh for the layout and the network rule.
+# Idempotent: clears whatever is left of an earlier lab (running or half torn down) first.
+# Writes $LAB_DIR/lab.json (LAB_DIR defaults to /var/lib/bluegreen-lab), which
+# test/harness/lab.ts describes. See lib.sh for the layout and the network rule; the
+# config files of the daemons are templates in test/lab/templates/.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -26,16 +27,14 @@ phase_end() {
 }
 
 mkdir -p "$LAB_DIR"
-# the lock fd (9) is closed for every daemon started below, or they would hold it
+# The lock fd (9) is closed for every daemon started below, or they would hold it.
 exec 9>"$LAB_DIR/.lock"
 flock -w 120 9 || lab_die "another up/down holds $LAB_DIR/.lock"
 
-# ------------------------------------------------------------------ prereqs
 phase_start prereqs
 lab_ensure_packages
 phase_end
 
-# ------------------------------------------------------------------ stale
 phase_start cleanup
 # shellcheck disable=SC2119
 lab_teardown
@@ -43,13 +42,16 @@ phase_end
 
 # ------------------------------------------------------------------ network
 phase_start network
+# Hosts with sshd and dockerd: the pools, and dockerhost (the classic balancer host, whose
+# nginx and HAProxy run as containers). Hosts with sshd and a balancer installed on them,
+# no dockerd: LAB_BALANCER_HOSTS (HAProxy on haproxyhost, nginx on lb2 and lb3).
 HOSTS=(dockerhost)
 mapfile -t GREEN < <(lab_pool_names green "$N_GREEN")
 mapfile -t BLUE < <(lab_pool_names blue "$N_BLUE")
 HOSTS+=("${GREEN[@]}" "${BLUE[@]}")
-# hosts with an sshd and a balancer but no dockerd: HAProxy, and a second nginx
 LBS=("${LAB_BALANCER_HOSTS[@]}")
-# directories dockerd/containerd create outside LAB_DIR: remember which existed before us
+# Directories dockerd/containerd create outside LAB_DIR: remember which existed before us,
+# so teardown removes only its own.
 if [ ! -f "$LAB_DIR/preexisting" ]; then
   for x in /run/docker/plugins /run/docker /run/containerd/s /run/containerd; do [ -e "$x" ] && echo "$x"; done >"$LAB_DIR/preexisting"
 fi
@@ -58,7 +60,9 @@ chmod 700 "$LAB_DIR" "$LAB_DIR/home"
 : >"$LAB_DIR/hosts.list"
 for h in "${HOSTS[@]}" "${LBS[@]}"; do echo "$h $(lab_host_ip "$h")" >>"$LAB_DIR/hosts.list"; done
 
-ip link add "$LAB_BRIDGE" address "$LAB_BRIDGE_MAC" type bridge # pitfall 6: fixed MAC
+# A fixed MAC: otherwise the bridge takes the lowest MAC of its ports, which changes as
+# veths join, and hosts keep stale ARP entries for the bridge address.
+ip link add "$LAB_BRIDGE" address "$LAB_BRIDGE_MAC" type bridge
 ip link set "$LAB_BRIDGE" type bridge stp_state 0 forward_delay 0 2>/dev/null || true
 sysctl -qw "net.ipv6.conf.$LAB_BRIDGE.disable_ipv6=1" 2>/dev/null || true
 ip addr add "$LAB_BRIDGE_IP/24" dev "$LAB_BRIDGE"
@@ -73,9 +77,10 @@ for h in "${HOSTS[@]}" "${LBS[@]}"; do
   ip netns exec "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
   ip -n "$h" addr add "$(lab_host_ip "$h")/24" dev eth0
   ip -n "$h" link set eth0 up
-  # no default route: only the lab subnet and loopback are reachable
+  # No default route: only the lab subnet and loopback are reachable.
 done
-# pitfall 5: br_netfilter with a DROP policy on FORWARD drops host-to-host traffic
+# br_netfilter with a DROP policy on FORWARD (left by any earlier default dockerd) would
+# drop host-to-host traffic over the bridge: one ACCEPT rule scoped to our bridge.
 if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] &&
   [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables)" = 1 ] &&
   ! iptables -w -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD ACCEPT'; then
@@ -85,28 +90,17 @@ if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] &&
 fi
 phase_end
 
-# ------------------------------------------------------------------ registry
+# ------------------------------------------------------------------ registry, syslog
 phase_start registry
-cat >"$LAB_DIR/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-  fields:
-    service: bluegreen-lab-registry
-storage:
-  filesystem:
-    rootdirectory: $LAB_DIR/registry/data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-http:
-  addr: $LAB_REGISTRY
-  headers:
-    X-Content-Type-Options: [nosniff]
-EOF
+lab_render registry.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY" >"$LAB_DIR/registry/config.yml"
 setsid docker-registry serve "$LAB_DIR/registry/config.yml" </dev/null >>"$LAB_DIR/registry/registry.log" 2>&1 9>&- &
 echo $! >"$LAB_DIR/registry/registry.pid"
+# The apps log to syslog (--log-driver syslog) over UDP to the bridge address, as a
+# production host logs to a central syslog server.
+mkdir -p "$LAB_DIR/syslog"
+setsid node "$HERE/syslog-receiver.mjs" "$LAB_SYSLOG_IP" "$LAB_SYSLOG_PORT" "$LAB_DIR/syslog/messages.log" \
+  </dev/null >>"$LAB_DIR/syslog/receiver.log" 2>&1 9>&- &
+echo $! >"$LAB_DIR/syslog/receiver.pid"
 phase_end
 
 # ------------------------------------------------------------------ hosts
@@ -116,56 +110,45 @@ cp "$LAB_DIR/id_ed25519.pub" "$LAB_DIR/authorized_keys"
 chmod 600 "$LAB_DIR/id_ed25519" "$LAB_DIR/authorized_keys"
 : >"$LAB_DIR/known_hosts.tmp"
 
+# mounts_for HOST: the bind mounts a host's sshd and dockerd see in their own mount
+# namespaces (nothing leaks to the machine's own):
+# - dockerhost: its own /root, so `docker run --volume=/root/nginx.conf:…` and a balancer
+#   file at /root/nginx.conf are exactly what a user writes;
+# - lb2, lb3: their own nginx directory at one shared path, $LAB_DIR/balancer, so one
+#   bluegreen config with balancer.hosts [lb2, lb3] names the same file on both.
+mounts_for() {
+  local d
+  d=$(lab_host_dir "$1")
+  case "$1" in
+  dockerhost) echo "mount --bind '$d/root' /root && " ;;
+  lb2 | lb3) echo "mount --bind '$d/nginx' '$LAB_DIR/balancer' && " ;;
+  esac
+}
+
 start_host() { # NAME [sshonly]
-  local h=$1 ip d sock key
+  local h=$1 ip d sock key mnt
   ip=$(lab_host_ip "$h")
   d=$(lab_host_dir "$h")
   sock=$(lab_host_sock "$h")
   key="$LAB_DIR/cache/hostkeys/$h"
-  mkdir -p "$d"
+  mkdir -p "$d" "$d/root" "$d/nginx" "$LAB_DIR/balancer"
   [ -f "$key" ] || ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$key"
-  # sshd (pitfall 4 and 18): its own config, keys and environment
-  cat >"$d/sshd_config" <<EOF
-# bluegreen lab: sshd of $h
-ListenAddress $ip:22
-HostKey $key
-PidFile $d/sshd.pid
-AuthorizedKeysFile $LAB_DIR/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitUserRC no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-MaxStartups 200:30:400
-MaxSessions 100
-LogLevel INFO
-Subsystem sftp internal-sftp
-# no sntrup761 hybrid (the ssh client prefers it): it costs ~0.1 s of CPU per connection
-KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group14-sha256
-# HOME: a plain empty home, so bash does not source root's ~/.bashrc (pyenv) for every command
-SetEnv DOCKER_HOST=unix://$sock HOME=$LAB_DIR/home PATH=$LAB_SSH_PATH DOCKER_BUILDKIT=0 BLUEGREEN_LAB_HOST=$h
-EOF
-  # The nginx balancers (dockerhost, lb2) show their own nginx dir at one shared path,
-  # $LAB_DIR/balancer, to ssh sessions (a bind mount in sshd's own mount namespace): so one
-  # bluegreen config with balancer.hosts [dockerhost, lb2] names the same file on both.
-  local mnt=''
-  if [ "$h" = dockerhost ] || [ "$h" = lb2 ]; then
-    mkdir -p "$d/nginx" "$LAB_DIR/balancer"
-    mnt="mount --bind '$d/nginx' '$LAB_DIR/balancer' && "
-  fi
-  nsenter --net="/run/netns/$h" -- unshare --uts --mount --propagation slave -- sh -c "${mnt}hostname $h && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$d/sshd.log'" </dev/null >>"$d/sshd.log" 2>&1 9>&- ||
+  lab_render sshd_config HOST="$h" IP="$ip" HOST_KEY="$key" DIR="$d" LAB_DIR="$LAB_DIR" SOCK="$sock" \
+    SSH_PATH="$LAB_SSH_PATH" >"$d/sshd_config"
+  mnt=$(mounts_for "$h")
+  # sshd needs an absolute path, no PAM and a log file (there is no syslog daemon).
+  nsenter --net="/run/netns/$h" -- unshare --uts --mount --propagation slave -- \
+    sh -c "${mnt}hostname $h && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$d/sshd.log'" </dev/null >>"$d/sshd.log" 2>&1 9>&- ||
     { tail -n 20 "$d/sshd.log" >&2; lab_die "sshd of $h did not start"; }
   echo "$ip $(cut -d' ' -f1,2 "$key.pub")" >>"$LAB_DIR/known_hosts.tmp"
   [ "${2:-}" = sshonly ] && return 0
-  # dockerd (pitfalls 1 and 2)
+  # dockerd: its own mount namespace (`ip netns exec` would remount /sys and dockerd then
+  # finds no devices cgroup), its own roots and socket, no bridge and no iptables (the
+  # network rule: containers run --network host), and a per-daemon config file (only there
+  # does 20.10 take deprecated-key-path; without it every daemon shares one daemon ID).
   printf '{\n  "deprecated-key-path": "%s"\n}\n' "$d/key.json" >"$d/daemon.json"
   setsid nsenter --net="/run/netns/$h" -- unshare --mount --propagation slave --uts -- \
-    sh -c "hostname $h && exec dockerd \
+    sh -c "${mnt}hostname $h && exec dockerd \
       --config-file '$d/daemon.json' \
       --data-root '$d/docker' --exec-root '$d/run' --pidfile '$d/dockerd.pid' \
       -H 'unix://$sock' \
@@ -193,155 +176,105 @@ sort -t. -k4 -n "$LAB_DIR/known_hosts.tmp" >"$LAB_DIR/known_hosts"
 rm -f "$LAB_DIR/known_hosts.tmp"
 phase_end
 
-# ------------------------------------------------------------------ nginx
-phase_start nginx
-INITIAL_UPSTREAM='# managed by bluegreen
-upstream app_server {
-    server 127.0.0.1:9 down;
+# ------------------------------------------------------------------ balancers on hosts
+# nginx installed on lb2 and lb3 (its upstream in an included file, a pid file in a
+# non-default place), HAProxy installed on haproxyhost in master-worker mode (-W: a reload
+# is SIGUSR2 to the master, which hands the listening sockets to the new worker).
+phase_start balancers
+start_host_nginx() { # HOST
+  local h=$1 ng
+  ng="$(lab_host_dir "$h")/nginx"
+  mkdir -p "$ng/tmp"
+  lab_render upstream-initial.conf >"$ng/upstream.conf"
+  lab_render nginx-host.conf HOST="$h" IP="$(lab_host_ip "$h")" NG="$ng" >"$ng/nginx.conf"
+  nsenter --net="/run/netns/$h" -- nginx -e "$ng/error.log" -c "$ng/nginx.conf" -t -q
+  nsenter --net="/run/netns/$h" -- nginx -e "$ng/error.log" -c "$ng/nginx.conf" </dev/null >>"$ng/start.log" 2>&1 9>&- ||
+    { cat "$ng/start.log" >&2; lab_die "nginx of $h did not start"; }
 }
-'
-start_nginx() { # HOST: nginx on HOST:80 with its own files under $LAB_DIR/HOST/nginx
-  local NG="$LAB_DIR/$1/nginx"
-  mkdir -p "$NG/tmp"
-  printf '%s' "$INITIAL_UPSTREAM" >"$NG/upstream.conf"
-  cat >"$NG/nginx.conf" <<EOF
-# bluegreen lab: the balancer on $1 ($(lab_host_ip "$1"))
-user root;
-worker_processes 2;
-pid $NG/nginx.pid;
-error_log $NG/error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    log_format lab '\$remote_addr [\$time_local] "\$request" \$status \$body_bytes_sent '
-                   'upstream=\$upstream_addr upstream_status=\$upstream_status rt=\$request_time';
-    access_log $NG/access.log lab;
-    client_body_temp_path $NG/tmp/body;
-    proxy_temp_path $NG/tmp/proxy;
-    fastcgi_temp_path $NG/tmp/fastcgi;
-    uwsgi_temp_path $NG/tmp/uwsgi;
-    scgi_temp_path $NG/tmp/scgi;
-
-    include $NG/upstream.conf;
-
-    server {
-        listen $(lab_host_ip "$1"):80;
-        location / {
-            proxy_pass http://app_server;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_connect_timeout 5s;
-        }
-    }
-}
-EOF
-  nsenter --net="/run/netns/$1" -- nginx -e "$NG/error.log" -c "$NG/nginx.conf" -t -q
-  nsenter --net="/run/netns/$1" -- nginx -e "$NG/error.log" -c "$NG/nginx.conf" </dev/null >>"$NG/start.log" 2>&1 9>&- ||
-    { cat "$NG/start.log" >&2; lab_die "nginx of $1 did not start"; }
-}
-start_nginx dockerhost
-start_nginx lb2
-phase_end
-
-# ------------------------------------------------------------------ haproxy
-# HAProxy in haproxyhost, master-worker (-W): a reload is SIGUSR2 to the master, which
-# re-executes and hands the listening sockets to the new worker (expose-fd listeners), so
-# no connection is refused; the runtime API (admin socket) drains servers.
-phase_start haproxy
-HP="$LAB_DIR/haproxyhost/haproxy"
+for h in lb2 lb3; do start_host_nginx "$h"; done
+HP="$(lab_host_dir haproxyhost)/haproxy"
 mkdir -p "$HP"
-cat >"$HP/haproxy.cfg" <<EOF
-# bluegreen lab: HAProxy on haproxyhost ($(lab_host_ip haproxyhost))
-global
-    stats socket $HP/admin.sock mode 600 level admin expose-fd listeners
-    stats timeout 30s
-    hard-stop-after 60s
-    maxconn 8192
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 10s
-
-frontend web
-    bind $(lab_host_ip haproxyhost):80
-    default_backend app_server
-
-# managed by bluegreen: the server lines of this section
-backend app_server
-    balance roundrobin
-    server initial 127.0.0.1:9 disabled
-EOF
+lab_render haproxy-host.cfg HOST=haproxyhost IP="$(lab_host_ip haproxyhost)" ADMIN_SOCKET="$HP/admin.sock" \
+  BIND="$(lab_host_ip haproxyhost):80" >"$HP/haproxy.cfg"
 haproxy -c -q -f "$HP/haproxy.cfg" || lab_die "haproxy -c rejected $HP/haproxy.cfg"
 nsenter --net=/run/netns/haproxyhost -- haproxy -W -D -f "$HP/haproxy.cfg" -p "$HP/haproxy.pid" \
   </dev/null >>"$HP/start.log" 2>&1 9>&- || { cat "$HP/start.log" >&2; lab_die "haproxy did not start"; }
-deadline=$(($(date +%s) + 10))
-until [ -S "$HP/admin.sock" ] && [ -n "$(lab_pidfile_pid "$HP/haproxy.pid")" ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || { cat "$HP/start.log" >&2; lab_die "haproxy did not open $HP/admin.sock"; }
-  sleep 0.05
-done
+lab_wait_for 10 "haproxy on haproxyhost" test -S "$HP/admin.sock"
 phase_end
 
 # ------------------------------------------------------------------ wait for daemons
 phase_start daemons
-deadline=$(($(date +%s) + 30))
-until curl -sf -o /dev/null "http://$LAB_REGISTRY/v2/"; do
-  [ "$(date +%s)" -lt $deadline ] || { tail -n 20 "$LAB_DIR/registry/registry.log" >&2; lab_die "registry did not answer"; }
-  sleep 0.05
-done
+lab_wait_for 30 "the registry" curl -sf -o /dev/null "http://$LAB_REGISTRY/v2/"
 wait_docker dockerhost 60
 phase_end
 
 # ------------------------------------------------------------------ images
+# Nothing can be pulled from Docker Hub here: every image is made from this machine's own
+# binaries and the libraries `ldd` lists (docker import), pushed to the lab registry, and
+# cached there (a stamp file says what it was built from).
 phase_start images
 DOCKER_HOST="unix://$(lab_host_sock dockerhost)"
 export DOCKER_HOST
 REG=$LAB_REGISTRY
-BASE_IMAGE=$REG/bluegreen-lab/node-base:latest
-in_registry() { # REPO TAG
-  curl -sf -o /dev/null -I \
-    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-    "http://$REG/v2/$1/manifests/$2"
-}
-NODE_BIN=$(readlink -f "$(command -v node)")
-BASE_STAMP="node=$NODE_BIN $(stat -c '%s %Y' "$NODE_BIN") $("$NODE_BIN" --version)"
-if in_registry bluegreen-lab/node-base latest &&
-  [ "$(cat "$LAB_DIR/registry/stamps/node-base" 2>/dev/null)" = "$BASE_STAMP" ]; then
-  lab_log "   base image cached in the registry"
-else
-  lab_log "   building the base image from $NODE_BIN"
-  R="$LAB_DIR/build/rootfs"
-  rm -rf "$LAB_DIR/build"
-  mkdir -p "$R/usr/bin" "$R/tmp" "$R/etc" "$R/app"
-  chmod 1777 "$R/tmp"
-  cp "$NODE_BIN" "$R/usr/bin/node"
-  for lib in $(ldd "$NODE_BIN" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
-    mkdir -p "$R$(dirname "$lib")"
-    cp -L "$lib" "$R$lib"
+declare -a PUSHES=()
+# image_from_binaries NAME TAG SETUP_FN CMD_JSON SRC=DEST…: an image holding the binaries
+# (copied to DEST) and the libraries ldd lists; the stamp names the binaries and the recipe.
+# Sets STAMP. Queues a push (PUSHES) when it had to build.
+image_from_binaries() {
+  local name=$1 tag=$2 setup=$3 cmd=$4 pair src
+  shift 4
+  local ref="$REG/bluegreen-lab/$name:$tag"
+  STAMP="$name:$tag $(for pair in "$@"; do src=$(readlink -f "${pair%%=*}"); echo "$src $(stat -c '%s %Y' "$src")"; done | tr '\n' ' ')$(declare -f image_from_binaries "$setup" | sha256sum | cut -c1-12)"
+  if lab_in_registry "bluegreen-lab/$name" "$tag" && [ "$(cat "$LAB_DIR/registry/stamps/$name" 2>/dev/null)" = "$STAMP" ]; then
+    lab_log "   $ref cached in the registry"
+    return 0
+  fi
+  lab_log "   building $ref"
+  local r="$LAB_DIR/build/$name" lib
+  rm -rf "$r"
+  mkdir -p "$r/tmp" "$r/etc" "$r/run"
+  chmod 1777 "$r/tmp"
+  for pair in "$@"; do
+    src=$(readlink -f "${pair%%=*}")
+    mkdir -p "$r$(dirname "${pair#*=}")"
+    cp "$src" "$r${pair#*=}"
+    for lib in $(ldd "$src" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+      mkdir -p "$r$(dirname "$lib")"
+      cp -L "$lib" "$r$lib"
+    done
   done
-  printf 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$R/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$R/etc/group"
-  tar -C "$R" -cf - . | docker import \
-    --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
-    --change 'CMD ["/usr/bin/node"]' \
-    - bluegreen-lab/node-base:latest >/dev/null
-  docker tag bluegreen-lab/node-base:latest "$BASE_IMAGE"
-  rm -rf "$LAB_DIR/build"
-  rm -f "$LAB_DIR/registry/stamps/app-"* "$LAB_DIR/registry/stamps/node-base"
-  # push in the background while the app images build on the local base
-  docker push -q "$BASE_IMAGE" >"$LAB_DIR/dockerhost/push-base.log" 2>&1 &
-  BASE_PUSH=$!
-fi
+  printf 'root:x:0:0:root:/root:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+  printf 'root:x:0:\nwww-data:x:33:\nnobody:x:65534:\nnogroup:x:65534:\n' >"$r/etc/group"
+  "$setup" "$r"
+  tar -C "$r" -cf - . | docker import --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin' \
+    --change "CMD $cmd" - "$ref" >/dev/null
+  rm -rf "$r"
+  echo "$STAMP" >"$LAB_DIR/registry/stamps/$name.pending"
+  PUSHES+=("$ref=$name")
+}
+setup_node() { :; }
+setup_nginx() { # the directories of `nginx -V`'s compiled-in paths, and its mime types
+  mkdir -p "$1/etc/nginx" "$1/var/log/nginx" "$1/var/lib/nginx" "$1/usr/share/nginx" "$1/var/lock"
+  cp /etc/nginx/mime.types "$1/etc/nginx/"
+}
+setup_haproxy() { mkdir -p "$1/usr/local/etc/haproxy" "$1/run/haproxy" "$1/var/lib/haproxy"; }
+
+image_from_binaries node-base latest setup_node '["/usr/bin/node"]' "$(command -v node)=/usr/bin/node"
+BASE_IMAGE=$REG/bluegreen-lab/node-base:latest
+BASE_STAMP=$STAMP
+NGINX_IMAGE=$REG/bluegreen-lab/nginx:$(nginx -v 2>&1 | sed 's|.*/||')
+image_from_binaries nginx "${NGINX_IMAGE##*:}" setup_nginx '["/usr/sbin/nginx","-g","daemon off;"]' /usr/sbin/nginx=/usr/sbin/nginx
+HAPROXY_IMAGE=$REG/bluegreen-lab/haproxy:$(haproxy -v | awk 'NR==1 {print $3}' | cut -d- -f1)
+image_from_binaries haproxy "${HAPROXY_IMAGE##*:}" setup_haproxy \
+  '["/usr/sbin/haproxy","-W","-db","-f","/usr/local/etc/haproxy/haproxy.cfg"]' /usr/sbin/haproxy=/usr/sbin/haproxy
+
+# The example app, with a vendored copy of its one dependency (ws).
 APP_DIR="$REPO/examples/app"
-APP_HASH=$(cat "$APP_DIR/Dockerfile" "$APP_DIR/app.js" "$APP_DIR/package.json" | sha256sum | cut -c1-16)
+if [ -x "$APP_DIR/prepare.sh" ]; then "$APP_DIR/prepare.sh" >/dev/null; fi
+APP_HASH=$( (cd "$APP_DIR" && find . -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-16)
 build_app() { # VERSION GREETING
   local tag=$REG/hubuser/app:$1 stamp="$APP_HASH $BASE_STAMP $2"
-  if in_registry hubuser/app "$1" && [ "$(cat "$LAB_DIR/registry/stamps/app-$1" 2>/dev/null)" = "$stamp" ]; then
+  if lab_in_registry hubuser/app "$1" && [ "$(cat "$LAB_DIR/registry/stamps/app-$1" 2>/dev/null)" = "$stamp" ]; then
     lab_log "   $tag cached in the registry"
     return 0
   fi
@@ -349,31 +282,48 @@ build_app() { # VERSION GREETING
   local log="$LAB_DIR/dockerhost/build-$1.log"
   docker build --build-arg "BASE=$BASE_IMAGE" --build-arg "GREETING=$2" --build-arg "APP_VERSION=$1" \
     --label "org.bluegreen.lab.hash=$APP_HASH" -t "$tag" "$APP_DIR" >"$log" 2>&1 || { cat "$log" >&2; lab_die "docker build of $tag failed"; }
-  APP_PUSHES+=("$1")
+  echo "$stamp" >"$LAB_DIR/registry/stamps/app-$1.pending"
+  PUSHES+=("$tag=app-$1")
 }
-APP_PUSHES=()
 build_app 1.0.0 "Hello World"
 build_app 2.0.0 "Hello Webapps!"
-if [ -n "${BASE_PUSH:-}" ]; then
-  wait "$BASE_PUSH" || { cat "$LAB_DIR/dockerhost/push-base.log" >&2; lab_die "docker push of $BASE_IMAGE failed"; }
-  echo "$BASE_STAMP" >"$LAB_DIR/registry/stamps/node-base"
-fi
-push_app() { # VERSION
-  local tag=$REG/hubuser/app:$1 log="$LAB_DIR/dockerhost/build-$1.log"
-  docker push -q "$tag" >>"$log" 2>&1 || { cat "$log" >&2; return 1; }
-}
 PUSHERS=()
-for v in "${APP_PUSHES[@]}"; do
-  push_app "$v" &
+for p in "${PUSHES[@]}"; do
+  docker push -q "${p%%=*}" >>"$LAB_DIR/dockerhost/push.log" 2>&1 &
   PUSHERS+=($!)
 done
 for i in "${!PUSHERS[@]}"; do
-  wait "${PUSHERS[$i]}" || lab_die "docker push of $REG/hubuser/app:${APP_PUSHES[$i]} failed"
+  p=${PUSHES[$i]}
+  wait "${PUSHERS[$i]}" || { cat "$LAB_DIR/dockerhost/push.log" >&2; lab_die "docker push of ${p%%=*} failed"; }
+  mv "$LAB_DIR/registry/stamps/${p#*=}.pending" "$LAB_DIR/registry/stamps/${p#*=}"
 done
-for v in "${APP_PUSHES[@]}"; do
-  case $v in 1.0.0) g="Hello World" ;; 2.0.0) g="Hello Webapps!" ;; esac
-  echo "$APP_HASH $BASE_STAMP $g" >"$LAB_DIR/registry/stamps/app-$v"
+# The balancer images run on dockerhost (built there, or pulled from the cache), named as
+# users name them on Docker Hub: `docker run … nginx`.
+for ref in "$NGINX_IMAGE" "$HAPROXY_IMAGE"; do
+  docker image inspect "$ref" >/dev/null 2>&1 || docker pull -q "$ref" >/dev/null || lab_die "docker pull $ref failed"
 done
+docker tag "$NGINX_IMAGE" nginx:latest
+docker tag "$HAPROXY_IMAGE" haproxy:latest
+phase_end
+
+# ------------------------------------------------------------------ balancers in containers
+# The classic setup on dockerhost, as users run it: nginx in a container named `balancer`
+# with the whole nginx.conf bind-mounted as one file (reload: docker kill -s HUP balancer),
+# and HAProxy in a container named `haproxy` with its directory mounted (reload: docker kill
+# -s USR2 haproxy; the admin socket in a mounted directory so the host can drain servers).
+phase_start containers
+ROOT_DIR="$(lab_host_dir dockerhost)/root"
+mkdir -p "$ROOT_DIR/haproxy" "$ROOT_DIR/haproxy-run"
+chmod 755 "$ROOT_DIR" "$ROOT_DIR/haproxy"
+lab_render nginx-classic.conf HOST=dockerhost IP="$(lab_host_ip dockerhost)" >"$ROOT_DIR/nginx.conf"
+lab_render haproxy-classic.cfg HOST=dockerhost ADMIN_SOCKET=/run/haproxy/admin.sock \
+  BIND="$(lab_host_ip dockerhost):$LAB_HAPROXY_CONTAINER_PORT" >"$ROOT_DIR/haproxy/haproxy.cfg"
+docker run -d --name=balancer --network host --label bluegreen-lab.role=balancer \
+  --volume=/root/nginx.conf:/etc/nginx/nginx.conf:ro nginx >/dev/null
+docker run -d --name=haproxy --network host --label bluegreen-lab.role=balancer \
+  --volume=/root/haproxy:/usr/local/etc/haproxy:ro --volume=/root/haproxy-run:/run/haproxy haproxy >/dev/null
+lab_wait_for 10 "the balancer container" curl -s -o /dev/null "http://$(lab_host_ip dockerhost):80/"
+lab_wait_for 10 "the haproxy container's admin socket" test -S "$ROOT_DIR/haproxy-run/admin.sock"
 unset DOCKER_HOST
 phase_end
 
@@ -388,7 +338,7 @@ for j in "${WAITERS[@]}"; do wait "$j" || lab_die "a host did not come up"; done
 for h in "${HOSTS[@]}" "${LBS[@]}"; do
   [ -n "$(lab_pidfile_pid "$(lab_host_dir "$h")/sshd.pid")" ] || lab_die "sshd of $h did not start"
 done
-# prove ssh works end to end on one host (key, known_hosts, DOCKER_HOST)
+# ssh works end to end on one host (key, known_hosts, DOCKER_HOST)
 got=$(ssh -i "$LAB_DIR/id_ed25519" -o UserKnownHostsFile="$LAB_DIR/known_hosts" -o StrictHostKeyChecking=yes \
   -o BatchMode=yes -o ConnectTimeout=5 -F /dev/null "root@$(lab_host_ip "${HOSTS[-1]}")" 'echo $DOCKER_HOST') ||
   lab_die "ssh to ${HOSTS[-1]} failed"
@@ -397,88 +347,10 @@ phase_end
 
 # ------------------------------------------------------------------ lab.json
 UP_SECONDS=$(lab_elapsed "$T0")
-host_json() { # NAME...
-  local h sep=''
-  printf '['
-  for h in "$@"; do
-    printf '%s{ "name": "%s", "address": "%s", "dockerHost": "unix://%s" }' "$sep" "$h" "$(lab_host_ip "$h")" "$(lab_host_sock "$h")"
-    sep=', '
-  done
-  printf ']'
-}
-# shellcheck disable=SC2016 # the script is JavaScript
-LAB_JSON_HOSTS_GREEN=$(host_json "${GREEN[@]}") \
-  LAB_JSON_HOSTS_BLUE=$(host_json "${BLUE[@]}") \
-  LAB_JSON_INITIAL=$INITIAL_UPSTREAM LAB_JSON_UP=$UP_SECONDS LAB_DIR=$LAB_DIR LAB_REGISTRY=$LAB_REGISTRY \
-  LAB_JSON_BALANCER_IP=$(lab_host_ip dockerhost) \
-  LAB_JSON_HAPROXY_IP=$(lab_host_ip haproxyhost) LAB_JSON_LB2_IP=$(lab_host_ip lb2) \
-  LAB_JSON_HAPROXY_INITIAL="$(cat "$LAB_DIR/haproxyhost/haproxy/haproxy.cfg")
-" \
-  node -e '
-const e = process.env, d = e.LAB_DIR, ng = `${d}/dockerhost/nginx`, reg = e.LAB_REGISTRY;
-const hp = `${d}/haproxyhost/haproxy`, ng2 = `${d}/lb2/nginx`;
-const lab = {
-  dir: d,
-  registry: reg,
-  sshUser: "root",
-  sshKey: `${d}/id_ed25519`,
-  knownHosts: `${d}/known_hosts`,
-  buildDockerHost: `unix://${d}/dockerhost/docker.sock`,
-  balancer: {
-    name: "dockerhost",
-    address: e.LAB_JSON_BALANCER_IP,
-    url: `http://${e.LAB_JSON_BALANCER_IP}/`,
-    file: `${ng}/upstream.conf`,
-    conf: `${ng}/nginx.conf`,
-    pidFile: `${ng}/nginx.pid`,
-    test: `nginx -c ${ng}/nginx.conf -t`,
-    reload: `nginx -c ${ng}/nginx.conf -s reload`,
-    dockerHost: `unix://${d}/dockerhost/docker.sock`,
-  },
-  // more balancers (sshd + balancer, no dockerd): HAProxy, and a second nginx
-  balancers: {
-    haproxy: {
-      name: "haproxyhost",
-      address: e.LAB_JSON_HAPROXY_IP,
-      url: `http://${e.LAB_JSON_HAPROXY_IP}/`,
-      file: `${hp}/haproxy.cfg`,
-      pidFile: `${hp}/haproxy.pid`,
-      adminSocket: `${hp}/admin.sock`,
-      test: `haproxy -c -f ${hp}/haproxy.cfg`,
-      reload: `kill -USR2 "$(cat ${hp}/haproxy.pid)"`,
-      initial: e.LAB_JSON_HAPROXY_INITIAL,
-    },
-    // the same paths on dockerhost and lb2 over ssh (each sees its own nginx files there)
-    shared: {
-      file: `${d}/balancer/upstream.conf`,
-      pidFile: `${d}/balancer/nginx.pid`,
-      test: `nginx -c ${d}/balancer/nginx.conf -t`,
-      reload: `nginx -c ${d}/balancer/nginx.conf -s reload`,
-    },
-    nginx2: {
-      name: "lb2",
-      address: e.LAB_JSON_LB2_IP,
-      url: `http://${e.LAB_JSON_LB2_IP}/`,
-      file: `${ng2}/upstream.conf`,
-      conf: `${ng2}/nginx.conf`,
-      pidFile: `${ng2}/nginx.pid`,
-      test: `nginx -c ${ng2}/nginx.conf -t`,
-      reload: `nginx -c ${ng2}/nginx.conf -s reload`,
-      initial: e.LAB_JSON_INITIAL,
-    },
-  },
-  hosts: { green: JSON.parse(e.LAB_JSON_HOSTS_GREEN), blue: JSON.parse(e.LAB_JSON_HOSTS_BLUE) },
-  images: {
-    base: `${reg}/bluegreen-lab/node-base:latest`,
-    v1: `${reg}/hubuser/app:1.0.0`,
-    v2: `${reg}/hubuser/app:2.0.0`,
-  },
-  initialUpstream: e.LAB_JSON_INITIAL,
-  upSeconds: Number(e.LAB_JSON_UP),
-};
-require("node:fs").writeFileSync(`${d}/lab.json.tmp`, JSON.stringify(lab, null, 2) + "\n");
-'
-mv "$LAB_DIR/lab.json.tmp" "$LAB_DIR/lab.json"
+LAB_GREEN="${GREEN[*]}" LAB_BLUE="${BLUE[*]}" LAB_UP_SECONDS=$UP_SECONDS LAB_DIR=$LAB_DIR \
+  LAB_REGISTRY=$LAB_REGISTRY LAB_NGINX_IMAGE=$NGINX_IMAGE LAB_HAPROXY_IMAGE=$HAPROXY_IMAGE \
+  LAB_HAPROXY_CONTAINER_PORT=$LAB_HAPROXY_CONTAINER_PORT LAB_SYSLOG_IP=$LAB_SYSLOG_IP LAB_SYSLOG_PORT=$LAB_SYSLOG_PORT \
+  bash -c 'cd "$1" && node scripts/run-ts.mjs test/lab/lab-json.ts "$2"' _ "$REPO" "$LAB_DIR/lab.json"
 
 lab_log "== timings"
 for t in "${TIMINGS[@]}"; do lab_log "   $t"; done
