@@ -18,7 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { CLI, ROOT } from '../test/harness/bluegreen.js';
 import { httpGet, loadLab, resetLab, type Lab, type LabHost } from '../test/harness/lab.js';
 import { holdLabLock } from '../test/harness/lab-lock.js';
-import { startLoad, type LoadReport } from '../test/harness/load.js';
+import { startLoad, type LoadReport } from '../test/harness/closed-loop-load.js';
 import { lineChart } from './lib/svg.js';
 import {
   configFor,

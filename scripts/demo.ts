@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { bluegreen, labConfig, ROOT, writeConfig } from '../test/harness/bluegreen.js';
 import { httpGet, loadLab, resetLab } from '../test/harness/lab.js';
 import { holdLabLock } from '../test/harness/lab-lock.js';
-import { startLoad, type LoadReport, type RunningLoad } from '../test/harness/load.js';
+import { startLoad, type LoadReport, type RunningLoad } from '../test/harness/closed-loop-load.js';
 
 const { values } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import {
   type Lab,
   type LabBalancer,
 } from '../harness/lab.js';
-import { formatLoad, startLoad, type LoadReport } from '../harness/load.js';
+import { formatLoad, startLoad, type LoadReport } from '../harness/closed-loop-load.js';
 
 // One suite, two balancer drivers: the same scenarios against nginx (dockerhost) and HAProxy
 // (haproxyhost), under load, through the real CLI. Then two nginx balancers at once, and a

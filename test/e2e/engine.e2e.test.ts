@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bluegreen, labConfig, writeConfig } from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../harness/lab.js';
-import { formatLoad, startLoad, type RunningLoad } from '../harness/load.js';
+import { formatLoad, startLoad, type RunningLoad } from '../harness/closed-loop-load.js';
 
 // The seed's story against real hosts, a real registry and a real nginx, through the real
 // CLI: deploy, scale, blue-green under load, promote, rollback, and a failed deploy.

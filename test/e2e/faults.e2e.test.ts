@@ -11,7 +11,7 @@ import {
   type CliResult,
 } from '../harness/bluegreen.js';
 import { dockerOn, loadLab, resetLab, sh, workerPids, type Lab } from '../harness/lab.js';
-import { startLoad, type LoadReport, type RunningLoad } from '../harness/load.js';
+import { startLoad, type LoadReport, type RunningLoad } from '../harness/closed-loop-load.js';
 
 // Faults and attacks against a live pool, each under load through nginx: the live pool
 // must keep answering with zero errors, the error must name the host and the cause, and
