@@ -49871,6 +49871,11 @@ var processes = {
   children: (pidFile) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
   /** nginx's worker PIDs: the master's children that are worker processes. */
   nginxWorkers: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
+  /**
+   * Counts established TCP connections from this host to any of the servers (the balancer's
+   * connections to leaving backends); prints nothing when `ss` is missing.
+   */
+  connectionsTo: (servers2) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers2.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
   /** Prints those of the given PIDs that are still alive. */
   alive: (pids) => `for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`
 };
@@ -49985,6 +49990,14 @@ var FileBalancer = class {
         `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} \u2192 ${mt.destination}`).join(", ") || "none"}); bluegreen writes the host file, so it must be the one the container reads`
       );
     return { ...facts, name, inside };
+  }
+  /**
+   * Before a change touches any pool host: the balancer runs and bluegreen can find its
+   * workers (how it confirms reloads and drains). A wrong container name or pid file is
+   * reported here, while nothing has been started yet.
+   */
+  async prepare() {
+    await this.workerPids();
   }
   async read() {
     const recovered = await this.conn.exec(
@@ -50133,16 +50146,32 @@ var FileBalancer = class {
     }
     return Date.now() - started;
   }
-  /** Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests. */
-  async drainWorkers(oldWorkers, timeoutMs) {
+  /**
+   * Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests:
+   * that is the drain. Connections that outlive balancer.drain_timeout (long streams) do not
+   * hold the switch back: they are counted, reported, and end when the old pool stops.
+   */
+  async drainWorkers(oldWorkers, timeoutMs, leaving) {
     const started = Date.now();
     const left = await this.waitForExit(oldWorkers, timeoutMs);
-    if (left.length > 0) {
-      throw this.error(
-        `old ${this.type} workers ${left.join(", ")} still serving after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s); nothing was stopped`
-      );
-    }
-    return Date.now() - started;
+    const ms = Date.now() - started;
+    if (left.length === 0) return { ms, undrained: 0 };
+    const undrained = await this.connectionsTo(leaving);
+    this.warnUndrained(undrained, `old ${this.type} workers ${left.join(", ")} still serving`);
+    return { ms, undrained: Math.max(0, undrained) };
+  }
+  /** Established connections from the balancer host to `servers` (-1: cannot tell). */
+  async connectionsTo(servers2) {
+    if (servers2.length === 0) return 0;
+    const res = await this.conn.exec(processes.connectionsTo(servers2), { check: false });
+    const n = Number.parseInt(res.stdout.trim(), 10);
+    return Number.isInteger(n) ? n : -1;
+  }
+  warnUndrained(count, what) {
+    this.log.warn(
+      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count < 0 ? "with connections" : `${count} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
+      this.host
+    );
   }
   async restore(previous, reload = false) {
     await this.write(previous, false);
@@ -50152,10 +50181,11 @@ var FileBalancer = class {
     const rt = await this.runtime();
     const res = await this.conn.exec(rt.workers, { check: false });
     const pids = pidsIn(res.stdout);
-    if (pids.length === 0)
-      throw this.error(
-        `cannot find ${this.type}'s workers ${rt.workersWhere} (${this.processModel.noWorkersHint})`
-      );
+    if (pids.length === 0) {
+      const name = this.cfg.container ? void 0 : containerNameIn(`${this.cfg.reload ?? ""} ${this.cfg.test ?? ""}`);
+      const hint = name ? `${this.type} runs in a container (balancer.test/reload use docker): set balancer.container: ${name}` : this.processModel.noWorkersHint;
+      throw this.error(`cannot find ${this.type}'s workers ${rt.workersWhere} (${hint})`);
+    }
     return pids;
   }
   async waitForNewWorkers(rt, old) {
@@ -50181,6 +50211,10 @@ function pidsIn(text) {
 }
 function lastLines(s) {
   return s.trim().split("\n").slice(-3).join(" | ");
+}
+function containerNameIn(command) {
+  const m = /\bdocker\s+kill\s+(?:(?:-s|--signal)(?:\s+|=)\S+\s+)?([a-zA-Z0-9][\w.-]*)/.exec(command) ?? /\bdocker\s+exec\s+(?:-\S+\s+)*([a-zA-Z0-9][\w.-]*)/.exec(command);
+  return m?.[1];
 }
 
 // src/balancer/haproxy-config.ts
@@ -50386,8 +50420,8 @@ var HaproxyDriver = class extends FileBalancer {
     let staged = false;
     let stagedText = current;
     if (removed.length > 0 && adds) {
-      const leaving = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
-      stagedText = this.render(next, [...this.servers(next), ...leaving]);
+      const leaving2 = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
+      stagedText = this.render(next, [...this.servers(next), ...leaving2]);
       await this.writeAndTest(current, stagedText, "backend");
       await this.reloadConfirmed(current, firstWorkers);
       this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
@@ -50400,9 +50434,10 @@ var HaproxyDriver = class extends FileBalancer {
       onDisk: stagedText
     });
     const drainStarted = Date.now();
+    let undrained = 0;
     if (removed.length > 0) {
       try {
-        await this.drain(removed);
+        undrained = await this.drain(removed);
       } catch (err) {
         await this.setState(removed, "ready").catch(() => void 0);
         await this.restore(current, staged);
@@ -50415,14 +50450,16 @@ var HaproxyDriver = class extends FileBalancer {
       oldWorkers,
       () => this.setState(removed, "ready").catch(() => void 0)
     );
-    const oldMs = await this.drainWorkers(
+    const leaving = before.filter((s) => removed.includes(s.name));
+    const old = undrained ? { ms: 0, undrained: 0 } : await this.drainWorkers(
       [.../* @__PURE__ */ new Set([...firstWorkers, ...oldWorkers])],
-      Math.max(0, this.cfg.drain_timeout - drainMs)
+      Math.max(0, this.cfg.drain_timeout - drainMs),
+      leaving
     );
     this.log.info(
-      `balancer ${this.host}: ${removed.length ? `drained ${removed.join(", ")} in ${drainMs}ms, ` : ""}reloaded HAProxy in ${reloadMs}ms, old workers gone in ${oldMs}ms`
+      `balancer ${this.host}: ${removed.length ? `drained ${removed.join(", ")} in ${drainMs}ms, ` : ""}reloaded HAProxy in ${reloadMs}ms, old workers gone in ${old.ms}ms`
     );
-    return { reloadMs, drainMs: drainMs + oldMs };
+    return { reloadMs, drainMs: drainMs + old.ms, undrained: undrained + old.undrained };
   }
   async runtimeApi(command) {
     const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
@@ -50439,18 +50476,21 @@ var HaproxyDriver = class extends FileBalancer {
       if (out !== "") throw this.error(`set server ${s} state ${state}: ${out}`);
     }
   }
-  /** Sets the servers to drain and waits until none has a current session. */
+  /**
+   * Sets the servers to drain and waits until none has a current session; returns the
+   * sessions still open when balancer.drain_timeout ran out (the switch goes ahead anyway).
+   */
   async drain(servers2) {
     await this.setState(servers2, "drain");
     const deadline = Date.now() + this.cfg.drain_timeout;
     for (; ; ) {
       const stat = parseShowStat(await this.runtimeApi("show stat"), this.cfg.upstream);
       const busy = servers2.filter((s) => (stat.get(s)?.scur ?? 0) > 0);
-      if (busy.length === 0) return;
+      if (busy.length === 0) return 0;
       if (Date.now() >= deadline) {
-        throw this.error(
-          `${busy.map((s) => `${s} (${stat.get(s)?.scur} sessions)`).join(", ")} still busy after ${this.cfg.drain_timeout / 1e3}s of drain (balancer.drain_timeout); nothing was removed`
-        );
+        const sessions = busy.reduce((n, s) => n + (stat.get(s)?.scur ?? 0), 0);
+        this.warnUndrained(sessions, `${busy.join(", ")} still busy`);
+        return sessions;
       }
       await sleep(POLL_MS);
     }
@@ -50609,9 +50649,11 @@ var NginxDriver = class extends FileBalancer {
     const oldWorkers = await this.workerPids();
     await this.writeAndTest(current, next, "upstream");
     const reloadMs = await this.reloadConfirmed(current, oldWorkers);
-    const drainMs = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout);
-    this.log.info(`balancer ${this.host}: reloaded in ${reloadMs}ms, old workers drained in ${drainMs}ms`);
-    return { reloadMs, drainMs };
+    const keep = new Set(this.servers(next).map((s) => `${s.host}:${s.port}`));
+    const leaving = this.servers(current).filter((s) => !keep.has(`${s.host}:${s.port}`));
+    const drain = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout, leaving);
+    this.log.info(`balancer ${this.host}: reloaded in ${reloadMs}ms, old workers drained in ${drain.ms}ms`);
+    return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
   }
 };
 
@@ -50656,6 +50698,13 @@ var BalancerSet = class {
   /** The first balancer's file (all of them are read: apply patches each one's own text). */
   async read() {
     return (await this.readAll())[0].text;
+  }
+  /** Every balancer runs and shows its workers (before a change touches any pool host). */
+  async prepare() {
+    const results = await Promise.allSettled(this.members.map((m) => m.prepare()));
+    const failed = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+    if (failed.length === 1) throw failed[0];
+    if (failed.length > 1) throw new DeployError(failed.map((e) => e.message).join("\n  "));
   }
   describeCommands() {
     return this.first.describeCommands();
@@ -50705,7 +50754,8 @@ var BalancerSet = class {
     const results = applied.map((r) => r.value);
     return {
       reloadMs: Math.max(...results.map((r) => r.reloadMs)),
-      drainMs: Math.max(...results.map((r) => r.drainMs))
+      drainMs: Math.max(...results.map((r) => r.drainMs)),
+      undrained: results.reduce((n, r) => n + r.undrained, 0)
     };
   }
 };
@@ -53444,17 +53494,19 @@ async function status(ctx, state) {
       ok: check2.ok
     };
   });
+  const facts = await Promise.all(ctx.balancer.members.map((m) => m.facts()));
   const report = {
     live: state.live,
     candidate: state.candidate,
     previous: state.previous,
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
-    balancers: files2.map((f) => ({
+    balancers: files2.map((f, i) => ({
       host: f.host,
       sha256: f.sha256,
       upstream: ctx.balancer.servers(f.text),
-      drift: drifted.has(f.host)
+      drift: drifted.has(f.host),
+      ...facts[i]
     })),
     drift: drifted.size > 0,
     hosts: rows.map(
@@ -53529,6 +53581,7 @@ async function runCommand(opts, args) {
     const state = await ctx.store.read();
     base.before = views(state);
     if (args.command !== "status") await refuseDrift(ctx, args.force ?? false);
+    if (changes) await ctx.balancer.prepare();
     if (changes) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome = {
@@ -53596,6 +53649,12 @@ function formatStatus(o) {
   );
   if (s.upstreamEditedByHand)
     lines2.push("warning: the upstream file differs from what bluegreen last wrote (edited by hand?)");
+  for (const b of s.balancers ?? []) {
+    const c = b.container;
+    if (!c) continue;
+    const view = c.inside === void 0 ? "balancer.file is NOT mounted into it" : c.sameFile === false ? `reads ${c.inside}, which is DIFFERENT from the host file (a replaced single-file mount: docker restart ${c.name})` : `reads balancer.file at ${c.inside}`;
+    lines2.push(`balancer ${b.host}: container ${c.name}: ${c.running ? "running" : c.status}, ${view}`);
+  }
   if (s.balancers && s.balancers.length > 1) {
     for (const b of s.balancers)
       lines2.push(

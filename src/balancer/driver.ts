@@ -40,6 +40,8 @@ export interface HostBalancer extends BalancerDriver {
   readonly host: string;
   /** The test and reload commands (configured or the driver's defaults), for plans. */
   describeCommands(): { test: string; reload: string };
+  /** Checks the balancer runs and its workers can be found, before a change starts. */
+  prepare(): Promise<void>;
   /** What status shows beside the file (the balancer's container, if any). */
   facts(): Promise<BalancerFacts>;
   /**
@@ -54,4 +56,9 @@ export interface HostBalancer extends BalancerDriver {
 export interface ApplyResult {
   reloadMs: number;
   drainMs: number;
+  /**
+   * Connections to the leaving servers still open when balancer.drain_timeout ran out (long
+   * streams, slow downloads): the switch went ahead, and they end when the old pool stops.
+   */
+  undrained: number;
 }

@@ -148,6 +148,15 @@ export abstract class FileBalancer implements HostBalancer {
     return { ...facts, name, inside };
   }
 
+  /**
+   * Before a change touches any pool host: the balancer runs and bluegreen can find its
+   * workers (how it confirms reloads and drains). A wrong container name or pid file is
+   * reported here, while nothing has been started yet.
+   */
+  async prepare(): Promise<void> {
+    await this.workerPids();
+  }
+
   async read(): Promise<string> {
     const recovered = await this.conn.exec(
       files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
@@ -315,16 +324,40 @@ export abstract class FileBalancer implements HostBalancer {
     return Date.now() - started;
   }
 
-  /** Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests. */
-  protected async drainWorkers(oldWorkers: number[], timeoutMs: number): Promise<number> {
+  /**
+   * Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests:
+   * that is the drain. Connections that outlive balancer.drain_timeout (long streams) do not
+   * hold the switch back: they are counted, reported, and end when the old pool stops.
+   */
+  protected async drainWorkers(
+    oldWorkers: number[],
+    timeoutMs: number,
+    leaving: UpstreamServer[],
+  ): Promise<{ ms: number; undrained: number }> {
     const started = Date.now();
     const left = await this.waitForExit(oldWorkers, timeoutMs);
-    if (left.length > 0) {
-      throw this.error(
-        `old ${this.type} workers ${left.join(', ')} still serving after balancer.drain_timeout (${this.cfg.drain_timeout / 1000}s); nothing was stopped`,
-      );
-    }
-    return Date.now() - started;
+    const ms = Date.now() - started;
+    if (left.length === 0) return { ms, undrained: 0 };
+    const undrained = await this.connectionsTo(leaving);
+    this.warnUndrained(undrained, `old ${this.type} workers ${left.join(', ')} still serving`);
+    return { ms, undrained: Math.max(0, undrained) };
+  }
+
+  /** Established connections from the balancer host to `servers` (-1: cannot tell). */
+  protected async connectionsTo(servers: UpstreamServer[]): Promise<number> {
+    if (servers.length === 0) return 0;
+    const res = await this.conn.exec(processes.connectionsTo(servers), { check: false });
+    const n = Number.parseInt(res.stdout.trim(), 10);
+    return Number.isInteger(n) ? n : -1;
+  }
+
+  protected warnUndrained(count: number, what: string): void {
+    this.log.warn(
+      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1000}s), ${
+        count < 0 ? 'with connections' : `${count} connection(s)`
+      } to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
+      this.host,
+    );
   }
 
   protected async restore(previous: string, reload = false): Promise<void> {
@@ -336,10 +369,15 @@ export abstract class FileBalancer implements HostBalancer {
     const rt = await this.runtime();
     const res = await this.conn.exec(rt.workers, { check: false });
     const pids = pidsIn(res.stdout);
-    if (pids.length === 0)
-      throw this.error(
-        `cannot find ${this.type}'s workers ${rt.workersWhere} (${this.processModel.noWorkersHint})`,
-      );
+    if (pids.length === 0) {
+      const name = this.cfg.container
+        ? undefined
+        : containerNameIn(`${this.cfg.reload ?? ''} ${this.cfg.test ?? ''}`);
+      const hint = name
+        ? `${this.type} runs in a container (balancer.test/reload use docker): set balancer.container: ${name}`
+        : this.processModel.noWorkersHint;
+      throw this.error(`cannot find ${this.type}'s workers ${rt.workersWhere} (${hint})`);
+    }
     return pids;
   }
 
@@ -372,4 +410,12 @@ function pidsIn(text: string): number[] {
 
 export function lastLines(s: string): string {
   return s.trim().split('\n').slice(-3).join(' | ');
+}
+
+/** The container a `docker exec NAME …` or `docker kill [-s SIG] NAME` command names. */
+export function containerNameIn(command: string): string | undefined {
+  const m =
+    /\bdocker\s+kill\s+(?:(?:-s|--signal)(?:\s+|=)\S+\s+)?([a-zA-Z0-9][\w.-]*)/.exec(command) ??
+    /\bdocker\s+exec\s+(?:-\S+\s+)*([a-zA-Z0-9][\w.-]*)/.exec(command);
+  return m?.[1];
 }

@@ -57,8 +57,10 @@ export class NginxDriver extends FileBalancer {
     await this.writeAndTest(current, next, 'upstream');
     const reloadMs = await this.reloadConfirmed(current, oldWorkers);
     // Old workers exit once their in-flight requests are done: that is the drain.
-    const drainMs = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout);
-    this.log.info(`balancer ${this.host}: reloaded in ${reloadMs}ms, old workers drained in ${drainMs}ms`);
-    return { reloadMs, drainMs };
+    const keep = new Set(this.servers(next).map((s) => `${s.host}:${s.port}`));
+    const leaving = this.servers(current).filter((s) => !keep.has(`${s.host}:${s.port}`));
+    const drain = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout, leaving);
+    this.log.info(`balancer ${this.host}: reloaded in ${reloadMs}ms, old workers drained in ${drain.ms}ms`);
+    return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
   }
 }

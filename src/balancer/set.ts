@@ -54,6 +54,14 @@ export class BalancerSet implements BalancerDriver {
     return (await this.readAll())[0]!.text;
   }
 
+  /** Every balancer runs and shows its workers (before a change touches any pool host). */
+  async prepare(): Promise<void> {
+    const results = await Promise.allSettled(this.members.map((m) => m.prepare()));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    if (failed.length === 1) throw failed[0]!;
+    if (failed.length > 1) throw new DeployError(failed.map((e) => e.message).join('\n  '));
+  }
+
   describeCommands(): { test: string; reload: string } {
     return this.first.describeCommands();
   }
@@ -112,6 +120,7 @@ export class BalancerSet implements BalancerDriver {
     return {
       reloadMs: Math.max(...results.map((r) => r.reloadMs)),
       drainMs: Math.max(...results.map((r) => r.drainMs)),
+      undrained: results.reduce((n, r) => n + r.undrained, 0),
     };
   }
 }

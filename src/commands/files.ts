@@ -89,6 +89,12 @@ export const processes = {
   /** nginx's worker PIDs: the master's children that are worker processes. */
   nginxWorkers: (pidFile: string) =>
     `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
+  /**
+   * Counts established TCP connections from this host to any of the servers (the balancer's
+   * connections to leaving backends); prints nothing when `ss` is missing.
+   */
+  connectionsTo: (servers: { host: string; port: number }[]) =>
+    `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers.map((s) => `dst ${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(' or ')} )`)} | wc -l`,
   /** Prints those of the given PIDs that are still alive. */
   alive: (pids: number[]) =>
     `for p in ${pids.map(String).join(' ')}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`,

@@ -1,3 +1,4 @@
+import type { BalancerFacts } from '../balancer/driver.js';
 import type { PoolName } from '../config/schema.js';
 
 // What a run did, in a shape the CLI prints and the action reports to GitHub.
@@ -51,12 +52,12 @@ export interface StatusReport {
   upstream: { host: string; port: number; weight?: number }[];
   upstreamEditedByHand: boolean;
   /** Every balancer host: its file's sha256 and servers; `drift` when it differs from the first's. */
-  balancers?: {
+  balancers?: ({
     host: string;
     sha256: string;
     upstream: { host: string; port: number; weight?: number }[];
     drift: boolean;
-  }[];
+  } & BalancerFacts)[];
   /** True when the balancers' files are not all the same. */
   drift?: boolean;
   hosts: {

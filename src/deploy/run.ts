@@ -82,6 +82,7 @@ export async function runCommand(opts: EngineOptions, args: CommandArgs): Promis
     const state = await ctx.store.read();
     base.before = views(state);
     if (args.command !== 'status') await refuseDrift(ctx, args.force ?? false);
+    if (changes) await ctx.balancer.prepare();
     if (changes) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome: Outcome = {

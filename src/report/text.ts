@@ -12,6 +12,17 @@ export function formatStatus(o: Outcome): string {
   );
   if (s.upstreamEditedByHand)
     lines.push('warning: the upstream file differs from what bluegreen last wrote (edited by hand?)');
+  for (const b of s.balancers ?? []) {
+    const c = b.container;
+    if (!c) continue;
+    const view =
+      c.inside === undefined
+        ? 'balancer.file is NOT mounted into it'
+        : c.sameFile === false
+          ? `reads ${c.inside}, which is DIFFERENT from the host file (a replaced single-file mount: docker restart ${c.name})`
+          : `reads balancer.file at ${c.inside}`;
+    lines.push(`balancer ${b.host}: container ${c.name}: ${c.running ? 'running' : c.status}, ${view}`);
+  }
   if (s.balancers && s.balancers.length > 1) {
     for (const b of s.balancers)
       lines.push(

@@ -12,15 +12,15 @@ import {
   type Lab,
   type LabBalancer,
 } from '../harness/lab.js';
-import { formatLoad, startLoad, type LoadReport } from '../harness/closed-loop-load.js';
+import { openSse, openWebSocket, type SseResult, type WebSocketResult } from '../harness/load.js';
+import { saveResult } from '../harness/results.js';
+import { expectZeroDowntime, mixedLoad, settle, V1, V2 } from '../harness/zero-downtime.js';
 
 // One suite, two balancer drivers: the same scenarios against nginx (dockerhost) and HAProxy
 // (haproxyhost), under load, through the real CLI. Then two nginx balancers at once, and a
 // gradual traffic shift (deploy --steps) with its share measured by the load generator.
 
 const skip = inject('labSkip');
-const V1 = 'Hello World\n';
-const V2 = 'Hello Webapps!\n';
 
 /** A bluegreen.yml for balancer `b` (its own `balancer:` section), 3 green + 3 blue hosts. */
 function configFor(lab: Lab, b: LabBalancer, over: Record<string, unknown> = {}, green = 3): string {
@@ -44,18 +44,6 @@ function containers(lab: Lab, host: string): string[] {
   return dockerOn(lab, host, ['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
 }
 
-function delta(a: LoadReport, b: LoadReport) {
-  const requests = b.requests - a.requests;
-  const v2 = (b.bodies[V2] ?? 0) - (a.bodies[V2] ?? 0);
-  return {
-    requests,
-    v2,
-    share: requests ? v2 / requests : 0,
-    non2xx: b.non2xx - a.non2xx,
-    errors: b.errors - a.errors,
-  };
-}
-
 // nginx and HAProxy each as a container on dockerhost (the classic setup) and installed on
 // a host of their own.
 const BALANCERS: BalancerId[] = ['nginx', 'haproxy', 'nginxHost', 'haproxyHost'];
@@ -65,6 +53,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
   let t: LabBalancer;
   let kind: LabBalancer['kind'];
   let cfg: string;
+  const suite = `balancers-${id}`;
 
   beforeAll(async () => {
     lab = loadLab();
@@ -96,32 +85,31 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
       container: { env: { PORT: '8000', STATUS: '500' } },
       checks: { retries: 3 },
     });
-    const load = startLoad({ url: t.url, ratePerSecond: 200, maxDurationMs: 60_000 });
+    const load = mixedLoad(t.url, 200, { bodies: [V1], firstWindow: 'steady' });
+    await settle(500);
+    load.mark('failed deploy');
     const res = await bluegreen(failing, ['deploy', '--version', '2.0.0']);
+    load.mark('after');
+    await settle(500);
     const report = await load.stop();
-    console.log(formatLoad(`${id}: failed deploy`, report));
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('Nothing reached users');
     expect(readFileSync(t.localFile, 'utf8')).toBe(before);
-    expect(report.non2xx).toBe(0);
-    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
-    expect(Object.keys(report.bodies)).toEqual([V1]);
+    expectZeroDowntime(suite, 'a failed deploy', report, {
+      latency: { steady: 'steady', windows: ['failed deploy'] },
+    });
   });
 
-  it('blue-green under load: deploy 2.0.0, promote, roll back: zero non-2xx, zero errors', async () => {
-    const load = startLoad({ url: t.url, ratePerSecond: 300, workers: 12, maxDurationMs: 120_000 });
-    const phases: string[] = [];
+  it('blue-green under load: deploy 2.0.0, promote, roll back: zero failed requests', async () => {
+    const load = mixedLoad(t.url, 300, { firstWindow: 'steady' });
     const phase = async (args: string[]) => {
-      const a = load.snapshot();
+      load.mark(args[0]!);
       const res = await bluegreen(cfg, args);
       expect(res.code, `${args[0]}: ${res.stderr}`).toBe(0);
-      const d = delta(a, load.snapshot());
-      phases.push(
-        `${args[0]!.padEnd(9)} ${(res.ms / 1000).toFixed(1)}s ${d.requests} requests, ${d.non2xx} non-2xx, ${d.errors} errors`,
-      );
+      load.mark(`after ${args[0]}`);
       return res;
     };
-    await new Promise((r) => setTimeout(r, 500));
+    await settle(1000);
     await phase(['deploy', '--version', '2.0.0']);
     expect(await bodiesOf(t.url, 30)).toEqual([V2, V1].sort());
     const promoted = await phase(['promote']);
@@ -133,18 +121,111 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
     for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
     await phase(['rollback']);
     expect(await bodiesOf(t.url, 20)).toEqual([V1]);
+    await settle(500);
     const report = await load.stop();
+    expect(report.total.sent).toBeGreaterThan(2000);
+    expect(report.total.bodies[V2]).toBeGreaterThan(0);
+    // A rollback after promote reloads HAProxy twice (both sets, then the final one).
+    expectZeroDowntime(suite, 'deploy, promote, rollback', report, {
+      maxIdleResets: kind === 'haproxy' ? 4 : 3,
+      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
+    });
+  });
+
+  it('long-lived connections opened before a promote and a rollback are served to their end by the old version', async () => {
+    // Streams of 6 s (SSE: an event every 100 ms; WebSocket: an echo every 150 ms) opened while
+    // both versions serve, then the switch: each is served to its end by the version it
+    // started on, while new requests go to the new pool only.
+    const open = async (n: number) => {
+      const opened: Promise<void>[] = [];
+      const streams: Promise<SseResult | WebSocketResult>[] = [];
+      for (let i = 0; i < n; i++) {
+        let ready!: () => void;
+        opened.push(new Promise<void>((r) => (ready = r)));
+        streams.push(
+          i % 2 === 0
+            ? openSse(new URL('/events', t.url).href, { seconds: 6, onOpen: ready })
+            : openWebSocket(new URL('/ws', t.url).href.replace(/^http/, 'ws'), {
+                messages: 40,
+                intervalMs: 150,
+                onOpen: ready,
+              }),
+        );
+      }
+      await Promise.all(opened);
+      return streams;
+    };
+    const versionOf = (r: SseResult | WebSocketResult) =>
+      'versions' in r ? r.versions.join('+') : r.version;
+    const servedToEnd = (r: SseResult | WebSocketResult) => ('versions' in r ? r.served : r.clean);
+
+    expect((await bluegreen(cfg, ['deploy', '--version', '2.0.0'])).code).toBe(0);
+    const beforePromote = await open(12);
+    const promote = await bluegreen(cfg, ['promote']);
+    expect(promote.code, promote.stderr).toBe(0);
+    expect(await bodiesOf(t.url, 10)).toEqual([V2]);
+    const promoted = await Promise.all(beforePromote);
+
+    const beforeRollback = await open(6);
+    const rollback = await bluegreen(cfg, ['rollback']);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(await bodiesOf(t.url, 10)).toEqual([V1]);
+    const rolledBack = await Promise.all(beforeRollback);
+
+    const summary = (rs: (SseResult | WebSocketResult)[]) =>
+      rs.map(
+        (r) => `${'versions' in r ? 'sse' : 'ws'}:${versionOf(r)}:${'versions' in r ? r.outcome : r.outcome}`,
+      );
+    console.log(`${id}: promote ${(promote.ms / 1000).toFixed(1)}s, streams ${summary(promoted).join(' ')}`);
     console.log(
-      [
-        `${id}: blue-green under load`,
-        ...phases.map((p) => `  ${p}`),
-        `  ${formatLoad('total', report)}`,
-      ].join('\n'),
+      `${id}: rollback ${(rollback.ms / 1000).toFixed(1)}s, streams ${summary(rolledBack).join(' ')}`,
     );
-    expect(report.requests).toBeGreaterThan(2000);
-    expect(report.non2xx).toBe(0);
-    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
-    expect(report.bodies[V2]).toBeGreaterThan(0);
+    saveResult(suite, 'long-lived connections', {
+      promoteMs: promote.ms,
+      rollbackMs: rollback.ms,
+      promoted,
+      rolledBack,
+    });
+    for (const r of [...promoted, ...rolledBack]) {
+      expect(servedToEnd(r), JSON.stringify(r)).toBe(true);
+      expect(versionOf(r)).toMatch(/^(1\.0\.0|2\.0\.0)$/); // one version from start to end
+    }
+    // Some streams were on the pool that left, and the switch waited for them.
+    expect(promoted.some((r) => versionOf(r) === '1.0.0')).toBe(true);
+    expect(rolledBack.every((r) => versionOf(r) === '2.0.0')).toBe(true);
+    expect(rollback.ms).toBeGreaterThan(4000);
+  });
+
+  it('a stream longer than balancer.drain_timeout is ended when the old pool stops, and the promote says so', async () => {
+    // Documented behaviour: the switch does not wait past drain_timeout; the connections still
+    // open are counted and reported, and end when the old pool stops (SIGTERM, then
+    // container.stop_timeout).
+    const short = configFor(lab, t, { balancer: { drain_timeout: '2s' }, container: { stop_timeout: '2s' } });
+    expect((await bluegreen(short, ['deploy', '--version', '2.0.0'])).code).toBe(0);
+    const streams: Promise<SseResult>[] = [];
+    for (let i = 0; i < 6; i++) {
+      let ready!: () => void;
+      const opened = new Promise<void>((r) => (ready = r));
+      streams.push(openSse(new URL('/events', t.url).href, { seconds: 30, onOpen: ready }));
+      await opened;
+    }
+    const promote = await bluegreen(short, ['promote']);
+    expect(promote.code, promote.stderr).toBe(0);
+    const results = await Promise.all(streams);
+    const onOld = results.filter((r) => r.versions[0] === '1.0.0');
+    console.log(
+      `${id}: promote with drain_timeout 2s took ${(promote.ms / 1000).toFixed(1)}s; ${onOld.length} of 6 streams on the old pool: ${onOld.map((r) => `${r.outcome} after ${r.events} events`).join(', ')}`,
+    );
+    expect(onOld.length).toBeGreaterThan(0);
+    expect(promote.stderr).toMatch(
+      /after balancer\.drain_timeout \(2s\), [1-9]\d* connection\(s\) to the leaving servers still open: going ahead/,
+    );
+    expect(promote.ms).toBeLessThan(20_000);
+    for (const r of onOld) expect(r.outcome).toBe('cut');
+    for (const r of results.filter((x) => x.versions[0] === '2.0.0'))
+      expect(r.outcome).not.toBe('connectError');
+    // back to 1.0.0 alone on green for the scenarios that follow
+    expect((await bluegreen(cfg, ['rollback'])).code).toBe(0);
   });
 
   it('promote waits for requests in flight to the old pool (a real drain, not a sleep)', async () => {
@@ -157,7 +238,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
     expect((await bluegreen(slow, ['deploy', '--version', '2.0.0'])).code).toBe(0);
     // requests that land on the slow candidate are in flight while it is removed
     const inflight = Array.from({ length: 12 }, () => httpGet(t.url, { timeoutMs: 20_000 }));
-    await new Promise((r) => setTimeout(r, 300));
+    await settle(300);
     const res = await bluegreen(slow, ['rollback']);
     expect(res.code, res.stderr).toBe(0);
     const answers = await Promise.all(inflight);
@@ -173,7 +254,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
   });
 
   it('gradual shift under load: the new version’s share follows 10% → 50% → 100%', async () => {
-    const load = startLoad({ url: t.url, ratePerSecond: 300, workers: 12, maxDurationMs: 120_000 });
+    const load = mixedLoad(t.url, 300, { firstWindow: 'before' });
     const run = startBluegreen(cfg, ['deploy', '--version', '2.0.0', '--steps', '10,50,100']);
     const shares: string[] = [];
     // whatever fails below, the CLI is waited for (it holds the lock)
@@ -184,41 +265,43 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
         [50, 0.35, 0.65],
       ] as const) {
         await run.waitFor(new RegExp(`shift: ${pct}% of requests`), 120_000);
-        const a = load.snapshot();
+        load.mark(`step ${pct}%`);
         await run.waitFor(new RegExp(`shift: step ${pct}% passed`), 60_000);
-        const d = delta(a, load.snapshot());
-        shares.push(`${pct}%: ${d.v2}/${d.requests} = ${(d.share * 100).toFixed(1)}%`);
-        expect(d.share, `step ${pct}%`).toBeGreaterThanOrEqual(lo);
-        expect(d.share, `step ${pct}%`).toBeLessThanOrEqual(hi);
+        load.mark(`after step ${pct}%`);
+        const w = load.snapshot().windows.find((x) => x.name === `step ${pct}%`)!;
+        const share = (w.bodies[V2] ?? 0) / Math.max(1, w.answered);
+        shares.push(`${pct}%: ${w.bodies[V2] ?? 0}/${w.answered} = ${(share * 100).toFixed(1)}%`);
+        expect(share, `step ${pct}%`).toBeGreaterThanOrEqual(lo);
+        expect(share, `step ${pct}%`).toBeLessThanOrEqual(hi);
       }
     } finally {
       await settled;
     }
     const res = await run.done;
+    load.mark('promoted');
+    await settle(500);
     const report = await load.stop();
-    console.log(`${id}: shift shares ${shares.join(', ')}; ${formatLoad('total', report)}`);
+    console.log(`${id}: shift shares ${shares.join(', ')}`);
+    saveResult(suite, 'gradual shift shares', shares);
     expect(res.code, res.stderr).toBe(0);
     expect(await bodiesOf(t.url, 20)).toEqual([V2]);
-    expect(report.non2xx).toBe(0);
-    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
+    expectZeroDowntime(suite, 'gradual shift 10, 50, 100', report, { maxIdleResets: 4 });
   });
 
   it('gradual shift: a step over the latency budget rolls back by itself', async () => {
     const before = readFileSync(t.localFile, 'utf8');
     // preflight passes (1.5 s < the 2 s check timeout) but p99 through the balancer > 1 s
     const slow = configFor(lab, t, { container: { env: { PORT: '8000', RESPONSE_DELAY_MS: '1500' } } });
-    const load = startLoad({ url: t.url, ratePerSecond: 200, workers: 12, maxDurationMs: 120_000 });
+    const load = mixedLoad(t.url, 200);
     const res = await bluegreen(slow, ['deploy', '--version', '1.0.0', '--steps', '10,100']);
     const report = await load.stop();
-    console.log(formatLoad(`${id}: failed shift step`, report));
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/1\.0\.0 failed at the 10% step and was rolled back: p99 \d+ms > 1000ms/);
     expect(await bodiesOf(t.url, 20)).toEqual([V2]);
     expect(readFileSync(t.localFile, 'utf8')).toBe(before);
     for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
-    expect(report.non2xx).toBe(0);
-    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
-    expect(report.bodies[V1]).toBeGreaterThan(0); // the slow candidate did get its 10%
+    expect(report.total.bodies[V1]).toBeGreaterThan(0); // the slow candidate did get its 10%
+    expectZeroDowntime(suite, 'a shift step over budget, rolled back', report, { maxIdleResets: 2 });
   });
 });
 
@@ -254,22 +337,20 @@ describe.skipIf(skip)('two nginx balancers (lb2 and lb3)', () => {
     const r1 = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
     expect(r1.code, r1.stderr).toBe(0);
     // before the first deploy the upstream holds only a `down` server: the load starts after it
-    const loads = [one.url, two.url].map((url) =>
-      startLoad({ url, ratePerSecond: 150, maxDurationMs: 120_000 }),
-    );
+    const loads = [one.url, two.url].map((url) => mixedLoad(url, 150));
     const r2 = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--promote']);
     expect(r2.code, r2.stderr).toBe(0);
     const reports = await Promise.all(loads.map((l) => l.stop()));
-    reports.forEach((r, i) => console.log(formatLoad(`two balancers: ${[one.host, two.host][i]}`, r)));
     const [a, b] = files.map((f) => readFileSync(f, 'utf8'));
     expect(a).toBe(b);
     expect(a).toContain('server 10.88.0.60:8000');
     expect(await bodiesOf(one.url, 10)).toEqual([V2]);
     expect(await bodiesOf(two.url, 10)).toEqual([V2]);
-    for (const r of reports) {
-      expect(r.non2xx).toBe(0);
-      expect(r.errors, r.errorSamples.join(', ')).toBe(0);
-    }
+    reports.forEach((r, i) =>
+      expectZeroDowntime('balancers-two', `deploy --promote through ${[one.host, two.host][i]}`, r, {
+        maxIdleResets: 2,
+      }),
+    );
   });
 
   it("one balancer's test failing: neither is changed", async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bluegreen, labConfig, writeConfig } from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../harness/lab.js';
-import { formatLoad, startLoad, type RunningLoad } from '../harness/closed-loop-load.js';
+import { expectZeroDowntime, mixedLoad, settle, V1, V2 } from '../harness/zero-downtime.js';
 
 // The seed's story against real hosts, a real registry and a real nginx, through the real
 // CLI: deploy, scale, blue-green under load, promote, rollback, and a failed deploy.
@@ -100,10 +100,13 @@ describe.skipIf(skip)('the seed story, end to end', () => {
         overrides: { container: { env: { PORT: '8000', STATUS: '500' } }, checks: { retries: 4 } },
       }),
     );
-    const load = startLoad({ url, ratePerSecond: 200, maxDurationMs: 60_000 });
+    const load = mixedLoad(url, 200, { bodies: [V1], firstWindow: 'steady' });
+    await settle(500);
+    load.mark('failed deploy');
     const res = await bluegreen(failing, ['deploy', '--version', '2.0.0']);
+    load.mark('after');
+    await settle(500);
     const report = await load.stop();
-    console.log(formatLoad('failed deploy', report));
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(
       /bluehost0\d: check GET http:\/\/10\.88\.0\.6\d:8000\/ failed after 4 attempts: status 500, expected 200/,
@@ -111,57 +114,49 @@ describe.skipIf(skip)('the seed story, end to end', () => {
     expect(res.stderr).toContain('Nothing reached users');
     expect(readFileSync(lab.balancer.localFile, 'utf8')).toBe(before);
     for (const h of lab.hosts.blue.slice(0, 3)) expect(containersOn(lab, h.name)).toEqual([]);
-    expect(report.non2xx).toBe(0);
-    expect(report.errors).toBe(0);
-    expect(Object.keys(report.bodies)).toEqual(['Hello World\n']);
+    expectZeroDowntime('engine', 'a failed deploy', report, {
+      latency: { steady: 'steady', windows: ['failed deploy'] },
+    });
   });
 
   it('3. blue-green under load: deploy 2.0.0, promote, roll back — zero failed requests', async () => {
-    const load: RunningLoad = startLoad({
-      url,
-      ratePerSecond: 300,
-      workers: 12,
-      maxDurationMs: 120_000,
-      maxRequests: 60_000,
-    });
+    // 300 requests/s in all: fresh GETs, keep-alive GETs and fresh POSTs, sent on schedule.
+    const load = mixedLoad(url, 300, { firstWindow: 'steady' });
     const phases: string[] = [];
     const phase = async (name: string, args: string[]) => {
-      const before = load.snapshot();
+      load.mark(name);
       const res = await bluegreen(config5, args);
       expect(res.code, `${name}: ${res.stderr}`).toBe(0);
-      const after = load.snapshot();
-      phases.push(
-        `${name.padEnd(9)} ${(res.ms / 1000).toFixed(1)}s, ${after.requests - before.requests} requests, ${after.non2xx - before.non2xx} non-2xx, ${after.errors - before.errors} errors, ${after.keepAliveResets - before.keepAliveResets} keep-alive resets`,
-      );
+      phases.push(`${name.padEnd(9)} ${(res.ms / 1000).toFixed(1)}s`);
+      load.mark(`after ${name}`);
       return res;
     };
-    await new Promise((r) => setTimeout(r, 1000));
+    await settle(1500);
 
     await phase('deploy', ['deploy', '--version', '2.0.0']);
     const mixed = await sample(url, 40);
-    expect([...mixed.bodies.keys()].sort()).toEqual(['Hello Webapps!\n', 'Hello World\n']);
+    expect([...mixed.bodies.keys()].sort()).toEqual([V2, V1]);
 
     await phase('promote', ['promote']);
     const promoted = await sample(url, 30);
-    expect([...promoted.bodies.keys()]).toEqual(['Hello Webapps!\n']);
+    expect([...promoted.bodies.keys()]).toEqual([V2]);
     for (const h of lab.hosts.green.slice(0, 5)) expect(containersOn(lab, h.name)).toEqual([]);
 
     await phase('rollback', ['rollback']);
     const rolled = await sample(url, 30);
-    expect([...rolled.bodies.keys()]).toEqual(['Hello World\n']);
-    await new Promise((r) => setTimeout(r, 1000));
+    expect([...rolled.bodies.keys()]).toEqual([V1]);
+    await settle(1000);
 
     const report = await load.stop();
-    console.log(
-      ['blue-green under load:', ...phases.map((p) => `  ${p}`), `  ${formatLoad('total', report)}`].join(
-        '\n',
-      ),
-    );
-    expect(report.requests).toBeGreaterThan(3000);
-    expect(report.non2xx).toBe(0);
-    expect(report.errors, report.errorSamples.join(', ')).toBe(0);
-    expect(report.bodies['Hello World\n']).toBeGreaterThan(0);
-    expect(report.bodies['Hello Webapps!\n']).toBeGreaterThan(0);
+    console.log(`blue-green under load: ${phases.join('; ')}`);
+    expect(report.total.sent).toBeGreaterThan(3000);
+    expect(report.total.bodies[V1]).toBeGreaterThan(0);
+    expect(report.total.bodies[V2]).toBeGreaterThan(0);
+    // One reload per command: at most one idle keep-alive reset each, retried successfully.
+    expectZeroDowntime('engine', 'deploy, promote, rollback', report, {
+      maxIdleResets: 3,
+      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
+    });
   });
 
   it('rejects a bad config before touching anything (exit 2, names the field)', async () => {

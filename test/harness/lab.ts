@@ -30,8 +30,9 @@ export interface LabBalancer {
   file: string;
   /** The same file as this (root-namespace) process reads it. */
   localFile: string;
-  /** The container it runs in (on dockerhost). */
+  /** The container it runs in (on dockerhost), and where the file is inside it. */
   container?: string;
+  insideFile?: string;
   /** Host installs: the master's pid file. */
   pidFile?: string;
   /** HAProxy: the runtime API socket, as this process reaches it. */
@@ -296,6 +297,15 @@ export async function resetBalancer(lab: Lab, b: LabBalancer): Promise<void> {
     if (name.startsWith('bluegreen') || name.includes('.bluegreen'))
       rmSync(join(dir, name), { recursive: true, force: true });
   writeFileSync(b.localFile, b.initial);
+  // A test that replaced the file (a new inode) leaves a single-file bind mount reading the
+  // old one: such a container is restarted, so it reads the file again.
+  const pid = b.container ? masterPid(lab, b) : undefined;
+  if (b.container && pid && readFileSync(`/proc/${pid}/root${b.insideFile}`, 'utf8') !== b.initial) {
+    dockerOn(lab, b.host, ['restart', '--time', '1', b.container]);
+    const deadline = Date.now() + 10_000;
+    while (workerPids(lab, b).length === 0 && Date.now() < deadline) await sleepMs(50);
+    return;
+  }
   await reloadBalancer(lab, b);
 }
 

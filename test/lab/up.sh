@@ -270,7 +270,7 @@ image_from_binaries haproxy "${HAPROXY_IMAGE##*:}" setup_haproxy \
 
 # The example app, with a vendored copy of its one dependency (ws).
 APP_DIR="$REPO/examples/app"
-if [ -x "$APP_DIR/prepare.sh" ]; then "$APP_DIR/prepare.sh" >/dev/null; fi
+bash "$APP_DIR/prepare.sh" >/dev/null
 APP_HASH=$( (cd "$APP_DIR" && find . -type f ! -name '*.md' -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-16)
 build_app() { # VERSION GREETING
   local tag=$REG/hubuser/app:$1 stamp="$APP_HASH $BASE_STAMP $2"

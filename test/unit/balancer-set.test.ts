@@ -22,6 +22,9 @@ class FakeBalancer implements HostBalancer {
   facts() {
     return Promise.resolve({});
   }
+  prepare() {
+    return Promise.resolve();
+  }
   servers(text: string): UpstreamServer[] {
     return text
       .split(' ')
@@ -41,7 +44,7 @@ class FakeBalancer implements HostBalancer {
     this.events.push(`apply ${next}`);
     if (this.fail.apply) return Promise.reject(new Error('reload failed'));
     this.file = next;
-    return Promise.resolve({ reloadMs: 1, drainMs: 2 });
+    return Promise.resolve({ reloadMs: 1, drainMs: 2, undrained: 0 });
   }
   revert(previous: string): Promise<void> {
     this.events.push(`revert ${previous}`);

@@ -14,7 +14,7 @@ import {
   percentile,
   startLoad,
   STREAMS,
-} from '../harness/closed-loop-load.js';
+} from '../harness/load.js';
 
 // The open-loop load harness against real servers on 127.0.0.1 (random ports), one server
 // behaviour per outcome class, then the example app as a child process.

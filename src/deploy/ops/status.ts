@@ -52,17 +52,19 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
       ok: check.ok,
     };
   });
+  const facts = await Promise.all(ctx.balancer.members.map((m) => m.facts()));
   const report: StatusReport = {
     live: state.live,
     candidate: state.candidate,
     previous: state.previous,
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
-    balancers: files.map((f) => ({
+    balancers: files.map((f, i) => ({
       host: f.host,
       sha256: f.sha256,
       upstream: ctx.balancer.servers(f.text),
       drift: drifted.has(f.host),
+      ...facts[i],
     })),
     drift: drifted.size > 0,
     hosts: rows.map((r) =>
