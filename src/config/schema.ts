@@ -83,6 +83,28 @@ export const configSchema = z.strictObject({
         .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
         .optional(),
       password_env: z.string().regex(PATTERNS.envKey, 'the name of an environment variable').optional(),
+      pull_username: z
+        .string()
+        .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
+        .optional()
+        .describe('a pull-only user for the hosts (default: username), so hosts never hold a push token'),
+      pull_password_env: z
+        .string()
+        .regex(PATTERNS.envKey, 'the name of an environment variable')
+        .optional()
+        .describe('the variable holding the pull-only password'),
+      insecure: z
+        .boolean()
+        .default(false)
+        .describe("plain HTTP: the registry is in the hosts' docker insecure-registries"),
+    })
+    .superRefine((r, ctx) => {
+      if ((r.pull_username === undefined) !== (r.pull_password_env === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [r.pull_username === undefined ? 'pull_username' : 'pull_password_env'],
+          message: 'set pull_username and pull_password_env together',
+        });
     })
     .optional(),
   build: z

@@ -34,6 +34,7 @@ export function labConfig(lab: Lab, opts: LabConfigOptions = {}): Record<string,
   const base: Record<string, unknown> = {
     app: opts.app ?? 'webapp',
     image: lab.images.v1.replace(/:[^:/]+$/, ''),
+    registry: { server: lab.registry, insecure: true },
     ssh: { user: lab.sshUser, private_key: lab.sshKey, known_hosts: lab.knownHosts, concurrency: 10 },
     container: {
       port: 8000,

@@ -48,7 +48,10 @@ export interface LabBalancer {
 
 export interface Lab {
   dir: string;
+  /** The lab registry (plain HTTP, no authentication): every image of the lab is in it. */
   registry: string;
+  /** The same storage behind htpasswd authentication. */
+  registryAuth: { address: string; username: string; passwordFile: string };
   sshUser: string;
   sshKey: string;
   knownHosts: string;

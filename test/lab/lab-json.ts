@@ -144,6 +144,11 @@ const balancers: Lab['balancers'] = {
 const lab: Lab = {
   dir: d,
   registry,
+  registryAuth: {
+    address: env('LAB_REGISTRY_AUTH'),
+    username: 'bluegreen-ci',
+    passwordFile: `${d}/registry/password`,
+  },
   sshUser: 'root',
   sshKey: `${d}/id_ed25519`,
   knownHosts: `${d}/known_hosts`,

@@ -21,6 +21,8 @@ LAB_BRIDGE_MAC=02:b9:0a:58:00:01
 LAB_NET=10.88.0
 LAB_BRIDGE_IP=$LAB_NET.1
 LAB_REGISTRY=$LAB_BRIDGE_IP:5000
+# the same storage behind htpasswd authentication (user bluegreen-ci, password in LAB_DIR)
+LAB_REGISTRY_AUTH=$LAB_BRIDGE_IP:5002
 LAB_VETH_PREFIX=bgl-
 LAB_CGROUP=bglab
 LAB_IPT_COMMENT=bluegreen-lab
@@ -91,6 +93,7 @@ lab_ensure_packages() {
     flock:util-linux /usr/sbin/sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
     dockerd:docker.io containerd:containerd runc:runc docker-init:tini docker:docker.io \
     docker-registry:docker-registry nginx:nginx haproxy:haproxy socat:socat curl:curl ps:procps fuser:psmisc \
+    htpasswd:apache2-utils ss:iproute2 \
     node:nodejs tar:tar ldd:libc-bin timeout:coreutils awk:mawk; do
     bin=${pair%%:*} pkg=${pair#*:}
     if [ "${bin#/}" != "$bin" ]; then [ -x "$bin" ] && continue; else command -v "$bin" >/dev/null 2>&1 && continue; fi
@@ -285,12 +288,14 @@ lab_teardown() {
     lab_stop_host "$h" &
     stoppers+=($!)
   done
-  # the registry (root namespace) at the same time: it drains for ~2 s
-  (
-    p=$(lab_signal_recorded "$LAB_DIR/registry/registry.pid" "$LAB_DIR/registry" TERM)
-    if [ -n "$p" ]; then lab_wait_gone 5 "$p" || kill -KILL "$p" 2>/dev/null || true; fi
-  ) &
-  stoppers+=($!)
+  # the registries (root namespace) at the same time: they drain for ~2 s
+  for p in registry registry-auth; do
+    (
+      p=$(lab_signal_recorded "$LAB_DIR/registry/$p.pid" "$LAB_DIR/registry" TERM)
+      if [ -n "$p" ]; then lab_wait_gone 5 "$p" || kill -KILL "$p" 2>/dev/null || true; fi
+    ) &
+    stoppers+=($!)
+  done
   p=$(lab_signal_recorded "$LAB_DIR/syslog/receiver.pid" "$LAB_DIR/syslog" TERM)
   if [ -n "$p" ]; then lab_wait_gone 2 "$p" || kill -KILL "$p" 2>/dev/null || true; fi
   for p in "${stoppers[@]}"; do wait "$p" || true; done
@@ -339,7 +344,7 @@ lab_teardown() {
     fi
     rm -f "$LAB_DIR/preexisting"
     rm -rf "${LAB_DIR:?}/build" "${LAB_DIR:?}/home" "$LAB_DIR/lab.json" "$LAB_DIR/hosts.list" \
-      "$LAB_DIR/known_hosts" "$LAB_DIR/registry/registry.pid" "${LAB_DIR:?}/syslog" "${LAB_DIR:?}/balancer"
+      "$LAB_DIR/known_hosts" "$LAB_DIR/registry/registry.pid" "$LAB_DIR/registry/registry-auth.pid" "${LAB_DIR:?}/syslog" "${LAB_DIR:?}/balancer"
     if [ $purge = 1 ]; then
       rm -rf "${LAB_DIR:?}"
     fi

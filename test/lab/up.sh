@@ -26,6 +26,12 @@ phase_end() {
   lab_log "   $PHASE done in ${e}s"
 }
 
+# The daemons started below must not inherit a lock held by whoever started this script
+# (e.g. `flock LOCK bash up.sh` without -o): they would hold it for the lab's lifetime.
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  case $fd in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 mkdir -p "$LAB_DIR"
 # The lock fd (9) is closed for every daemon started below, or they would hold it.
 exec 9>"$LAB_DIR/.lock"
@@ -95,6 +101,13 @@ phase_start registry
 lab_render registry.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY" >"$LAB_DIR/registry/config.yml"
 setsid docker-registry serve "$LAB_DIR/registry/config.yml" </dev/null >>"$LAB_DIR/registry/registry.log" 2>&1 9>&- &
 echo $! >"$LAB_DIR/registry/registry.pid"
+# The same storage behind htpasswd (bcrypt) authentication, for the tests of credentials.
+[ -f "$LAB_DIR/registry/password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$LAB_DIR/registry/password"
+chmod 600 "$LAB_DIR/registry/password"
+htpasswd -Bbn bluegreen-ci "$(cat "$LAB_DIR/registry/password")" >"$LAB_DIR/registry/htpasswd"
+lab_render registry-auth.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY_AUTH" >"$LAB_DIR/registry/config-auth.yml"
+setsid docker-registry serve "$LAB_DIR/registry/config-auth.yml" </dev/null >>"$LAB_DIR/registry/registry-auth.log" 2>&1 9>&- &
+echo $! >"$LAB_DIR/registry/registry-auth.pid"
 # The apps log to syslog (--log-driver syslog) over UDP to the bridge address, as a
 # production host logs to a central syslog server.
 mkdir -p "$LAB_DIR/syslog"
@@ -153,7 +166,7 @@ start_host() { # NAME [sshonly]
       --data-root '$d/docker' --exec-root '$d/run' --pidfile '$d/dockerd.pid' \
       -H 'unix://$sock' \
       --bridge=none --iptables=false --ip-masq=false \
-      --insecure-registry '$LAB_REGISTRY' \
+      --insecure-registry '$LAB_REGISTRY' --insecure-registry '$LAB_REGISTRY_AUTH' \
       --cgroup-parent '/$LAB_CGROUP/$h' \
       --log-level warn" \
     </dev/null >>"$d/dockerd.log" 2>&1 9>&- &
@@ -205,6 +218,8 @@ phase_end
 # ------------------------------------------------------------------ wait for daemons
 phase_start daemons
 lab_wait_for 30 "the registry" curl -sf -o /dev/null "http://$LAB_REGISTRY/v2/"
+lab_wait_for 30 "the registry with authentication" \
+  curl -sf -o /dev/null -u "bluegreen-ci:$(cat "$LAB_DIR/registry/password")" "http://$LAB_REGISTRY_AUTH/v2/"
 wait_docker dockerhost 60
 phase_end
 
@@ -348,7 +363,7 @@ phase_end
 # ------------------------------------------------------------------ lab.json
 UP_SECONDS=$(lab_elapsed "$T0")
 LAB_GREEN="${GREEN[*]}" LAB_BLUE="${BLUE[*]}" LAB_UP_SECONDS=$UP_SECONDS LAB_DIR=$LAB_DIR \
-  LAB_REGISTRY=$LAB_REGISTRY LAB_NGINX_IMAGE=$NGINX_IMAGE LAB_HAPROXY_IMAGE=$HAPROXY_IMAGE \
+  LAB_REGISTRY=$LAB_REGISTRY LAB_REGISTRY_AUTH=$LAB_REGISTRY_AUTH LAB_NGINX_IMAGE=$NGINX_IMAGE LAB_HAPROXY_IMAGE=$HAPROXY_IMAGE \
   LAB_HAPROXY_CONTAINER_PORT=$LAB_HAPROXY_CONTAINER_PORT LAB_SYSLOG_IP=$LAB_SYSLOG_IP LAB_SYSLOG_PORT=$LAB_SYSLOG_PORT \
   bash -c 'cd "$1" && node scripts/run-ts.mjs test/lab/lab-json.ts "$2"' _ "$REPO" "$LAB_DIR/lab.json"
 
