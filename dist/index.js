@@ -69978,7 +69978,17 @@ var configSchema = external_exports.strictObject({
   registry: external_exports.strictObject({
     server: external_exports.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "a registry host[:port]"),
     username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional(),
-    password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional()
+    password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional(),
+    pull_username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional().describe("a pull-only user for the hosts (default: username), so hosts never hold a push token"),
+    pull_password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional().describe("the variable holding the pull-only password"),
+    insecure: external_exports.boolean().default(false).describe("plain HTTP: the registry is in the hosts' docker insecure-registries")
+  }).superRefine((r, ctx) => {
+    if (r.pull_username === void 0 !== (r.pull_password_env === void 0))
+      ctx.addIssue({
+        code: "custom",
+        path: [r.pull_username === void 0 ? "pull_username" : "pull_password_env"],
+        message: "set pull_username and pull_password_env together"
+      });
   }).optional(),
   build: external_exports.strictObject({
     context: external_exports.string().default("."),
@@ -70110,7 +70120,7 @@ function validateConfig(raw, source = "config") {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new UsageError(`${source}: expected a mapping with app, image, pools and balancer`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new UsageError(`${source}: ${formatIssues(parsed.error.issues)}`);
   const config2 = parsed.data;
   checkPools(config2, source);
@@ -70137,10 +70147,16 @@ function unwrapUnions(issues) {
   return issues.flatMap((i) => {
     if (i.code !== "invalid_union") return [i];
     const branch = i.errors.find((b) => !b.some((e) => e.code === "invalid_type" && e.path.length === 0));
-    if (!branch)
+    if (!branch) {
+      const expected = expectedAt(configSchema, i.path) ?? '"host", "host:port" or { ssh, address, name }';
+      const input3 = i.input;
       return [
-        { ...i, message: 'expected "host", "host:port" or { ssh, address, name }' }
+        {
+          ...i,
+          message: `expected ${expected}${input3 === void 0 ? "" : `, got ${show(input3)}`}`
+        }
       ];
+    }
     return unwrapUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] })));
   });
 }
@@ -70150,11 +70166,71 @@ function formatIssues(issues) {
     if (i.code === "unrecognized_keys") {
       return `${field === "(top level)" ? "" : field + ": "}unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
     }
-    if (i.code === "invalid_type" && i.input === void 0) return `${field}: is required`;
-    return `${field}: ${i.message}`;
+    const input3 = i.input;
+    if (i.code === "invalid_type" && input3 === void 0) return `${field}: is required`;
+    const got = input3 === void 0 ? "" : `, got ${show(input3)}`;
+    if (["invalid_type", "invalid_value", "too_small", "too_big"].includes(i.code)) {
+      const expected = expectedAt(configSchema, i.path) ?? ("expected" in i ? String(i.expected) : "another value");
+      return `${field}: expected ${expected}${got}`;
+    }
+    return `${field}: ${i.message}${i.message.includes(show(input3)) ? "" : got}`;
   });
   return lines2.length === 1 ? lines2[0] : `
   - ${lines2.join("\n  - ")}`;
+}
+function show(value) {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}\u2026` : text;
+}
+function schemaAt(schema, path) {
+  let node2 = schema;
+  for (let i = 0; node2; ) {
+    const def = node2._zod.def;
+    if (["default", "prefault", "optional", "nullable", "readonly"].includes(def.type))
+      node2 = def.innerType;
+    else if (def.type === "pipe") node2 = def.in;
+    else if (i === path.length) return node2;
+    else if (def.type === "object") node2 = def.shape[String(path[i++])];
+    else if (def.type === "array") node2 = def.element, i++;
+    else if (def.type === "record") node2 = def.valueType, i++;
+    else return void 0;
+  }
+  return void 0;
+}
+function expectedAt(schema, path) {
+  const node2 = schemaAt(schema, path);
+  if (!node2) return void 0;
+  const def = node2._zod.def;
+  switch (def.type) {
+    case "number": {
+      const n = node2;
+      const what = n.isInt ? "a whole number" : "a number";
+      const lo = n.minValue !== null && Number.isFinite(n.minValue) ? n.minValue : void 0;
+      const hi = n.maxValue !== null && Number.isFinite(n.maxValue) && n.maxValue < 2 ** 52 ? n.maxValue : void 0;
+      if (lo !== void 0 && hi !== void 0) return `${what} from ${lo} to ${hi}`;
+      if (lo !== void 0) return `${what} \u2265 ${lo}`;
+      return what;
+    }
+    case "string":
+      return "text";
+    case "boolean":
+      return "true or false";
+    case "array":
+      return "a list";
+    case "object":
+    case "record":
+      return "a mapping";
+    case "enum":
+      return `one of ${node2.options.join(", ")}`;
+    case "union": {
+      const kinds = (def.options ?? []).map((o) => o._zod.def.type);
+      if (kinds.includes("string") && kinds.includes("number"))
+        return 'a duration such as "500ms", "2s" or "1m"';
+      return void 0;
+    }
+    default:
+      return void 0;
+  }
 }
 function checkPools(config2, source) {
   const seen = /* @__PURE__ */ new Map();
