@@ -49764,9 +49764,10 @@ function schemaAt(schema, path) {
     else if (def.type === "pipe") node2 = def.in;
     else if (i === path.length) return node2;
     else if (def.type === "object") node2 = def.shape[String(path[i++])];
-    else if (def.type === "array") node2 = def.element, i++;
-    else if (def.type === "record") node2 = def.valueType, i++;
-    else return void 0;
+    else if (def.type === "array" || def.type === "record") {
+      node2 = def.type === "array" ? def.element : def.valueType;
+      i++;
+    } else return void 0;
   }
   return void 0;
 }

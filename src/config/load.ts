@@ -120,9 +120,10 @@ function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | 
     else if (def.type === 'pipe') node = def.in as AnySchema;
     else if (i === path.length) return node;
     else if (def.type === 'object') node = (def.shape as Record<string, AnySchema>)[String(path[i++])];
-    else if (def.type === 'array') ((node = def.element as AnySchema), i++);
-    else if (def.type === 'record') ((node = def.valueType as AnySchema), i++);
-    else return undefined;
+    else if (def.type === 'array' || def.type === 'record') {
+      node = (def.type === 'array' ? def.element : def.valueType) as AnySchema;
+      i++;
+    } else return undefined;
   }
   return undefined;
 }
