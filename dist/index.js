@@ -73921,14 +73921,14 @@ function poolsDiagram(o) {
     ["before", o.before],
     ["after", o.after]
   ]) {
-    lines2.push(`  subgraph ${side}`, `    ${side}_nginx(["nginx"])`);
+    lines2.push(`  subgraph ${side}`, `    ${side}_balancer(["balancer"])`);
     if (views2.length === 0) lines2.push(`    ${side}_none["no pool"]`);
     for (const v of views2) {
       lines2.push(
         `    ${side}_${v.pool}["${label(`${v.pool}: ${v.version}`)}<br/>${label(v.hosts.join(", "))}"]`
       );
       lines2.push(
-        `    ${side}_nginx ${v.role === "live" ? "-->|live|" : "-.->|candidate|"} ${side}_${v.pool}`
+        `    ${side}_balancer ${v.role === "live" ? "-->|live|" : "-.->|candidate|"} ${side}_${v.pool}`
       );
     }
     lines2.push("  end");
@@ -73959,7 +73959,7 @@ function summaryMarkdown(o, links) {
   if (o.balancerDiff)
     parts.push(
       "",
-      `### nginx upstream${o.dryRun ? " (not applied)" : ""}`,
+      `### Balancer change${o.dryRun ? " (not applied)" : ""}`,
       "",
       fenced("diff", o.balancerDiff)
     );
