@@ -70626,6 +70626,27 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/commands/shell.ts
+var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
+function quote(value) {
+  if (value.includes("\0")) throw new Error("a shell argument cannot contain a NUL byte");
+  if (SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+function sh(...argv) {
+  return argv.map(quote).join(" ");
+}
+
+// src/commands/haproxy.ts
+var haproxy = {
+  /** Checks a config file without loading it. */
+  check: (file2) => sh("haproxy", "-c", "-f", file2),
+  /** Reloads a master-worker HAProxy as Debian's haproxy.service does (`kill -USR2 $MAINPID`). */
+  reload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+  /** One command to the runtime API (admin socket), through Debian's socat. */
+  runtime: (socket, command) => `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`
+};
+
 // src/config/duration.ts
 function parseDuration(value) {
   if (typeof value === "number")
@@ -70794,9 +70815,8 @@ var configSchema = external_exports.strictObject({
       ...rest,
       hosts,
       pid_file: pidFile,
-      test: b.test ?? (nginx2 ? "nginx -t" : `haproxy -c -f ${b.file}`),
-      // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
-      reload: b.reload ?? (nginx2 ? "nginx -s reload" : `kill -USR2 "$(cat ${pidFile})"`)
+      test: b.test ?? (nginx2 ? "nginx -t" : haproxy.check(b.file)),
+      reload: b.reload ?? (nginx2 ? "nginx -s reload" : haproxy.reload(pidFile))
     };
   }),
   shift: external_exports.strictObject({
@@ -70906,17 +70926,6 @@ import { readFile as readFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join as join3, resolve as resolve2 } from "node:path";
 
-// src/commands/shell.ts
-var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
-function quote(value) {
-  if (value.includes("\0")) throw new Error("a shell argument cannot contain a NUL byte");
-  if (SAFE.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-function sh(...argv) {
-  return argv.map(quote).join(" ");
-}
-
 // src/commands/files.ts
 var files = {
   /** Prints the file, or nothing when it does not exist (exit 0 either way). */
@@ -70954,6 +70963,7 @@ var processes = {
 function sleep(ms) {
   return new Promise((resolve5) => setTimeout(resolve5, ms));
 }
+var systemClock = { now: () => Date.now(), sleep };
 
 // src/balancer/file-balancer.ts
 var RELOAD_CONFIRM_MS = 1e4;
@@ -71235,9 +71245,6 @@ function replaceBackend(text, name, servers2) {
 }
 
 // src/balancer/haproxy.ts
-function runtimeCommand(socket, command) {
-  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
-}
 function parseShowStat(csv, backend) {
   const out = /* @__PURE__ */ new Map();
   const rows = csv.split("\n").filter((l) => l.trim() !== "");
@@ -71324,7 +71331,7 @@ var HaproxyDriver = class extends FileBalancer {
     return { reloadMs, drainMs: drainMs + oldMs };
   }
   async runtime(command) {
-    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
+    const res = await this.conn.exec(haproxy.runtime(this.cfg.admin_socket, command), { check: false });
     if (res.code !== 0) {
       throw this.error(
         `HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`
@@ -72660,6 +72667,28 @@ var NodeSSH = class {
   }
 };
 
+// src/ssh/remote.ts
+function eachSettled(limit, items, fn) {
+  return Promise.all(
+    items.map(
+      (item) => limit(() => fn(item)).then(
+        (value) => ({ status: "fulfilled", value }),
+        (reason) => ({ status: "rejected", reason })
+      )
+    )
+  );
+}
+function exitError(target, command, result) {
+  const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
+  return new DeployError(
+    `${target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
+    target.name
+  );
+}
+function connectionLost(target, why) {
+  return new DeployError(`${target.name}: SSH connection lost: ${why}`, target.name);
+}
+
 // src/ssh/connection.ts
 var Connection = class _Connection {
   constructor(target, ssh) {
@@ -72704,11 +72733,7 @@ var Connection = class _Connection {
     return new _Connection(target, ssh);
   }
   async exec(command, options = {}) {
-    if (this.broken)
-      throw new DeployError(
-        `${this.target.name}: SSH connection lost: ${this.broken.message}`,
-        this.target.name
-      );
+    if (this.broken) throw connectionLost(this.target, this.broken.message);
     let res;
     try {
       res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
@@ -72725,13 +72750,7 @@ var Connection = class _Connection {
       );
     }
     const result = { code: res.code, stdout: res.stdout, stderr: res.stderr };
-    if ((options.check ?? true) && result.code !== 0) {
-      const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
-      throw new DeployError(
-        `${this.target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
-        this.target.name
-      );
-    }
+    if ((options.check ?? true) && result.code !== 0) throw exitError(this.target, command, result);
     return result;
   }
   /** True once the transport dropped: the pool then opens a new connection. */
@@ -72778,15 +72797,8 @@ var SshPool = class {
     return conn;
   }
   /** Runs fn for every item, at most `concurrency` at a time; never rejects. */
-  async each(items, fn) {
-    return Promise.all(
-      items.map(
-        (item) => this.limit(() => fn(item)).then(
-          (value) => ({ status: "fulfilled", value }),
-          (reason) => ({ status: "rejected", reason })
-        )
-      )
-    );
+  each(items, fn) {
+    return eachSettled(this.limit, items, fn);
   }
   async closeAll() {
     const all = [...this.connections.values()];
@@ -72795,12 +72807,93 @@ var SshPool = class {
   }
 };
 
+// src/deploy/checks.ts
+import http from "node:http";
+import https from "node:https";
+function httpGet(url2, timeoutMs) {
+  const lib = url2.startsWith("https:") ? https : http;
+  return new Promise((resolve5, reject) => {
+    const req = lib.get(
+      url2,
+      { agent: false, timeout: timeoutMs, headers: { "user-agent": "bluegreen-check" } },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          if (body.length < 4096) body += c;
+        });
+        res.on("end", () => resolve5({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on("error", reject);
+      }
+    );
+    req.on("timeout", () => req.destroy(new Error(`no response within ${timeoutMs}ms`)));
+    req.on("error", reject);
+  });
+}
+async function checkOnce(url2, checks) {
+  const started = Date.now();
+  try {
+    const res = await httpGet(url2, checks.timeout);
+    const problems = [];
+    if (res.status !== checks.status) problems.push(`status ${res.status}, expected ${checks.status}`);
+    if (checks.body !== void 0 && !res.body.includes(checks.body))
+      problems.push(`body ${JSON.stringify(res.body.slice(0, 80))} lacks ${JSON.stringify(checks.body)}`);
+    return {
+      ok: problems.length === 0,
+      status: res.status,
+      body: res.body,
+      headers: res.headers,
+      ms: Date.now() - started,
+      attempts: 1,
+      ...problems.length ? { error: problems.join("; ") } : {}
+    };
+  } catch (err) {
+    return { ok: false, error: err.message, ms: Date.now() - started, attempts: 1 };
+  }
+}
+function retryingChecker(once, clock = systemClock) {
+  return {
+    once,
+    async withRetries(url2, checks, signal) {
+      const started = clock.now();
+      let last = { ok: false, error: "not tried", ms: 0, attempts: 0 };
+      for (let attempt = 1; attempt <= checks.retries; attempt++) {
+        if (signal?.aborted) break;
+        last = await once(url2, checks);
+        if (last.ok) return { ...last, attempts: attempt, ms: clock.now() - started };
+        if (attempt < checks.retries) await clock.sleep(checks.interval);
+      }
+      return { ...last, attempts: checks.retries, ms: clock.now() - started };
+    }
+  };
+}
+var httpChecker = retryingChecker(checkOnce);
+function balancerCheckUrl(config2) {
+  return new URL(config2.checks.path, config2.balancer.url).toString();
+}
+function hostUrl(address, port2, path4) {
+  const host = address.includes(":") ? `[${address}]` : address;
+  return `http://${host}:${port2}${path4}`;
+}
+
 // src/deploy/lock.ts
 import { randomBytes } from "node:crypto";
 import { hostname as hostname3, userInfo } from "node:os";
-var Lock = class {
-  constructor(conn, path4) {
-    this.conn = conn;
+
+// src/commands/lock.ts
+var lockFile = {
+  /** Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does). */
+  create: (path4) => `set -C; cat > ${sh(path4)}`,
+  /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
+  read: (path4) => `cat ${sh(path4)} 2>/dev/null; true`,
+  /** Removes the lock if it still holds `token` (another run may have taken it over). */
+  removeIfHeld: (path4, token) => `grep -q ${sh(token)} ${sh(path4)} 2>/dev/null && rm -f ${sh(path4)}; true`
+};
+
+// src/deploy/lock.ts
+var LockFile = class {
+  constructor(shell, path4) {
+    this.shell = shell;
     this.path = path4;
   }
   held;
@@ -72816,7 +72909,7 @@ var Lock = class {
       expires: Date.now() + ttlMs
     };
     for (; ; ) {
-      const res = await this.conn.exec(`set -C; cat > ${sh(this.path)}`, {
+      const res = await this.shell.exec(lockFile.create(this.path), {
         stdin: JSON.stringify(info2),
         check: false
       });
@@ -72826,7 +72919,7 @@ var Lock = class {
       }
       const holder = await this.holder();
       if (holder && (holder.expires < Date.now() || diedHere(holder))) {
-        await this.conn.exec(`grep -q ${sh(holder.token)} ${sh(this.path)} && rm -f ${sh(this.path)}; true`);
+        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
         continue;
       }
       if (Date.now() >= deadline) {
@@ -72839,7 +72932,7 @@ var Lock = class {
     }
   }
   async holder() {
-    const res = await this.conn.exec(`cat ${sh(this.path)} 2>/dev/null; true`);
+    const res = await this.shell.exec(lockFile.read(this.path));
     try {
       return JSON.parse(res.stdout);
     } catch {
@@ -72850,10 +72943,7 @@ var Lock = class {
     if (!this.held) return;
     const token = this.held.token;
     this.held = void 0;
-    await this.conn.exec(
-      `grep -q ${sh(token)} ${sh(this.path)} 2>/dev/null && rm -f ${sh(this.path)}; true`,
-      { check: false }
-    );
+    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
   }
 };
 function diedHere(holder) {
@@ -72910,37 +73000,40 @@ function statePath(config2) {
 function otherPool(pool2) {
   return pool2 === "green" ? "blue" : "green";
 }
-var StateStore = class {
-  constructor(conn, path4, app) {
-    this.conn = conn;
+function serializeState(state) {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}
+`;
+}
+function parseState(text, app, path4, host) {
+  if (text.trim() === "") return emptyState(app);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DeployError(
+      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
+    );
+  }
+  return parsed;
+}
+var StateFile = class {
+  constructor(shell, path4, app) {
+    this.shell = shell;
     this.path = path4;
     this.app = app;
   }
   async read() {
-    const res = await this.conn.exec(files.readIfExists(this.path));
-    if (res.stdout.trim() === "") return emptyState(this.app);
-    let parsed;
-    try {
-      parsed = JSON.parse(res.stdout);
-    } catch {
-      throw new DeployError(
-        `state record ${this.path} on ${this.conn.target.name} is not valid JSON; the previous one is at ${this.path}.bak`
-      );
-    }
-    if (parsed.schema !== 1 || parsed.app !== this.app) {
-      throw new DeployError(
-        `state record ${this.path} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${this.app}`
-      );
-    }
-    return parsed;
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
   }
-  /** Atomic write (temp file + rename) keeping the previous record as `.bak`. */
   async write(state) {
-    state.history = state.history.slice(-HISTORY_LIMIT);
-    await this.conn.exec(files.writeAtomic(this.path, `${this.path}.bak`), {
-      stdin: `${JSON.stringify(state, null, 2)}
-`
-    });
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
   }
 };
 
@@ -73016,14 +73109,14 @@ async function openContext(opts) {
     host: h.host,
     port: h.port ?? config2.ssh.port
   }));
-  let balancerConns;
+  let balancerShells;
   try {
-    balancerConns = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
+    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;
   }
-  const balancerConn = balancerConns[0];
+  const first = balancerShells[0];
   const path4 = statePath(config2);
   return {
     config: config2,
@@ -73033,19 +73126,20 @@ async function openContext(opts) {
     actor: opts.actor ?? process.env.USER ?? "unknown",
     dryRun: opts.dryRun ?? false,
     signal: opts.signal ?? new AbortController().signal,
-    ssh,
-    balancerConn,
+    remote: ssh,
     balancer: new BalancerSet(
-      balancerConns.map((c) => createDriver(config2.balancer.type, c, config2, opts.log)),
+      balancerShells.map((shell) => createDriver(config2.balancer.type, shell, config2, opts.log)),
       opts.log
     ),
-    store: new StateStore(balancerConn, path4, config2.app),
-    lock: new Lock(balancerConn, `${path4}.lock`),
+    store: new StateFile(first, path4, config2.app),
+    lock: new LockFile(first, `${path4}.lock`),
+    checker: httpChecker,
+    clock: systemClock,
     recorder: new Recorder()
   };
 }
 async function closeContext(ctx) {
-  await ctx.ssh.closeAll();
+  await ctx.remote.closeAll();
 }
 
 // src/deploy/build.ts
@@ -73171,6 +73265,13 @@ function buildCommands(ctx, version2) {
     docker.push(tag)
   ];
 }
+function buildPlan(ctx, version2) {
+  const commands = buildCommands(ctx, version2);
+  const login = loginCommand(ctx);
+  return [...login && commands.length ? [login] : [], ...commands].map(
+    (argv) => `local: ${sh("docker", ...argv)}`
+  );
+}
 async function buildAndPush(ctx, version2) {
   const login = loginCommand(ctx);
   if (login) {
@@ -73192,6 +73293,159 @@ async function buildAndPush(ctx, version2) {
       `docker ${args[0]} ${imageRef(ctx.config.image, version2)}: ${((Date.now() - started) / 1e3).toFixed(1)}s`
     );
   }
+}
+
+// src/deploy/guards.ts
+function throwIfCancelled(ctx) {
+  if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
+}
+async function refuseDrift(ctx, force) {
+  const all = await ctx.balancer.readAll();
+  const drifted = driftOf(all);
+  if (drifted.length === 0) return;
+  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
+  if (!force && !ctx.dryRun)
+    throw new UsageError(
+      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
+    );
+  ctx.log.warn(
+    `the balancers' files have drifted: ${what}; ${force ? "going ahead (--force)" : "showing the plan anyway (--dry-run)"}`
+  );
+}
+
+// src/deploy/pool.ts
+function startCommands(ctx, pool2, version2) {
+  const { config: config2 } = ctx;
+  const { registry: registry2 } = config2;
+  const password = ctx.secrets.registryPassword;
+  return [
+    // No container of the app may hold the port for the new one.
+    { command: docker.removeAll(config2.app) },
+    ...registry2?.username && password ? [{ step: "login", command: docker.login(registry2.server, registry2.username), stdin: password }] : [],
+    { step: "pull", command: docker.pull(imageRef(config2.image, version2)) },
+    {
+      step: "start",
+      command: docker.run({
+        app: config2.app,
+        version: version2,
+        pool: pool2,
+        image: imageRef(config2.image, version2),
+        port: config2.container.port,
+        env: config2.container.env,
+        options: config2.container.options,
+        restart: config2.container.restart
+      }),
+      detail: (r) => r.stdout.trim().slice(0, 12)
+    }
+  ];
+}
+function stopCommands(ctx, version2) {
+  const { app, container } = ctx.config;
+  return [
+    { command: docker.stopIfRunning(containerName(app, version2), Math.ceil(container.stop_timeout / 1e3)) },
+    { command: docker.removeAll(app) }
+  ];
+}
+function removeCommands(ctx) {
+  return [{ command: docker.removeAll(ctx.config.app) }];
+}
+function planLines(hosts, commands) {
+  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
+}
+async function timed(ctx, host, pool2, step, fn, detail) {
+  const started = Date.now();
+  try {
+    const value = await fn();
+    const ms = Date.now() - started;
+    const d = detail?.(value);
+    ctx.recorder.record(host.name, pool2, { step, ok: true, ms, ...d ? { detail: d } : {} });
+    ctx.log.hostStep(host.name, step, true, ms, d);
+    return value;
+  } catch (err) {
+    const ms = Date.now() - started;
+    const message = err.message;
+    ctx.recorder.record(host.name, pool2, { step, ok: false, ms, detail: message });
+    ctx.log.hostStep(host.name, step, false, ms, message);
+    throw err;
+  }
+}
+async function startPool(ctx, pool2, hosts, version2) {
+  const { config: config2 } = ctx;
+  const commands = startCommands(ctx, pool2, version2);
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(config2, host)));
+    for (const c of commands) {
+      throwIfCancelled(ctx);
+      const run3 = () => shell.exec(c.command, c.stdin === void 0 ? {} : { stdin: c.stdin });
+      await (c.step ? timed(ctx, host, pool2, c.step, run3, c.detail) : run3());
+    }
+    const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
+    return timed(
+      ctx,
+      host,
+      pool2,
+      "check",
+      async () => {
+        const r = await ctx.checker.withRetries(url2, config2.checks, ctx.signal);
+        if (!r.ok) {
+          const logs = await shell.exec(docker.logs(containerName(config2.app, version2), 5), { check: false });
+          const tail = logExcerpt(logs.stdout + logs.stderr);
+          throw new DeployError(
+            `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
+            host.name
+          );
+        }
+        return r;
+      },
+      (r) => `${r.status} after ${r.attempts} attempt(s)`
+    );
+  });
+  const failures = results.flatMap(
+    (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
+  );
+  if (failures.length > 0) {
+    ctx.log.warn(
+      `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
+    );
+    await removeFromPool(ctx, pool2, hosts);
+    const lines2 = failures.map(
+      (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
+    );
+    throw new DeployError(
+      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
+  ${lines2.join("\n  ")}`}
+Nothing reached users: the balancer was not changed.`,
+      failures[0].host.name
+    );
+  }
+}
+function logExcerpt(log) {
+  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const error63 = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
+  return (error63.length ? error63 : lines2.slice(-3)).join(" | ").slice(0, 300);
+}
+function removeFromPool(ctx, pool2, hosts) {
+  return retire(ctx, pool2, hosts, "remove", removeCommands(ctx));
+}
+function stopPool(ctx, pool2, hosts, version2) {
+  return retire(ctx, pool2, hosts, "stop", stopCommands(ctx, version2));
+}
+async function retire(ctx, pool2, hosts, step, commands) {
+  const results = await ctx.remote.each(hosts, async (host) => {
+    const shell = await ctx.remote.get(targetOf(ctx.config, host));
+    await timed(ctx, host, pool2, step, async () => {
+      for (const c of commands) await shell.exec(c.command);
+    });
+  });
+  results.forEach((r, i) => {
+    if (r.status === "rejected") {
+      ctx.log.warn(
+        `could not ${step} the container on ${hosts[i].name}: ${r.reason.message}; it is out of the balancer, remove it by hand`,
+        hosts[i].name
+      );
+    }
+  });
 }
 
 // node_modules/diff/libesm/diff/base.js
@@ -73624,219 +73878,9 @@ function splitLines(text) {
   return result;
 }
 
-// src/deploy/checks.ts
-import http from "node:http";
-import https from "node:https";
-function httpGet(url2, timeoutMs) {
-  const lib = url2.startsWith("https:") ? https : http;
-  return new Promise((resolve5, reject) => {
-    const req = lib.get(
-      url2,
-      { agent: false, timeout: timeoutMs, headers: { "user-agent": "bluegreen-check" } },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c) => {
-          if (body.length < 4096) body += c;
-        });
-        res.on("end", () => resolve5({ status: res.statusCode ?? 0, body, headers: res.headers }));
-        res.on("error", reject);
-      }
-    );
-    req.on("timeout", () => req.destroy(new Error(`no response within ${timeoutMs}ms`)));
-    req.on("error", reject);
-  });
-}
-async function checkOnce(url2, checks) {
-  const started = Date.now();
-  try {
-    const res = await httpGet(url2, checks.timeout);
-    const problems = [];
-    if (res.status !== checks.status) problems.push(`status ${res.status}, expected ${checks.status}`);
-    if (checks.body !== void 0 && !res.body.includes(checks.body))
-      problems.push(`body ${JSON.stringify(res.body.slice(0, 80))} lacks ${JSON.stringify(checks.body)}`);
-    return {
-      ok: problems.length === 0,
-      status: res.status,
-      body: res.body,
-      headers: res.headers,
-      ms: Date.now() - started,
-      attempts: 1,
-      ...problems.length ? { error: problems.join("; ") } : {}
-    };
-  } catch (err) {
-    return { ok: false, error: err.message, ms: Date.now() - started, attempts: 1 };
-  }
-}
-async function checkWithRetries(url2, checks, signal) {
-  const started = Date.now();
-  let last = { ok: false, error: "not tried", ms: 0, attempts: 0 };
-  for (let attempt = 1; attempt <= checks.retries; attempt++) {
-    if (signal?.aborted) break;
-    last = await checkOnce(url2, checks);
-    if (last.ok) return { ...last, attempts: attempt, ms: Date.now() - started };
-    if (attempt < checks.retries) await sleep(checks.interval);
-  }
-  return { ...last, attempts: checks.retries, ms: Date.now() - started };
-}
-function balancerCheckUrl(config2) {
-  return new URL(config2.checks.path, config2.balancer.url).toString();
-}
-function hostUrl(address, port2, path4) {
-  const host = address.includes(":") ? `[${address}]` : address;
-  return `http://${host}:${port2}${path4}`;
-}
-
-// src/deploy/steps.ts
+// src/deploy/switch.ts
 function servers(ctx, hosts) {
   return hosts.map((h) => ({ host: h.address, port: ctx.config.container.port }));
-}
-async function timed(ctx, host, pool2, step, fn, detail) {
-  const started = Date.now();
-  try {
-    const value = await fn();
-    const ms = Date.now() - started;
-    const d = detail?.(value);
-    ctx.recorder.record(host.name, pool2, { step, ok: true, ms, ...d ? { detail: d } : {} });
-    ctx.log.hostStep(host.name, step, true, ms, d);
-    return value;
-  } catch (err) {
-    const ms = Date.now() - started;
-    const message = err.message;
-    ctx.recorder.record(host.name, pool2, { step, ok: false, ms, detail: message });
-    ctx.log.hostStep(host.name, step, false, ms, message);
-    throw err;
-  }
-}
-function throwIfCancelled(ctx) {
-  if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
-}
-function dockerRunCommand(ctx, pool2, version2) {
-  const { config: config2 } = ctx;
-  return docker.run({
-    app: config2.app,
-    version: version2,
-    pool: pool2,
-    image: imageRef(config2.image, version2),
-    port: config2.container.port,
-    env: config2.container.env,
-    options: config2.container.options,
-    restart: config2.container.restart
-  });
-}
-function startCommands(ctx, pool2, version2) {
-  const { config: config2 } = ctx;
-  const login = config2.registry?.username && ctx.secrets.registryPassword ? [docker.login(config2.registry.server, config2.registry.username)] : [];
-  return [
-    docker.removeAll(config2.app),
-    ...login,
-    docker.pull(imageRef(config2.image, version2)),
-    dockerRunCommand(ctx, pool2, version2)
-  ];
-}
-async function startPool(ctx, pool2, hosts, version2) {
-  const { config: config2 } = ctx;
-  const image = imageRef(config2.image, version2);
-  const name = containerName(config2.app, version2);
-  const login = config2.registry?.username && ctx.secrets.registryPassword ? config2.registry : void 0;
-  const results = await ctx.ssh.each(hosts, async (host) => {
-    throwIfCancelled(ctx);
-    const conn = await timed(ctx, host, pool2, "connect", () => ctx.ssh.get(targetOf(config2, host)));
-    await conn.exec(docker.removeAll(config2.app));
-    if (login) {
-      await timed(
-        ctx,
-        host,
-        pool2,
-        "login",
-        () => conn.exec(docker.login(login.server, login.username), { stdin: ctx.secrets.registryPassword })
-      );
-    }
-    throwIfCancelled(ctx);
-    await timed(ctx, host, pool2, "pull", () => conn.exec(docker.pull(image)));
-    throwIfCancelled(ctx);
-    await timed(
-      ctx,
-      host,
-      pool2,
-      "start",
-      () => conn.exec(dockerRunCommand(ctx, pool2, version2)),
-      (r) => r.stdout.trim().slice(0, 12)
-    );
-    const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
-    const check2 = await timed(
-      ctx,
-      host,
-      pool2,
-      "check",
-      async () => {
-        const r = await checkWithRetries(url2, config2.checks, ctx.signal);
-        if (!r.ok) {
-          const logs = await conn.exec(docker.logs(name, 5), { check: false });
-          const tail = logExcerpt(logs.stdout + logs.stderr);
-          throw new DeployError(
-            `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
-            host.name
-          );
-        }
-        return r;
-      },
-      (r) => `${r.status} after ${r.attempts} attempt(s)`
-    );
-    return check2;
-  });
-  const failures = results.flatMap(
-    (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
-  );
-  if (failures.length > 0) {
-    ctx.log.warn(
-      `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
-    );
-    await removeFromPool(ctx, pool2, hosts);
-    const lines2 = failures.map(
-      (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
-    );
-    throw new DeployError(
-      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
-  ${lines2.join("\n  ")}`}
-Nothing reached users: the balancer was not changed.`,
-      failures[0].host.name
-    );
-  }
-}
-function logExcerpt(log) {
-  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  const error63 = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
-  return (error63.length ? error63 : lines2.slice(-3)).join(" | ").slice(0, 300);
-}
-async function removeFromPool(ctx, pool2, hosts) {
-  const results = await ctx.ssh.each(hosts, async (host) => {
-    const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-    await timed(ctx, host, pool2, "remove", () => conn.exec(docker.removeAll(ctx.config.app)));
-  });
-  warnLeftovers(ctx, hosts, results, "remove");
-}
-async function stopPool(ctx, pool2, hosts, version2) {
-  const name = containerName(ctx.config.app, version2);
-  const seconds2 = Math.ceil(ctx.config.container.stop_timeout / 1e3);
-  const results = await ctx.ssh.each(hosts, async (host) => {
-    const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-    await timed(ctx, host, pool2, "stop", async () => {
-      await conn.exec(`${docker.stop(name, seconds2)} >/dev/null 2>&1; true`);
-      await conn.exec(docker.removeAll(ctx.config.app));
-    });
-  });
-  warnLeftovers(ctx, hosts, results, "stop");
-}
-function warnLeftovers(ctx, hosts, results, what) {
-  results.forEach((r, i) => {
-    if (r.status === "rejected") {
-      ctx.log.warn(
-        `could not ${what} the container on ${hosts[i].name}: ${r.reason.message}; it is out of the balancer, remove it by hand`,
-        hosts[i].name
-      );
-    }
-  });
 }
 async function planSwitch(ctx, targets) {
   const before = await ctx.balancer.read();
@@ -73844,6 +73888,23 @@ async function planSwitch(ctx, targets) {
   const file2 = ctx.config.balancer.file;
   const diff = before === after ? "" : createTwoFilesPatch(file2, file2, before, after, "before", "after");
   return { before, after, diff };
+}
+function switchPlanLine(ctx) {
+  const { file: file2, test, reload } = ctx.config.balancer;
+  return `balancer: write ${file2}, \`${test}\`, \`${reload}\``;
+}
+async function commitSwitch(ctx, state, change, opts) {
+  await ctx.log.group(opts.title, async () => {
+    try {
+      await applySwitch(ctx, change, state);
+    } catch (err) {
+      await opts.onFailure?.(err);
+      throw err;
+    }
+  });
+  opts.update?.(state);
+  state.upstreamSha256 = sha256(change.after);
+  await ctx.store.write(state);
 }
 async function applySwitch(ctx, change, state) {
   if (change.before === change.after && state.upstreamSha256 === sha256(change.after)) return;
@@ -73853,23 +73914,10 @@ async function applySwitch(ctx, change, state) {
 async function verifyThroughBalancer(ctx, requests) {
   const url2 = balancerCheckUrl(ctx.config);
   for (let i = 0; i < requests; i++) {
-    const r = await checkOnce(url2, ctx.config.checks);
+    const r = await ctx.checker.once(url2, ctx.config.checks);
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url2}: ${r.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url2}`);
-}
-async function refuseDrift(ctx, force) {
-  const all = await ctx.balancer.readAll();
-  const drifted = driftOf(all);
-  if (drifted.length === 0) return;
-  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
-  if (!force && !ctx.dryRun)
-    throw new UsageError(
-      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
-    );
-  ctx.log.warn(
-    `the balancers' files have drifted: ${what}; ${force ? "going ahead (--force)" : "showing the plan anyway (--dry-run)"}`
-  );
 }
 async function reconcile(ctx, state) {
   const live = state.live ? state.pools[state.live] : null;
@@ -73881,12 +73929,10 @@ async function reconcile(ctx, state) {
   const same = expected.length === actual.length && expected.every((e) => actual.some((a) => key2(a) === key2(e)));
   if (same) return;
   ctx.log.warn(
-    `the upstream (${actual.map(key2).join(", ") || "empty"}) is not what the state record expects (${expected.map(key2).join(", ")}): an interrupted run or a hand edit; restoring it first`
+    `the balancer's servers (${actual.map(key2).join(", ") || "none"}) are not what the state record expects (${expected.map(key2).join(", ")}): an interrupted run or a hand edit; restoring them first`
   );
   const change = await planSwitch(ctx, expected);
-  await ctx.log.group("restore the upstream", () => applySwitch(ctx, change, state));
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
 }
 
 // src/deploy/ops/promote.ts
@@ -73900,7 +73946,7 @@ async function promote(ctx, state) {
   const checks = { ...ctx.config.checks };
   const dead = (await Promise.all(
     candPool.hosts.map(async (h) => {
-      const r = await checkOnce(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
+      const r = await ctx.checker.once(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
       return r.ok ? void 0 : `${h.name} (${r.error})`;
     })
   )).filter((x) => x !== void 0);
@@ -73912,23 +73958,22 @@ async function promote(ctx, state) {
   }
   const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
   if (ctx.dryRun) {
-    const plan = livePool.hosts.map(
-      (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`
-    );
     return {
       message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
       version: candPool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))],
       diff: change.diff
     };
   }
-  await ctx.log.group(`switch the balancer to ${cand} only`, () => applySwitch(ctx, change, state));
-  state.previous = { pool: live, version: livePool.version };
-  state.live = cand;
-  state.candidate = null;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${cand} only`,
+    update: (s) => {
+      s.previous = { pool: live, version: livePool.version };
+      s.live = cand;
+      s.candidate = null;
+      s.pools[live] = null;
+    }
+  });
   await ctx.log.group(
     `stop ${live} ${livePool.version}`,
     () => stopPool(ctx, live, livePool.hosts, livePool.version)
@@ -73947,25 +73992,21 @@ async function rollbackCandidate(ctx, state) {
   const livePool = state.pools[state.live];
   const change = await planSwitch(ctx, servers(ctx, livePool.hosts));
   if (ctx.dryRun) {
-    const plan = candPool.hosts.map(
-      (h) => `${h.name}: docker rm ${ctx.config.app} ${candPool.version} (after the drain)`
-    );
     return {
       message: `would roll back candidate ${candPool.version} on ${cand}`,
       version: livePool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
       diff: change.diff,
       result: "rolled_back"
     };
   }
-  await ctx.log.group(
-    `switch the balancer back to ${state.live} only`,
-    () => applySwitch(ctx, change, state)
-  );
-  state.candidate = null;
-  state.pools[cand] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer back to ${state.live} only`,
+    update: (s) => {
+      s.candidate = null;
+      s.pools[cand] = null;
+    }
+  });
   await ctx.log.group(
     `remove ${candPool.version} from ${cand}`,
     () => stopPool(ctx, cand, candPool.hosts, candPool.version)
@@ -73989,35 +74030,29 @@ async function rollbackPromoted(ctx, state) {
     );
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
-    const plan = [
-      ...hosts.flatMap((h) => startCommands(ctx, idle, prev.version).map((c) => `${h.name}: ${c}`)),
-      ...livePool.hosts.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`
-      )
-    ];
     return {
       message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
       version: prev.version,
-      plan,
+      plan: [
+        ...planLines(hosts, startCommands(ctx, idle, prev.version)),
+        switchPlanLine(ctx),
+        ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))
+      ],
       diff: change.diff,
       result: "rolled_back"
     };
   }
   await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
-  await ctx.log.group(`switch the balancer to ${idle}`, async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, idle, hosts);
-      throw err;
-    }
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${idle}`,
+    update: (s) => {
+      s.pools[idle] = { version: prev.version, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.previous = { pool: live, version: livePool.version };
+      s.live = idle;
+      s.pools[live] = null;
+    },
+    onFailure: () => removeFromPool(ctx, idle, hosts)
   });
-  state.pools[idle] = { version: prev.version, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-  state.previous = { pool: live, version: livePool.version };
-  state.live = idle;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   await ctx.log.group(
     `stop ${livePool.version} on ${live}`,
     () => stopPool(ctx, live, livePool.hosts, livePool.version)
@@ -74035,7 +74070,14 @@ async function rollback(ctx, state) {
   throw new DeployError("nothing to roll back: no candidate pool and no previous version recorded");
 }
 
-// src/deploy/shift.ts
+// src/util/stats.ts
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))];
+}
+
+// src/deploy/ops/shift.ts
 function parseSteps(text, field = "--steps") {
   const parts = text.split(",").map((p) => p.trim());
   const steps = parts.map(Number);
@@ -74063,16 +74105,9 @@ function shiftWeights(percent, nLive, nCand, max = 256) {
   }
   return { live, candidate };
 }
-function percentile(sorted, p) {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)];
-}
 function judgeStep(sample, budget) {
   const errorRate = sample.requests === 0 ? 1 : sample.failed / sample.requests;
-  const p99Ms = percentile(
-    [...sample.latenciesMs].sort((a, b) => a - b),
-    99
-  );
+  const p99Ms = sample.latenciesMs.length === 0 ? 0 : percentile(sample.latenciesMs, 99);
   const problems = [];
   if (sample.requests === 0) problems.push("no request completed");
   else if (errorRate > budget.max_error_rate)
@@ -74090,10 +74125,10 @@ function judgeStep(sample, budget) {
 async function sampleThroughBalancer(ctx, durationMs, concurrency) {
   const url2 = balancerCheckUrl(ctx.config);
   const sample = { requests: 0, failed: 0, latenciesMs: [] };
-  const deadline = Date.now() + durationMs;
+  const deadline = ctx.clock.now() + durationMs;
   const worker = async () => {
-    while (Date.now() < deadline && !ctx.signal.aborted) {
-      const r = await checkOnce(url2, ctx.config.checks);
+    while (ctx.clock.now() < deadline && !ctx.signal.aborted) {
+      const r = await ctx.checker.once(url2, ctx.config.checks);
       sample.requests++;
       sample.latenciesMs.push(r.ms);
       if (!r.ok) {
@@ -74117,23 +74152,22 @@ async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
       ...servers(ctx, hosts).map((s) => ({ ...s, weight: w.candidate }))
     ];
     const entering = state.candidate !== pool2;
-    try {
-      const change = await planSwitch(ctx, targets);
-      await ctx.log.group(`shift ${percent}% to ${pool2} ${version2}`, () => applySwitch(ctx, change, state));
-      if (change.diff) diffs.push(change.diff);
-      state.upstreamSha256 = sha256(change.after);
-    } catch (err) {
-      if (entering) {
-        await removeFromPool(ctx, pool2, hosts);
-        throw err;
-      }
-      return failStep(ctx, state, version2, percent, err.message);
-    }
-    if (entering) {
-      state.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-      state.candidate = pool2;
-    }
-    await ctx.store.write(state);
+    const fail2 = async (err) => {
+      if (!entering) return failStep(ctx, state, version2, percent, messageOf(err));
+      await removeFromPool(ctx, pool2, hosts);
+      throw err;
+    };
+    const change = await planSwitch(ctx, targets).catch(fail2);
+    await commitSwitch(ctx, state, change, {
+      title: `shift ${percent}% to ${pool2} ${version2}`,
+      update: (s) => {
+        if (!entering) return;
+        s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+        s.candidate = pool2;
+      },
+      onFailure: fail2
+    });
+    if (change.diff) diffs.push(change.diff);
     ctx.log.info(
       `shift: ${percent}% of requests to ${pool2} ${version2} (weights: live ${w.live}, candidate ${w.candidate}); sampling ${budget.step_duration}ms through ${ctx.config.balancer.url}`
     );
@@ -74178,9 +74212,9 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
   if (ctx.dryRun) {
     const plan = [
-      ...buildCommands(ctx, version2).map((argv) => `local: docker ${argv.join(" ")}`),
-      ...hosts.flatMap((h) => startCommands(ctx, pool2, version2).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config2.balancer.file}, \`${config2.balancer.test}\`, \`${config2.balancer.reload}\``,
+      ...buildPlan(ctx, version2),
+      ...planLines(hosts, startCommands(ctx, pool2, version2)),
+      switchPlanLine(ctx),
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool2}, each step sampled ${config2.shift.step_duration}ms`
       ] : []
@@ -74195,19 +74229,15 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   if (config2.build) await ctx.log.group("build and push", () => buildAndPush(ctx, version2));
   await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, version2));
   if (steps) return shiftTraffic(ctx, state, pool2, hosts, version2, steps);
-  await ctx.log.group("switch the balancer", async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, pool2, hosts);
-      throw err;
-    }
+  await commitSwitch(ctx, state, change, {
+    title: "switch the balancer",
+    update: (s) => {
+      s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      if (s.live) s.candidate = pool2;
+      else s.live = pool2;
+    },
+    onFailure: () => removeFromPool(ctx, pool2, hosts)
   });
-  state.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-  if (state.live) state.candidate = pool2;
-  else state.live = pool2;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
   } catch (err) {
@@ -74257,10 +74287,9 @@ async function scale(ctx, state) {
   const summary2 = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
   if (ctx.dryRun) {
     const plan = [
-      ...added.flatMap((h) => startCommands(ctx, live, current.version).map((c) => `${h.name}: ${c}`)),
-      ...removed.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${current.version} (after the drain)`
-      )
+      ...planLines(added, startCommands(ctx, live, current.version)),
+      switchPlanLine(ctx),
+      ...planLines(removed, stopCommands(ctx, current.version))
     ];
     return { message: `would scale ${summary2}`, version: current.version, plan, diff: change.diff };
   }
@@ -74269,17 +74298,15 @@ async function scale(ctx, state) {
       `start ${current.version} on new ${live} hosts`,
       () => startPool(ctx, live, added, current.version)
     );
-  await ctx.log.group("switch the balancer", async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
+  await commitSwitch(ctx, state, change, {
+    title: "switch the balancer",
+    update: () => {
+      current.hosts = desired;
+    },
+    onFailure: async () => {
       if (added.length) await removeFromPool(ctx, live, added);
-      throw err;
     }
   });
-  current.hosts = desired;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   if (removed.length)
     await ctx.log.group("stop removed hosts", () => stopPool(ctx, live, removed, current.version));
   return {
@@ -74307,19 +74334,19 @@ async function status(ctx, state) {
       hosts.push({ host: h, pool: pool2 });
     }
   }
-  const rows = await ctx.ssh.each(hosts, async ({ host, pool: pool2 }) => {
+  const rows = await ctx.remote.each(hosts, async ({ host, pool: pool2 }) => {
     const url2 = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
     let container = "-";
     let st = "none";
     let version2 = "-";
     try {
-      const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-      const list = parseContainerList((await conn.exec(docker.list(ctx.config.app))).stdout);
+      const shell = await ctx.remote.get(targetOf(ctx.config, host));
+      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
       if (list[0]) ({ name: container, state: st, version: version2 } = list[0]);
     } catch (err) {
       st = `unreachable: ${err.message}`;
     }
-    const check2 = await checkOnce(url2, {
+    const check2 = await ctx.checker.once(url2, {
       ...ctx.config.checks,
       timeout: Math.min(ctx.config.checks.timeout, 2e3)
     });

@@ -1,11 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { files, processes } from '../commands/files.js';
 import { DeployError } from '../errors.js';
-import type { Connection } from '../ssh/connection.js';
+import type { RemoteShell } from '../ssh/remote.js';
 import type { Logger } from '../util/log.js';
 import { sleep } from '../util/time.js';
-import type { ApplyResult, HostBalancer } from './driver.js';
-import type { UpstreamServer } from './nginx-config.js';
+import type { ApplyResult, HostBalancer, UpstreamServer } from './driver.js';
 
 export const RELOAD_CONFIRM_MS = 10_000;
 export const POLL_MS = 100;
@@ -23,7 +22,7 @@ export abstract class FileBalancer implements HostBalancer {
   protected readonly cfg: Config['balancer'];
 
   constructor(
-    protected readonly conn: Connection,
+    protected readonly conn: RemoteShell,
     config: Config,
     protected readonly log: Logger,
   ) {

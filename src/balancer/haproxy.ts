@@ -1,15 +1,9 @@
 import { processes } from '../commands/files.js';
-import { sh } from '../commands/shell.js';
+import { haproxy } from '../commands/haproxy.js';
 import { sleep } from '../util/time.js';
-import type { ApplyResult } from './driver.js';
+import type { ApplyResult, UpstreamServer } from './driver.js';
 import { FileBalancer, lastLines, POLL_MS } from './file-balancer.js';
 import { findBackend, parseBackendServers, replaceBackend, type BackendServer } from './haproxy-config.js';
-import type { UpstreamServer } from './nginx-config.js';
-
-/** One command to HAProxy's runtime API (admin socket), as a shell line (Debian's socat). */
-export function runtimeCommand(socket: string, command: string): string {
-  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
-}
 
 /** Parses `show stat` CSV: current sessions (scur) and status per server of one backend. */
 export function parseShowStat(csv: string, backend: string): Map<string, { scur: number; status: string }> {
@@ -122,7 +116,7 @@ export class HaproxyDriver extends FileBalancer {
   }
 
   private async runtime(command: string): Promise<string> {
-    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
+    const res = await this.conn.exec(haproxy.runtime(this.cfg.admin_socket, command), { check: false });
     if (res.code !== 0) {
       throw this.error(
         `HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`,

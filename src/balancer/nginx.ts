@@ -1,7 +1,7 @@
 import { nginx } from '../commands/files.js';
-import type { ApplyResult } from './driver.js';
+import type { ApplyResult, UpstreamServer } from './driver.js';
 import { FileBalancer } from './file-balancer.js';
-import { findUpstream, parseServers, replaceUpstream, type UpstreamServer } from './nginx-config.js';
+import { findUpstream, parseServers, replaceUpstream } from './nginx-config.js';
 
 /**
  * nginx: the `upstream NAME { … }` block of balancer.file holds the servers. A reload

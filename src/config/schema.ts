@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { haproxy } from '../commands/haproxy.js';
 import { parseDuration } from './duration.js';
 import { PATTERNS, isHost, isPrintable } from './validators.js';
 
@@ -212,9 +213,8 @@ export const configSchema = z.strictObject({
         ...rest,
         hosts,
         pid_file: pidFile,
-        test: b.test ?? (nginx ? 'nginx -t' : `haproxy -c -f ${b.file}`),
-        // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
-        reload: b.reload ?? (nginx ? 'nginx -s reload' : `kill -USR2 "$(cat ${pidFile})"`),
+        test: b.test ?? (nginx ? 'nginx -t' : haproxy.check(b.file)),
+        reload: b.reload ?? (nginx ? 'nginx -s reload' : haproxy.reload(pidFile)),
       };
     }),
   shift: z

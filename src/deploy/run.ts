@@ -8,8 +8,9 @@ import { rollback } from './ops/rollback.js';
 import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
 import type { OpResult } from './ops/types.js';
+import { refuseDrift } from './guards.js';
 import type { DeployState } from './state.js';
-import { reconcile, refuseDrift } from './steps.js';
+import { reconcile } from './switch.js';
 
 export interface CommandArgs {
   command: CommandName;
