@@ -74420,7 +74420,7 @@ function operation(ctx, state, args) {
       return status(ctx, state);
   }
 }
-async function runCommand(opts, args) {
+async function runCommand(opts, args, open3 = openContext) {
   const started = Date.now();
   const changes = args.command !== "status" && !opts.dryRun;
   const base = {
@@ -74438,7 +74438,7 @@ async function runCommand(opts, args) {
   let ctx;
   let locked = false;
   try {
-    ctx = await openContext(opts);
+    ctx = await open3(opts);
     if (changes) {
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;

@@ -1,0 +1,121 @@
+import type { ApplyResult, HostBalancer, UpstreamServer } from '../../src/balancer/driver.js';
+import { findUpstream, parseServers, replaceUpstream } from '../../src/balancer/nginx-config.js';
+import type { Config } from '../../src/config/schema.js';
+import { DeployError } from '../../src/errors.js';
+import type { Journal } from './journal.js';
+
+// A balancer whose file is text in memory, rendered and parsed as nginx's (so diffs look
+// real). It records validate/apply/revert in the journal and can be told to fail: at the
+// test (file left as it was), at the reload (previous file restored), or at the drain (the
+// new file is live, but old workers outlived balancer.drain_timeout), as the real drivers do.
+
+export type BalancerStep = 'read' | 'test' | 'reload' | 'drain';
+
+export class FakeBalancer implements HostBalancer {
+  readonly type = 'nginx';
+  /** Every text applied, in order (reverts included). */
+  readonly applied: string[] = [];
+  private readonly failures: { step: BalancerStep; message: string; left: number; skip: number }[] = [];
+
+  constructor(
+    readonly host: string,
+    public text: string,
+    private readonly cfg: Config['balancer'],
+    private readonly journal: Journal,
+  ) {}
+
+  /** After `after` operations reach `step` and pass, the next `times` fail there with `message`. */
+  failAt(step: BalancerStep, message = `${step} failed`, times = 1, after = 0): this {
+    this.failures.push({ step, message, left: times, skip: after });
+    return this;
+  }
+
+  /** The servers of the current file, as `host:port` (with `*weight`). */
+  get serverList(): string[] {
+    return this.servers(this.text).map(serverLabel);
+  }
+
+  read(): Promise<string> {
+    const read = this.failure('read');
+    if (read) return Promise.reject(this.error(`cannot read ${this.cfg.file}: ${read}`));
+    return Promise.resolve(this.text);
+  }
+
+  servers(text: string): UpstreamServer[] {
+    const block = findUpstream(text, this.cfg.upstream);
+    return block ? parseServers(block.body) : [];
+  }
+
+  render(text: string, servers: UpstreamServer[]): string {
+    return replaceUpstream(text, {
+      name: this.cfg.upstream,
+      servers,
+      maxFails: this.cfg.max_fails,
+      failTimeoutSeconds: Math.round(this.cfg.fail_timeout / 1000),
+    });
+  }
+
+  validate(current: string, next: string): Promise<void> {
+    this.journal.add(`${this.host}: validate ${this.describe(next)}`);
+    const test = this.failure('test');
+    if (test)
+      return Promise.reject(
+        this.error(`\`${this.cfg.test}\` rejected the new config (file left as it was): ${test}`),
+      );
+    if (current !== this.text)
+      return Promise.reject(new Error(`${this.host}: validate against a stale file`));
+    return Promise.resolve();
+  }
+
+  apply(current: string, next: string): Promise<ApplyResult> {
+    this.journal.add(`${this.host}: apply ${this.describe(next)}`);
+    const test = this.failure('test');
+    if (test)
+      return Promise.reject(
+        this.error(`\`${this.cfg.test}\` rejected the new upstream, previous file restored: ${test}`),
+      );
+    const reload = this.failure('reload');
+    if (reload) {
+      this.text = current;
+      return Promise.reject(this.error(`\`${this.cfg.reload}\` failed, previous file restored: ${reload}`));
+    }
+    this.text = next;
+    this.applied.push(next);
+    const drain = this.failure('drain');
+    if (drain)
+      return Promise.reject(
+        this.error(`old nginx workers 101 still serving after balancer.drain_timeout: ${drain}`),
+      );
+    return Promise.resolve({ reloadMs: 0, drainMs: 0 });
+  }
+
+  revert(previous: string): Promise<void> {
+    this.journal.add(`${this.host}: revert to ${this.describe(previous)}`);
+    this.text = previous;
+    this.applied.push(previous);
+    return Promise.resolve();
+  }
+
+  private describe(text: string): string {
+    return this.servers(text).map(serverLabel).join(' ') || '(no servers)';
+  }
+
+  private failure(step: BalancerStep): string | undefined {
+    const f = this.failures.find((x) => x.step === step && x.left > 0);
+    if (!f) return undefined;
+    if (f.skip > 0) {
+      f.skip--;
+      return undefined;
+    }
+    f.left--;
+    return f.message;
+  }
+
+  private error(message: string): DeployError {
+    return new DeployError(`balancer ${this.host}: ${message}`, this.host);
+  }
+}
+
+export function serverLabel(s: UpstreamServer): string {
+  return `${s.host}:${s.port}${s.weight !== undefined ? `*${s.weight}` : ''}`;
+}
