@@ -1,11 +1,12 @@
 import type { ApplyResult, HostBalancer, UpstreamServer } from '../../src/balancer/driver.js';
-import { findUpstream, parseServers, replaceUpstream } from '../../src/balancer/nginx-config.js';
+import { NginxDriver } from '../../src/balancer/nginx.js';
 import type { Config } from '../../src/config/schema.js';
 import { DeployError } from '../../src/errors.js';
+import { silentLogger } from '../../src/util/log.js';
 import type { Journal } from './journal.js';
 
-// A balancer whose file is text in memory, rendered and parsed as nginx's (so diffs look
-// real). It records validate/apply/revert in the journal and can be told to fail: at the
+// A balancer whose file is text in memory, rendered and parsed by the real nginx driver (so
+// diffs look real). It records validate/apply/revert in the journal and can be told to fail: at the
 // test (file left as it was), at the reload (previous file restored), or at the drain (the
 // new file is live, but old workers outlived balancer.drain_timeout), as the real drivers do.
 
@@ -16,13 +17,23 @@ export class FakeBalancer implements HostBalancer {
   /** Every text applied, in order (reverts included). */
   readonly applied: string[] = [];
   private readonly failures: { step: BalancerStep; message: string; left: number; skip: number }[] = [];
+  private readonly cfg: Config['balancer'];
+  /** Only its pure text operations are used: its shell refuses every command. */
+  private readonly nginx: NginxDriver;
 
   constructor(
     readonly host: string,
     public text: string,
-    private readonly cfg: Config['balancer'],
+    config: Config,
     private readonly journal: Journal,
-  ) {}
+  ) {
+    this.cfg = config.balancer;
+    const noShell = {
+      target: { name: host, host, port: 22 },
+      exec: () => Promise.reject(new Error('the fake balancer runs no commands')),
+    };
+    this.nginx = new NginxDriver(noShell, config, silentLogger);
+  }
 
   /** After `after` operations reach `step` and pass, the next `times` fail there with `message`. */
   failAt(step: BalancerStep, message = `${step} failed`, times = 1, after = 0): this {
@@ -42,17 +53,11 @@ export class FakeBalancer implements HostBalancer {
   }
 
   servers(text: string): UpstreamServer[] {
-    const block = findUpstream(text, this.cfg.upstream);
-    return block ? parseServers(block.body) : [];
+    return this.nginx.servers(text);
   }
 
   render(text: string, servers: UpstreamServer[]): string {
-    return replaceUpstream(text, {
-      name: this.cfg.upstream,
-      servers,
-      maxFails: this.cfg.max_fails,
-      failTimeoutSeconds: Math.round(this.cfg.fail_timeout / 1000),
-    });
+    return this.nginx.render(text, servers);
   }
 
   validate(current: string, next: string): Promise<void> {

@@ -122,7 +122,7 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
   initial.previous = opts.previous ?? null;
 
   const balancers = config.balancer.hosts.map(
-    (h) => new FakeBalancer(h.host, opts.balancerText ?? INITIAL_FILE, config.balancer, journal),
+    (h) => new FakeBalancer(h.host, opts.balancerText ?? INITIAL_FILE, config, journal),
   );
   if (opts.balancerText === undefined && initial.live) {
     const hosts = [initial.live, initial.candidate].flatMap((p) => (p ? initial.pools[p]!.hosts : []));

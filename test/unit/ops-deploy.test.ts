@@ -4,6 +4,7 @@ import { deploy } from '../../src/deploy/ops/deploy.js';
 import { startCommands } from '../../src/deploy/pool.js';
 import { switchPlanLine } from '../../src/deploy/switch.js';
 import { sha256 } from '../../src/util/hash.js';
+import { failure } from '../fakes/failure.js';
 import { BALANCER_URL, fakeContext, hostCheckUrl, INITIAL_FILE } from '../fakes/context.js';
 
 // What `deploy` decides, with every host, the balancer, the checks and the state faked:
@@ -13,15 +14,6 @@ import { BALANCER_URL, fakeContext, hostCheckUrl, INITIAL_FILE } from '../fakes/
 const REMOVE_ALL = /docker ps -aq --filter label=bluegreen\.app=webapp \| xargs -r docker rm --force/;
 const PULL = /^docker pull --quiet registry\.test:5000\/team\/app:2\.0\.0$/;
 const RUN = /^docker run -d --name webapp-2\.0\.0 /;
-
-async function failure(p: Promise<unknown>): Promise<DeployError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'the operation should have failed').toBeInstanceOf(DeployError);
-  return err as DeployError;
-}
 
 describe('deploy', () => {
   it('first deploy: starts green (remove stale, pull, run, check) on every host, then adds it to the balancer, then records green live', async () => {

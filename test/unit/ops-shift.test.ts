@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeployError } from '../../src/errors.js';
 import { deploy } from '../../src/deploy/ops/deploy.js';
+import { failure } from '../fakes/failure.js';
 import { BALANCER_URL, fakeContext } from '../fakes/context.js';
 
 // `deploy --steps`: the candidate enters the balancer with a small weight, each step is
@@ -13,15 +13,6 @@ const weighted = (live: number, cand: number) =>
   `lb: apply ${[...GREEN.map((s) => `${s}*${live}`), ...BLUE.map((s) => `${s}*${cand}`)].join(' ')}`;
 
 const live = () => fakeContext({ live: { pool: 'green', version: '1.0.0' } });
-
-async function failure(p: Promise<unknown>): Promise<DeployError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'the operation should have failed').toBeInstanceOf(DeployError);
-  return err as DeployError;
-}
 
 describe('deploy --steps', () => {
   it('10,50,100: the candidate enters at 10% (recorded as candidate), is sampled, goes to 50%, and 100% promotes it', async () => {
