@@ -73377,7 +73377,7 @@ async function startPool(ctx, pool2, hosts, version2) {
     const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(config2, host)));
     for (const c of commands) {
       throwIfCancelled(ctx);
-      const run3 = () => shell.exec(c.command, c.stdin === void 0 ? {} : { stdin: c.stdin });
+      const run3 = () => shell.exec(c.command, { stdin: c.stdin });
       await (c.step ? timed(ctx, host, pool2, c.step, run3, c.detail) : run3());
     }
     const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);

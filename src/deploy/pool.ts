@@ -113,7 +113,7 @@ export async function startPool(
     const shell = await timed(ctx, host, pool, 'connect', () => ctx.remote.get(targetOf(config, host)));
     for (const c of commands) {
       throwIfCancelled(ctx);
-      const run = () => shell.exec(c.command, c.stdin === undefined ? {} : { stdin: c.stdin });
+      const run = () => shell.exec(c.command, { stdin: c.stdin });
       await (c.step ? timed(ctx, host, pool, c.step, run, c.detail) : run());
     }
     const url = hostUrl(host.address, config.container.port, config.checks.path);
