@@ -113,17 +113,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key2, node2, visitor, path) {
-      const ctrl = callVisitor(key2, node2, visitor, path);
+    function visit_(key2, node2, visitor, path4) {
+      const ctrl = callVisitor(key2, node2, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path, ctrl);
-        return visit_(key2, ctrl, visitor, path);
+        replaceNode(key2, path4, ctrl);
+        return visit_(key2, ctrl, visitor, path4);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path = Object.freeze(path.concat(node2));
+          path4 = Object.freeze(path4.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path);
+            const ci = visit_(i, node2.items[i], visitor, path4);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -134,13 +134,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path = Object.freeze(path.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path);
+          path4 = Object.freeze(path4.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path4);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path);
+          const cv = visit_("value", node2.value, visitor, path4);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -161,17 +161,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node2, visitor, path) {
-      const ctrl = await callVisitor(key2, node2, visitor, path);
+    async function visitAsync_(key2, node2, visitor, path4) {
+      const ctrl = await callVisitor(key2, node2, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path);
+        replaceNode(key2, path4, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path4);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path = Object.freeze(path.concat(node2));
+          path4 = Object.freeze(path4.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path4);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -182,13 +182,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path = Object.freeze(path.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path);
+          path4 = Object.freeze(path4.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path4);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path);
+          const cv = await visitAsync_("value", node2.value, visitor, path4);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -215,23 +215,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node2, visitor, path) {
+    function callVisitor(key2, node2, visitor, path4) {
       if (typeof visitor === "function")
-        return visitor(key2, node2, path);
+        return visitor(key2, node2, path4);
       if (identity.isMap(node2))
-        return visitor.Map?.(key2, node2, path);
+        return visitor.Map?.(key2, node2, path4);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key2, node2, path);
+        return visitor.Seq?.(key2, node2, path4);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key2, node2, path);
+        return visitor.Pair?.(key2, node2, path4);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key2, node2, path);
+        return visitor.Scalar?.(key2, node2, path4);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key2, node2, path);
+        return visitor.Alias?.(key2, node2, path4);
       return void 0;
     }
-    function replaceNode(key2, path, node2) {
-      const parent = path[path.length - 1];
+    function replaceNode(key2, path4, node2) {
+      const parent = path4[path4.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node2;
       } else if (identity.isPair(parent)) {
@@ -843,10 +843,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema, path, value) {
+    function collectionFromPath(schema, path4, value) {
       let v = value;
-      for (let i = path.length - 1; i >= 0; --i) {
-        const k = path[i];
+      for (let i = path4.length - 1; i >= 0; --i) {
+        const k = path4[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -865,7 +865,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path) => path == null || typeof path === "object" && !!path[Symbol.iterator]().next().done;
+    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
     var Collection = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -895,11 +895,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path, value) {
-        if (isEmptyPath(path))
+      addIn(path4, value) {
+        if (isEmptyPath(path4))
           this.add(value);
         else {
-          const [key2, ...rest] = path;
+          const [key2, ...rest] = path4;
           const node2 = this.get(key2, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -913,8 +913,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path) {
-        const [key2, ...rest] = path;
+      deleteIn(path4) {
+        const [key2, ...rest] = path4;
         if (rest.length === 0)
           return this.delete(key2);
         const node2 = this.get(key2, true);
@@ -928,8 +928,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path, keepScalar) {
-        const [key2, ...rest] = path;
+      getIn(path4, keepScalar) {
+        const [key2, ...rest] = path4;
         const node2 = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -947,8 +947,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path) {
-        const [key2, ...rest] = path;
+      hasIn(path4) {
+        const [key2, ...rest] = path4;
         if (rest.length === 0)
           return this.has(key2);
         const node2 = this.get(key2, true);
@@ -958,8 +958,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path, value) {
-        const [key2, ...rest] = path;
+      setIn(path4, value) {
+        const [key2, ...rest] = path4;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -3474,9 +3474,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path, value) {
+      addIn(path4, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path, value);
+          this.contents.addIn(path4, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3551,14 +3551,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path) {
-        if (Collection.isEmptyPath(path)) {
+      deleteIn(path4) {
+        if (Collection.isEmptyPath(path4)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3573,10 +3573,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path, keepScalar) {
-        if (Collection.isEmptyPath(path))
+      getIn(path4, keepScalar) {
+        if (Collection.isEmptyPath(path4))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3587,10 +3587,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path) {
-        if (Collection.isEmptyPath(path))
+      hasIn(path4) {
+        if (Collection.isEmptyPath(path4))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3607,13 +3607,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path, value) {
-        if (Collection.isEmptyPath(path)) {
+      setIn(path4, value) {
+        if (Collection.isEmptyPath(path4)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path4), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path, value);
+          this.contents.setIn(path4, value);
         }
       }
       /**
@@ -3999,10 +3999,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key: key2, sep, value } = collItem;
+        const { start, key: key2, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key2 ?? sep?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4016,7 +4016,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key2 && key2.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -4040,7 +4040,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4056,7 +4056,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4147,7 +4147,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4161,13 +4161,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep += source;
+                sep2 += source;
               hasSpace = true;
               break;
             default:
@@ -4210,18 +4210,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key: key2, sep, value } = collItem;
+        const { start, key: key2, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key2 ?? sep?.[0],
+          next: key2 ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -4275,8 +4275,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap && !sep && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap && !sep2 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -4288,7 +4288,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key2))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -4299,8 +4299,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st of sep) {
+              if (sep2)
+                for (const st of sep2) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -4317,7 +4317,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -4497,7 +4497,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines2[i][0].slice(trimIndent) + "\n";
@@ -4514,24 +4514,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value += sep + indent.slice(trimIndent) + content;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value += sep2 + indent.slice(trimIndent) + content;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value += sep + content;
-          sep = " ";
+          value += sep2 + content;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -4714,25 +4714,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      return res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -5542,14 +5542,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key: key2, sep, value }) {
+    function stringifyItem({ start, key: key2, sep: sep2, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key2)
         res += stringifyToken(key2);
-      if (sep)
-        for (const st of sep)
+      if (sep2)
+        for (const st of sep2)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -5574,9 +5574,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path) => {
+    visit2.itemAtPath = (cst, path4) => {
       let item = cst;
-      for (const [field, index] of path) {
+      for (const [field, index] of path4) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5585,23 +5585,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path) => {
-      const parent = visit2.itemAtPath(cst, path.slice(0, -1));
-      const field = path[path.length - 1][0];
+    visit2.parentCollection = (cst, path4) => {
+      const parent = visit2.itemAtPath(cst, path4.slice(0, -1));
+      const field = path4[path4.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path, item, visitor) {
-      let ctrl = visitor(item, path);
+    function _visit(path4, item, visitor) {
+      let ctrl = visitor(item, path4);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path4.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5612,10 +5612,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path);
+            ctrl = ctrl(item, path4);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -6716,18 +6716,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -6880,15 +6880,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key2 = it.key;
-                  const sep = it.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it.sep;
+                  sep2.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key: key2, sep }]
+                    items: [{ start: start2, key: key2, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -6917,14 +6917,14 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs3 = this.flowScalar(this.type);
+              const fs4 = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map2.items.push({ start, key: fs3, sep: [] });
+                map2.items.push({ start, key: fs4, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
-                this.stack.push(fs3);
+                this.stack.push(fs4);
               } else {
-                Object.assign(it, { key: fs3, sep: [] });
+                Object.assign(it, { key: fs4, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -7052,13 +7052,13 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs3 = this.flowScalar(this.type);
+              const fs4 = this.flowScalar(this.type);
               if (!it || it.value)
-                fc.items.push({ start: [], key: fs3, sep: [] });
+                fc.items.push({ start: [], key: fs4, sep: [] });
               else if (it.sep)
-                this.stack.push(fs3);
+                this.stack.push(fs4);
               else
-                Object.assign(it, { key: fs3, sep: [] });
+                Object.assign(it, { key: fs4, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -7082,13 +7082,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -7552,8 +7552,8 @@ var require_package = __commonJS({
 var require_ejs = __commonJS({
   "node_modules/ejs/lib/ejs.js"(exports) {
     "use strict";
-    var fs3 = __require("fs");
-    var path = __require("path");
+    var fs4 = __require("fs");
+    var path4 = __require("path");
     var utils = require_utils();
     var scopeOptionWarned = false;
     var _VERSION_STRING = require_package().version;
@@ -7580,15 +7580,15 @@ var require_ejs = __commonJS({
     var _BOM = /^\uFEFF/;
     var _JS_IDENTIFIER = /^[a-zA-Z_$][0-9a-zA-Z_$]*$/;
     exports.cache = utils.cache;
-    exports.fileLoader = fs3.readFileSync;
+    exports.fileLoader = fs4.readFileSync;
     exports.localsName = _DEFAULT_LOCALS_NAME;
     exports.promiseImpl = new Function("return this;")().Promise;
     exports.resolveInclude = function(name, filename, isDir) {
-      var dirname2 = path.dirname;
-      var extname = path.extname;
-      var resolve4 = path.resolve;
-      var includePath = resolve4(isDir ? filename : dirname2(filename), name);
-      var ext = extname(name);
+      var dirname4 = path4.dirname;
+      var extname2 = path4.extname;
+      var resolve5 = path4.resolve;
+      var includePath = resolve5(isDir ? filename : dirname4(filename), name);
+      var ext = extname2(name);
       if (!ext) {
         includePath += ".ejs";
       }
@@ -7598,35 +7598,35 @@ var require_ejs = __commonJS({
       var filePath;
       if (paths.some(function(v) {
         filePath = exports.resolveInclude(name, v, true);
-        return fs3.existsSync(filePath);
+        return fs4.existsSync(filePath);
       })) {
         return filePath;
       }
     }
-    function getIncludePath(path2, options) {
+    function getIncludePath(path5, options) {
       var includePath;
       var filePath;
       var views2 = options.views;
-      var match = /^[A-Za-z]+:\\|^\//.exec(path2);
+      var match = /^[A-Za-z]+:\\|^\//.exec(path5);
       if (match && match.length) {
-        path2 = path2.replace(/^\/*/, "");
+        path5 = path5.replace(/^\/*/, "");
         if (Array.isArray(options.root)) {
-          includePath = resolvePaths(path2, options.root);
+          includePath = resolvePaths(path5, options.root);
         } else {
-          includePath = exports.resolveInclude(path2, options.root || "/", true);
+          includePath = exports.resolveInclude(path5, options.root || "/", true);
         }
       } else {
         if (options.filename) {
-          filePath = exports.resolveInclude(path2, options.filename);
-          if (fs3.existsSync(filePath)) {
+          filePath = exports.resolveInclude(path5, options.filename);
+          if (fs4.existsSync(filePath)) {
             includePath = filePath;
           }
         }
         if (!includePath && Array.isArray(views2)) {
-          includePath = resolvePaths(path2, views2);
+          includePath = resolvePaths(path5, views2);
         }
         if (!includePath && typeof options.includer !== "function") {
-          throw new Error('Could not find the include file "' + options.escapeFunction(path2) + '"');
+          throw new Error('Could not find the include file "' + options.escapeFunction(path5) + '"');
         }
       }
       return includePath;
@@ -7662,10 +7662,10 @@ var require_ejs = __commonJS({
       var result;
       if (!cb) {
         if (typeof exports.promiseImpl == "function") {
-          return new exports.promiseImpl(function(resolve4, reject) {
+          return new exports.promiseImpl(function(resolve5, reject) {
             try {
               result = handleCache(options)(data);
-              resolve4(result);
+              resolve5(result);
             } catch (err) {
               reject(err);
             }
@@ -7685,11 +7685,11 @@ var require_ejs = __commonJS({
     function fileLoader(filePath) {
       return exports.fileLoader(filePath);
     }
-    function includeFile(path2, options) {
+    function includeFile(path5, options) {
       var opts = utils.shallowCopy(utils.createNullProtoObjWherePossible(), options);
-      opts.filename = getIncludePath(path2, opts);
+      opts.filename = getIncludePath(path5, opts);
       if (typeof options.includer === "function") {
-        var includerResult = options.includer(path2, opts.filename);
+        var includerResult = options.includer(path5, opts.filename);
         if (includerResult) {
           if (includerResult.filename) {
             opts.filename = includerResult.filename;
@@ -7826,9 +7826,9 @@ var require_ejs = __commonJS({
       createRegex: function() {
         var str = _REGEX_STRING;
         var delim = utils.escapeRegExpChars(this.opts.delimiter);
-        var open2 = utils.escapeRegExpChars(this.opts.openDelimiter);
+        var open3 = utils.escapeRegExpChars(this.opts.openDelimiter);
         var close = utils.escapeRegExpChars(this.opts.closeDelimiter);
-        str = str.replace(/%/g, delim).replace(/</g, open2).replace(/>/g, close);
+        str = str.replace(/%/g, delim).replace(/</g, open3).replace(/>/g, close);
         return new RegExp(str);
       },
       compile: function() {
@@ -7924,12 +7924,12 @@ var require_ejs = __commonJS({
           throw e;
         }
         var returnedFn = opts.client ? fn : function anonymous(data) {
-          var include = function(path2, includeData) {
+          var include = function(path5, includeData) {
             var d = utils.shallowCopy(utils.createNullProtoObjWherePossible(), data);
             if (includeData) {
               d = utils.shallowCopy(d, includeData);
             }
-            return includeFile(path2, opts)(d);
+            return includeFile(path5, opts)(d);
           };
           return fn.apply(
             opts.context,
@@ -7938,10 +7938,10 @@ var require_ejs = __commonJS({
         };
         if (opts.filename && typeof Object.defineProperty === "function") {
           var filename = opts.filename;
-          var basename = path.basename(filename, path.extname(filename));
+          var basename3 = path4.basename(filename, path4.extname(filename));
           try {
             Object.defineProperty(returnedFn, "name", {
-              value: basename,
+              value: basename3,
               writable: false,
               enumerable: false,
               configurable: true
@@ -9451,14 +9451,14 @@ var require_semver = __commonJS({
 var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
-    var fs3 = __require("fs");
-    var path = __require("path");
+    var fs4 = __require("fs");
+    var path4 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path4.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -9469,7 +9469,7 @@ var require_make_dir = __commonJS({
     var processOptions = (options) => {
       const defaults = {
         mode: 511,
-        fs: fs3
+        fs: fs4
       };
       return {
         ...defaults,
@@ -9487,11 +9487,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir = promisify(options.fs.mkdir);
-      const stat = promisify(options.fs.stat);
-      if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path.resolve(input2);
-        await mkdir(pth, {
+      const mkdir2 = promisify(options.fs.mkdir);
+      const stat2 = promisify(options.fs.stat);
+      if (useNativeRecursiveOption && options.fs.mkdir === fs4.mkdir) {
+        const pth = path4.resolve(input2);
+        await mkdir2(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -9499,24 +9499,24 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir(pth, options.mode);
+          await mkdir2(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path.dirname(pth) === pth) {
+            if (path4.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path.dirname(pth));
+            await make(path4.dirname(pth));
             return make(pth);
           }
           try {
-            const stats = await stat(pth);
+            const stats = await stat2(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -9526,15 +9526,15 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path.resolve(input2));
+      return make(path4.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path.resolve(input2);
-        fs3.mkdirSync(pth, {
+      if (useNativeRecursiveOption && options.fs.mkdirSync === fs4.mkdirSync) {
+        const pth = path4.resolve(input2);
+        fs4.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -9548,13 +9548,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path.dirname(pth) === pth) {
+            if (path4.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path.dirname(pth));
+            make(path4.dirname(pth));
             return make(pth);
           }
           try {
@@ -9567,7 +9567,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path.resolve(input2));
+      return make(path4.resolve(input2));
     };
   }
 });
@@ -16067,7 +16067,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve4, reject) => {
+        return new Promise(async (resolve5, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -16079,7 +16079,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve4();
+          resolve5();
         });
       })(),
       NullCipher,
@@ -17337,7 +17337,7 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve4 } = __require("path");
+    var { resolve: resolve5 } = __require("path");
     var { readFile: readFile4 } = __require("fs");
     var { execFile, spawn: spawn2 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -17473,7 +17473,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve4(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve5(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -17639,11 +17639,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path)) {
-        return path === "pageant" ? new PageantAgent() : new CygwinAgent(path);
+    function createAgent(path4) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path4)) {
+        return path4 === "pageant" ? new PageantAgent() : new CygwinAgent(path4);
       }
-      return new OpenSSHAgent(path);
+      return new OpenSSHAgent(path4);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -22617,9 +22617,9 @@ ${suffix}`;
 var require_SFTP = __commonJS({
   "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
-    var EventEmitter = __require("events");
-    var fs3 = __require("fs");
-    var { constants } = fs3;
+    var EventEmitter2 = __require("events");
+    var fs4 = __require("fs");
+    var { constants: constants2 } = fs4;
     var {
       Readable: ReadableStream,
       Writable: WritableStream
@@ -22749,7 +22749,7 @@ var require_SFTP = __commonJS({
     };
     function noop() {
     }
-    var SFTP = class extends EventEmitter {
+    var SFTP = class extends EventEmitter2 {
       constructor(client, chanInfo, cfg) {
         super();
         if (typeof cfg !== "object" || !cfg)
@@ -22887,17 +22887,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path, options) {
+      createReadStream(path4, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path, options);
+        return new ReadStream(this, path4, options);
       }
-      createWriteStream(path, options) {
+      createWriteStream(path4, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path, options);
+        return new WriteStream(this, path4, options);
       }
-      open(path, flags_, attrs, cb) {
+      open(path4, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -22916,7 +22916,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -22924,7 +22924,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -23048,14 +23048,14 @@ var require_SFTP = __commonJS({
       fastGet(remotePath, localPath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs3, remotePath, localPath, opts, cb);
+        fastXfer(this, fs4, remotePath, localPath, opts, cb);
       }
       fastPut(localPath, remotePath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs3, this, localPath, remotePath, opts, cb);
+        fastXfer(fs4, this, localPath, remotePath, opts, cb);
       }
-      readFile(path, options, callback_) {
+      readFile(path4, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -23128,13 +23128,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path, flag, 438, (er, handle_) => {
+        this.open(path4, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path, (er_, st_) => {
+              this.stat(path4, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -23155,7 +23155,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path, data, options, callback_) {
+      writeFile(path4, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -23174,7 +23174,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path, flag, options.mode, (openErr, handle) => {
+        this.open(path4, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -23183,7 +23183,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path, (er_, st_) => {
+                  this.stat(path4, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -23202,7 +23202,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path, data, options, callback_) {
+      appendFile(path4, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -23220,12 +23220,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path, data, options, callback);
+        this.writeFile(path4, data, options, callback);
       }
-      exists(path, cb) {
+      exists(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path, (err) => {
+        this.stat(path4, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -23268,7 +23268,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path, attrs, cb) {
+      mkdir(path4, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -23282,7 +23282,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23290,7 +23290,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -23306,10 +23306,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path, cb) {
+      rmdir(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23317,7 +23317,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -23407,10 +23407,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path, cb) {
+      stat(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23418,17 +23418,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path, cb) {
+      lstat(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23436,17 +23436,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path, cb) {
+      opendir(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23454,14 +23454,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path, attrs, cb) {
+      setstat(path4, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -23473,7 +23473,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23481,7 +23481,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -23541,8 +23541,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path, atime, mtime, cb) {
-        return this.setstat(path, {
+      utimes(path4, atime, mtime, cb) {
+        return this.setstat(path4, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -23553,8 +23553,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path, uid, gid, cb) {
-        return this.setstat(path, {
+      chown(path4, uid, gid, cb) {
+        return this.setstat(path4, {
           uid,
           gid
         }, cb);
@@ -23564,15 +23564,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path, mode, cb) {
-        return this.setstat(path, {
+      chmod(path4, mode, cb) {
+        return this.setstat(path4, {
           mode
         }, cb);
       }
-      readlink(path, cb) {
+      readlink(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23580,7 +23580,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -23625,10 +23625,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path, cb) {
+      realpath(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23636,7 +23636,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -23677,17 +23677,17 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const which = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
+          const which2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${which2} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path, cb) {
+      ext_openssh_statvfs(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23697,12 +23697,12 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const which = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${which} statvfs@openssh.com`);
+          const which2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${which2} statvfs@openssh.com`);
         }
       }
       ext_openssh_fstatvfs(handle, cb) {
@@ -23727,8 +23727,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "fstatvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const which = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${which} fstatvfs@openssh.com`);
+          const which2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${which2} fstatvfs@openssh.com`);
         }
       }
       ext_openssh_hardlink(oldPath, newPath, cb) {
@@ -23754,8 +23754,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const which = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${which} hardlink@openssh.com`);
+          const which2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${which2} hardlink@openssh.com`);
         }
       }
       ext_openssh_fsync(handle, cb) {
@@ -23783,7 +23783,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path, attrs, cb) {
+      ext_openssh_lsetstat(path4, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -23798,7 +23798,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23808,7 +23808,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -23825,13 +23825,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path, cb) {
+      ext_openssh_expandPath(path4, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path);
+        const pathLen = Buffer.byteLength(path4);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -23841,7 +23841,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path, p += 4, pathLen);
+        buf.utf8Write(path4, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -24314,13 +24314,13 @@ var require_SFTP = __commonJS({
             if (--left === 0)
               cb(err);
           };
-          if (srcHandle && (src === fs3 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs4 || src.outgoing.state === "open"))
             ++left;
-          if (dstHandle && (dst === fs3 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs4 || dst.outgoing.state === "open"))
             ++left;
-          if (srcHandle && (src === fs3 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs4 || src.outgoing.state === "open"))
             src.close(srcHandle, cbfinal);
-          if (dstHandle && (dst === fs3 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs4 || dst.outgoing.state === "open"))
             dst.close(dstHandle, cbfinal);
         } else {
           cb(err);
@@ -24336,7 +24336,7 @@ var require_SFTP = __commonJS({
           tryStat(null, { size: fileSize });
         function tryStat(err2, attrs) {
           if (err2) {
-            if (src !== fs3) {
+            if (src !== fs4) {
               src.stat(srcPath, (err_, attrs_) => {
                 if (err_)
                   return onerror(err2);
@@ -24474,25 +24474,25 @@ var require_SFTP = __commonJS({
         this.extended = initial && initial.extended;
       }
       isDirectory() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFDIR;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFDIR;
       }
       isFile() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFREG;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFREG;
       }
       isBlockDevice() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFBLK;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFBLK;
       }
       isCharacterDevice() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFCHR;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFCHR;
       }
       isSymbolicLink() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFLNK;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFLNK;
       }
       isFIFO() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFIFO;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFIFO;
       }
       isSocket() {
-        return (this.mode & constants.S_IFMT) === constants.S_IFSOCK;
+        return (this.mode & constants2.S_IFMT) === constants2.S_IFSOCK;
       }
     };
     function attrsToBytes(attrs) {
@@ -24741,8 +24741,8 @@ var require_SFTP = __commonJS({
       sftp._requests[reqid] = { extended: "limits@openssh.com", cb };
       const isBuffered = sendOrBuffer(sftp, buf);
       if (sftp._debug) {
-        const which = isBuffered ? "Buffered" : "Sending";
-        sftp._debug(`SFTP: Outbound: ${which} limits@openssh.com`);
+        const which2 = isBuffered ? "Buffered" : "Sending";
+        sftp._debug(`SFTP: Outbound: ${which2} limits@openssh.com`);
       }
     }
     var CLIENT_HANDLERS = {
@@ -25119,12 +25119,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path)) {
+        if (!sftp.emit("LSTAT", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -25143,13 +25143,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path4, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -25171,12 +25171,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path)) {
+        if (!sftp.emit("OPENDIR", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -25195,63 +25195,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path)) {
+        if (!sftp.emit("REMOVE", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path4, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path)) {
+        if (!sftp.emit("RMDIR", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path)) {
+        if (!sftp.emit("REALPATH", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path)) {
+        if (!sftp.emit("STAT", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -25271,14 +25271,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path = bufferParser.readString(true);
+        const path4 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path === void 0)
+        if (path4 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path)) {
+        if (!sftp.emit("READLINK", reqID, path4)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -25349,7 +25349,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path, options) {
+    function ReadStream(sftp, path4, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -25363,7 +25363,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path;
+      this.path = path4;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -25494,7 +25494,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path, options) {
+    function WriteStream(sftp, path4, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -25506,7 +25506,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path;
+      this.path = path4;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -26194,7 +26194,7 @@ var require_client = __commonJS({
     } = __require("crypto");
     var { Socket } = __require("net");
     var { lookup: dnsLookup } = __require("dns");
-    var EventEmitter = __require("events");
+    var EventEmitter2 = __require("events");
     var HASHES = getHashes();
     var {
       COMPAT,
@@ -26245,7 +26245,7 @@ var require_client = __commonJS({
     var RE_OPENSSH = /^OpenSSH_(?:(?![0-4])\d)|(?:\d{2,})/;
     var noop = (err) => {
     };
-    var Client = class extends EventEmitter {
+    var Client = class extends EventEmitter2 {
       constructor() {
         super();
         this.config = {
@@ -28069,8 +28069,8 @@ var require_server = __commonJS({
   "node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
-    var EventEmitter = __require("events");
-    var { listenerCount } = EventEmitter;
+    var EventEmitter2 = __require("events");
+    var { listenerCount } = EventEmitter2;
     var {
       CHANNEL_OPEN_FAILURE,
       DEFAULT_CIPHER,
@@ -28107,7 +28107,7 @@ var require_server = __commonJS({
       onCHANNEL_CLOSE
     } = require_utils3();
     var MAX_PENDING_AUTHS = 10;
-    var AuthContext = class extends EventEmitter {
+    var AuthContext = class extends EventEmitter2 {
       constructor(protocol, username, service, method, cb) {
         super();
         this.username = this.user = username;
@@ -28222,7 +28222,7 @@ var require_server = __commonJS({
         this._protocol.authPasswdChg(prompt);
       }
     };
-    var Session = class extends EventEmitter {
+    var Session = class extends EventEmitter2 {
       constructor(client, info, localChan) {
         super();
         this.type = "session";
@@ -28247,7 +28247,7 @@ var require_server = __commonJS({
         };
       }
     };
-    var Server = class extends EventEmitter {
+    var Server = class extends EventEmitter2 {
       constructor(cfg, listener) {
         super();
         if (typeof cfg !== "object" || cfg === null)
@@ -28395,7 +28395,7 @@ var require_server = __commonJS({
     };
     Server.KEEPALIVE_CLIENT_INTERVAL = 15e3;
     Server.KEEPALIVE_CLIENT_COUNT_MAX = 3;
-    var Client = class extends EventEmitter {
+    var Client = class extends EventEmitter2 {
       constructor(socket, hostKeys, ident, offer, debug, server, srvCfg) {
         super();
         let exchanges = 0;
@@ -29711,7 +29711,7 @@ var require_lib2 = __commonJS({
 });
 
 // src/cli.ts
-import { dirname, resolve as resolve3 } from "node:path";
+import { dirname as dirname3, resolve as resolve4 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/config/load.ts
@@ -30558,15 +30558,15 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path) {
-  if (!path)
+function getElementAtPath(obj, path4) {
+  if (!path4)
     return obj;
-  return path.reduce((acc, key2) => acc?.[key2], obj);
+  return path4.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
-  const promises = keys.map((key2) => promisesObj[key2]);
-  return Promise.all(promises).then((results) => {
+  const promises2 = keys.map((key2) => promisesObj[key2]);
+  return Promise.all(promises2).then((results) => {
     const resolvedObj = {};
     for (let i = 0; i < keys.length; i++) {
       resolvedObj[keys[i]] = results[i];
@@ -30901,11 +30901,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path, issues) {
+function prefixIssues(path4, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path);
+    iss.path.unshift(path4);
     return iss;
   });
 }
@@ -31367,16 +31367,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path = []) => {
+  const processError = (error63, path4 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path4, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else {
-        const fullpath = [...path, ...issue2.path];
+        const fullpath = [...path4, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -31415,17 +31415,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path = []) => {
+  const processError = (error63, path4 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path4, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path4, ...issue2.path]);
       } else {
-        const fullpath = [...path, ...issue2.path];
+        const fullpath = [...path4, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -31464,8 +31464,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path) {
+  const path4 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path4) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -31751,8 +31751,8 @@ function emoji() {
 }
 var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var mac = (delimiter) => {
-  const escapedDelim = escapeRegex(delimiter ?? ":");
+var mac = (delimiter2) => {
+  const escapedDelim = escapeRegex(delimiter2 ?? ":");
   return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
 };
 var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
@@ -34808,7 +34808,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -34816,9 +34816,9 @@ function isRecursive(inst, stack, resolve4) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child) => {
-    if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+  const check2 = (child2) => {
+    if (result !== PROVEN && child2?._zod) {
+      const answer = isRecursive(child2, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -34829,9 +34829,9 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh2, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
-      if (child > answer)
-        answer = child;
+      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      if (child2 > answer)
+        answer = child2;
     }
     return answer;
   };
@@ -34893,7 +34893,7 @@ function isRecursive(inst, stack, resolve4) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -48603,13 +48603,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path = ref.slice(1).split("/").filter(Boolean);
-  if (path.length === 0) {
+  const path4 = ref.slice(1).split("/").filter(Boolean);
+  if (path4.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path[0] === defsKey) {
-    const key2 = path[1] === void 0 ? void 0 : decodeJSONPointerSegment(path[1]);
+  if (path4[0] === defsKey) {
+    const key2 = path4[1] === void 0 ? void 0 : decodeJSONPointerSegment(path4[1]);
     if (!key2 || !ctx.defs[key2]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -49673,14 +49673,14 @@ var configSchema = external_exports.strictObject({
 var POOLS = ["green", "blue"];
 
 // src/config/load.ts
-async function loadConfig(path) {
+async function loadConfig(path4) {
   let text;
   try {
-    text = await readFile(path, "utf8");
+    text = await readFile(path4, "utf8");
   } catch (err) {
-    throw new UsageError(`cannot read config ${path}: ${err.message} (pass --config PATH)`);
+    throw new UsageError(`cannot read config ${path4}: ${err.message} (pass --config PATH)`);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path4);
 }
 function parseConfig(text, source = "config") {
   const doc = (0, import_yaml.parseDocument)(text, { prettyErrors: true, uniqueKeys: true });
@@ -49755,15 +49755,15 @@ function show(value) {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}\u2026` : text;
 }
-function schemaAt(schema, path) {
+function schemaAt(schema, path4) {
   let node2 = schema;
   for (let i = 0; node2; ) {
     const def = node2._zod.def;
     if (["default", "prefault", "optional", "nullable", "readonly"].includes(def.type))
       node2 = def.innerType;
     else if (def.type === "pipe") node2 = def.in;
-    else if (i === path.length) return node2;
-    else if (def.type === "object") node2 = def.shape[String(path[i++])];
+    else if (i === path4.length) return node2;
+    else if (def.type === "object") node2 = def.shape[String(path4[i++])];
     else if (def.type === "array" || def.type === "record") {
       node2 = def.type === "array" ? def.element : def.valueType;
       i++;
@@ -49771,8 +49771,8 @@ function schemaAt(schema, path) {
   }
   return void 0;
 }
-function expectedAt(schema, path) {
-  const node2 = schemaAt(schema, path);
+function expectedAt(schema, path4) {
+  const node2 = schemaAt(schema, path4);
   if (!node2) return void 0;
   const def = node2._zod.def;
   switch (def.type) {
@@ -49879,34 +49879,34 @@ var container = {
 
 // src/commands/files.ts
 import { posix } from "node:path";
-function refuseWorldWritable(path) {
-  const dir = posix.dirname(path);
-  return `if [ -n "$(find ${sh(dir)} -maxdepth 0 -perm -0002 2>/dev/null)" ]; then echo ${sh(`${dir} is writable by every user: refusing to write ${posix.basename(path)} there (use a directory only root can write)`)} >&2; exit 3; fi`;
+function refuseWorldWritable(path4) {
+  const dir = posix.dirname(path4);
+  return `if [ -n "$(find ${sh(dir)} -maxdepth 0 -perm -0002 2>/dev/null)" ]; then echo ${sh(`${dir} is writable by every user: refusing to write ${posix.basename(path4)} there (use a directory only root can write)`)} >&2; exit 3; fi`;
 }
-function tempBeside(path) {
+function tempBeside(path4) {
   return [
-    `tmp=$(mktemp ${sh(`${posix.dirname(path)}/.${posix.basename(path)}.bluegreen.XXXXXX`)})`,
+    `tmp=$(mktemp ${sh(`${posix.dirname(path4)}/.${posix.basename(path4)}.bluegreen.XXXXXX`)})`,
     `trap 'rm -f "$tmp"' EXIT`
   ];
 }
 var files = {
   /** Prints the file, or nothing when it does not exist (exit 0 either way). */
-  readIfExists: (path) => `if [ -e ${sh(path)} ]; then cat ${sh(path)}; fi`,
-  read: (path) => sh("cat", path),
+  readIfExists: (path4) => `if [ -e ${sh(path4)} ]; then cat ${sh(path4)}; fi`,
+  read: (path4) => sh("cat", path4),
   /**
    * Writes stdin to `path` atomically: a temp file beside it, then rename (a new inode). The
    * previous content is kept as `backup`. For files only bluegreen reads (the state record).
    */
-  writeAtomic: (path, backup) => [
+  writeAtomic: (path4, backup) => [
     "set -e",
-    refuseWorldWritable(path),
+    refuseWorldWritable(path4),
     "umask 077",
-    ...tempBeside(path),
+    ...tempBeside(path4),
     // The old file's mode and owner (cp -p), then the new content.
-    `if [ -e ${sh(path)} ]; then cp -p ${sh(path)} "$tmp"; else chmod 644 "$tmp"; fi`,
+    `if [ -e ${sh(path4)} ]; then cp -p ${sh(path4)} "$tmp"; else chmod 644 "$tmp"; fi`,
     'cat > "$tmp"',
-    ...backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : [],
-    `mv -f "$tmp" ${sh(path)}`
+    ...backup ? [`if [ -e ${sh(path4)} ]; then cp -p ${sh(path4, backup)}; fi`] : [],
+    `mv -f "$tmp" ${sh(path4)}`
   ].join("; "),
   /**
    * Writes stdin INTO `path`, keeping its inode: a container that has the file bind-mounted
@@ -49916,16 +49916,16 @@ var files = {
    * text being written, the bytes are copied over the original, and the journal goes. A run
    * killed in between leaves the journal: `recoverInterrupted` then finishes or undoes it.
    */
-  writeInPlace: (path, backup, journal, sha2562) => [
+  writeInPlace: (path4, backup, journal, sha2562) => [
     "set -e",
-    refuseWorldWritable(path),
+    refuseWorldWritable(path4),
     "umask 077",
-    ...tempBeside(path),
+    ...tempBeside(path4),
     'cat > "$tmp"',
-    ...backup ? [`if [ -e ${sh(path)} ]; then cp -p ${sh(path, backup)}; fi`] : [],
+    ...backup ? [`if [ -e ${sh(path4)} ]; then cp -p ${sh(path4, backup)}; fi`] : [],
     `printf '%s\\n' ${sh(sha2562)} > ${sh(journal)}`,
-    `if [ ! -e ${sh(path)} ]; then (umask 022; : > ${sh(path)}); fi`,
-    `cat "$tmp" > ${sh(path)}`,
+    `if [ ! -e ${sh(path4)} ]; then (umask 022; : > ${sh(path4)}); fi`,
+    `cat "$tmp" > ${sh(path4)}`,
     `rm -f ${sh(journal)}`
   ].join("; "),
   /**
@@ -49933,15 +49933,15 @@ var files = {
    * the file holds the text the journal names (the write completed) or the backup is copied
    * back into it. Prints `completed` or `restored` when there was something to recover.
    */
-  recoverInterrupted: (path, backup, journal) => [
+  recoverInterrupted: (path4, backup, journal) => [
     `if [ -e ${sh(journal)} ]`,
     `then want=$(cat ${sh(journal)})`,
-    `have=$(sha256sum < ${sh(path)} | cut -c1-64)`,
-    `if [ "$have" = "$want" ]; then echo completed; else cat ${sh(backup)} > ${sh(path)}; echo restored; fi`,
+    `have=$(sha256sum < ${sh(path4)} | cut -c1-64)`,
+    `if [ "$have" = "$want" ]; then echo completed; else cat ${sh(backup)} > ${sh(path4)}; echo restored; fi`,
     `rm -f ${sh(journal)}`,
     "fi"
   ].join("; "),
-  remove: (path) => sh("rm", "-f", path)
+  remove: (path4) => sh("rm", "-f", path4)
 };
 var processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
@@ -49957,10 +49957,21 @@ var processes = {
   alive: (pids) => `for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`
 };
 
+// src/commands/haproxy.ts
+var haproxy = {
+  /** Checks a config file without loading it. */
+  check: (file2) => sh("haproxy", "-c", "-f", file2),
+  /** Reloads a master-worker HAProxy as Debian's haproxy.service does (`kill -USR2 $MAINPID`). */
+  reload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+  /** One command to the runtime API (admin socket), through Debian's socat. */
+  runtime: (socket, command) => `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`
+};
+
 // src/util/time.ts
 function sleep(ms) {
-  return new Promise((resolve4) => setTimeout(resolve4, ms));
+  return new Promise((resolve5) => setTimeout(resolve5, ms));
 }
+var systemClock = { now: () => Date.now(), sleep };
 
 // src/util/hash.ts
 import { createHash } from "node:crypto";
@@ -50437,9 +50448,6 @@ function replaceBackend(text, name, servers2) {
 }
 
 // src/balancer/haproxy.ts
-function runtimeCommand(socket, command) {
-  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
-}
 function parseShowStat(csv, backend) {
   const out = /* @__PURE__ */ new Map();
   const rows = csv.split("\n").filter((l) => l.trim() !== "");
@@ -50464,9 +50472,8 @@ var HaproxyDriver = class extends FileBalancer {
   }
   /** Workers are the master's children (old ones included until they finish). */
   processModel = {
-    hostTest: (file2) => sh("haproxy", "-c", "-f", file2),
-    // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
-    hostReload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+    hostTest: (file2) => haproxy.check(file2),
+    hostReload: (pidFile) => haproxy.reload(pidFile),
     hostWorkers: (pidFile) => processes.children(pidFile),
     defaultPidFile: () => Promise.resolve("/run/haproxy.pid"),
     containerTest: (name, inside) => container.exec(name, "haproxy", "-c", "-f", inside),
@@ -50539,7 +50546,7 @@ var HaproxyDriver = class extends FileBalancer {
     return { reloadMs, drainMs: drainMs + old.ms, undrained: undrained + old.undrained };
   }
   async runtimeApi(command) {
-    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
+    const res = await this.conn.exec(haproxy.runtime(this.cfg.admin_socket, command), { check: false });
     if (res.code !== 0) {
       throw this.error(
         `HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`
@@ -50561,11 +50568,11 @@ var HaproxyDriver = class extends FileBalancer {
     await this.setState(servers2, "drain");
     const deadline = Date.now() + this.cfg.drain_timeout;
     for (; ; ) {
-      const stat = parseShowStat(await this.runtimeApi("show stat"), this.cfg.upstream);
-      const busy = servers2.filter((s) => (stat.get(s)?.scur ?? 0) > 0);
+      const stat2 = parseShowStat(await this.runtimeApi("show stat"), this.cfg.upstream);
+      const busy = servers2.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
       if (busy.length === 0) return 0;
       if (Date.now() >= deadline) {
-        const sessions = busy.reduce((n, s) => n + (stat.get(s)?.scur ?? 0), 0);
+        const sessions = busy.reduce((n, s) => n + (stat2.get(s)?.scur ?? 0), 0);
         this.warnUndrained(sessions, `${busy.join(", ")} still busy`);
         return sessions;
       }
@@ -50613,8 +50620,8 @@ function findUpstream(text, name) {
         const tj = tokens[j];
         if (tj.value === "{") depth++;
         else if (tj.value === "}" && --depth === 0) {
-          const open2 = tokens[i + 2];
-          return { start: t.index, end: tj.index + 1, body: text.slice(open2.index + 1, tj.index) };
+          const open3 = tokens[i + 2];
+          return { start: t.index, end: tj.index + 1, body: text.slice(open3.index + 1, tj.index) };
         }
       }
       return void 0;
@@ -50849,8 +50856,8 @@ var KnownHosts = class {
       let revoked = false;
       if (parts[0]?.startsWith("@")) {
         const marker = parts.shift();
-        if (marker === "@cert-authority") continue;
-        revoked = marker === "@revoked";
+        if (marker !== "@revoked") continue;
+        revoked = true;
       }
       const [names, type, key2] = parts;
       if (!names || !type || !key2) continue;
@@ -51025,27 +51032,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run2 = async (function_, resolve4, arguments_) => {
+  const run2 = async (function_, resolve5, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve4(result);
+    resolve5(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve4, reject, arguments_) => {
+  const enqueue = (function_, resolve5, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run2.bind(void 0, function_, resolve4, arguments_));
+    }).then(run2.bind(void 0, function_, resolve5, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve4, reject) => {
-    enqueue(function_, resolve4, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve5, reject) => {
+    enqueue(function_, resolve5, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -51080,21 +51087,21 @@ function pLimit(concurrency) {
     },
     map: {
       async value(iterable, function_) {
-        const promises = [];
+        const promises2 = [];
         try {
           Array.from(iterable, (value, index) => {
             const promise2 = generator(function_, value, index);
-            promises.push(promise2);
+            promises2.push(promise2);
             return promise2;
           });
         } catch (error62) {
-          for (const promise2 of promises) {
+          for (const promise2 of promises2) {
             promise2.catch(() => {
             });
           }
           throw error62;
         }
-        return Promise.all(promises);
+        return Promise.all(promises2);
       }
     }
   });
@@ -51134,24 +51141,24 @@ var PromiseQueue = class {
     };
   }
   waitTillIdle() {
-    return new Promise((resolve4) => {
+    return new Promise((resolve5) => {
       if (this.running === 0) {
-        resolve4();
+        resolve5();
         return;
       }
       const dispose = this.onIdle(() => {
         dispose();
-        resolve4();
+        resolve5();
       });
     });
   }
   add(callback) {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       const runCallback = () => {
         this.running += 1;
         try {
           Promise.resolve(callback()).then((val) => {
-            resolve4(val);
+            resolve5(val);
             this.processNext();
           }, (err) => {
             reject(err);
@@ -51189,45 +51196,45 @@ var defaultFilesystem = {
   join(pathA, pathB) {
     return fsPath.join(pathA, pathB);
   },
-  basename(path) {
-    return fsPath.basename(path);
+  basename(path4) {
+    return fsPath.basename(path4);
   },
-  stat(path) {
-    return new Promise((resolve4, reject) => {
-      fs.stat(path, (err, res) => {
+  stat(path4) {
+    return new Promise((resolve5, reject) => {
+      fs.stat(path4, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve4(res);
+          resolve5(res);
         }
       });
     });
   },
-  readdir(path) {
-    return new Promise((resolve4, reject) => {
-      fs.readdir(path, (err, res) => {
+  readdir(path4) {
+    return new Promise((resolve5, reject) => {
+      fs.readdir(path4, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve4(res);
+          resolve5(res);
         }
       });
     });
   }
 };
-async function scanDirectoryInternal({ path, recursive: recursive2, validate: validate2, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path);
+async function scanDirectoryInternal({ path: path4, recursive: recursive2, validate: validate2, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path4);
   if (itemStat.isFile()) {
-    result.files.push(path);
+    result.files.push(path4);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path);
+    result.directories.push(path4);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path);
+  const contents = await fileSystem.readdir(path4);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path, item);
+    const itemPath = fileSystem.join(path4, item);
     if (!validate2(itemPath)) {
       return;
     }
@@ -51242,8 +51249,8 @@ async function scanDirectoryInternal({ path, recursive: recursive2, validate: va
     })).catch(reject);
   });
 }
-async function scanDirectory(path, { recursive: recursive2 = true, validate: validate2 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path && typeof path === "string", "path must be a valid string");
+async function scanDirectory(path4, { recursive: recursive2 = true, validate: validate2 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path4 && typeof path4 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate2 === null || typeof validate2 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -51253,16 +51260,16 @@ async function scanDirectory(path, { recursive: recursive2 = true, validate: val
   });
   const result = { files: [], directories: [] };
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
-  await new Promise((resolve4, reject) => {
+  await new Promise((resolve5, reject) => {
     scanDirectoryInternal({
-      path,
+      path: path4,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate2 != null ? validate2 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
       fileSystem: mergedFileSystem,
       queue,
       reject
-    }).then(() => queue.waitTillIdle()).then(resolve4, reject);
+    }).then(() => queue.waitTillIdle()).then(resolve5, reject);
   });
   return result;
 }
@@ -51272,7 +51279,7 @@ var esm_default = scanDirectory;
 var import_shell_escape = __toESM(require_shell_escape(), 1);
 var import_ssh2 = __toESM(require_lib2(), 1);
 var DEFAULT_CONCURRENCY = 1;
-var DEFAULT_VALIDATE = (path) => !fsPath2.basename(path).startsWith(".");
+var DEFAULT_VALIDATE = (path4) => !fsPath2.basename(path4).startsWith(".");
 var DEFAULT_TICK = () => {
 };
 var SSHError = class extends Error {
@@ -51281,33 +51288,33 @@ var SSHError = class extends Error {
     this.code = code;
   }
 };
-function unixifyPath(path) {
-  if (path.includes("\\")) {
-    return path.split("\\").join("/");
+function unixifyPath(path4) {
+  if (path4.includes("\\")) {
+    return path4.split("\\").join("/");
   }
-  return path;
+  return path4;
 }
 async function readFile2(filePath) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
         reject(err);
       } else {
-        resolve4(res);
+        resolve5(res);
       }
     });
   });
 }
 var SFTP_MKDIR_ERR_CODE_REGEXP = /Error: (E[\S]+): /;
-async function makeDirectoryWithSftp(path, sftp) {
+async function makeDirectoryWithSftp(path4, sftp) {
   let stats = null;
   try {
-    stats = await new Promise((resolve4, reject) => {
-      sftp.stat(path, (err, res) => {
+    stats = await new Promise((resolve5, reject) => {
+      sftp.stat(path4, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve4(res);
+          resolve5(res);
         }
       });
     });
@@ -51320,12 +51327,12 @@ async function makeDirectoryWithSftp(path, sftp) {
     throw new Error("mkdir() failed, target already exists and is not a directory");
   }
   try {
-    await new Promise((resolve4, reject) => {
-      sftp.mkdir(path, (err) => {
+    await new Promise((resolve5, reject) => {
+      sftp.mkdir(path4, (err) => {
         if (err) {
           reject(err);
         } else {
-          resolve4();
+          resolve5();
         }
       });
     });
@@ -51400,14 +51407,14 @@ var NodeSSH = class {
     }
     const connection = new import_ssh2.default.Client();
     this.connection = connection;
-    await new Promise((resolve4, reject) => {
+    await new Promise((resolve5, reject) => {
       connection.on("error", reject);
       if (config2.onKeyboardInteractive) {
         connection.on("keyboard-interactive", config2.onKeyboardInteractive);
       }
       connection.on("ready", () => {
         connection.removeListener("error", reject);
-        resolve4();
+        resolve5();
       });
       connection.on("end", () => {
         if (this.connection === connection) {
@@ -51429,14 +51436,14 @@ var NodeSSH = class {
   }
   async requestShell(options) {
     const connection = this.getConnection();
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.on("error", reject);
       const callback = (err, res) => {
         connection.removeListener("error", reject);
         if (err) {
           reject(err);
         } else {
-          resolve4(res);
+          resolve5(res);
         }
       };
       if (options == null) {
@@ -51457,14 +51464,14 @@ var NodeSSH = class {
   }
   async requestSFTP() {
     const connection = this.getConnection();
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.on("error", reject);
       connection.sftp((err, res) => {
         connection.removeListener("error", reject);
         if (err) {
           reject(err);
         } else {
-          resolve4(res);
+          resolve5(res);
         }
       });
     });
@@ -51495,7 +51502,7 @@ var NodeSSH = class {
     }
     const connection = this.getConnection();
     const output2 = { stdout: [], stderr: [] };
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.on("error", reject);
       connection.exec(command, options.execOptions != null ? options.execOptions : {}, (err, channel) => {
         connection.removeListener("error", reject);
@@ -51541,7 +51548,7 @@ var NodeSSH = class {
             stdout = stdout.trim();
             stderr = stderr.trim();
           }
-          resolve4({
+          resolve5({
             code: code != null ? code : null,
             signal: signal != null ? signal : null,
             stdout,
@@ -51572,20 +51579,20 @@ var NodeSSH = class {
     }
     return response;
   }
-  async mkdir(path, method = "sftp", givenSftp = null) {
-    invariant2(typeof path === "string", "path must be a valid string");
+  async mkdir(path4, method = "sftp", givenSftp = null) {
+    invariant2(typeof path4 === "string", "path must be a valid string");
     invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
     invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
     if (method === "exec") {
-      await this.exec("mkdir", ["-p", unixifyPath(path)]);
+      await this.exec("mkdir", ["-p", unixifyPath(path4)]);
       return;
     }
     const sftp = givenSftp || await this.requestSFTP();
-    const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path), sftp).catch(async (error62) => {
+    const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path4), sftp).catch(async (error62) => {
       if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
         throw error62;
       }
-      await this.mkdir(fsPath2.dirname(path), "sftp", sftp);
+      await this.mkdir(fsPath2.dirname(path4), "sftp", sftp);
       await makeSftpDirectory(false);
     });
     try {
@@ -51603,12 +51610,12 @@ var NodeSSH = class {
     invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
     const sftp = givenSftp || await this.requestSFTP();
     try {
-      await new Promise((resolve4, reject) => {
+      await new Promise((resolve5, reject) => {
         sftp.fastGet(unixifyPath(remoteFile), localFile, transferOptions || {}, (err) => {
           if (err) {
             reject(err);
           } else {
-            resolve4();
+            resolve5();
           }
         });
       });
@@ -51623,21 +51630,21 @@ var NodeSSH = class {
     invariant2(typeof remoteFile === "string", "remoteFile must be a valid string");
     invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
     invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
-    invariant2(await new Promise((resolve4) => {
+    invariant2(await new Promise((resolve5) => {
       fs2.access(localFile, fs2.constants.R_OK, (err) => {
-        resolve4(err === null);
+        resolve5(err === null);
       });
     }), `localFile does not exist at ${localFile}`);
     const sftp = givenSftp || await this.requestSFTP();
     const putFile = (retry) => {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         sftp.fastPut(localFile, unixifyPath(remoteFile), transferOptions || {}, (err) => {
           if (err == null) {
-            resolve4();
+            resolve5();
             return;
           }
           if (err.message === "No such file" && retry) {
-            resolve4(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
+            resolve5(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
           } else {
             reject(err);
           }
@@ -51664,14 +51671,14 @@ var NodeSSH = class {
     const sftp = givenSftp || await this.requestSFTP();
     const queue = new PromiseQueue({ concurrency });
     try {
-      await new Promise((resolve4, reject) => {
+      await new Promise((resolve5, reject) => {
         files2.forEach((file2) => {
           queue.add(async () => {
             await this.putFile(file2.local, file2.remote, sftp, transferOptions);
             transferred.push(file2);
           }).catch(reject);
         });
-        queue.waitTillIdle().then(resolve4);
+        queue.waitTillIdle().then(resolve5);
       });
     } catch (error62) {
       if (error62 != null) {
@@ -51687,9 +51694,9 @@ var NodeSSH = class {
   async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate2 = DEFAULT_VALIDATE } = {}) {
     invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
     invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-    const localDirectoryStat = await new Promise((resolve4) => {
-      fs2.stat(localDirectory, (err, stat) => {
-        resolve4(stat || null);
+    const localDirectoryStat = await new Promise((resolve5) => {
+      fs2.stat(localDirectory, (err, stat2) => {
+        resolve5(stat2 || null);
       });
     });
     invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -51704,16 +51711,16 @@ var NodeSSH = class {
     directories.sort((a, b) => a.length - b.length);
     let failed = false;
     try {
-      await new Promise((resolve4, reject) => {
+      await new Promise((resolve5, reject) => {
         const queue = new PromiseQueue({ concurrency });
         directories.forEach((directory) => {
           queue.add(async () => {
             await this.mkdir(fsPath2.join(remoteDirectory, directory), "sftp", sftp);
           }).catch(reject);
         });
-        resolve4(queue.waitTillIdle());
+        resolve5(queue.waitTillIdle());
       });
-      await new Promise((resolve4, reject) => {
+      await new Promise((resolve5, reject) => {
         const queue = new PromiseQueue({ concurrency });
         files2.forEach((file2) => {
           queue.add(async () => {
@@ -51728,7 +51735,7 @@ var NodeSSH = class {
             }
           }).catch(reject);
         });
-        resolve4(queue.waitTillIdle());
+        resolve5(queue.waitTillIdle());
       });
     } finally {
       if (!givenSftp) {
@@ -51740,9 +51747,9 @@ var NodeSSH = class {
   async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate2 = DEFAULT_VALIDATE } = {}) {
     invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
     invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-    const localDirectoryStat = await new Promise((resolve4) => {
-      fs2.stat(localDirectory, (err, stat) => {
-        resolve4(stat || null);
+    const localDirectoryStat = await new Promise((resolve5) => {
+      fs2.stat(localDirectory, (err, stat2) => {
+        resolve5(stat2 || null);
       });
     });
     invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -51753,30 +51760,30 @@ var NodeSSH = class {
       validate: validate2,
       concurrency,
       fileSystem: {
-        basename(path) {
-          return fsPath2.posix.basename(path);
+        basename(path4) {
+          return fsPath2.posix.basename(path4);
         },
         join(pathA, pathB) {
           return fsPath2.posix.join(pathA, pathB);
         },
-        readdir(path) {
-          return new Promise((resolve4, reject) => {
-            sftp.readdir(path, (err, res) => {
+        readdir(path4) {
+          return new Promise((resolve5, reject) => {
+            sftp.readdir(path4, (err, res) => {
               if (err) {
                 reject(err);
               } else {
-                resolve4(res.map((item) => item.filename));
+                resolve5(res.map((item) => item.filename));
               }
             });
           });
         },
-        stat(path) {
-          return new Promise((resolve4, reject) => {
-            sftp.stat(path, (err, res) => {
+        stat(path4) {
+          return new Promise((resolve5, reject) => {
+            sftp.stat(path4, (err, res) => {
               if (err) {
                 reject(err);
               } else {
-                resolve4(res);
+                resolve5(res);
               }
             });
           });
@@ -51788,16 +51795,16 @@ var NodeSSH = class {
     directories.sort((a, b) => a.length - b.length);
     let failed = false;
     try {
-      await new Promise((resolve4, reject) => {
+      await new Promise((resolve5, reject) => {
         const queue = new PromiseQueue({ concurrency });
         directories.forEach((directory) => {
           queue.add(async () => {
             await (0, import_make_dir.default)(fsPath2.join(localDirectory, directory));
           }).catch(reject);
         });
-        resolve4(queue.waitTillIdle());
+        resolve5(queue.waitTillIdle());
       });
-      await new Promise((resolve4, reject) => {
+      await new Promise((resolve5, reject) => {
         const queue = new PromiseQueue({ concurrency });
         files2.forEach((file2) => {
           queue.add(async () => {
@@ -51812,7 +51819,7 @@ var NodeSSH = class {
             }
           }).catch(reject);
         });
-        resolve4(queue.waitTillIdle());
+        resolve5(queue.waitTillIdle());
       });
     } finally {
       if (!givenSftp) {
@@ -51823,7 +51830,7 @@ var NodeSSH = class {
   }
   forwardIn(remoteAddr, remotePort, onConnection) {
     const connection = this.getConnection();
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.forwardIn(remoteAddr, remotePort, (error62, port2) => {
         if (error62) {
           reject(error62);
@@ -51848,25 +51855,25 @@ var NodeSSH = class {
             });
           });
         };
-        resolve4({ port: port2, dispose });
+        resolve5({ port: port2, dispose });
       });
     });
   }
   forwardOut(srcIP, srcPort, dstIP, dstPort) {
     const connection = this.getConnection();
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.forwardOut(srcIP, srcPort, dstIP, dstPort, (error62, channel) => {
         if (error62) {
           reject(error62);
           return;
         }
-        resolve4(channel);
+        resolve5(channel);
       });
     });
   }
   forwardInStreamLocal(socketPath, onConnection) {
     const connection = this.getConnection();
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.openssh_forwardInStreamLocal(socketPath, (error62) => {
         if (error62) {
           reject(error62);
@@ -51891,19 +51898,19 @@ var NodeSSH = class {
             });
           });
         };
-        resolve4({ dispose });
+        resolve5({ dispose });
       });
     });
   }
   forwardOutStreamLocal(socketPath) {
     const connection = this.getConnection();
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       connection.openssh_forwardOutStreamLocal(socketPath, (error62, channel) => {
         if (error62) {
           reject(error62);
           return;
         }
-        resolve4(channel);
+        resolve5(channel);
       });
     });
   }
@@ -51914,6 +51921,28 @@ var NodeSSH = class {
     }
   }
 };
+
+// src/ssh/remote.ts
+function eachSettled(limit, items, fn) {
+  return Promise.all(
+    items.map(
+      (item) => limit(() => fn(item)).then(
+        (value) => ({ status: "fulfilled", value }),
+        (reason) => ({ status: "rejected", reason })
+      )
+    )
+  );
+}
+function exitError(target, command, result) {
+  const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
+  return new DeployError(
+    `${target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
+    target.name
+  );
+}
+function connectionLost(target, why) {
+  return new DeployError(`${target.name}: SSH connection lost: ${why}`, target.name);
+}
 
 // src/ssh/connection.ts
 var Connection = class _Connection {
@@ -51959,11 +51988,7 @@ var Connection = class _Connection {
     return new _Connection(target, ssh);
   }
   async exec(command, options = {}) {
-    if (this.broken)
-      throw new DeployError(
-        `${this.target.name}: SSH connection lost: ${this.broken.message}`,
-        this.target.name
-      );
+    if (this.broken) throw connectionLost(this.target, this.broken.message);
     let res;
     try {
       res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
@@ -51980,13 +52005,7 @@ var Connection = class _Connection {
       );
     }
     const result = { code: res.code, stdout: res.stdout, stderr: res.stderr };
-    if ((options.check ?? true) && result.code !== 0) {
-      const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
-      throw new DeployError(
-        `${this.target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
-        this.target.name
-      );
-    }
+    if ((options.check ?? true) && result.code !== 0) throw exitError(this.target, command, result);
     return result;
   }
   /** True once the transport dropped: the pool then opens a new connection. */
@@ -52033,15 +52052,8 @@ var SshPool = class {
     return conn;
   }
   /** Runs fn for every item, at most `concurrency` at a time; never rejects. */
-  async each(items, fn) {
-    return Promise.all(
-      items.map(
-        (item) => this.limit(() => fn(item)).then(
-          (value) => ({ status: "fulfilled", value }),
-          (reason) => ({ status: "rejected", reason })
-        )
-      )
-    );
+  each(items, fn) {
+    return eachSettled(this.limit, items, fn);
   }
   async closeAll() {
     const all = [...this.connections.values()];
@@ -52050,13 +52062,94 @@ var SshPool = class {
   }
 };
 
+// src/deploy/checks.ts
+import http from "node:http";
+import https from "node:https";
+function httpGet(url2, timeoutMs) {
+  const lib = url2.startsWith("https:") ? https : http;
+  return new Promise((resolve5, reject) => {
+    const req = lib.get(
+      url2,
+      { agent: false, timeout: timeoutMs, headers: { "user-agent": "bluegreen-check" } },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          if (body.length < 4096) body += c;
+        });
+        res.on("end", () => resolve5({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on("error", reject);
+      }
+    );
+    req.on("timeout", () => req.destroy(new Error(`no response within ${timeoutMs}ms`)));
+    req.on("error", reject);
+  });
+}
+async function checkOnce(url2, checks) {
+  const started = Date.now();
+  try {
+    const res = await httpGet(url2, checks.timeout);
+    const problems = [];
+    if (res.status !== checks.status) problems.push(`status ${res.status}, expected ${checks.status}`);
+    if (checks.body !== void 0 && !res.body.includes(checks.body))
+      problems.push(`body ${JSON.stringify(res.body.slice(0, 80))} lacks ${JSON.stringify(checks.body)}`);
+    return {
+      ok: problems.length === 0,
+      status: res.status,
+      body: res.body,
+      headers: res.headers,
+      ms: Date.now() - started,
+      attempts: 1,
+      ...problems.length ? { error: problems.join("; ") } : {}
+    };
+  } catch (err) {
+    return { ok: false, error: err.message, ms: Date.now() - started, attempts: 1 };
+  }
+}
+function retryingChecker(once, clock = systemClock) {
+  return {
+    once,
+    async withRetries(url2, checks, signal) {
+      const started = clock.now();
+      let last = { ok: false, error: "not tried", ms: 0, attempts: 0 };
+      for (let attempt = 1; attempt <= checks.retries; attempt++) {
+        if (signal?.aborted) break;
+        last = await once(url2, checks);
+        if (last.ok) return { ...last, attempts: attempt, ms: clock.now() - started };
+        if (attempt < checks.retries) await clock.sleep(checks.interval);
+      }
+      return { ...last, attempts: checks.retries, ms: clock.now() - started };
+    }
+  };
+}
+var httpChecker = retryingChecker(checkOnce);
+function balancerCheckUrl(config2) {
+  return new URL(config2.checks.path, config2.balancer.url).toString();
+}
+function hostUrl(address, port2, path4) {
+  const host = address.includes(":") ? `[${address}]` : address;
+  return `http://${host}:${port2}${path4}`;
+}
+
 // src/deploy/lock.ts
 import { randomBytes } from "node:crypto";
 import { hostname as hostname3, userInfo } from "node:os";
-var Lock = class {
-  constructor(conn, path) {
-    this.conn = conn;
-    this.path = path;
+
+// src/commands/lock.ts
+var lockFile = {
+  /** Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does). */
+  create: (path4) => `set -C; cat > ${sh(path4)}`,
+  /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
+  read: (path4) => `cat ${sh(path4)} 2>/dev/null; true`,
+  /** Removes the lock if it still holds `token` (another run may have taken it over). */
+  removeIfHeld: (path4, token) => `grep -q ${sh(token)} ${sh(path4)} 2>/dev/null && rm -f ${sh(path4)}; true`
+};
+
+// src/deploy/lock.ts
+var LockFile = class {
+  constructor(shell, path4) {
+    this.shell = shell;
+    this.path = path4;
   }
   held;
   async acquire(command, ttlMs, waitMs) {
@@ -52071,7 +52164,7 @@ var Lock = class {
       expires: Date.now() + ttlMs
     };
     for (; ; ) {
-      const res = await this.conn.exec(`set -C; cat > ${sh(this.path)}`, {
+      const res = await this.shell.exec(lockFile.create(this.path), {
         stdin: JSON.stringify(info),
         check: false
       });
@@ -52081,7 +52174,7 @@ var Lock = class {
       }
       const holder = await this.holder();
       if (holder && (holder.expires < Date.now() || diedHere(holder))) {
-        await this.conn.exec(`grep -q ${sh(holder.token)} ${sh(this.path)} && rm -f ${sh(this.path)}; true`);
+        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
         continue;
       }
       if (Date.now() >= deadline) {
@@ -52094,7 +52187,7 @@ var Lock = class {
     }
   }
   async holder() {
-    const res = await this.conn.exec(`cat ${sh(this.path)} 2>/dev/null; true`);
+    const res = await this.shell.exec(lockFile.read(this.path));
     try {
       return JSON.parse(res.stdout);
     } catch {
@@ -52105,10 +52198,7 @@ var Lock = class {
     if (!this.held) return;
     const token = this.held.token;
     this.held = void 0;
-    await this.conn.exec(
-      `grep -q ${sh(token)} ${sh(this.path)} 2>/dev/null && rm -f ${sh(this.path)}; true`,
-      { check: false }
-    );
+    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
   }
 };
 function diedHere(holder) {
@@ -52165,37 +52255,40 @@ function statePath(config2) {
 function otherPool(pool2) {
   return pool2 === "green" ? "blue" : "green";
 }
-var StateStore = class {
-  constructor(conn, path, app) {
-    this.conn = conn;
-    this.path = path;
+function serializeState(state) {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}
+`;
+}
+function parseState(text, app, path4, host) {
+  if (text.trim() === "") return emptyState(app);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DeployError(
+      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
+    );
+  }
+  return parsed;
+}
+var StateFile = class {
+  constructor(shell, path4, app) {
+    this.shell = shell;
+    this.path = path4;
     this.app = app;
   }
   async read() {
-    const res = await this.conn.exec(files.readIfExists(this.path));
-    if (res.stdout.trim() === "") return emptyState(this.app);
-    let parsed;
-    try {
-      parsed = JSON.parse(res.stdout);
-    } catch {
-      throw new DeployError(
-        `state record ${this.path} on ${this.conn.target.name} is not valid JSON; the previous one is at ${this.path}.bak`
-      );
-    }
-    if (parsed.schema !== 1 || parsed.app !== this.app) {
-      throw new DeployError(
-        `state record ${this.path} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${this.app}`
-      );
-    }
-    return parsed;
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
   }
-  /** Atomic write (temp file + rename) keeping the previous record as `.bak`. */
   async write(state) {
-    state.history = state.history.slice(-HISTORY_LIMIT);
-    await this.conn.exec(files.writeAtomic(this.path, `${this.path}.bak`), {
-      stdin: `${JSON.stringify(state, null, 2)}
-`
-    });
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
   }
 };
 
@@ -52212,8 +52305,8 @@ function recordOf(config2, host) {
     address: host.address
   };
 }
-async function readSecretFile(baseDir, path, field) {
-  const full = path.startsWith("~/") ? join(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolve(baseDir, path);
+async function readSecretFile(baseDir, path4, field) {
+  const full = path4.startsWith("~/") ? join(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve(baseDir, path4);
   try {
     return await readFile3(full, "utf8");
   } catch (err) {
@@ -52271,15 +52364,15 @@ async function openContext(opts) {
     host: h.host,
     port: h.port ?? config2.ssh.port
   }));
-  let balancerConns;
+  let balancerShells;
   try {
-    balancerConns = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
+    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;
   }
-  const balancerConn = balancerConns[0];
-  const path = statePath(config2);
+  const first = balancerShells[0];
+  const path4 = statePath(config2);
   return {
     config: config2,
     baseDir: opts.baseDir,
@@ -52288,24 +52381,774 @@ async function openContext(opts) {
     actor: opts.actor ?? process.env.USER ?? "unknown",
     dryRun: opts.dryRun ?? false,
     signal: opts.signal ?? new AbortController().signal,
-    ssh,
-    balancerConn,
+    remote: ssh,
     balancer: new BalancerSet(
-      balancerConns.map((c) => createDriver(config2.balancer.type, c, config2, opts.log)),
+      balancerShells.map((shell) => createDriver(config2.balancer.type, shell, config2, opts.log)),
       opts.log
     ),
-    store: new StateStore(balancerConn, path, config2.app),
-    lock: new Lock(balancerConn, `${path}.lock`),
+    store: new StateFile(first, path4, config2.app),
+    lock: new LockFile(first, `${path4}.lock`),
+    checker: httpChecker,
+    clock: systemClock,
     recorder: new Recorder()
   };
 }
 async function closeContext(ctx) {
-  await ctx.ssh.closeAll();
+  await ctx.remote.closeAll();
+}
+
+// node_modules/@actions/exec/lib/exec.js
+import { StringDecoder } from "string_decoder";
+
+// node_modules/@actions/exec/lib/toolrunner.js
+import * as os from "os";
+import * as events from "events";
+import * as child from "child_process";
+import * as path3 from "path";
+
+// node_modules/@actions/io/lib/io.js
+import * as path2 from "path";
+
+// node_modules/@actions/io/lib/io-util.js
+import * as fs3 from "fs";
+import * as path from "path";
+var __awaiter = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve5, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var { chmod, copyFile, lstat, mkdir, open: open2, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs3.promises;
+var IS_WINDOWS = process.platform === "win32";
+var READONLY = fs3.constants.O_RDONLY;
+function exists(fsPath3) {
+  return __awaiter(this, void 0, void 0, function* () {
+    try {
+      yield stat(fsPath3);
+    } catch (err) {
+      if (err.code === "ENOENT") {
+        return false;
+      }
+      throw err;
+    }
+    return true;
+  });
+}
+function isRooted(p) {
+  p = normalizeSeparators(p);
+  if (!p) {
+    throw new Error('isRooted() parameter "p" cannot be empty');
+  }
+  if (IS_WINDOWS) {
+    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
+  }
+  return p.startsWith("/");
+}
+function tryGetExecutablePath(filePath, extensions) {
+  return __awaiter(this, void 0, void 0, function* () {
+    let stats = void 0;
+    try {
+      stats = yield stat(filePath);
+    } catch (err) {
+      if (err.code !== "ENOENT") {
+        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+      }
+    }
+    if (stats && stats.isFile()) {
+      if (IS_WINDOWS) {
+        const upperExt = path.extname(filePath).toUpperCase();
+        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
+          return filePath;
+        }
+      } else {
+        if (isUnixExecutable(stats)) {
+          return filePath;
+        }
+      }
+    }
+    const originalFilePath = filePath;
+    for (const extension of extensions) {
+      filePath = originalFilePath + extension;
+      stats = void 0;
+      try {
+        stats = yield stat(filePath);
+      } catch (err) {
+        if (err.code !== "ENOENT") {
+          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+        }
+      }
+      if (stats && stats.isFile()) {
+        if (IS_WINDOWS) {
+          try {
+            const directory = path.dirname(filePath);
+            const upperName = path.basename(filePath).toUpperCase();
+            for (const actualName of yield readdir(directory)) {
+              if (upperName === actualName.toUpperCase()) {
+                filePath = path.join(directory, actualName);
+                break;
+              }
+            }
+          } catch (err) {
+            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+          }
+          return filePath;
+        } else {
+          if (isUnixExecutable(stats)) {
+            return filePath;
+          }
+        }
+      }
+    }
+    return "";
+  });
+}
+function normalizeSeparators(p) {
+  p = p || "";
+  if (IS_WINDOWS) {
+    p = p.replace(/\//g, "\\");
+    return p.replace(/\\\\+/g, "\\");
+  }
+  return p.replace(/\/\/+/g, "/");
+}
+function isUnixExecutable(stats) {
+  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
+}
+
+// node_modules/@actions/io/lib/io.js
+var __awaiter2 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve5, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function which(tool, check2) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    if (check2) {
+      const result = yield which(tool, false);
+      if (!result) {
+        if (IS_WINDOWS) {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+        } else {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+        }
+      }
+      return result;
+    }
+    const matches2 = yield findInPath(tool);
+    if (matches2 && matches2.length > 0) {
+      return matches2[0];
+    }
+    return "";
+  });
+}
+function findInPath(tool) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    const extensions = [];
+    if (IS_WINDOWS && process.env["PATHEXT"]) {
+      for (const extension of process.env["PATHEXT"].split(path2.delimiter)) {
+        if (extension) {
+          extensions.push(extension);
+        }
+      }
+    }
+    if (isRooted(tool)) {
+      const filePath = yield tryGetExecutablePath(tool, extensions);
+      if (filePath) {
+        return [filePath];
+      }
+      return [];
+    }
+    if (tool.includes(path2.sep)) {
+      return [];
+    }
+    const directories = [];
+    if (process.env.PATH) {
+      for (const p of process.env.PATH.split(path2.delimiter)) {
+        if (p) {
+          directories.push(p);
+        }
+      }
+    }
+    const matches2 = [];
+    for (const directory of directories) {
+      const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
+      if (filePath) {
+        matches2.push(filePath);
+      }
+    }
+    return matches2;
+  });
+}
+
+// node_modules/@actions/exec/lib/toolrunner.js
+import { setTimeout as setTimeout2 } from "timers";
+var __awaiter3 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve5, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var IS_WINDOWS2 = process.platform === "win32";
+var ToolRunner = class extends events.EventEmitter {
+  constructor(toolPath, args, options) {
+    super();
+    if (!toolPath) {
+      throw new Error("Parameter 'toolPath' cannot be null or empty.");
+    }
+    this.toolPath = toolPath;
+    this.args = args || [];
+    this.options = options || {};
+  }
+  _debug(message) {
+    if (this.options.listeners && this.options.listeners.debug) {
+      this.options.listeners.debug(message);
+    }
+  }
+  _getCommandString(options, noPrefix) {
+    const toolPath = this._getSpawnFileName();
+    const args = this._getSpawnArgs(options);
+    let cmd = noPrefix ? "" : "[command]";
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        cmd += toolPath;
+        for (const a of args) {
+          cmd += ` ${a}`;
+        }
+      } else if (options.windowsVerbatimArguments) {
+        cmd += `"${toolPath}"`;
+        for (const a of args) {
+          cmd += ` ${a}`;
+        }
+      } else {
+        cmd += this._windowsQuoteCmdArg(toolPath);
+        for (const a of args) {
+          cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+        }
+      }
+    } else {
+      cmd += toolPath;
+      for (const a of args) {
+        cmd += ` ${a}`;
+      }
+    }
+    return cmd;
+  }
+  _processLineBuffer(data, strBuffer, onLine) {
+    try {
+      let s = strBuffer + data.toString();
+      let n = s.indexOf(os.EOL);
+      while (n > -1) {
+        const line = s.substring(0, n);
+        onLine(line);
+        s = s.substring(n + os.EOL.length);
+        n = s.indexOf(os.EOL);
+      }
+      return s;
+    } catch (err) {
+      this._debug(`error processing line. Failed with error ${err}`);
+      return "";
+    }
+  }
+  _getSpawnFileName() {
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        return process.env["COMSPEC"] || "cmd.exe";
+      }
+    }
+    return this.toolPath;
+  }
+  _getSpawnArgs(options) {
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+        for (const a of this.args) {
+          argline += " ";
+          argline += options.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
+        }
+        argline += '"';
+        return [argline];
+      }
+    }
+    return this.args;
+  }
+  _endsWith(str, end) {
+    return str.endsWith(end);
+  }
+  _isCmdFile() {
+    const upperToolPath = this.toolPath.toUpperCase();
+    return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
+  }
+  _windowsQuoteCmdArg(arg) {
+    if (!this._isCmdFile()) {
+      return this._uvQuoteCmdArg(arg);
+    }
+    if (!arg) {
+      return '""';
+    }
+    const cmdSpecialChars = [
+      " ",
+      "	",
+      "&",
+      "(",
+      ")",
+      "[",
+      "]",
+      "{",
+      "}",
+      "^",
+      "=",
+      ";",
+      "!",
+      "'",
+      "+",
+      ",",
+      "`",
+      "~",
+      "|",
+      "<",
+      ">",
+      '"'
+    ];
+    let needsQuotes = false;
+    for (const char of arg) {
+      if (cmdSpecialChars.some((x) => x === char)) {
+        needsQuotes = true;
+        break;
+      }
+    }
+    if (!needsQuotes) {
+      return arg;
+    }
+    let reverse = '"';
+    let quoteHit = true;
+    for (let i = arg.length; i > 0; i--) {
+      reverse += arg[i - 1];
+      if (quoteHit && arg[i - 1] === "\\") {
+        reverse += "\\";
+      } else if (arg[i - 1] === '"') {
+        quoteHit = true;
+        reverse += '"';
+      } else {
+        quoteHit = false;
+      }
+    }
+    reverse += '"';
+    return reverse.split("").reverse().join("");
+  }
+  _uvQuoteCmdArg(arg) {
+    if (!arg) {
+      return '""';
+    }
+    if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
+      return arg;
+    }
+    if (!arg.includes('"') && !arg.includes("\\")) {
+      return `"${arg}"`;
+    }
+    let reverse = '"';
+    let quoteHit = true;
+    for (let i = arg.length; i > 0; i--) {
+      reverse += arg[i - 1];
+      if (quoteHit && arg[i - 1] === "\\") {
+        reverse += "\\";
+      } else if (arg[i - 1] === '"') {
+        quoteHit = true;
+        reverse += "\\";
+      } else {
+        quoteHit = false;
+      }
+    }
+    reverse += '"';
+    return reverse.split("").reverse().join("");
+  }
+  _cloneExecOptions(options) {
+    options = options || {};
+    const result = {
+      cwd: options.cwd || process.cwd(),
+      env: options.env || process.env,
+      silent: options.silent || false,
+      windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+      failOnStdErr: options.failOnStdErr || false,
+      ignoreReturnCode: options.ignoreReturnCode || false,
+      delay: options.delay || 1e4
+    };
+    result.outStream = options.outStream || process.stdout;
+    result.errStream = options.errStream || process.stderr;
+    return result;
+  }
+  _getSpawnOptions(options, toolPath) {
+    options = options || {};
+    const result = {};
+    result.cwd = options.cwd;
+    result.env = options.env;
+    result["windowsVerbatimArguments"] = options.windowsVerbatimArguments || this._isCmdFile();
+    if (options.windowsVerbatimArguments) {
+      result.argv0 = `"${toolPath}"`;
+    }
+    return result;
+  }
+  /**
+   * Exec a tool.
+   * Output will be streamed to the live console.
+   * Returns promise with return code
+   *
+   * @param     tool     path to tool to exec
+   * @param     options  optional exec options.  See ExecOptions
+   * @returns   number
+   */
+  exec() {
+    return __awaiter3(this, void 0, void 0, function* () {
+      if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
+        this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+      }
+      this.toolPath = yield which(this.toolPath, true);
+      return new Promise((resolve5, reject) => __awaiter3(this, void 0, void 0, function* () {
+        this._debug(`exec tool: ${this.toolPath}`);
+        this._debug("arguments:");
+        for (const arg of this.args) {
+          this._debug(`   ${arg}`);
+        }
+        const optionsNonNull = this._cloneExecOptions(this.options);
+        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os.EOL);
+        }
+        const state = new ExecState(optionsNonNull, this.toolPath);
+        state.on("debug", (message) => {
+          this._debug(message);
+        });
+        if (this.options.cwd && !(yield exists(this.options.cwd))) {
+          return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+        }
+        const fileName = this._getSpawnFileName();
+        const cp = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+        let stdbuffer = "";
+        if (cp.stdout) {
+          cp.stdout.on("data", (data) => {
+            if (this.options.listeners && this.options.listeners.stdout) {
+              this.options.listeners.stdout(data);
+            }
+            if (!optionsNonNull.silent && optionsNonNull.outStream) {
+              optionsNonNull.outStream.write(data);
+            }
+            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+              if (this.options.listeners && this.options.listeners.stdline) {
+                this.options.listeners.stdline(line);
+              }
+            });
+          });
+        }
+        let errbuffer = "";
+        if (cp.stderr) {
+          cp.stderr.on("data", (data) => {
+            state.processStderr = true;
+            if (this.options.listeners && this.options.listeners.stderr) {
+              this.options.listeners.stderr(data);
+            }
+            if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
+              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
+              s.write(data);
+            }
+            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+              if (this.options.listeners && this.options.listeners.errline) {
+                this.options.listeners.errline(line);
+              }
+            });
+          });
+        }
+        cp.on("error", (err) => {
+          state.processError = err.message;
+          state.processExited = true;
+          state.processClosed = true;
+          state.CheckComplete();
+        });
+        cp.on("exit", (code) => {
+          state.processExitCode = code;
+          state.processExited = true;
+          this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+          state.CheckComplete();
+        });
+        cp.on("close", (code) => {
+          state.processExitCode = code;
+          state.processExited = true;
+          state.processClosed = true;
+          this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+          state.CheckComplete();
+        });
+        state.on("done", (error62, exitCode) => {
+          if (stdbuffer.length > 0) {
+            this.emit("stdline", stdbuffer);
+          }
+          if (errbuffer.length > 0) {
+            this.emit("errline", errbuffer);
+          }
+          cp.removeAllListeners();
+          if (error62) {
+            reject(error62);
+          } else {
+            resolve5(exitCode);
+          }
+        });
+        if (this.options.input) {
+          if (!cp.stdin) {
+            throw new Error("child process missing stdin");
+          }
+          cp.stdin.end(this.options.input);
+        }
+      }));
+    });
+  }
+};
+function argStringToArray(argString) {
+  const args = [];
+  let inQuotes = false;
+  let escaped = false;
+  let arg = "";
+  function append(c) {
+    if (escaped && c !== '"') {
+      arg += "\\";
+    }
+    arg += c;
+    escaped = false;
+  }
+  for (let i = 0; i < argString.length; i++) {
+    const c = argString.charAt(i);
+    if (c === '"') {
+      if (!escaped) {
+        inQuotes = !inQuotes;
+      } else {
+        append(c);
+      }
+      continue;
+    }
+    if (c === "\\" && escaped) {
+      append(c);
+      continue;
+    }
+    if (c === "\\" && inQuotes) {
+      escaped = true;
+      continue;
+    }
+    if (c === " " && !inQuotes) {
+      if (arg.length > 0) {
+        args.push(arg);
+        arg = "";
+      }
+      continue;
+    }
+    append(c);
+  }
+  if (arg.length > 0) {
+    args.push(arg.trim());
+  }
+  return args;
+}
+var ExecState = class _ExecState extends events.EventEmitter {
+  constructor(options, toolPath) {
+    super();
+    this.processClosed = false;
+    this.processError = "";
+    this.processExitCode = 0;
+    this.processExited = false;
+    this.processStderr = false;
+    this.delay = 1e4;
+    this.done = false;
+    this.timeout = null;
+    if (!toolPath) {
+      throw new Error("toolPath must not be empty");
+    }
+    this.options = options;
+    this.toolPath = toolPath;
+    if (options.delay) {
+      this.delay = options.delay;
+    }
+  }
+  CheckComplete() {
+    if (this.done) {
+      return;
+    }
+    if (this.processClosed) {
+      this._setResult();
+    } else if (this.processExited) {
+      this.timeout = setTimeout2(_ExecState.HandleTimeout, this.delay, this);
+    }
+  }
+  _debug(message) {
+    this.emit("debug", message);
+  }
+  _setResult() {
+    let error62;
+    if (this.processExited) {
+      if (this.processError) {
+        error62 = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+      } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+        error62 = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+      } else if (this.processStderr && this.options.failOnStdErr) {
+        error62 = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+      }
+    }
+    if (this.timeout) {
+      clearTimeout(this.timeout);
+      this.timeout = null;
+    }
+    this.done = true;
+    this.emit("done", error62, this.processExitCode);
+  }
+  static HandleTimeout(state) {
+    if (state.done) {
+      return;
+    }
+    if (!state.processClosed && state.processExited) {
+      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+      state._debug(message);
+    }
+    state._setResult();
+  }
+};
+
+// node_modules/@actions/exec/lib/exec.js
+var __awaiter4 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve5, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function exec(commandLine, args, options) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    const commandArgs = argStringToArray(commandLine);
+    if (commandArgs.length === 0) {
+      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+    }
+    const toolPath = commandArgs[0];
+    args = commandArgs.slice(1).concat(args || []);
+    const runner = new ToolRunner(toolPath, args, options);
+    return runner.exec();
+  });
+}
+function getExecOutput(commandLine, args, options) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    var _a3, _b;
+    let stdout = "";
+    let stderr = "";
+    const stdoutDecoder = new StringDecoder("utf8");
+    const stderrDecoder = new StringDecoder("utf8");
+    const originalStdoutListener = (_a3 = options === null || options === void 0 ? void 0 : options.listeners) === null || _a3 === void 0 ? void 0 : _a3.stdout;
+    const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+    const stdErrListener = (data) => {
+      stderr += stderrDecoder.write(data);
+      if (originalStdErrListener) {
+        originalStdErrListener(data);
+      }
+    };
+    const stdOutListener = (data) => {
+      stdout += stdoutDecoder.write(data);
+      if (originalStdoutListener) {
+        originalStdoutListener(data);
+      }
+    };
+    const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+    stdout += stdoutDecoder.end();
+    stderr += stderrDecoder.end();
+    return {
+      exitCode,
+      stdout,
+      stderr
+    };
+  });
 }
 
 // src/deploy/build.ts
-import { spawn } from "node:child_process";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/commands/docker.ts
 var LABEL_APP = "bluegreen.app";
@@ -52352,13 +53195,23 @@ var docker = {
     `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
   ),
   stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
   remove: (name) => sh("docker", "rm", "--force", name),
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
   logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
   /** Reads the password from stdin so it never shows in `ps` on the host. */
   login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
-  // Local commands (the machine that runs bluegreen builds and pushes).
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server, username) => [
+    "login",
+    "--username",
+    username,
+    "--password-stdin",
+    server
+  ],
   build: (context, dockerfile, tag, args) => {
     const argv = ["build", "--file", dockerfile, "--tag", tag];
     for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
@@ -52374,22 +53227,34 @@ function parseContainerList(stdout) {
 }
 
 // src/deploy/build.ts
-function run(args, stdin) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("docker", args, {
-      env: { DOCKER_BUILDKIT: "0", ...process.env },
-      stdio: ["pipe", "pipe", "pipe"]
+async function run(args, stdin) {
+  let output2 = "";
+  const collect = (chunk) => {
+    output2 += chunk.toString();
+  };
+  const env = { DOCKER_BUILDKIT: "0" };
+  for (const [k, v] of Object.entries(process.env)) if (v !== void 0) env[k] = v;
+  try {
+    const res = await getExecOutput("docker", args, {
+      // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
+      env,
+      silent: true,
+      ignoreReturnCode: true,
+      // Always given, so stdin is closed (and a password never appears in the argv).
+      input: Buffer.from(stdin ?? ""),
+      listeners: { stdout: collect, stderr: collect }
     });
-    let output2 = "";
-    child.stdout.on("data", (c) => output2 += c.toString());
-    child.stderr.on("data", (c) => output2 += c.toString());
-    child.on(
-      "error",
-      (err) => reject(new DeployError(`cannot run docker locally: ${err.message} (is the docker CLI installed?)`))
+    return { code: res.exitCode, output: output2 };
+  } catch (err) {
+    throw new DeployError(
+      `cannot run docker locally: ${err.message} (is the docker CLI installed?)`
     );
-    child.on("close", (code) => resolvePromise({ code: code ?? 1, output: output2 }));
-    child.stdin.end(stdin ?? "");
-  });
+  }
+}
+function loginCommand(ctx) {
+  const { registry: registry2 } = ctx.config;
+  if (!registry2?.username || !ctx.secrets.registryPassword) return void 0;
+  return docker.localLogin(registry2.server, registry2.username);
 }
 function buildCommands(ctx, version2) {
   const build = ctx.config.build;
@@ -52397,24 +53262,28 @@ function buildCommands(ctx, version2) {
   const tag = imageRef(ctx.config.image, version2);
   return [
     docker.build(
-      resolve2(ctx.baseDir, build.context),
-      resolve2(ctx.baseDir, build.context, build.dockerfile),
+      resolve3(ctx.baseDir, build.context),
+      resolve3(ctx.baseDir, build.context, build.dockerfile),
       tag,
       build.args
     ),
     docker.push(tag)
   ];
 }
+function buildPlan(ctx, version2) {
+  const commands = buildCommands(ctx, version2);
+  const login = loginCommand(ctx);
+  return [...login && commands.length ? [login] : [], ...commands].map(
+    (argv) => `local: ${sh("docker", ...argv)}`
+  );
+}
 async function buildAndPush(ctx, version2) {
-  const { registry: registry2 } = ctx.config;
-  if (registry2?.username && ctx.secrets.registryPassword) {
-    const login = await run(
-      ["login", "--username", registry2.username, "--password-stdin", registry2.server],
-      ctx.secrets.registryPassword
-    );
-    if (login.code !== 0)
+  const login = loginCommand(ctx);
+  if (login) {
+    const res = await run(login, ctx.secrets.registryPassword);
+    if (res.code !== 0)
       throw new DeployError(
-        `docker login ${registry2.server} failed: ${login.output.trim().split("\n").at(-1)}`
+        `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
       );
   }
   for (const args of buildCommands(ctx, version2)) {
@@ -52429,6 +53298,159 @@ async function buildAndPush(ctx, version2) {
       `docker ${args[0]} ${imageRef(ctx.config.image, version2)}: ${((Date.now() - started) / 1e3).toFixed(1)}s`
     );
   }
+}
+
+// src/deploy/guards.ts
+function throwIfCancelled(ctx) {
+  if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
+}
+async function refuseDrift(ctx, force) {
+  const all = await ctx.balancer.readAll();
+  const drifted = driftOf(all);
+  if (drifted.length === 0) return;
+  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
+  if (!force && !ctx.dryRun)
+    throw new UsageError(
+      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
+    );
+  ctx.log.warn(
+    `the balancers' files have drifted: ${what}; ${force ? "going ahead (--force)" : "showing the plan anyway (--dry-run)"}`
+  );
+}
+
+// src/deploy/pool.ts
+function startCommands(ctx, pool2, version2) {
+  const { config: config2 } = ctx;
+  const { registry: registry2 } = config2;
+  const password = ctx.secrets.registryPassword;
+  return [
+    // No container of the app may hold the port for the new one.
+    { command: docker.removeAll(config2.app) },
+    ...registry2?.username && password ? [{ step: "login", command: docker.login(registry2.server, registry2.username), stdin: password }] : [],
+    { step: "pull", command: docker.pull(imageRef(config2.image, version2)) },
+    {
+      step: "start",
+      command: docker.run({
+        app: config2.app,
+        version: version2,
+        pool: pool2,
+        image: imageRef(config2.image, version2),
+        port: config2.container.port,
+        env: config2.container.env,
+        options: config2.container.options,
+        restart: config2.container.restart
+      }),
+      detail: (r) => r.stdout.trim().slice(0, 12)
+    }
+  ];
+}
+function stopCommands(ctx, version2) {
+  const { app, container: container2 } = ctx.config;
+  return [
+    { command: docker.stopIfRunning(containerName(app, version2), Math.ceil(container2.stop_timeout / 1e3)) },
+    { command: docker.removeAll(app) }
+  ];
+}
+function removeCommands(ctx) {
+  return [{ command: docker.removeAll(ctx.config.app) }];
+}
+function planLines(hosts, commands) {
+  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
+}
+async function timed(ctx, host, pool2, step, fn, detail) {
+  const started = Date.now();
+  try {
+    const value = await fn();
+    const ms = Date.now() - started;
+    const d = detail?.(value);
+    ctx.recorder.record(host.name, pool2, { step, ok: true, ms, ...d ? { detail: d } : {} });
+    ctx.log.hostStep(host.name, step, true, ms, d);
+    return value;
+  } catch (err) {
+    const ms = Date.now() - started;
+    const message = err.message;
+    ctx.recorder.record(host.name, pool2, { step, ok: false, ms, detail: message });
+    ctx.log.hostStep(host.name, step, false, ms, message);
+    throw err;
+  }
+}
+async function startPool(ctx, pool2, hosts, version2) {
+  const { config: config2 } = ctx;
+  const commands = startCommands(ctx, pool2, version2);
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(config2, host)));
+    for (const c of commands) {
+      throwIfCancelled(ctx);
+      const run2 = () => shell.exec(c.command, { stdin: c.stdin });
+      await (c.step ? timed(ctx, host, pool2, c.step, run2, c.detail) : run2());
+    }
+    const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
+    return timed(
+      ctx,
+      host,
+      pool2,
+      "check",
+      async () => {
+        const r = await ctx.checker.withRetries(url2, config2.checks, ctx.signal);
+        if (!r.ok) {
+          const logs = await shell.exec(docker.logs(containerName(config2.app, version2), 5), { check: false });
+          const tail = logExcerpt(logs.stdout + logs.stderr);
+          throw new DeployError(
+            `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
+            host.name
+          );
+        }
+        return r;
+      },
+      (r) => `${r.status} after ${r.attempts} attempt(s)`
+    );
+  });
+  const failures = results.flatMap(
+    (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
+  );
+  if (failures.length > 0) {
+    ctx.log.warn(
+      `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
+    );
+    await removeFromPool(ctx, pool2, hosts);
+    const lines2 = failures.map(
+      (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
+    );
+    throw new DeployError(
+      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
+  ${lines2.join("\n  ")}`}
+Nothing reached users: the balancer was not changed.`,
+      failures[0].host.name
+    );
+  }
+}
+function logExcerpt(log) {
+  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const error62 = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
+  return (error62.length ? error62 : lines2.slice(-3)).join(" | ").slice(0, 300);
+}
+function removeFromPool(ctx, pool2, hosts) {
+  return retire(ctx, pool2, hosts, "remove", removeCommands(ctx));
+}
+function stopPool(ctx, pool2, hosts, version2) {
+  return retire(ctx, pool2, hosts, "stop", stopCommands(ctx, version2));
+}
+async function retire(ctx, pool2, hosts, step, commands) {
+  const results = await ctx.remote.each(hosts, async (host) => {
+    const shell = await ctx.remote.get(targetOf(ctx.config, host));
+    await timed(ctx, host, pool2, step, async () => {
+      for (const c of commands) await shell.exec(c.command);
+    });
+  });
+  results.forEach((r, i) => {
+    if (r.status === "rejected") {
+      ctx.log.warn(
+        `could not ${step} the container on ${hosts[i].name}: ${r.reason.message}; it is out of the balancer, remove it by hand`,
+        hosts[i].name
+      );
+    }
+  });
 }
 
 // node_modules/diff/libesm/diff/base.js
@@ -52512,13 +53534,13 @@ var Diff = class {
       editLength++;
     };
     if (callback) {
-      (function exec() {
+      (function exec2() {
         setTimeout(function() {
           if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
             return callback(void 0);
           }
           if (!execEditLength()) {
-            exec();
+            exec2();
           }
         }, 0);
       })();
@@ -52531,16 +53553,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path, added, removed, oldPosInc, options) {
-    const last = path.lastComponent;
+  addToPath(path4, added, removed, oldPosInc, options) {
+    const last = path4.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -52861,219 +53883,9 @@ function splitLines(text) {
   return result;
 }
 
-// src/deploy/checks.ts
-import http from "node:http";
-import https from "node:https";
-function httpGet(url2, timeoutMs) {
-  const lib = url2.startsWith("https:") ? https : http;
-  return new Promise((resolve4, reject) => {
-    const req = lib.get(
-      url2,
-      { agent: false, timeout: timeoutMs, headers: { "user-agent": "bluegreen-check" } },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c) => {
-          if (body.length < 4096) body += c;
-        });
-        res.on("end", () => resolve4({ status: res.statusCode ?? 0, body, headers: res.headers }));
-        res.on("error", reject);
-      }
-    );
-    req.on("timeout", () => req.destroy(new Error(`no response within ${timeoutMs}ms`)));
-    req.on("error", reject);
-  });
-}
-async function checkOnce(url2, checks) {
-  const started = Date.now();
-  try {
-    const res = await httpGet(url2, checks.timeout);
-    const problems = [];
-    if (res.status !== checks.status) problems.push(`status ${res.status}, expected ${checks.status}`);
-    if (checks.body !== void 0 && !res.body.includes(checks.body))
-      problems.push(`body ${JSON.stringify(res.body.slice(0, 80))} lacks ${JSON.stringify(checks.body)}`);
-    return {
-      ok: problems.length === 0,
-      status: res.status,
-      body: res.body,
-      headers: res.headers,
-      ms: Date.now() - started,
-      attempts: 1,
-      ...problems.length ? { error: problems.join("; ") } : {}
-    };
-  } catch (err) {
-    return { ok: false, error: err.message, ms: Date.now() - started, attempts: 1 };
-  }
-}
-async function checkWithRetries(url2, checks, signal) {
-  const started = Date.now();
-  let last = { ok: false, error: "not tried", ms: 0, attempts: 0 };
-  for (let attempt = 1; attempt <= checks.retries; attempt++) {
-    if (signal?.aborted) break;
-    last = await checkOnce(url2, checks);
-    if (last.ok) return { ...last, attempts: attempt, ms: Date.now() - started };
-    if (attempt < checks.retries) await sleep(checks.interval);
-  }
-  return { ...last, attempts: checks.retries, ms: Date.now() - started };
-}
-function balancerCheckUrl(config2) {
-  return new URL(config2.checks.path, config2.balancer.url).toString();
-}
-function hostUrl(address, port2, path) {
-  const host = address.includes(":") ? `[${address}]` : address;
-  return `http://${host}:${port2}${path}`;
-}
-
-// src/deploy/steps.ts
+// src/deploy/switch.ts
 function servers(ctx, hosts) {
   return hosts.map((h) => ({ host: h.address, port: ctx.config.container.port }));
-}
-async function timed(ctx, host, pool2, step, fn, detail) {
-  const started = Date.now();
-  try {
-    const value = await fn();
-    const ms = Date.now() - started;
-    const d = detail?.(value);
-    ctx.recorder.record(host.name, pool2, { step, ok: true, ms, ...d ? { detail: d } : {} });
-    ctx.log.hostStep(host.name, step, true, ms, d);
-    return value;
-  } catch (err) {
-    const ms = Date.now() - started;
-    const message = err.message;
-    ctx.recorder.record(host.name, pool2, { step, ok: false, ms, detail: message });
-    ctx.log.hostStep(host.name, step, false, ms, message);
-    throw err;
-  }
-}
-function throwIfCancelled(ctx) {
-  if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
-}
-function dockerRunCommand(ctx, pool2, version2) {
-  const { config: config2 } = ctx;
-  return docker.run({
-    app: config2.app,
-    version: version2,
-    pool: pool2,
-    image: imageRef(config2.image, version2),
-    port: config2.container.port,
-    env: config2.container.env,
-    options: config2.container.options,
-    restart: config2.container.restart
-  });
-}
-function startCommands(ctx, pool2, version2) {
-  const { config: config2 } = ctx;
-  const login = config2.registry?.username && ctx.secrets.registryPassword ? [docker.login(config2.registry.server, config2.registry.username)] : [];
-  return [
-    docker.removeAll(config2.app),
-    ...login,
-    docker.pull(imageRef(config2.image, version2)),
-    dockerRunCommand(ctx, pool2, version2)
-  ];
-}
-async function startPool(ctx, pool2, hosts, version2) {
-  const { config: config2 } = ctx;
-  const image = imageRef(config2.image, version2);
-  const name = containerName(config2.app, version2);
-  const login = config2.registry?.username && ctx.secrets.registryPassword ? config2.registry : void 0;
-  const results = await ctx.ssh.each(hosts, async (host) => {
-    throwIfCancelled(ctx);
-    const conn = await timed(ctx, host, pool2, "connect", () => ctx.ssh.get(targetOf(config2, host)));
-    await conn.exec(docker.removeAll(config2.app));
-    if (login) {
-      await timed(
-        ctx,
-        host,
-        pool2,
-        "login",
-        () => conn.exec(docker.login(login.server, login.username), { stdin: ctx.secrets.registryPassword })
-      );
-    }
-    throwIfCancelled(ctx);
-    await timed(ctx, host, pool2, "pull", () => conn.exec(docker.pull(image)));
-    throwIfCancelled(ctx);
-    await timed(
-      ctx,
-      host,
-      pool2,
-      "start",
-      () => conn.exec(dockerRunCommand(ctx, pool2, version2)),
-      (r) => r.stdout.trim().slice(0, 12)
-    );
-    const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
-    const check2 = await timed(
-      ctx,
-      host,
-      pool2,
-      "check",
-      async () => {
-        const r = await checkWithRetries(url2, config2.checks, ctx.signal);
-        if (!r.ok) {
-          const logs = await conn.exec(docker.logs(name, 5), { check: false });
-          const tail = logExcerpt(logs.stdout + logs.stderr);
-          throw new DeployError(
-            `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
-            host.name
-          );
-        }
-        return r;
-      },
-      (r) => `${r.status} after ${r.attempts} attempt(s)`
-    );
-    return check2;
-  });
-  const failures = results.flatMap(
-    (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
-  );
-  if (failures.length > 0) {
-    ctx.log.warn(
-      `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
-    );
-    await removeFromPool(ctx, pool2, hosts);
-    const lines2 = failures.map(
-      (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
-    );
-    throw new DeployError(
-      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
-  ${lines2.join("\n  ")}`}
-Nothing reached users: the balancer was not changed.`,
-      failures[0].host.name
-    );
-  }
-}
-function logExcerpt(log) {
-  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  const error62 = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
-  return (error62.length ? error62 : lines2.slice(-3)).join(" | ").slice(0, 300);
-}
-async function removeFromPool(ctx, pool2, hosts) {
-  const results = await ctx.ssh.each(hosts, async (host) => {
-    const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-    await timed(ctx, host, pool2, "remove", () => conn.exec(docker.removeAll(ctx.config.app)));
-  });
-  warnLeftovers(ctx, hosts, results, "remove");
-}
-async function stopPool(ctx, pool2, hosts, version2) {
-  const name = containerName(ctx.config.app, version2);
-  const seconds = Math.ceil(ctx.config.container.stop_timeout / 1e3);
-  const results = await ctx.ssh.each(hosts, async (host) => {
-    const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-    await timed(ctx, host, pool2, "stop", async () => {
-      await conn.exec(`${docker.stop(name, seconds)} >/dev/null 2>&1; true`);
-      await conn.exec(docker.removeAll(ctx.config.app));
-    });
-  });
-  warnLeftovers(ctx, hosts, results, "stop");
-}
-function warnLeftovers(ctx, hosts, results, what) {
-  results.forEach((r, i) => {
-    if (r.status === "rejected") {
-      ctx.log.warn(
-        `could not ${what} the container on ${hosts[i].name}: ${r.reason.message}; it is out of the balancer, remove it by hand`,
-        hosts[i].name
-      );
-    }
-  });
 }
 async function planSwitch(ctx, targets) {
   const before = await ctx.balancer.read();
@@ -53081,6 +53893,23 @@ async function planSwitch(ctx, targets) {
   const file2 = ctx.config.balancer.file;
   const diff = before === after ? "" : createTwoFilesPatch(file2, file2, before, after, "before", "after");
   return { before, after, diff };
+}
+function switchPlanLine(ctx) {
+  const { test, reload } = ctx.balancer.describeCommands();
+  return `balancer: write ${ctx.config.balancer.file}, \`${test}\`, \`${reload}\``;
+}
+async function commitSwitch(ctx, state, change, opts) {
+  await ctx.log.group(opts.title, async () => {
+    try {
+      await applySwitch(ctx, change, state);
+    } catch (err) {
+      await opts.onFailure?.(err);
+      throw err;
+    }
+  });
+  opts.update?.(state);
+  state.upstreamSha256 = sha256(change.after);
+  await ctx.store.write(state);
 }
 async function applySwitch(ctx, change, state) {
   if (change.before === change.after && state.upstreamSha256 === sha256(change.after)) return;
@@ -53090,23 +53919,10 @@ async function applySwitch(ctx, change, state) {
 async function verifyThroughBalancer(ctx, requests) {
   const url2 = balancerCheckUrl(ctx.config);
   for (let i = 0; i < requests; i++) {
-    const r = await checkOnce(url2, ctx.config.checks);
+    const r = await ctx.checker.once(url2, ctx.config.checks);
     if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url2}: ${r.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url2}`);
-}
-async function refuseDrift(ctx, force) {
-  const all = await ctx.balancer.readAll();
-  const drifted = driftOf(all);
-  if (drifted.length === 0) return;
-  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
-  if (!force && !ctx.dryRun)
-    throw new UsageError(
-      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
-    );
-  ctx.log.warn(
-    `the balancers' files have drifted: ${what}; ${force ? "going ahead (--force)" : "showing the plan anyway (--dry-run)"}`
-  );
 }
 async function reconcile(ctx, state) {
   const live = state.live ? state.pools[state.live] : null;
@@ -53118,12 +53934,10 @@ async function reconcile(ctx, state) {
   const same = expected.length === actual.length && expected.every((e) => actual.some((a) => key2(a) === key2(e)));
   if (same) return;
   ctx.log.warn(
-    `the upstream (${actual.map(key2).join(", ") || "empty"}) is not what the state record expects (${expected.map(key2).join(", ")}): an interrupted run or a hand edit; restoring it first`
+    `the balancer's servers (${actual.map(key2).join(", ") || "none"}) are not what the state record expects (${expected.map(key2).join(", ")}): an interrupted run or a hand edit; restoring them first`
   );
   const change = await planSwitch(ctx, expected);
-  await ctx.log.group("restore the upstream", () => applySwitch(ctx, change, state));
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
 }
 
 // src/deploy/ops/promote.ts
@@ -53137,7 +53951,7 @@ async function promote(ctx, state) {
   const checks = { ...ctx.config.checks };
   const dead = (await Promise.all(
     candPool.hosts.map(async (h) => {
-      const r = await checkOnce(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
+      const r = await ctx.checker.once(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
       return r.ok ? void 0 : `${h.name} (${r.error})`;
     })
   )).filter((x) => x !== void 0);
@@ -53149,23 +53963,22 @@ async function promote(ctx, state) {
   }
   const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
   if (ctx.dryRun) {
-    const plan = livePool.hosts.map(
-      (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`
-    );
     return {
       message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
       version: candPool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))],
       diff: change.diff
     };
   }
-  await ctx.log.group(`switch the balancer to ${cand} only`, () => applySwitch(ctx, change, state));
-  state.previous = { pool: live, version: livePool.version };
-  state.live = cand;
-  state.candidate = null;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${cand} only`,
+    update: (s) => {
+      s.previous = { pool: live, version: livePool.version };
+      s.live = cand;
+      s.candidate = null;
+      s.pools[live] = null;
+    }
+  });
   await ctx.log.group(
     `stop ${live} ${livePool.version}`,
     () => stopPool(ctx, live, livePool.hosts, livePool.version)
@@ -53184,25 +53997,21 @@ async function rollbackCandidate(ctx, state) {
   const livePool = state.pools[state.live];
   const change = await planSwitch(ctx, servers(ctx, livePool.hosts));
   if (ctx.dryRun) {
-    const plan = candPool.hosts.map(
-      (h) => `${h.name}: docker rm ${ctx.config.app} ${candPool.version} (after the drain)`
-    );
     return {
       message: `would roll back candidate ${candPool.version} on ${cand}`,
       version: livePool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
       diff: change.diff,
       result: "rolled_back"
     };
   }
-  await ctx.log.group(
-    `switch the balancer back to ${state.live} only`,
-    () => applySwitch(ctx, change, state)
-  );
-  state.candidate = null;
-  state.pools[cand] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer back to ${state.live} only`,
+    update: (s) => {
+      s.candidate = null;
+      s.pools[cand] = null;
+    }
+  });
   await ctx.log.group(
     `remove ${candPool.version} from ${cand}`,
     () => stopPool(ctx, cand, candPool.hosts, candPool.version)
@@ -53226,35 +54035,29 @@ async function rollbackPromoted(ctx, state) {
     );
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
-    const plan = [
-      ...hosts.flatMap((h) => startCommands(ctx, idle, prev.version).map((c) => `${h.name}: ${c}`)),
-      ...livePool.hosts.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`
-      )
-    ];
     return {
       message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
       version: prev.version,
-      plan,
+      plan: [
+        ...planLines(hosts, startCommands(ctx, idle, prev.version)),
+        switchPlanLine(ctx),
+        ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))
+      ],
       diff: change.diff,
       result: "rolled_back"
     };
   }
   await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
-  await ctx.log.group(`switch the balancer to ${idle}`, async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, idle, hosts);
-      throw err;
-    }
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${idle}`,
+    update: (s) => {
+      s.pools[idle] = { version: prev.version, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.previous = { pool: live, version: livePool.version };
+      s.live = idle;
+      s.pools[live] = null;
+    },
+    onFailure: () => removeFromPool(ctx, idle, hosts)
   });
-  state.pools[idle] = { version: prev.version, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-  state.previous = { pool: live, version: livePool.version };
-  state.live = idle;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   await ctx.log.group(
     `stop ${livePool.version} on ${live}`,
     () => stopPool(ctx, live, livePool.hosts, livePool.version)
@@ -53272,7 +54075,14 @@ async function rollback(ctx, state) {
   throw new DeployError("nothing to roll back: no candidate pool and no previous version recorded");
 }
 
-// src/deploy/shift.ts
+// src/util/stats.ts
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))];
+}
+
+// src/deploy/ops/shift.ts
 function parseSteps(text, field = "--steps") {
   const parts = text.split(",").map((p) => p.trim());
   const steps = parts.map(Number);
@@ -53300,16 +54110,9 @@ function shiftWeights(percent, nLive, nCand, max = 256) {
   }
   return { live, candidate };
 }
-function percentile(sorted, p) {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)];
-}
 function judgeStep(sample, budget) {
   const errorRate = sample.requests === 0 ? 1 : sample.failed / sample.requests;
-  const p99Ms = percentile(
-    [...sample.latenciesMs].sort((a, b) => a - b),
-    99
-  );
+  const p99Ms = sample.latenciesMs.length === 0 ? 0 : percentile(sample.latenciesMs, 99);
   const problems = [];
   if (sample.requests === 0) problems.push("no request completed");
   else if (errorRate > budget.max_error_rate)
@@ -53327,10 +54130,10 @@ function judgeStep(sample, budget) {
 async function sampleThroughBalancer(ctx, durationMs, concurrency) {
   const url2 = balancerCheckUrl(ctx.config);
   const sample = { requests: 0, failed: 0, latenciesMs: [] };
-  const deadline = Date.now() + durationMs;
+  const deadline = ctx.clock.now() + durationMs;
   const worker = async () => {
-    while (Date.now() < deadline && !ctx.signal.aborted) {
-      const r = await checkOnce(url2, ctx.config.checks);
+    while (ctx.clock.now() < deadline && !ctx.signal.aborted) {
+      const r = await ctx.checker.once(url2, ctx.config.checks);
       sample.requests++;
       sample.latenciesMs.push(r.ms);
       if (!r.ok) {
@@ -53354,23 +54157,22 @@ async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
       ...servers(ctx, hosts).map((s) => ({ ...s, weight: w.candidate }))
     ];
     const entering = state.candidate !== pool2;
-    try {
-      const change = await planSwitch(ctx, targets);
-      await ctx.log.group(`shift ${percent}% to ${pool2} ${version2}`, () => applySwitch(ctx, change, state));
-      if (change.diff) diffs.push(change.diff);
-      state.upstreamSha256 = sha256(change.after);
-    } catch (err) {
-      if (entering) {
-        await removeFromPool(ctx, pool2, hosts);
-        throw err;
-      }
-      return failStep(ctx, state, version2, percent, err.message);
-    }
-    if (entering) {
-      state.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-      state.candidate = pool2;
-    }
-    await ctx.store.write(state);
+    const fail = async (err) => {
+      if (!entering) return failStep(ctx, state, version2, percent, messageOf(err));
+      await removeFromPool(ctx, pool2, hosts);
+      throw err;
+    };
+    const change = await planSwitch(ctx, targets).catch(fail);
+    await commitSwitch(ctx, state, change, {
+      title: `shift ${percent}% to ${pool2} ${version2}`,
+      update: (s) => {
+        if (!entering) return;
+        s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+        s.candidate = pool2;
+      },
+      onFailure: fail
+    });
+    if (change.diff) diffs.push(change.diff);
     ctx.log.info(
       `shift: ${percent}% of requests to ${pool2} ${version2} (weights: live ${w.live}, candidate ${w.candidate}); sampling ${budget.step_duration}ms through ${ctx.config.balancer.url}`
     );
@@ -53415,9 +54217,9 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
   if (ctx.dryRun) {
     const plan = [
-      ...buildCommands(ctx, version2).map((argv) => `local: docker ${argv.join(" ")}`),
-      ...hosts.flatMap((h) => startCommands(ctx, pool2, version2).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config2.balancer.file}, \`${ctx.balancer.describeCommands().test}\`, \`${ctx.balancer.describeCommands().reload}\``,
+      ...buildPlan(ctx, version2),
+      ...planLines(hosts, startCommands(ctx, pool2, version2)),
+      switchPlanLine(ctx),
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool2}, each step sampled ${config2.shift.step_duration}ms`
       ] : []
@@ -53432,19 +54234,15 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   if (config2.build) await ctx.log.group("build and push", () => buildAndPush(ctx, version2));
   await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, version2));
   if (steps) return shiftTraffic(ctx, state, pool2, hosts, version2, steps);
-  await ctx.log.group("switch the balancer", async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, pool2, hosts);
-      throw err;
-    }
+  await commitSwitch(ctx, state, change, {
+    title: "switch the balancer",
+    update: (s) => {
+      s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      if (s.live) s.candidate = pool2;
+      else s.live = pool2;
+    },
+    onFailure: () => removeFromPool(ctx, pool2, hosts)
   });
-  state.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-  if (state.live) state.candidate = pool2;
-  else state.live = pool2;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
   } catch (err) {
@@ -53494,10 +54292,9 @@ async function scale(ctx, state) {
   const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
   if (ctx.dryRun) {
     const plan = [
-      ...added.flatMap((h) => startCommands(ctx, live, current.version).map((c) => `${h.name}: ${c}`)),
-      ...removed.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${current.version} (after the drain)`
-      )
+      ...planLines(added, startCommands(ctx, live, current.version)),
+      switchPlanLine(ctx),
+      ...planLines(removed, stopCommands(ctx, current.version))
     ];
     return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
   }
@@ -53506,17 +54303,15 @@ async function scale(ctx, state) {
       `start ${current.version} on new ${live} hosts`,
       () => startPool(ctx, live, added, current.version)
     );
-  await ctx.log.group("switch the balancer", async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
+  await commitSwitch(ctx, state, change, {
+    title: "switch the balancer",
+    update: () => {
+      current.hosts = desired;
+    },
+    onFailure: async () => {
       if (added.length) await removeFromPool(ctx, live, added);
-      throw err;
     }
   });
-  current.hosts = desired;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   if (removed.length)
     await ctx.log.group("stop removed hosts", () => stopPool(ctx, live, removed, current.version));
   return {
@@ -53544,19 +54339,19 @@ async function status(ctx, state) {
       hosts.push({ host: h, pool: pool2 });
     }
   }
-  const rows = await ctx.ssh.each(hosts, async ({ host, pool: pool2 }) => {
+  const rows = await ctx.remote.each(hosts, async ({ host, pool: pool2 }) => {
     const url2 = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
     let container2 = "-";
     let st = "none";
     let version2 = "-";
     try {
-      const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-      const list = parseContainerList((await conn.exec(docker.list(ctx.config.app))).stdout);
+      const shell = await ctx.remote.get(targetOf(ctx.config, host));
+      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
       if (list[0]) ({ name: container2, state: st, version: version2 } = list[0]);
     } catch (err) {
       st = `unreachable: ${err.message}`;
     }
-    const check2 = await checkOnce(url2, {
+    const check2 = await ctx.checker.once(url2, {
       ...ctx.config.checks,
       timeout: Math.min(ctx.config.checks.timeout, 2e3)
     });
@@ -53632,7 +54427,7 @@ function operation(ctx, state, args) {
       return status(ctx, state);
   }
 }
-async function runCommand(opts, args) {
+async function runCommand(opts, args, open3 = openContext) {
   const started = Date.now();
   const changes = args.command !== "status" && !opts.dryRun;
   const base = {
@@ -53650,7 +54445,7 @@ async function runCommand(opts, args) {
   let ctx;
   let locked = false;
   try {
-    ctx = await openContext(opts);
+    ctx = await open3(opts);
     if (changes) {
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;
@@ -53932,7 +54727,7 @@ Run \`bluegreen --help\` for usage.
     if (command !== "deploy" && values.steps !== void 0)
       throw new UsageError("--steps applies to deploy only");
     const steps = values.steps !== void 0 ? parseSteps(values.steps) : void 0;
-    const configPath = resolve3(values.config);
+    const configPath = resolve4(values.config);
     const config2 = await loadConfig(configPath);
     const passwordEnv = config2.registry?.password_env;
     const quiet = values.quiet || values.json;
@@ -53943,7 +54738,7 @@ Run \`bluegreen --help\` for usage.
     const { outcome, error: error62 } = await runCommand(
       {
         config: config2,
-        baseDir: dirname(configPath),
+        baseDir: dirname3(configPath),
         secrets: {
           ...process.env.BLUEGREEN_SSH_KEY ? { privateKey: process.env.BLUEGREEN_SSH_KEY } : {},
           ...process.env.BLUEGREEN_KNOWN_HOSTS ? { knownHosts: process.env.BLUEGREEN_KNOWN_HOSTS } : {},

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, validateVersion } from './config/load.js';
 import type { CommandName } from './deploy/outcome.js';
 import { runCommand } from './deploy/run.js';
-import { parseSteps } from './deploy/shift.js';
+import { parseSteps } from './deploy/ops/shift.js';
 import { exitCodeOf, messageOf, UsageError } from './errors.js';
 import { formatOutcome } from './report/text.js';
 import { cancelOnSignals, signalExitCode } from './util/cancel.js';

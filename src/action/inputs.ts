@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { validateVersion } from '../config/load.js';
 import type { CommandName } from '../deploy/outcome.js';
-import { parseSteps } from '../deploy/shift.js';
+import { parseSteps } from '../deploy/ops/shift.js';
 import { UsageError } from '../errors.js';
 import { PERMISSION_LEVELS, type PermissionLevel } from './permission.js';
 

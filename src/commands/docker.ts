@@ -71,6 +71,9 @@ export const docker = {
 
   stop: (name: string, timeoutSeconds: number) =>
     sh('docker', 'stop', '--time', String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name: string, timeoutSeconds: number) =>
+    `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
   remove: (name: string) => sh('docker', 'rm', '--force', name),
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app: string) =>
@@ -80,7 +83,15 @@ export const docker = {
   login: (server: string, username: string) =>
     sh('docker', 'login', '--username', username, '--password-stdin', server),
 
-  // Local commands (the machine that runs bluegreen builds and pushes).
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server: string, username: string) => [
+    'login',
+    '--username',
+    username,
+    '--password-stdin',
+    server,
+  ],
   build: (context: string, dockerfile: string, tag: string, args: Record<string, string>) => {
     const argv = ['build', '--file', dockerfile, '--tag', tag];
     for (const [k, v] of Object.entries(args)) argv.push('--build-arg', `${k}=${v}`);

@@ -1,30 +1,47 @@
-import { spawn } from 'node:child_process';
+import { getExecOutput } from '@actions/exec';
 import { resolve } from 'node:path';
 import { docker, imageRef } from '../commands/docker.js';
+import { sh } from '../commands/shell.js';
 import { DeployError } from '../errors.js';
 import type { Context } from './context.js';
 
 // Build and push happen on the machine running bluegreen (a CI runner or a laptop),
 // with its own docker CLI and DOCKER_HOST.
 
-function run(args: string[], stdin?: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolvePromise, reject) => {
-    // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
-    const child = spawn('docker', args, {
-      env: { DOCKER_BUILDKIT: '0', ...process.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+/** Runs the local docker CLI; its output is collected (stdout and stderr in order), not echoed. */
+async function run(args: string[], stdin?: string): Promise<{ code: number; output: string }> {
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  const env: Record<string, string> = { DOCKER_BUILDKIT: '0' };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  try {
+    const res = await getExecOutput('docker', args, {
+      // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
+      env,
+      silent: true,
+      ignoreReturnCode: true,
+      // Always given, so stdin is closed (and a password never appears in the argv).
+      input: Buffer.from(stdin ?? ''),
+      listeners: { stdout: collect, stderr: collect },
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', (err) =>
-      reject(new DeployError(`cannot run docker locally: ${err.message} (is the docker CLI installed?)`)),
+    return { code: res.exitCode, output };
+  } catch (err) {
+    throw new DeployError(
+      `cannot run docker locally: ${(err as Error).message} (is the docker CLI installed?)`,
     );
-    child.on('close', (code) => resolvePromise({ code: code ?? 1, output }));
-    child.stdin.end(stdin ?? '');
-  });
+  }
 }
 
+/** `docker login` before a build, when the registry needs one (the password goes to its stdin). */
+function loginCommand(ctx: Context): string[] | undefined {
+  const { registry } = ctx.config;
+  if (!registry?.username || !ctx.secrets.registryPassword) return undefined;
+  return docker.localLogin(registry.server, registry.username);
+}
+
+/** The build and push of `version` (argv after `docker`), in order; none without `build:`. */
 export function buildCommands(ctx: Context, version: string): string[][] {
   const build = ctx.config.build;
   if (!build) return [];
@@ -40,16 +57,22 @@ export function buildCommands(ctx: Context, version: string): string[][] {
   ];
 }
 
+/** `local: docker …` lines: what buildAndPush runs, for the --dry-run plan. */
+export function buildPlan(ctx: Context, version: string): string[] {
+  const commands = buildCommands(ctx, version);
+  const login = loginCommand(ctx);
+  return [...(login && commands.length ? [login] : []), ...commands].map(
+    (argv) => `local: ${sh('docker', ...argv)}`,
+  );
+}
+
 export async function buildAndPush(ctx: Context, version: string): Promise<void> {
-  const { registry } = ctx.config;
-  if (registry?.username && ctx.secrets.registryPassword) {
-    const login = await run(
-      ['login', '--username', registry.username, '--password-stdin', registry.server],
-      ctx.secrets.registryPassword,
-    );
-    if (login.code !== 0)
+  const login = loginCommand(ctx);
+  if (login) {
+    const res = await run(login, ctx.secrets.registryPassword);
+    if (res.code !== 0)
       throw new DeployError(
-        `docker login ${registry.server} failed: ${login.output.trim().split('\n').at(-1)}`,
+        `docker login ${ctx.config.registry!.server} failed: ${res.output.trim().split('\n').at(-1)}`,
       );
   }
   for (const args of buildCommands(ctx, version)) {

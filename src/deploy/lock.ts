@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { sh } from '../commands/shell.js';
+import { lockFile } from '../commands/lock.js';
 import { DeployError } from '../errors.js';
-import type { Connection } from '../ssh/connection.js';
+import type { RemoteShell } from '../ssh/remote.js';
 import { sleep } from '../util/time.js';
 
-// A lock file next to the state record, created with O_EXCL (`set -C`), holding who took
-// it and until when. A lock past its expiry (its holder died) is taken over.
+// Keeps two runs that change things apart. The real one is a lock file next to the state
+// record, created with O_EXCL (`set -C`), holding who took it and until when. A lock past
+// its expiry (its holder died) is taken over.
+
+export interface Lock {
+  readonly path: string;
+  /** Takes the lock for `command`, waiting up to `waitMs` for another holder; throws naming the holder. */
+  acquire(command: string, ttlMs: number, waitMs: number): Promise<void>;
+  /** Gives the lock back if this run still holds it. */
+  release(): Promise<void>;
+}
 
 export interface LockInfo {
   owner: string;
@@ -18,11 +27,11 @@ export interface LockInfo {
   expires: number; // epoch ms
 }
 
-export class Lock {
+export class LockFile implements Lock {
   private held: LockInfo | undefined;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly shell: RemoteShell,
     readonly path: string,
   ) {}
 
@@ -38,7 +47,7 @@ export class Lock {
       expires: Date.now() + ttlMs,
     };
     for (;;) {
-      const res = await this.conn.exec(`set -C; cat > ${sh(this.path)}`, {
+      const res = await this.shell.exec(lockFile.create(this.path), {
         stdin: JSON.stringify(info),
         check: false,
       });
@@ -50,7 +59,7 @@ export class Lock {
       if (holder && (holder.expires < Date.now() || diedHere(holder))) {
         // The holder's lease ran out (it was killed, or its machine went away), or it ran
         // on this machine and its process is gone (kill -9): take the lock over.
-        await this.conn.exec(`grep -q ${sh(holder.token)} ${sh(this.path)} && rm -f ${sh(this.path)}; true`);
+        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
         continue;
       }
       if (Date.now() >= deadline) {
@@ -66,7 +75,7 @@ export class Lock {
   }
 
   async holder(): Promise<LockInfo | undefined> {
-    const res = await this.conn.exec(`cat ${sh(this.path)} 2>/dev/null; true`);
+    const res = await this.shell.exec(lockFile.read(this.path));
     try {
       return JSON.parse(res.stdout) as LockInfo;
     } catch {
@@ -78,10 +87,7 @@ export class Lock {
     if (!this.held) return;
     const token = this.held.token;
     this.held = undefined;
-    await this.conn.exec(
-      `grep -q ${sh(token)} ${sh(this.path)} 2>/dev/null && rm -f ${sh(this.path)}; true`,
-      { check: false },
-    );
+    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
   }
 }
 

@@ -8,8 +8,9 @@ import { rollback } from './ops/rollback.js';
 import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
 import type { OpResult } from './ops/types.js';
+import { refuseDrift } from './guards.js';
 import type { DeployState } from './state.js';
-import { reconcile, refuseDrift } from './steps.js';
+import { reconcile } from './switch.js';
 
 export interface CommandArgs {
   command: CommandName;
@@ -55,8 +56,13 @@ function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise
  * Runs one command end to end: connect, lock (for changing commands), read the state,
  * run the operation, record history, unlock, disconnect. Never throws for a failed
  * operation: the error is returned beside an Outcome, so callers can always report.
+ * `open` builds the context (the unit tests pass one over fakes).
  */
-export async function runCommand(opts: EngineOptions, args: CommandArgs): Promise<RunResult> {
+export async function runCommand(
+  opts: EngineOptions,
+  args: CommandArgs,
+  open: (opts: EngineOptions) => Promise<Context> = openContext,
+): Promise<RunResult> {
   const started = Date.now();
   const changes = args.command !== 'status' && !opts.dryRun;
   const base: Outcome = {
@@ -74,7 +80,7 @@ export async function runCommand(opts: EngineOptions, args: CommandArgs): Promis
   let ctx: Context | undefined;
   let locked = false;
   try {
-    ctx = await openContext(opts);
+    ctx = await open(opts);
     if (changes) {
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Octokit, RepoRef } from '../action/octokit.js';
+import type { Octokit, RepoRef } from './octokit.js';
 import type { CommandName, Outcome } from '../deploy/outcome.js';
 import { messageOf } from '../errors.js';
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import type { HostReport, Outcome, PoolView } from '../deploy/outcome.js';
 
-// Markdown views of an outcome: the job summary (hosts × steps, the nginx diff, the pools
+// Markdown views of an outcome: the job summary (hosts × steps, the balancer's diff, the pools
 // before and after as a Mermaid diagram) and the shorter reply to a PR comment.
 
 export interface RunLinks {
@@ -88,14 +88,14 @@ export function poolsDiagram(o: Outcome): string {
     ['before', o.before],
     ['after', o.after],
   ] as const) {
-    lines.push(`  subgraph ${side}`, `    ${side}_nginx(["nginx"])`);
+    lines.push(`  subgraph ${side}`, `    ${side}_balancer(["balancer"])`);
     if (views.length === 0) lines.push(`    ${side}_none["no pool"]`);
     for (const v of views) {
       lines.push(
         `    ${side}_${v.pool}["${label(`${v.pool}: ${v.version}`)}<br/>${label(v.hosts.join(', '))}"]`,
       );
       lines.push(
-        `    ${side}_nginx ${v.role === 'live' ? '-->|live|' : '-.->|candidate|'} ${side}_${v.pool}`,
+        `    ${side}_balancer ${v.role === 'live' ? '-->|live|' : '-.->|candidate|'} ${side}_${v.pool}`,
       );
     }
     lines.push('  end');
@@ -127,7 +127,7 @@ export function summaryMarkdown(o: Outcome, links: RunLinks): string {
   if (o.balancerDiff)
     parts.push(
       '',
-      `### nginx upstream${o.dryRun ? ' (not applied)' : ''}`,
+      `### Balancer change${o.dryRun ? ' (not applied)' : ''}`,
       '',
       fenced('diff', o.balancerDiff),
     );

@@ -105,7 +105,7 @@ describe('reporting text', () => {
     expect(md).toContain('| host | pool | pull | start |');
     expect(md).toContain('| b1 | blue | ✅ 1.2s | ❌ 0.3s exit 1 |');
     expect(md).toContain('```diff\n-    server g1:8000;\n+    server b1:8000;\n```');
-    expect(md).toContain('before_nginx -->|live| before_green');
-    expect(md).toContain('after_nginx -.->|candidate| after_blue');
+    expect(md).toContain('before_balancer -->|live| before_green');
+    expect(md).toContain('after_balancer -.->|candidate| after_blue');
   });
 });

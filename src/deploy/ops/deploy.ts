@@ -1,24 +1,17 @@
 import { DeployError, UsageError } from '../../errors.js';
-import { buildAndPush, buildCommands } from '../build.js';
+import { buildAndPush, buildPlan } from '../build.js';
 import { recordOf, type Context } from '../context.js';
-import { otherPool, sha256, type DeployState } from '../state.js';
-import {
-  applySwitch,
-  planSwitch,
-  removeFromPool,
-  servers,
-  startCommands,
-  startPool,
-  verifyThroughBalancer,
-} from '../steps.js';
-import type { OpResult } from './types.js';
+import { planLines, removeFromPool, startCommands, startPool } from '../pool.js';
+import { otherPool, type DeployState } from '../state.js';
+import { commitSwitch, planSwitch, servers, switchPlanLine, verifyThroughBalancer } from '../switch.js';
 import { promote } from './promote.js';
 import { rollbackCandidate } from './rollback.js';
-import { shiftTraffic } from '../shift.js';
+import { shiftTraffic } from './shift.js';
+import type { OpResult } from './types.js';
 
 /**
  * Deploys `version` to the idle pool: build/push (when configured), start and preflight
- * every host, and only then add the pool to the upstream beside the live one.
+ * every host, and only then add the pool to the balancer beside the live one.
  */
 export async function deploy(
   ctx: Context,
@@ -49,9 +42,9 @@ export async function deploy(
 
   if (ctx.dryRun) {
     const plan = [
-      ...buildCommands(ctx, version).map((argv) => `local: docker ${argv.join(' ')}`),
-      ...hosts.flatMap((h) => startCommands(ctx, pool, version).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config.balancer.file}, \`${ctx.balancer.describeCommands().test}\`, \`${ctx.balancer.describeCommands().reload}\``,
+      ...buildPlan(ctx, version),
+      ...planLines(hosts, startCommands(ctx, pool, version)),
+      switchPlanLine(ctx),
       ...(steps
         ? [
             `balancer: shift ${steps.join('% → ')}% to ${pool}, each step sampled ${config.shift.step_duration}ms`,
@@ -69,19 +62,15 @@ export async function deploy(
   if (config.build) await ctx.log.group('build and push', () => buildAndPush(ctx, version));
   await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, version));
   if (steps) return shiftTraffic(ctx, state, pool, hosts, version, steps);
-  await ctx.log.group('switch the balancer', async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, pool, hosts);
-      throw err;
-    }
+  await commitSwitch(ctx, state, change, {
+    title: 'switch the balancer',
+    update: (s) => {
+      s.pools[pool] = { version, hosts, since: new Date().toISOString() };
+      if (s.live) s.candidate = pool;
+      else s.live = pool;
+    },
+    onFailure: () => removeFromPool(ctx, pool, hosts),
   });
-  state.pools[pool] = { version, hosts, since: new Date().toISOString() };
-  if (state.live) state.candidate = pool;
-  else state.live = pool;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
 
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));

@@ -1,11 +1,12 @@
 import { DeployError } from '../../errors.js';
-import { checkOnce, hostUrl } from '../checks.js';
+import { hostUrl } from '../checks.js';
 import type { Context } from '../context.js';
-import { sha256, type DeployState } from '../state.js';
-import { applySwitch, planSwitch, servers, stopPool } from '../steps.js';
+import { planLines, stopCommands, stopPool } from '../pool.js';
+import type { DeployState } from '../state.js';
+import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
 
-/** The candidate becomes the only pool in the upstream; the old pool drains, then stops. */
+/** The candidate becomes the only pool in the balancer; the old pool drains, then stops. */
 export async function promote(ctx: Context, state: DeployState): Promise<OpResult> {
   const cand = state.candidate;
   const live = state.live;
@@ -19,7 +20,7 @@ export async function promote(ctx: Context, state: DeployState): Promise<OpResul
   const dead = (
     await Promise.all(
       candPool.hosts.map(async (h) => {
-        const r = await checkOnce(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
+        const r = await ctx.checker.once(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
         return r.ok ? undefined : `${h.name} (${r.error})`;
       }),
     )
@@ -33,23 +34,22 @@ export async function promote(ctx: Context, state: DeployState): Promise<OpResul
 
   const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
   if (ctx.dryRun) {
-    const plan = livePool.hosts.map(
-      (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`,
-    );
     return {
       message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
       version: candPool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))],
       diff: change.diff,
     };
   }
-  await ctx.log.group(`switch the balancer to ${cand} only`, () => applySwitch(ctx, change, state));
-  state.previous = { pool: live, version: livePool.version };
-  state.live = cand;
-  state.candidate = null;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${cand} only`,
+    update: (s) => {
+      s.previous = { pool: live, version: livePool.version };
+      s.live = cand;
+      s.candidate = null;
+      s.pools[live] = null;
+    },
+  });
   await ctx.log.group(`stop ${live} ${livePool.version}`, () =>
     stopPool(ctx, live, livePool.hosts, livePool.version),
   );

@@ -1,15 +1,8 @@
 import { DeployError } from '../../errors.js';
 import { recordOf, type Context } from '../context.js';
-import { otherPool, sha256, type DeployState } from '../state.js';
-import {
-  applySwitch,
-  planSwitch,
-  removeFromPool,
-  servers,
-  startCommands,
-  startPool,
-  stopPool,
-} from '../steps.js';
+import { planLines, removeFromPool, startCommands, startPool, stopCommands, stopPool } from '../pool.js';
+import { otherPool, type DeployState } from '../state.js';
+import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
 
 /** Before promote: the live pool alone again; the candidate's containers go. */
@@ -19,24 +12,21 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
   const livePool = state.pools[state.live!]!;
   const change = await planSwitch(ctx, servers(ctx, livePool.hosts));
   if (ctx.dryRun) {
-    const plan = candPool.hosts.map(
-      (h) => `${h.name}: docker rm ${ctx.config.app} ${candPool.version} (after the drain)`,
-    );
     return {
       message: `would roll back candidate ${candPool.version} on ${cand}`,
       version: livePool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
       diff: change.diff,
       result: 'rolled_back',
     };
   }
-  await ctx.log.group(`switch the balancer back to ${state.live} only`, () =>
-    applySwitch(ctx, change, state),
-  );
-  state.candidate = null;
-  state.pools[cand] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer back to ${state.live} only`,
+    update: (s) => {
+      s.candidate = null;
+      s.pools[cand] = null;
+    },
+  });
   await ctx.log.group(`remove ${candPool.version} from ${cand}`, () =>
     stopPool(ctx, cand, candPool.hosts, candPool.version),
   );
@@ -50,7 +40,7 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
 
 /**
  * After promote: the previous version comes back on the idle pool (preflighted like any
- * deploy), takes over the upstream, and the current version drains and stops.
+ * deploy), takes over the balancer, and the current version drains and stops.
  */
 export async function rollbackPromoted(ctx: Context, state: DeployState): Promise<OpResult> {
   const live = state.live!;
@@ -64,35 +54,29 @@ export async function rollbackPromoted(ctx: Context, state: DeployState): Promis
     );
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
-    const plan = [
-      ...hosts.flatMap((h) => startCommands(ctx, idle, prev.version).map((c) => `${h.name}: ${c}`)),
-      ...livePool.hosts.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`,
-      ),
-    ];
     return {
       message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
       version: prev.version,
-      plan,
+      plan: [
+        ...planLines(hosts, startCommands(ctx, idle, prev.version)),
+        switchPlanLine(ctx),
+        ...planLines(livePool.hosts, stopCommands(ctx, livePool.version)),
+      ],
       diff: change.diff,
       result: 'rolled_back',
     };
   }
   await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
-  await ctx.log.group(`switch the balancer to ${idle}`, async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, idle, hosts);
-      throw err;
-    }
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${idle}`,
+    update: (s) => {
+      s.pools[idle] = { version: prev.version, hosts, since: new Date().toISOString() };
+      s.previous = { pool: live, version: livePool.version };
+      s.live = idle;
+      s.pools[live] = null;
+    },
+    onFailure: () => removeFromPool(ctx, idle, hosts),
   });
-  state.pools[idle] = { version: prev.version, hosts, since: new Date().toISOString() };
-  state.previous = { pool: live, version: livePool.version };
-  state.live = idle;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   await ctx.log.group(`stop ${livePool.version} on ${live}`, () =>
     stopPool(ctx, live, livePool.hosts, livePool.version),
   );
