@@ -75098,11 +75098,12 @@ async function execute(engine, inputs, reporter, req, place) {
         return { outcome: outcome2, error: error64 };
       }
     }
+    const version2 = req.version ?? req.expectCandidate;
     record2 = {
       command: req.command,
       sha: req.sha,
       environment: inputs.environment,
-      ...req.version ? { version: req.version } : {},
+      ...version2 ? { version: version2 } : {},
       ...image ? { image: image.image, digest: image.digest } : {}
     };
     deployment = changes ? await reporter.start(record2) : void 0;

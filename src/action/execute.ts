@@ -153,11 +153,13 @@ export async function execute(
         return { outcome, error };
       }
     }
+    // A PR's /promote names the version it makes live: a later rollback can retire it by that.
+    const version = req.version ?? req.expectCandidate;
     record = {
       command: req.command,
       sha: req.sha,
       environment: inputs.environment,
-      ...(req.version ? { version: req.version } : {}),
+      ...(version ? { version } : {}),
       ...(image ? { image: image.image, digest: image.digest } : {}),
     };
     deployment = changes ? await reporter.start(record) : undefined;

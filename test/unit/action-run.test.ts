@@ -593,6 +593,7 @@ describe('PR comment /promote', () => {
       'issues/create-comment',
       'reactions/create-for-issue-comment',
     ]);
+    expect(payloadOf()).toMatchObject({ command: 'promote', version: HEAD, sha: HEAD });
     expect(fake.deploymentStates(live100.id).at(-1)).toBe('inactive');
     expect(fake.deployments.at(-1)!.statuses.length).toBe(2);
     expect(r.reactions).toEqual(['eyes', 'rocket']);
