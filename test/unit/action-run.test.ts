@@ -60,8 +60,14 @@ class RecordingEngine implements Engine {
 
   loadConfig = loadConfig;
 
+  /** The next prepareImage fails with this error (the tag is missing, the build fails…). */
+  prepareFailsNext: Error | undefined;
+
   prepareImage: Engine['prepareImage'] = async (_opts, version) => {
     this.calls.push({ fn: 'prepareImage', version, githubCallsBefore: this.github.sequence() });
+    const error = this.prepareFailsNext;
+    this.prepareFailsNext = undefined;
+    if (error) throw error;
     return { image: IMAGE, digest: DIGEST };
   };
 
@@ -329,6 +335,18 @@ describe('push and dispatch', () => {
     expect(refused.stdout).toContain('::error::input steps applies to deploy only');
     expect(refused.engine.calls).toEqual([]);
     expect(refused.calls).toEqual([]);
+  });
+
+  it('an image that cannot be prepared: no deployment, a failed commit status, the step fails', async () => {
+    engine.prepareFailsNext = new DeployError(`${IMAGE}:${MAIN_SHA}: manifest unknown`);
+    const r = await runAction('push', {});
+    expect(r.failed).toBe(true);
+    expect(r.engine.calls.map((c) => c.fn)).toEqual(['prepareImage']);
+    expect(r.calls).toEqual(['repos/create-commit-status']);
+    expect(fake.commitStatuses.at(-1)).toMatchObject({ sha: MAIN_SHA, state: 'failure' });
+    expect(r.outputs).toMatchObject({ result: 'failure', deployment_id: '', digest: '' });
+    expect(r.summary).toContain('manifest unknown');
+    expect(r.stdout).toContain('::error::deploy: registry.test:5000/octo/shop');
   });
 
   it('a dry run deploys nothing: no image is prepared, no deployment recorded', async () => {
