@@ -604,8 +604,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -713,13 +713,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count = 0;
+        let count2 = 0;
         for (const item of node2.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count)
-            count = c;
+          if (c > count2)
+            count2 = c;
         }
-        return count;
+        return count2;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -3672,8 +3672,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -3750,12 +3750,12 @@ var require_errors = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count = 1;
+        let count2 = 1;
         const end = error62.linePos[1];
         if (end?.line === line && end.col > col) {
-          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count);
+        const pointer = " ".repeat(ci) + "^".repeat(count2);
         error62.message += `:
 
 ${lineStr}
@@ -13584,7 +13584,7 @@ var require_bcrypt_pbkdf = __commonJS({
       }
     }
     function bcrypt_pbkdf(pass, passlen, salt, saltlen, key2, keylen, rounds) {
-      var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count, origkeylen = keylen;
+      var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count2, origkeylen = keylen;
       if (rounds < 1)
         return -1;
       if (passlen === 0 || saltlen === 0 || keylen === 0 || keylen > out.byteLength * out.byteLength || saltlen > 1 << 20)
@@ -13594,11 +13594,11 @@ var require_bcrypt_pbkdf = __commonJS({
       for (i = 0; i < saltlen; i++)
         countsalt[i] = salt[i];
       crypto_hash_sha512(sha2pass, pass, passlen);
-      for (count = 1; keylen > 0; count++) {
-        countsalt[saltlen + 0] = count >>> 24;
-        countsalt[saltlen + 1] = count >>> 16;
-        countsalt[saltlen + 2] = count >>> 8;
-        countsalt[saltlen + 3] = count;
+      for (count2 = 1; keylen > 0; count2++) {
+        countsalt[saltlen + 0] = count2 >>> 24;
+        countsalt[saltlen + 1] = count2 >>> 16;
+        countsalt[saltlen + 2] = count2 >>> 8;
+        countsalt[saltlen + 3] = count2;
         crypto_hash_sha512(sha2salt, countsalt, saltlen + 4);
         bcrypt_hash(sha2pass, sha2salt, tmpout);
         for (i = out.byteLength; i--; )
@@ -13611,7 +13611,7 @@ var require_bcrypt_pbkdf = __commonJS({
         }
         amt = Math.min(amt, keylen);
         for (i = 0; i < amt; i++) {
-          dest = i * stride + (count - 1);
+          dest = i * stride + (count2 - 1);
           if (dest >= origkeylen)
             break;
           key2[dest] = out[i];
@@ -24098,11 +24098,11 @@ var require_SFTP = __commonJS({
             throw new Error("names is not an object or array");
           names = [names];
         }
-        const count = names.length;
+        const count2 = names.length;
         let namesLen = 0;
         let nameAttrs;
         const attrs = [];
-        for (let i = 0; i < count; ++i) {
+        for (let i = 0; i < count2; ++i) {
           const name = names[i];
           const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
           namesLen += 4 + Buffer.byteLength(filename);
@@ -24132,9 +24132,9 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, buf.length - 4, 0);
         buf[4] = RESPONSE.NAME;
         writeUInt32BE(buf, reqid, 5);
-        writeUInt32BE(buf, count, p);
+        writeUInt32BE(buf, count2, p);
         p += 4;
-        for (let i = 0; i < count; ++i) {
+        for (let i = 0; i < count2; ++i) {
           const name = names[i];
           {
             const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
@@ -24627,11 +24627,11 @@ var require_SFTP = __commonJS({
         attrs.mtime = mtime;
       }
       if (flags & ATTR.EXTENDED) {
-        const count = bufferParser.readUInt32BE();
-        if (count === void 0)
+        const count2 = bufferParser.readUInt32BE();
+        if (count2 === void 0)
           return;
         const extended2 = {};
-        for (let i = 0; i < count; ++i) {
+        for (let i = 0; i < count2; ++i) {
           const type = bufferParser.readString(true);
           const data = bufferParser.readString();
           if (data === void 0)
@@ -24882,10 +24882,10 @@ var require_SFTP = __commonJS({
           req = sftp._requests[reqID];
           delete sftp._requests[reqID];
         }
-        const count = bufferParser.readUInt32BE();
-        if (count !== void 0) {
+        const count2 = bufferParser.readUInt32BE();
+        if (count2 !== void 0) {
           let names = [];
-          for (let i = 0; i < count; ++i) {
+          for (let i = 0; i < count2; ++i) {
             const filename = bufferParser.readString(true);
             const longname = bufferParser.readString(true);
             const attrs = readAttrs(sftp._biOpt);
@@ -29711,7 +29711,7 @@ var require_lib2 = __commonJS({
 });
 
 // src/cli.ts
-import { dirname as dirname3, resolve as resolve4 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/config/load.ts
@@ -30968,14 +30968,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count = units;
+  let count2 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count--;
+      count2--;
       i++;
     }
   }
-  return count;
+  return count2;
 }
 function getLengthableOrigin(input2) {
   if (Array.isArray(input2))
@@ -35358,8 +35358,8 @@ function az_default() {
 }
 
 // node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getBelarusianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -38006,8 +38006,8 @@ function hu_default() {
 }
 
 // node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count, one, many) {
-  return Math.abs(count) === 1 ? one : many;
+function getArmenianPlural(count2, one, many) {
+  return Math.abs(count2) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -40745,8 +40745,8 @@ function ro_default() {
 }
 
 // node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getRussianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -50255,9 +50255,9 @@ var FileBalancer = class {
     const n = Number.parseInt(res.stdout.trim(), 10);
     return Number.isInteger(n) ? n : -1;
   }
-  warnUndrained(count, what) {
+  warnUndrained(count2, what) {
     this.log.warn(
-      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count < 0 ? "with connections" : `${count} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
+      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count2 < 0 ? "with connections" : `${count2} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
       this.host
     );
   }
@@ -52219,6 +52219,7 @@ function safeUser() {
 }
 
 // src/deploy/outcome.ts
+var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "status"];
 var Recorder = class {
   byHost = /* @__PURE__ */ new Map();
   record(host, pool2, step) {
@@ -53104,12 +53105,12 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
 };
 function exec(commandLine, args, options) {
   return __awaiter4(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
-    if (commandArgs.length === 0) {
+    const commandArgs2 = argStringToArray(commandLine);
+    if (commandArgs2.length === 0) {
       throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
     }
-    const toolPath = commandArgs[0];
-    args = commandArgs.slice(1).concat(args || []);
+    const toolPath = commandArgs2[0];
+    args = commandArgs2.slice(1).concat(args || []);
     const runner = new ToolRunner(toolPath, args, options);
     return runner.exec();
   });
@@ -54452,6 +54453,8 @@ async function runCommand(opts, args, open3 = openContext) {
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    if (args.command === "promote" && args.expectCandidate !== void 0)
+      refuseOtherCandidate(state, args.expectCandidate);
     if (args.command !== "status") await refuseDrift(ctx, args.force ?? false);
     if (changes) await ctx.balancer.prepare();
     if (changes) await reconcile(ctx, state);
@@ -54495,6 +54498,15 @@ async function runCommand(opts, args, open3 = openContext) {
     }
   }
 }
+function refuseOtherCandidate(state, expected) {
+  const candidate = state.candidate ? state.pools[state.candidate] : null;
+  if (!candidate)
+    throw new UsageError(`promote refused: there is no candidate; expected ${expected} to be deployed first`);
+  if (candidate.version !== expected)
+    throw new UsageError(
+      `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`
+    );
+}
 async function appendHistory(ctx, outcome) {
   const state = await ctx.store.read();
   const pool2 = outcome.after.find((v) => v.version === outcome.version)?.pool;
@@ -54508,6 +54520,74 @@ async function appendHistory(ctx, outcome) {
     message: outcome.message.split("\n")[0].slice(0, 300)
   });
   await ctx.store.write(state);
+}
+
+// src/engine-options.ts
+import { dirname as dirname3 } from "node:path";
+var COMMANDS = [...COMMAND_NAMES, "validate"];
+var CLI_FIELDS = {
+  command: "command",
+  version: "--version",
+  steps: "--steps",
+  promote: "--promote"
+};
+function parseCommand(value, field) {
+  if (!COMMANDS.includes(value))
+    throw new UsageError(`unknown ${field} ${JSON.stringify(value)}: expected one of ${COMMANDS.join(", ")}`);
+  return value;
+}
+function commandArgs(req, names) {
+  const deploy2 = req.command === "deploy";
+  if (!deploy2) {
+    if (req.version !== void 0) throw new UsageError(`${names.version} applies to deploy only`);
+    if (req.steps !== void 0) throw new UsageError(`${names.steps} applies to deploy only`);
+    if (req.promote) throw new UsageError(`${names.promote} applies to deploy only`);
+  }
+  if (req.digest !== void 0 && !deploy2) throw new UsageError("a digest applies to deploy only");
+  if (req.expectCandidate !== void 0 && req.command !== "promote")
+    throw new UsageError("an expected candidate applies to promote only");
+  return {
+    command: req.command,
+    ...deploy2 ? { version: validateVersion(req.version, names.version) } : {},
+    ...req.promote ? { promote: true } : {},
+    ...req.steps ? { steps: req.steps } : {},
+    force: req.force ?? false,
+    ...req.digest ? { digest: req.digest } : {},
+    ...req.expectCandidate ? { expectCandidate: req.expectCandidate } : {}
+  };
+}
+function secretsFor(config2, given, env) {
+  const pick2 = (...values) => values.find((v) => v !== void 0 && v !== "");
+  const passwordEnv = config2.registry?.password_env;
+  const privateKey2 = pick2(given.privateKey, env.BLUEGREEN_SSH_KEY);
+  const knownHosts = pick2(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
+  const registryPassword = pick2(given.registryPassword, passwordEnv ? env[passwordEnv] : void 0);
+  return {
+    ...privateKey2 ? { privateKey: privateKey2 } : {},
+    ...knownHosts ? { knownHosts } : {},
+    ...registryPassword ? { registryPassword } : {}
+  };
+}
+function engineOptions(req) {
+  let { config: config2 } = req;
+  if (req.registryUsername) {
+    if (!config2.registry)
+      throw new UsageError("input registry_username: the config has no registry.server to log in to");
+    config2 = { ...config2, registry: { ...config2.registry, username: req.registryUsername } };
+  }
+  if (req.secrets.registryPassword && !config2.registry?.username)
+    req.log.warn(
+      "a registry password is set but no registry user (registry.username or registry_username): nothing logs in to the registry"
+    );
+  return {
+    config: config2,
+    baseDir: dirname3(req.configPath),
+    secrets: req.secrets,
+    log: req.log,
+    ...req.actor ? { actor: req.actor } : {},
+    dryRun: req.dryRun,
+    signal: req.signal
+  };
 }
 
 // src/report/text.ts
@@ -54587,6 +54667,9 @@ function signalExitCode(name) {
 }
 
 // src/util/log.ts
+function formatStepLine(host, step, ok, ms, detail) {
+  return `${host.padEnd(14)} ${step.padEnd(8)} ${ok ? "ok  " : "FAIL"} ${(ms / 1e3).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ""}`;
+}
 function consoleLogger(stream = process.stderr, quiet = false) {
   const t0 = Date.now();
   const stamp = () => `[${((Date.now() - t0) / 1e3).toFixed(1).padStart(5)}s]`;
@@ -54598,9 +54681,7 @@ function consoleLogger(stream = process.stderr, quiet = false) {
     info: (m) => write(m),
     warn: (m) => write(`warning: ${m}`),
     error: (m) => write(`error: ${m}`),
-    hostStep: (host, step, ok, ms, detail) => write(
-      `  ${host.padEnd(14)} ${step.padEnd(8)} ${ok ? "ok  " : "FAIL"} ${(ms / 1e3).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ""}`
-    ),
+    hostStep: (host, step, ok, ms, detail) => write(`  ${formatStepLine(host, step, ok, ms, detail)}`),
     group: async (title, fn) => {
       write(`== ${title}`);
       return fn();
@@ -54652,8 +54733,22 @@ function liveLogger(stream = process.stderr) {
   };
 }
 
+// src/validate.ts
+function count(n, what) {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+function describeConfig(config2, path4) {
+  const { pools, balancer } = config2;
+  return [
+    `${path4} is valid`,
+    `app ${config2.app}: image ${config2.image}${config2.build ? ", built from " + config2.build.context : ", published by your CI"}`,
+    `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
+    `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file}`
+  ];
+}
+
 // src/cli.ts
-var HELP = `bluegreen \u2014 zero-downtime blue-green deploys of a Docker app behind nginx
+var HELP = `bluegreen \u2014 zero-downtime blue-green deploys of a Docker app behind a load balancer (nginx or HAProxy)
 
 Usage:
   bluegreen deploy --version V [--promote]   start V on the idle pool, preflight it, add it to the upstream
@@ -54663,7 +54758,8 @@ Usage:
   bluegreen promote                          make the candidate the only pool; drain and stop the old one
   bluegreen rollback                         undo the last deploy (or bring the previous version back)
   bluegreen scale                            make the live pool match the hosts listed in the config
-  bluegreen status [--json]                  what runs where, and what nginx sends traffic to
+  bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
+  bluegreen validate                         check the config file alone (no host is contacted)
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -54671,7 +54767,7 @@ Options:
       --promote       promote right after a deploy that verified
       --steps LIST    deploy: percentages of traffic for the new pool, increasing, ending in 100
       --force         go ahead although the balancers' files differ from each other
-  -n, --dry-run       print the plan and the nginx diff; change nothing
+  -n, --dry-run       print the plan and the balancer diff; change nothing
       --json          print the outcome as JSON on stdout
   -q, --quiet         no progress lines
   -h, --help          this help
@@ -54684,7 +54780,6 @@ Environment:
 Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
 SIGINT/SIGTERM (what it started was cleaned up).`;
-var COMMANDS = ["deploy", "promote", "rollback", "scale", "status"];
 async function main(argv) {
   let parsed;
   try {
@@ -54715,46 +54810,41 @@ Run \`bluegreen --help\` for usage.
 `);
     return values.help ? 0 : 2;
   }
-  const command = positionals[0];
   try {
-    if (!COMMANDS.includes(command))
-      throw new UsageError(
-        `unknown command ${JSON.stringify(positionals[0])}: expected one of ${COMMANDS.join(", ")}`
-      );
+    const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-    if (command !== "deploy" && values.version) throw new UsageError(`--version applies to deploy only`);
-    const version2 = command === "deploy" ? validateVersion(values.version, "--version") : void 0;
-    if (command !== "deploy" && values.steps !== void 0)
-      throw new UsageError("--steps applies to deploy only");
-    const steps = values.steps !== void 0 ? parseSteps(values.steps) : void 0;
     const configPath = resolve4(values.config);
+    if (command === "validate") {
+      process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
+`);
+      return 0;
+    }
+    const args = commandArgs(
+      {
+        command,
+        ...values.version !== void 0 ? { version: validateVersion(values.version, CLI_FIELDS.version) } : {},
+        ...values.steps !== void 0 ? { steps: parseSteps(values.steps, CLI_FIELDS.steps) } : {},
+        promote: values.promote,
+        force: values.force
+      },
+      CLI_FIELDS
+    );
     const config2 = await loadConfig(configPath);
-    const passwordEnv = config2.registry?.password_env;
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
       (name) => log.warn(`${name} received: stopping at the next step and cleaning up`)
     );
     const { outcome, error: error62 } = await runCommand(
-      {
+      engineOptions({
         config: config2,
-        baseDir: dirname3(configPath),
-        secrets: {
-          ...process.env.BLUEGREEN_SSH_KEY ? { privateKey: process.env.BLUEGREEN_SSH_KEY } : {},
-          ...process.env.BLUEGREEN_KNOWN_HOSTS ? { knownHosts: process.env.BLUEGREEN_KNOWN_HOSTS } : {},
-          ...passwordEnv && process.env[passwordEnv] ? { registryPassword: process.env[passwordEnv] } : {}
-        },
+        configPath,
+        secrets: secretsFor(config2, {}, process.env),
         log,
         dryRun: values["dry-run"],
         signal: cancel.signal
-      },
-      {
-        command,
-        ...version2 ? { version: version2 } : {},
-        promote: values.promote,
-        ...steps ? { steps } : {},
-        force: values.force
-      }
+      }),
+      args
     ).finally(() => cancel.dispose());
     if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}
 `);
@@ -54772,6 +54862,8 @@ Run \`bluegreen --help\` for usage.
     return exitCodeOf(err);
   }
 }
+
+// src/bin/bluegreen.ts
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -54784,6 +54876,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   }
 );
-export {
-  main
-};

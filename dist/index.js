@@ -2160,9 +2160,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -2200,12 +2200,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve5(data);
+              ) : resolve6(data);
             });
           });
         }
@@ -4472,8 +4472,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise2 = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise2 = new Promise((resolve6, reject) => {
+        res = resolve6;
         rej = reject;
       });
       return { promise: promise2, resolve: res, reject: rej };
@@ -6724,12 +6724,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7399,12 +7399,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7883,16 +7883,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7903,7 +7903,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7954,7 +7954,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve6, reject) => {
           client[kConnector]({
             host,
             hostname: hostname5,
@@ -7966,7 +7966,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve5(socket2);
+              resolve6(socket2);
             }
           });
         });
@@ -8302,8 +8302,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -9572,7 +9572,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve6, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9585,7 +9585,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve6(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9604,7 +9604,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9621,7 +9621,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -9691,18 +9691,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve6(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve6(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9959,9 +9959,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10184,9 +10184,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10471,9 +10471,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10565,9 +10565,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -11236,11 +11236,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural2;
       }
-      pluralize(count) {
-        const one = count === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -14430,7 +14430,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url2 = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14506,7 +14506,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve6({
                 status: status2,
                 statusText,
                 headersList,
@@ -14549,7 +14549,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve6({
                 status: status2,
                 statusText: STATUS_CODES[status2],
                 headersList,
@@ -18290,8 +18290,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve6) => {
+        setTimeout(resolve6, ms).unref();
       });
     }
     module.exports = {
@@ -18659,15 +18659,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -19717,8 +19717,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -19826,13 +19826,13 @@ var require_Alias = __commonJS({
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node2)) {
-        let count = 0;
+        let count2 = 0;
         for (const item of node2.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count)
-            count = c;
+          if (c > count2)
+            count2 = c;
         }
-        return count;
+        return count2;
       } else if (identity.isPair(node2)) {
         const kc = getAliasCount(doc, node2.key, anchors2);
         const vc = getAliasCount(doc, node2.value, anchors2);
@@ -22785,8 +22785,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -22863,12 +22863,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count = 1;
+        let count2 = 1;
         const end = error63.linePos[1];
         if (end?.line === line && end.col > col) {
-          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count);
+        const pointer = " ".repeat(ci) + "^".repeat(count2);
         error63.message += `:
 
 ${lineStr}
@@ -26697,10 +26697,10 @@ var require_ejs = __commonJS({
     exports.localsName = _DEFAULT_LOCALS_NAME;
     exports.promiseImpl = new Function("return this;")().Promise;
     exports.resolveInclude = function(name, filename, isDir) {
-      var dirname4 = path4.dirname;
+      var dirname5 = path4.dirname;
       var extname2 = path4.extname;
-      var resolve5 = path4.resolve;
-      var includePath = resolve5(isDir ? filename : dirname4(filename), name);
+      var resolve6 = path4.resolve;
+      var includePath = resolve6(isDir ? filename : dirname5(filename), name);
       var ext = extname2(name);
       if (!ext) {
         includePath += ".ejs";
@@ -26775,10 +26775,10 @@ var require_ejs = __commonJS({
       var result;
       if (!cb) {
         if (typeof exports.promiseImpl == "function") {
-          return new exports.promiseImpl(function(resolve5, reject) {
+          return new exports.promiseImpl(function(resolve6, reject) {
             try {
               result = handleCache(options)(data);
-              resolve5(result);
+              resolve6(result);
             } catch (err) {
               reject(err);
             }
@@ -32697,7 +32697,7 @@ var require_bcrypt_pbkdf = __commonJS({
       }
     }
     function bcrypt_pbkdf(pass, passlen, salt, saltlen, key2, keylen, rounds) {
-      var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count, origkeylen = keylen;
+      var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count2, origkeylen = keylen;
       if (rounds < 1)
         return -1;
       if (passlen === 0 || saltlen === 0 || keylen === 0 || keylen > out.byteLength * out.byteLength || saltlen > 1 << 20)
@@ -32707,11 +32707,11 @@ var require_bcrypt_pbkdf = __commonJS({
       for (i = 0; i < saltlen; i++)
         countsalt[i] = salt[i];
       crypto_hash_sha512(sha2pass, pass, passlen);
-      for (count = 1; keylen > 0; count++) {
-        countsalt[saltlen + 0] = count >>> 24;
-        countsalt[saltlen + 1] = count >>> 16;
-        countsalt[saltlen + 2] = count >>> 8;
-        countsalt[saltlen + 3] = count;
+      for (count2 = 1; keylen > 0; count2++) {
+        countsalt[saltlen + 0] = count2 >>> 24;
+        countsalt[saltlen + 1] = count2 >>> 16;
+        countsalt[saltlen + 2] = count2 >>> 8;
+        countsalt[saltlen + 3] = count2;
         crypto_hash_sha512(sha2salt, countsalt, saltlen + 4);
         bcrypt_hash(sha2pass, sha2salt, tmpout);
         for (i = out.byteLength; i--; )
@@ -32724,7 +32724,7 @@ var require_bcrypt_pbkdf = __commonJS({
         }
         amt = Math.min(amt, keylen);
         for (i = 0; i < amt; i++) {
-          dest = i * stride + (count - 1);
+          dest = i * stride + (count2 - 1);
           if (dest >= origkeylen)
             break;
           key2[dest] = out[i];
@@ -35180,7 +35180,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve5, reject) => {
+        return new Promise(async (resolve6, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -35192,7 +35192,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve5();
+          resolve6();
         });
       })(),
       NullCipher,
@@ -36450,7 +36450,7 @@ var require_agent2 = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve5 } = __require("path");
+    var { resolve: resolve6 } = __require("path");
     var { readFile: readFile4 } = __require("fs");
     var { execFile, spawn: spawn2 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -36586,7 +36586,7 @@ var require_agent2 = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve5(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve6(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -43211,11 +43211,11 @@ var require_SFTP = __commonJS({
             throw new Error("names is not an object or array");
           names = [names];
         }
-        const count = names.length;
+        const count2 = names.length;
         let namesLen = 0;
         let nameAttrs;
         const attrs = [];
-        for (let i = 0; i < count; ++i) {
+        for (let i = 0; i < count2; ++i) {
           const name = names[i];
           const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
           namesLen += 4 + Buffer.byteLength(filename);
@@ -43245,9 +43245,9 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, buf.length - 4, 0);
         buf[4] = RESPONSE.NAME;
         writeUInt32BE(buf, reqid, 5);
-        writeUInt32BE(buf, count, p);
+        writeUInt32BE(buf, count2, p);
         p += 4;
-        for (let i = 0; i < count; ++i) {
+        for (let i = 0; i < count2; ++i) {
           const name = names[i];
           {
             const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
@@ -43740,11 +43740,11 @@ var require_SFTP = __commonJS({
         attrs.mtime = mtime;
       }
       if (flags & ATTR.EXTENDED) {
-        const count = bufferParser.readUInt32BE();
-        if (count === void 0)
+        const count2 = bufferParser.readUInt32BE();
+        if (count2 === void 0)
           return;
         const extended2 = {};
-        for (let i = 0; i < count; ++i) {
+        for (let i = 0; i < count2; ++i) {
           const type = bufferParser.readString(true);
           const data = bufferParser.readString();
           if (data === void 0)
@@ -43995,10 +43995,10 @@ var require_SFTP = __commonJS({
           req = sftp._requests[reqID];
           delete sftp._requests[reqID];
         }
-        const count = bufferParser.readUInt32BE();
-        if (count !== void 0) {
+        const count2 = bufferParser.readUInt32BE();
+        if (count2 !== void 0) {
           let names = [];
-          for (let i = 0; i < count; ++i) {
+          for (let i = 0; i < count2; ++i) {
             const filename = bufferParser.readString(true);
             const longname = bufferParser.readString(true);
             const attrs = readAttrs(sftp._biOpt);
@@ -48947,11 +48947,11 @@ var require_lib3 = __commonJS({
     })();
     var __awaiter8 = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve5) {
-          resolve5(value);
+        return value instanceof P ? value : new P(function(resolve6) {
+          resolve6(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve5, reject) {
+      return new (P || (P = Promise))(function(resolve6, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -48967,7 +48967,7 @@ var require_lib3 = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -49054,26 +49054,26 @@ var require_lib3 = __commonJS({
       }
       readBody() {
         return __awaiter8(this, void 0, void 0, function* () {
-          return new Promise((resolve5) => __awaiter8(this, void 0, void 0, function* () {
+          return new Promise((resolve6) => __awaiter8(this, void 0, void 0, function* () {
             let output2 = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output2 = Buffer.concat([output2, chunk]);
             });
             this.message.on("end", () => {
-              resolve5(output2.toString());
+              resolve6(output2.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter8(this, void 0, void 0, function* () {
-          return new Promise((resolve5) => __awaiter8(this, void 0, void 0, function* () {
+          return new Promise((resolve6) => __awaiter8(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve5(Buffer.concat(chunks));
+              resolve6(Buffer.concat(chunks));
             });
           }));
         });
@@ -49281,14 +49281,14 @@ var require_lib3 = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter8(this, void 0, void 0, function* () {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve5(res);
+                resolve6(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -49532,12 +49532,12 @@ var require_lib3 = __commonJS({
         return __awaiter8(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve5) => setTimeout(() => resolve5(), ms));
+          return new Promise((resolve6) => setTimeout(() => resolve6(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter8(this, void 0, void 0, function* () {
-          return new Promise((resolve5, reject) => __awaiter8(this, void 0, void 0, function* () {
+          return new Promise((resolve6, reject) => __awaiter8(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -49545,7 +49545,7 @@ var require_lib3 = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve5(response);
+              resolve6(response);
             }
             function dateTimeDeserializer(key2, value) {
               if (typeof value === "string") {
@@ -49584,7 +49584,7 @@ var require_lib3 = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve5(response);
+              resolve6(response);
             }
           }));
         });
@@ -49760,11 +49760,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -49780,7 +49780,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -50060,11 +50060,11 @@ import * as fs2 from "fs";
 import * as path from "path";
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -50080,7 +50080,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -50184,11 +50184,11 @@ function isUnixExecutable(stats) {
 // node_modules/@actions/io/lib/io.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -50204,7 +50204,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -50278,11 +50278,11 @@ function findInPath(tool) {
 import { setTimeout as setTimeout2 } from "timers";
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -50298,7 +50298,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -50517,7 +50517,7 @@ var ToolRunner = class extends events.EventEmitter {
         this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
       }
       this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve5, reject) => __awaiter4(this, void 0, void 0, function* () {
+      return new Promise((resolve6, reject) => __awaiter4(this, void 0, void 0, function* () {
         this._debug(`exec tool: ${this.toolPath}`);
         this._debug("arguments:");
         for (const arg of this.args) {
@@ -50600,7 +50600,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (error63) {
             reject(error63);
           } else {
-            resolve5(exitCode);
+            resolve6(exitCode);
           }
         });
         if (this.options.input) {
@@ -50723,11 +50723,11 @@ var ExecState = class _ExecState extends events.EventEmitter {
 // node_modules/@actions/exec/lib/exec.js
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -50743,19 +50743,19 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 function exec(commandLine, args, options) {
   return __awaiter5(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
-    if (commandArgs.length === 0) {
+    const commandArgs2 = argStringToArray(commandLine);
+    if (commandArgs2.length === 0) {
       throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
     }
-    const toolPath = commandArgs[0];
-    args = commandArgs.slice(1).concat(args || []);
+    const toolPath = commandArgs2[0];
+    args = commandArgs2.slice(1).concat(args || []);
     const runner = new ToolRunner(toolPath, args, options);
     return runner.exec();
   });
@@ -50800,11 +50800,11 @@ var arch = os4.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -50820,7 +50820,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -50885,6 +50885,9 @@ function group(name, fn) {
     return result;
   });
 }
+
+// src/main.ts
+import { resolve as resolve5 } from "node:path";
 
 // src/config/load.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -52136,14 +52139,14 @@ function codePointLength(str) {
   const units = str.length;
   if (!highSurrogate.test(str))
     return units;
-  let count = units;
+  let count2 = units;
   for (let i = 0; i < units - 1; i++) {
     if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count--;
+      count2--;
       i++;
     }
   }
-  return count;
+  return count2;
 }
 function getLengthableOrigin(input3) {
   if (Array.isArray(input3))
@@ -55976,7 +55979,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve6) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -55986,7 +55989,7 @@ function isRecursive(inst, stack, resolve5) {
   let result = NONE;
   const check2 = (child2) => {
     if (result !== PROVEN && child2?._zod) {
-      const answer = isRecursive(child2, stack, resolve5);
+      const answer = isRecursive(child2, stack, resolve6);
       if (answer > result)
         result = answer;
     }
@@ -55997,7 +56000,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh2, key2);
       if (spread && !desc.enumerable)
         continue;
-      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve6) : NONE;
       if (child2 > answer)
         answer = child2;
     }
@@ -56061,7 +56064,7 @@ function isRecursive(inst, stack, resolve5) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve6 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -56526,8 +56529,8 @@ function az_default() {
 }
 
 // node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getBelarusianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -59174,8 +59177,8 @@ function hu_default() {
 }
 
 // node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count, one, many) {
-  return Math.abs(count) === 1 ? one : many;
+function getArmenianPlural(count2, one, many) {
+  return Math.abs(count2) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -61913,8 +61916,8 @@ function ro_default() {
 }
 
 // node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count, one, few, many) {
-  const absCount = Math.abs(count);
+function getRussianPlural(count2, one, few, many) {
+  const absCount = Math.abs(count2);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
   if (lastTwoDigits >= 11 && lastTwoDigits <= 19) {
@@ -71002,6 +71005,11 @@ function validateVersion(version2, field = "version") {
   return version2;
 }
 
+// src/deploy/image.ts
+async function prepareImage(_opts, _version) {
+  throw new DeployError("prepareImage: not implemented yet");
+}
+
 // src/deploy/run.ts
 import { hostname as hostname4 } from "node:os";
 
@@ -71137,7 +71145,7 @@ var haproxy = {
 
 // src/util/time.ts
 function sleep(ms) {
-  return new Promise((resolve5) => setTimeout(resolve5, ms));
+  return new Promise((resolve6) => setTimeout(resolve6, ms));
 }
 var systemClock = { now: () => Date.now(), sleep };
 
@@ -71423,9 +71431,9 @@ var FileBalancer = class {
     const n = Number.parseInt(res.stdout.trim(), 10);
     return Number.isInteger(n) ? n : -1;
   }
-  warnUndrained(count, what) {
+  warnUndrained(count2, what) {
     this.log.warn(
-      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count < 0 ? "with connections" : `${count} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
+      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count2 < 0 ? "with connections" : `${count2} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
       this.host
     );
   }
@@ -72200,27 +72208,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run3 = async (function_, resolve5, arguments_) => {
+  const run3 = async (function_, resolve6, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve5(result);
+    resolve6(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve5, reject, arguments_) => {
+  const enqueue = (function_, resolve6, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run3.bind(void 0, function_, resolve5, arguments_));
+    }).then(run3.bind(void 0, function_, resolve6, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve5, reject) => {
-    enqueue(function_, resolve5, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve6, reject) => {
+    enqueue(function_, resolve6, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -72309,24 +72317,24 @@ var PromiseQueue = class {
     };
   }
   waitTillIdle() {
-    return new Promise((resolve5) => {
+    return new Promise((resolve6) => {
       if (this.running === 0) {
-        resolve5();
+        resolve6();
         return;
       }
       const dispose = this.onIdle(() => {
         dispose();
-        resolve5();
+        resolve6();
       });
     });
   }
   add(callback) {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       const runCallback = () => {
         this.running += 1;
         try {
           Promise.resolve(callback()).then((val) => {
-            resolve5(val);
+            resolve6(val);
             this.processNext();
           }, (err) => {
             reject(err);
@@ -72368,23 +72376,23 @@ var defaultFilesystem = {
     return fsPath.basename(path4);
   },
   stat(path4) {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       fs3.stat(path4, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve5(res);
+          resolve6(res);
         }
       });
     });
   },
   readdir(path4) {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       fs3.readdir(path4, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve5(res);
+          resolve6(res);
         }
       });
     });
@@ -72428,7 +72436,7 @@ async function scanDirectory(path4, { recursive: recursive2 = true, validate: va
   });
   const result = { files: [], directories: [] };
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
-  await new Promise((resolve5, reject) => {
+  await new Promise((resolve6, reject) => {
     scanDirectoryInternal({
       path: path4,
       recursive: recursive2 ? "deep" : "shallow",
@@ -72437,7 +72445,7 @@ async function scanDirectory(path4, { recursive: recursive2 = true, validate: va
       fileSystem: mergedFileSystem,
       queue,
       reject
-    }).then(() => queue.waitTillIdle()).then(resolve5, reject);
+    }).then(() => queue.waitTillIdle()).then(resolve6, reject);
   });
   return result;
 }
@@ -72463,12 +72471,12 @@ function unixifyPath(path4) {
   return path4;
 }
 async function readFile2(filePath) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     fs4.readFile(filePath, "utf8", (err, res) => {
       if (err) {
         reject(err);
       } else {
-        resolve5(res);
+        resolve6(res);
       }
     });
   });
@@ -72477,12 +72485,12 @@ var SFTP_MKDIR_ERR_CODE_REGEXP = /Error: (E[\S]+): /;
 async function makeDirectoryWithSftp(path4, sftp) {
   let stats = null;
   try {
-    stats = await new Promise((resolve5, reject) => {
+    stats = await new Promise((resolve6, reject) => {
       sftp.stat(path4, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve5(res);
+          resolve6(res);
         }
       });
     });
@@ -72495,12 +72503,12 @@ async function makeDirectoryWithSftp(path4, sftp) {
     throw new Error("mkdir() failed, target already exists and is not a directory");
   }
   try {
-    await new Promise((resolve5, reject) => {
+    await new Promise((resolve6, reject) => {
       sftp.mkdir(path4, (err) => {
         if (err) {
           reject(err);
         } else {
-          resolve5();
+          resolve6();
         }
       });
     });
@@ -72575,14 +72583,14 @@ var NodeSSH = class {
     }
     const connection = new import_ssh2.default.Client();
     this.connection = connection;
-    await new Promise((resolve5, reject) => {
+    await new Promise((resolve6, reject) => {
       connection.on("error", reject);
       if (config2.onKeyboardInteractive) {
         connection.on("keyboard-interactive", config2.onKeyboardInteractive);
       }
       connection.on("ready", () => {
         connection.removeListener("error", reject);
-        resolve5();
+        resolve6();
       });
       connection.on("end", () => {
         if (this.connection === connection) {
@@ -72604,14 +72612,14 @@ var NodeSSH = class {
   }
   async requestShell(options) {
     const connection = this.getConnection();
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.on("error", reject);
       const callback = (err, res) => {
         connection.removeListener("error", reject);
         if (err) {
           reject(err);
         } else {
-          resolve5(res);
+          resolve6(res);
         }
       };
       if (options == null) {
@@ -72632,14 +72640,14 @@ var NodeSSH = class {
   }
   async requestSFTP() {
     const connection = this.getConnection();
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.on("error", reject);
       connection.sftp((err, res) => {
         connection.removeListener("error", reject);
         if (err) {
           reject(err);
         } else {
-          resolve5(res);
+          resolve6(res);
         }
       });
     });
@@ -72670,7 +72678,7 @@ var NodeSSH = class {
     }
     const connection = this.getConnection();
     const output2 = { stdout: [], stderr: [] };
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.on("error", reject);
       connection.exec(command, options.execOptions != null ? options.execOptions : {}, (err, channel) => {
         connection.removeListener("error", reject);
@@ -72716,7 +72724,7 @@ var NodeSSH = class {
             stdout = stdout.trim();
             stderr = stderr.trim();
           }
-          resolve5({
+          resolve6({
             code: code != null ? code : null,
             signal: signal != null ? signal : null,
             stdout,
@@ -72778,12 +72786,12 @@ var NodeSSH = class {
     invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
     const sftp = givenSftp || await this.requestSFTP();
     try {
-      await new Promise((resolve5, reject) => {
+      await new Promise((resolve6, reject) => {
         sftp.fastGet(unixifyPath(remoteFile), localFile, transferOptions || {}, (err) => {
           if (err) {
             reject(err);
           } else {
-            resolve5();
+            resolve6();
           }
         });
       });
@@ -72798,21 +72806,21 @@ var NodeSSH = class {
     invariant2(typeof remoteFile === "string", "remoteFile must be a valid string");
     invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
     invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
-    invariant2(await new Promise((resolve5) => {
+    invariant2(await new Promise((resolve6) => {
       fs4.access(localFile, fs4.constants.R_OK, (err) => {
-        resolve5(err === null);
+        resolve6(err === null);
       });
     }), `localFile does not exist at ${localFile}`);
     const sftp = givenSftp || await this.requestSFTP();
     const putFile = (retry) => {
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         sftp.fastPut(localFile, unixifyPath(remoteFile), transferOptions || {}, (err) => {
           if (err == null) {
-            resolve5();
+            resolve6();
             return;
           }
           if (err.message === "No such file" && retry) {
-            resolve5(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
+            resolve6(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
           } else {
             reject(err);
           }
@@ -72839,14 +72847,14 @@ var NodeSSH = class {
     const sftp = givenSftp || await this.requestSFTP();
     const queue = new PromiseQueue({ concurrency });
     try {
-      await new Promise((resolve5, reject) => {
+      await new Promise((resolve6, reject) => {
         files2.forEach((file2) => {
           queue.add(async () => {
             await this.putFile(file2.local, file2.remote, sftp, transferOptions);
             transferred.push(file2);
           }).catch(reject);
         });
-        queue.waitTillIdle().then(resolve5);
+        queue.waitTillIdle().then(resolve6);
       });
     } catch (error63) {
       if (error63 != null) {
@@ -72862,9 +72870,9 @@ var NodeSSH = class {
   async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate2 = DEFAULT_VALIDATE } = {}) {
     invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
     invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-    const localDirectoryStat = await new Promise((resolve5) => {
+    const localDirectoryStat = await new Promise((resolve6) => {
       fs4.stat(localDirectory, (err, stat2) => {
-        resolve5(stat2 || null);
+        resolve6(stat2 || null);
       });
     });
     invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -72879,16 +72887,16 @@ var NodeSSH = class {
     directories.sort((a, b) => a.length - b.length);
     let failed = false;
     try {
-      await new Promise((resolve5, reject) => {
+      await new Promise((resolve6, reject) => {
         const queue = new PromiseQueue({ concurrency });
         directories.forEach((directory) => {
           queue.add(async () => {
             await this.mkdir(fsPath2.join(remoteDirectory, directory), "sftp", sftp);
           }).catch(reject);
         });
-        resolve5(queue.waitTillIdle());
+        resolve6(queue.waitTillIdle());
       });
-      await new Promise((resolve5, reject) => {
+      await new Promise((resolve6, reject) => {
         const queue = new PromiseQueue({ concurrency });
         files2.forEach((file2) => {
           queue.add(async () => {
@@ -72903,7 +72911,7 @@ var NodeSSH = class {
             }
           }).catch(reject);
         });
-        resolve5(queue.waitTillIdle());
+        resolve6(queue.waitTillIdle());
       });
     } finally {
       if (!givenSftp) {
@@ -72915,9 +72923,9 @@ var NodeSSH = class {
   async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate2 = DEFAULT_VALIDATE } = {}) {
     invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
     invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-    const localDirectoryStat = await new Promise((resolve5) => {
+    const localDirectoryStat = await new Promise((resolve6) => {
       fs4.stat(localDirectory, (err, stat2) => {
-        resolve5(stat2 || null);
+        resolve6(stat2 || null);
       });
     });
     invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -72935,23 +72943,23 @@ var NodeSSH = class {
           return fsPath2.posix.join(pathA, pathB);
         },
         readdir(path4) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             sftp.readdir(path4, (err, res) => {
               if (err) {
                 reject(err);
               } else {
-                resolve5(res.map((item) => item.filename));
+                resolve6(res.map((item) => item.filename));
               }
             });
           });
         },
         stat(path4) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             sftp.stat(path4, (err, res) => {
               if (err) {
                 reject(err);
               } else {
-                resolve5(res);
+                resolve6(res);
               }
             });
           });
@@ -72963,16 +72971,16 @@ var NodeSSH = class {
     directories.sort((a, b) => a.length - b.length);
     let failed = false;
     try {
-      await new Promise((resolve5, reject) => {
+      await new Promise((resolve6, reject) => {
         const queue = new PromiseQueue({ concurrency });
         directories.forEach((directory) => {
           queue.add(async () => {
             await (0, import_make_dir.default)(fsPath2.join(localDirectory, directory));
           }).catch(reject);
         });
-        resolve5(queue.waitTillIdle());
+        resolve6(queue.waitTillIdle());
       });
-      await new Promise((resolve5, reject) => {
+      await new Promise((resolve6, reject) => {
         const queue = new PromiseQueue({ concurrency });
         files2.forEach((file2) => {
           queue.add(async () => {
@@ -72987,7 +72995,7 @@ var NodeSSH = class {
             }
           }).catch(reject);
         });
-        resolve5(queue.waitTillIdle());
+        resolve6(queue.waitTillIdle());
       });
     } finally {
       if (!givenSftp) {
@@ -72998,7 +73006,7 @@ var NodeSSH = class {
   }
   forwardIn(remoteAddr, remotePort, onConnection) {
     const connection = this.getConnection();
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.forwardIn(remoteAddr, remotePort, (error63, port2) => {
         if (error63) {
           reject(error63);
@@ -73023,25 +73031,25 @@ var NodeSSH = class {
             });
           });
         };
-        resolve5({ port: port2, dispose });
+        resolve6({ port: port2, dispose });
       });
     });
   }
   forwardOut(srcIP, srcPort, dstIP, dstPort) {
     const connection = this.getConnection();
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.forwardOut(srcIP, srcPort, dstIP, dstPort, (error63, channel) => {
         if (error63) {
           reject(error63);
           return;
         }
-        resolve5(channel);
+        resolve6(channel);
       });
     });
   }
   forwardInStreamLocal(socketPath, onConnection) {
     const connection = this.getConnection();
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.openssh_forwardInStreamLocal(socketPath, (error63) => {
         if (error63) {
           reject(error63);
@@ -73066,19 +73074,19 @@ var NodeSSH = class {
             });
           });
         };
-        resolve5({ dispose });
+        resolve6({ dispose });
       });
     });
   }
   forwardOutStreamLocal(socketPath) {
     const connection = this.getConnection();
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       connection.openssh_forwardOutStreamLocal(socketPath, (error63, channel) => {
         if (error63) {
           reject(error63);
           return;
         }
-        resolve5(channel);
+        resolve6(channel);
       });
     });
   }
@@ -73235,7 +73243,7 @@ import http from "node:http";
 import https from "node:https";
 function httpGet(url2, timeoutMs) {
   const lib = url2.startsWith("https:") ? https : http;
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const req = lib.get(
       url2,
       { agent: false, timeout: timeoutMs, headers: { "user-agent": "bluegreen-check" } },
@@ -73245,7 +73253,7 @@ function httpGet(url2, timeoutMs) {
         res.on("data", (c) => {
           if (body.length < 4096) body += c;
         });
-        res.on("end", () => resolve5({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on("end", () => resolve6({ status: res.statusCode ?? 0, body, headers: res.headers }));
         res.on("error", reject);
       }
     );
@@ -73387,6 +73395,7 @@ function safeUser() {
 }
 
 // src/deploy/outcome.ts
+var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "status"];
 var Recorder = class {
   byHost = /* @__PURE__ */ new Map();
   record(host, pool2, step) {
@@ -74870,6 +74879,8 @@ async function runCommand(opts, args, open3 = openContext) {
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    if (args.command === "promote" && args.expectCandidate !== void 0)
+      refuseOtherCandidate(state, args.expectCandidate);
     if (args.command !== "status") await refuseDrift(ctx, args.force ?? false);
     if (changes) await ctx.balancer.prepare();
     if (changes) await reconcile(ctx, state);
@@ -74913,6 +74924,15 @@ async function runCommand(opts, args, open3 = openContext) {
     }
   }
 }
+function refuseOtherCandidate(state, expected) {
+  const candidate = state.candidate ? state.pools[state.candidate] : null;
+  if (!candidate)
+    throw new UsageError(`promote refused: there is no candidate; expected ${expected} to be deployed first`);
+  if (candidate.version !== expected)
+    throw new UsageError(
+      `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`
+    );
+}
 async function appendHistory(ctx, outcome) {
   const state = await ctx.store.read();
   const pool2 = outcome.after.find((v) => v.version === outcome.version)?.pool;
@@ -74926,6 +74946,96 @@ async function appendHistory(ctx, outcome) {
     message: outcome.message.split("\n")[0].slice(0, 300)
   });
   await ctx.store.write(state);
+}
+
+// src/action/binding.ts
+var HEAD_RESETS = ["head_ref_force_pushed", "head_ref_deleted", "head_ref_restored", "reopened"];
+var PULL_COMMITS_LIMIT = 250;
+function resets(timeline) {
+  return timeline.filter((e) => e.event !== void 0 && HEAD_RESETS.includes(e.event) && e.created_at).map((e) => ({
+    at: Date.parse(e.created_at),
+    text: `${e.event} at ${e.created_at}`,
+    ...e.commit_id ? { sha: e.commit_id } : {},
+    event: e
+  }));
+}
+function bindDeploy(req) {
+  const { head, pullNumber } = req;
+  const commentAt = Date.parse(req.commentCreatedAt);
+  const nameHead = `comment \`/deploy ${head}\` to deploy it`;
+  const refuse2 = (why) => ({ ok: false, reason: why });
+  const moves = resets(req.timeline);
+  if (req.named !== void 0) {
+    const named = req.named.toLowerCase();
+    if (!head.startsWith(named))
+      return refuse2(`${named} is not the head of #${pullNumber}; its head is ${head}: ${nameHead}`);
+    if (named.length === head.length)
+      return { ok: true, sha: head, evidence: `the comment names ${head}, the head` };
+    const commits = req.commits ?? [];
+    if (commits.length >= PULL_COMMITS_LIMIT)
+      return refuse2(
+        `#${pullNumber} has too many commits to check that ${named} is unique: name the full SHA, ${nameHead}`
+      );
+    const others = commits.filter((c) => c !== head && c.startsWith(named));
+    if (others.length > 0)
+      return refuse2(
+        `${named} also starts ${others.join(", ")} in #${pullNumber}: name the full SHA, ${nameHead}`
+      );
+    const since = moves.filter((m) => m.at >= commentAt);
+    if (since.length > 0)
+      return refuse2(
+        `the head branch of #${pullNumber} was rewritten after your comment (${since.map((m) => m.text).join(", ")}), so a short SHA could now name another commit: ${nameHead}`
+      );
+    return { ok: true, sha: head, evidence: `the comment names ${named}, the head's unique prefix` };
+  }
+  const after = moves.filter((m) => m.at >= commentAt);
+  if (after.length > 0)
+    return refuse2(
+      `the head of #${pullNumber} moved after your comment (${after.map((m) => m.text).join(", ")}); it is now ${head}: if that is what you reviewed, ${nameHead}`
+    );
+  const reviews = req.timeline.filter(
+    (e) => e.event === "reviewed" && e.user?.login?.toLowerCase() === req.commenter.toLowerCase() && e.submitted_at && Date.parse(e.submitted_at) < commentAt
+  );
+  const witnesses = [
+    ...reviews.filter((e) => e.commit_id === head).map((e) => ({ at: Date.parse(e.submitted_at), text: `your review of ${head} at ${e.submitted_at}` })),
+    ...moves.filter((m) => m.event.event === "head_ref_force_pushed" && m.sha === head).map((m) => ({ at: m.at, text: `the force push to ${head} at ${m.event.created_at}` }))
+  ];
+  const witness = witnesses.sort((a, b) => b.at - a.at)[0];
+  if (!witness) {
+    const reviewed = reviews.sort((a, b) => Date.parse(b.submitted_at) - Date.parse(a.submitted_at))[0];
+    const hint = reviewed?.commit_id ? `your last review (${reviewed.submitted_at}) was of ${reviewed.commit_id}, not of the head` : "GitHub records no time for an ordinary push, and you have not reviewed the head";
+    return refuse2(
+      `cannot prove that ${head} was the head of #${pullNumber} when you commented (${req.commentCreatedAt}): ${hint}. If ${head} is what you mean, ${nameHead}`
+    );
+  }
+  const later = moves.filter((m) => m.at >= witness.at && !(m.sha === head && m.at === witness.at));
+  if (later.length > 0)
+    return refuse2(
+      `the head branch of #${pullNumber} was rewritten after ${witness.text} (${later.map((m) => m.text).join(", ")}): if ${head} is what you mean, ${nameHead}`
+    );
+  return { ok: true, sha: head, evidence: witness.text };
+}
+var TIMELINE_PAGE_LIMIT = 30;
+async function readTimeline(octokit, repo, pullNumber) {
+  const events2 = [];
+  let pages = 0;
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listEventsForTimeline, {
+    ...repo,
+    issue_number: pullNumber,
+    per_page: 100
+  })) {
+    if (++pages > TIMELINE_PAGE_LIMIT) return void 0;
+    events2.push(...page.data);
+  }
+  return events2;
+}
+async function readPullCommits(octokit, repo, pullNumber) {
+  const commits = await octokit.paginate(octokit.rest.pulls.listCommits, {
+    ...repo,
+    pull_number: pullNumber,
+    per_page: 100
+  });
+  return commits.map((c) => c.sha);
 }
 
 // src/action/permission.ts
@@ -74964,7 +75074,8 @@ async function authorizeCommenter(octokit, repo, comment, required2) {
   if (!holds(permission, roleName, required2)) {
     return {
       ok: false,
-      reason: `@${comment.user} has ${level} permission on ${repo.owner}/${repo.repo}; commands need ${required2} or higher`
+      reason: `@${comment.user}: commands need ${required2} permission on ${repo.owner}/${repo.repo} or higher`,
+      detail: `@${comment.user} has ${level} permission`
     };
   }
   return { ok: true, level };
@@ -74972,7 +75083,11 @@ async function authorizeCommenter(octokit, repo, comment, required2) {
 async function pullHead(octokit, repo, pullNumber) {
   const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
   const headRepo = data.head.repo?.full_name;
-  return { sha: data.head.sha, fromFork: headRepo !== `${repo.owner}/${repo.repo}` };
+  return {
+    sha: data.head.sha,
+    fromFork: headRepo !== `${repo.owner}/${repo.repo}`,
+    open: data.state === "open"
+  };
 }
 function refuseForkDeploy(command, head, allowForks) {
   if (command !== "deploy" || !head.fromFork || allowForks) return void 0;
@@ -74980,6 +75095,41 @@ function refuseForkDeploy(command, head, allowForks) {
     ok: false,
     reason: "this pull request comes from a fork: /deploy would run its code on your hosts (set allow_forks: true to permit it)"
   };
+}
+async function authorizeCommand(octokit, repo, command, comment, policy) {
+  const who = await authorizeCommenter(octokit, repo, comment, policy.allowedCommentersPermission);
+  if (!who.ok) return who;
+  if (command === "status") return { ok: true };
+  try {
+    const head = await pullHead(octokit, repo, comment.pullNumber);
+    if (command === "promote") return { ok: true, sha: head.sha, expectCandidate: head.sha };
+    if (command === "rollback") return { ok: true, sha: head.sha };
+    if (!head.open)
+      return { ok: false, reason: `#${comment.pullNumber} is closed: /deploy deploys open pull requests` };
+    const fork = refuseForkDeploy(command, head, policy.allowForks);
+    if (fork) return fork;
+    const timeline = await readTimeline(octokit, repo, comment.pullNumber);
+    if (!timeline)
+      return {
+        ok: false,
+        reason: `the timeline of #${comment.pullNumber} is too long to check which commit was the head when you commented: comment \`/deploy ${head.sha}\` to deploy the head`
+      };
+    const short = comment.sha !== void 0 && comment.sha.length < head.sha.length;
+    const commits = short ? await readPullCommits(octokit, repo, comment.pullNumber) : void 0;
+    const bound = bindDeploy({
+      pullNumber: comment.pullNumber,
+      head: head.sha,
+      commenter: comment.user,
+      commentCreatedAt: comment.createdAt,
+      ...comment.sha !== void 0 ? { named: comment.sha } : {},
+      timeline,
+      ...commits ? { commits: commits.slice(0, PULL_COMMITS_LIMIT) } : {}
+    });
+    if (!bound.ok) return bound;
+    return { ok: true, sha: bound.sha, version: bound.sha, evidence: bound.evidence };
+  } catch (err) {
+    return { ok: false, reason: `could not read #${comment.pullNumber} from GitHub: ${messageOf(err)}` };
+  }
 }
 
 // src/action/event.ts
@@ -75006,8 +75156,11 @@ function readEventPayload(env = process.env) {
 }
 var COMMENT_COMMANDS = ["deploy", "promote", "rollback", "status"];
 function commentCommand(body) {
-  const m = /^\/([a-z]+)\s*$/.exec(body.split(/\r?\n/, 1)[0].trim());
-  return m && COMMENT_COMMANDS.includes(m[1]) ? m[1] : void 0;
+  const line = body.split(/\r?\n/, 1)[0].trim();
+  const deploy2 = /^\/deploy\s+([0-9a-f]{7,40})$/.exec(line);
+  if (deploy2) return { command: "deploy", sha: deploy2[1] };
+  const m = /^\/([a-z]+)$/.exec(line);
+  return m && COMMENT_COMMANDS.includes(m[1]) ? { command: m[1] } : void 0;
 }
 function asRecord(v) {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? v : void 0;
@@ -75026,20 +75179,103 @@ function triggerOf(eventName, payload, inputs) {
   if (!issue3?.pull_request)
     return { kind: "ignored", reason: "the comment is on an issue, not a pull request" };
   const comment = asRecord(payload.comment);
-  const command = commentCommand(typeof comment?.body === "string" ? comment.body : "");
-  if (!command) return { kind: "ignored", reason: "the comment is not a bluegreen command" };
+  const parsed = commentCommand(typeof comment?.body === "string" ? comment.body : "");
+  if (!parsed) return { kind: "ignored", reason: "the comment is not a bluegreen command" };
   const user = asRecord(comment?.user)?.login;
-  if (typeof comment?.id !== "number" || typeof user !== "string" || typeof issue3.number !== "number") {
-    throw new UsageError("issue_comment payload lacks comment.id, comment.user.login or issue.number");
+  const createdAt = comment?.created_at;
+  if (typeof comment?.id !== "number" || typeof user !== "string" || typeof issue3.number !== "number" || typeof createdAt !== "string" || Number.isNaN(Date.parse(createdAt))) {
+    throw new UsageError(
+      "issue_comment payload lacks comment.id, comment.user.login, comment.created_at or issue.number"
+    );
   }
-  return { kind: "comment", command, comment: { id: comment.id, user, pullNumber: issue3.number } };
-}
-function shortSha(sha) {
-  return sha.slice(0, 7);
+  return {
+    kind: "comment",
+    command: parsed.command,
+    comment: {
+      id: comment.id,
+      user,
+      pullNumber: issue3.number,
+      createdAt,
+      ...parsed.sha ? { sha: parsed.sha } : {}
+    }
+  };
 }
 
 // src/action/execute.ts
-import { dirname as dirname3, resolve as resolve4 } from "node:path";
+import { dirname as dirname4, resolve as resolve4 } from "node:path";
+
+// src/engine-options.ts
+import { dirname as dirname3 } from "node:path";
+var COMMANDS = [...COMMAND_NAMES, "validate"];
+var ACTION_FIELDS = {
+  command: "input command",
+  version: "input version",
+  steps: "input steps",
+  promote: "promote"
+};
+function parseCommand(value, field) {
+  if (!COMMANDS.includes(value))
+    throw new UsageError(`unknown ${field} ${JSON.stringify(value)}: expected one of ${COMMANDS.join(", ")}`);
+  return value;
+}
+function commandArgs(req, names) {
+  const deploy2 = req.command === "deploy";
+  if (!deploy2) {
+    if (req.version !== void 0) throw new UsageError(`${names.version} applies to deploy only`);
+    if (req.steps !== void 0) throw new UsageError(`${names.steps} applies to deploy only`);
+    if (req.promote) throw new UsageError(`${names.promote} applies to deploy only`);
+  }
+  if (req.digest !== void 0 && !deploy2) throw new UsageError("a digest applies to deploy only");
+  if (req.expectCandidate !== void 0 && req.command !== "promote")
+    throw new UsageError("an expected candidate applies to promote only");
+  return {
+    command: req.command,
+    ...deploy2 ? { version: validateVersion(req.version, names.version) } : {},
+    ...req.promote ? { promote: true } : {},
+    ...req.steps ? { steps: req.steps } : {},
+    force: req.force ?? false,
+    ...req.digest ? { digest: req.digest } : {},
+    ...req.expectCandidate ? { expectCandidate: req.expectCandidate } : {}
+  };
+}
+function secretsFor(config2, given, env) {
+  const pick2 = (...values) => values.find((v) => v !== void 0 && v !== "");
+  const passwordEnv = config2.registry?.password_env;
+  const privateKey2 = pick2(given.privateKey, env.BLUEGREEN_SSH_KEY);
+  const knownHosts = pick2(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
+  const registryPassword = pick2(given.registryPassword, passwordEnv ? env[passwordEnv] : void 0);
+  return {
+    ...privateKey2 ? { privateKey: privateKey2 } : {},
+    ...knownHosts ? { knownHosts } : {},
+    ...registryPassword ? { registryPassword } : {}
+  };
+}
+function engineOptions(req) {
+  let { config: config2 } = req;
+  if (req.registryUsername) {
+    if (!config2.registry)
+      throw new UsageError("input registry_username: the config has no registry.server to log in to");
+    config2 = { ...config2, registry: { ...config2.registry, username: req.registryUsername } };
+  }
+  if (req.secrets.registryPassword && !config2.registry?.username)
+    req.log.warn(
+      "a registry password is set but no registry user (registry.username or registry_username): nothing logs in to the registry"
+    );
+  return {
+    config: config2,
+    baseDir: dirname3(req.configPath),
+    secrets: req.secrets,
+    log: req.log,
+    ...req.actor ? { actor: req.actor } : {},
+    dryRun: req.dryRun,
+    signal: req.signal
+  };
+}
+
+// src/util/log.ts
+function formatStepLine(host, step, ok, ms, detail) {
+  return `${host.padEnd(14)} ${step.padEnd(8)} ${ok ? "ok  " : "FAIL"} ${(ms / 1e3).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ""}`;
+}
 
 // src/report/action-log.ts
 function actionLogger() {
@@ -75049,9 +75285,7 @@ function actionLogger() {
     info: (message) => info(message),
     warn: (message, host) => warning(message, props(host)),
     error: (message, host) => error(message, props(host)),
-    hostStep: (host, step, ok, ms, detail) => info(
-      `${host.padEnd(14)} ${step.padEnd(8)} ${ok ? "ok  " : "FAIL"} ${(ms / 1e3).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ""}`
-    ),
+    hostStep: (host, step, ok, ms, detail) => info(formatStepLine(host, step, ok, ms, detail)),
     group: async (title, fn) => {
       if (depth > 0) {
         info(`-- ${title}`);
@@ -75161,6 +75395,7 @@ function summaryMarkdown(o, links) {
     "",
     `Took ${seconds(o.durationMs)}. App: ${o.balancerUrl}`
   ];
+  if (o.image && o.digest) parts.push("", `Image: \`${o.image}@${o.digest}\``);
   if (o.command !== "status" || o.before.length > 0)
     parts.push("", "### Pools", "", poolsTable(o), "", poolsDiagram(o));
   const status2 = statusTable(o);
@@ -75178,10 +75413,18 @@ function summaryMarkdown(o, links) {
   return `${parts.join("\n")}
 `;
 }
-function commentMarkdown(o, links) {
-  const parts = [`**${headline(o, links.environment)}**`, "", `> ${cell(o.message)}`, "", poolsTable(o)];
-  const hosts = o.command === "status" ? statusTable(o) : hostsTable(o.hosts);
-  if (hosts) parts.push("", "<details><summary>Hosts</summary>", "", hosts, "", "</details>");
+function commentMarkdown(o, links, showMessage) {
+  const message = showMessage ? cell(o.message) : "failed: which host and why (checks, container logs) is in the job summary of the run";
+  const parts = [`**${headline(o, links.environment)}**`, "", `> ${message}`, "", poolsTable(o)];
+  if (o.digest) parts.push("", `Image digest: \`${o.digest}\``);
+  const results = o.command === "status" ? (o.status?.hosts ?? []).map((h) => h.ok) : o.hosts.map((h) => h.steps.every((s) => s.ok));
+  if (results.length > 0) {
+    const failed = results.filter((ok) => !ok).length;
+    parts.push(
+      "",
+      `Hosts: ${results.length - failed} ok${failed ? `, ${failed} failed` : ""} (details in the job summary)`
+    );
+  }
   parts.push("", `[Workflow run](${links.runUrl})`);
   return parts.join("\n");
 }
@@ -75193,97 +75436,170 @@ async function writeJobSummary(markdown) {
   }
 }
 
+// src/util/cancel.ts
+function cancelOnSignals(onSignal = () => void 0) {
+  const controller = new AbortController();
+  let received;
+  const handler2 = (name) => {
+    if (!received) {
+      received = name;
+      onSignal(name);
+      controller.abort(new Error(`cancelled by ${name}`));
+    }
+  };
+  process.on("SIGINT", handler2);
+  process.on("SIGTERM", handler2);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    dispose() {
+      process.off("SIGINT", handler2);
+      process.off("SIGTERM", handler2);
+    }
+  };
+}
+
+// src/action/workspace.ts
+async function checkedOutCommit(dir) {
+  try {
+    const res = await getExecOutput("git", ["-C", dir, "rev-parse", "HEAD"], {
+      silent: true,
+      ignoreReturnCode: true
+    });
+    return res.exitCode === 0 ? res.stdout.trim() : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function refuseBuildOfOtherCommit(buildContext, deploying) {
+  const head = await checkedOutCommit(buildContext);
+  if (head === deploying) return;
+  throw new UsageError(
+    head === void 0 ? `build: cannot tell which commit ${buildContext} holds (not a git checkout?), so an image built there might not be ${deploying}: check out ${deploying}, or publish the image from CI and remove build from the config` : `build: the workspace holds ${head} but this run deploys ${deploying}: the image would be built from other code than the commit it is tagged with. Publish the image from CI (tag: the full commit SHA) and remove build from the config, or deploy ${head}`
+  );
+}
+
 // src/action/execute.ts
-function withRegistryUser(config2, inputs) {
-  if (inputs.registryUsername) {
-    if (!config2.registry)
-      throw new UsageError("input registry_username: the config has no registry.server to log in to");
-    return { ...config2, registry: { ...config2.registry, username: inputs.registryUsername } };
-  }
-  if (inputs.registryPassword && !config2.registry?.username) {
-    warning(
-      "registry_password is set but no registry user (registry_username or registry.username): the hosts will not log in"
-    );
-  }
-  return config2;
+function retiredVersions(o) {
+  const after = new Set(o.after.map((v) => v.version));
+  return [...new Set(o.before.map((v) => v.version))].filter((v) => !after.has(v));
 }
-function rolledBackVersion(o) {
-  return (o.before.find((v) => v.role === "candidate") ?? o.before.find((v) => v.role === "live"))?.version;
-}
-function setOutputs(o, deployment, requested) {
-  setOutput("version", o.version ?? requested ?? "");
+function setOutputs(o, deployment, req, image) {
+  setOutput("version", o.version ?? req.version ?? "");
   setOutput("live_pool", o.after.find((v) => v.role === "live")?.pool ?? "");
   setOutput("candidate_pool", o.after.find((v) => v.role === "candidate")?.pool ?? "");
   setOutput("deployment_id", deployment ? String(deployment.id) : "");
   setOutput("result", o.result);
+  setOutput("image", o.image ?? image?.image ?? "");
+  setOutput("digest", o.digest ?? image?.digest ?? "");
+  setOutput("sha", req.sha);
 }
-function cancellation() {
-  const controller = new AbortController();
-  const abort = (sig) => {
-    warning(`received ${sig}: cancelling, cleaning up what was started`);
-    controller.abort(new Error(`cancelled (${sig})`));
-  };
-  process.on("SIGINT", abort);
-  process.on("SIGTERM", abort);
+function stoppedBeforeStart(req, dryRun, balancerUrl, error63) {
   return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off("SIGINT", abort);
-      process.off("SIGTERM", abort);
-    }
+    command: req.command,
+    result: "failure",
+    dryRun,
+    ...req.version ? { version: req.version } : {},
+    message: messageOf(error63),
+    before: [],
+    after: [],
+    hosts: [],
+    balancerUrl,
+    durationMs: 0
   };
 }
-async function execute(engine, inputs, reporter, req, runUrl, workspace) {
-  const configPath = resolve4(workspace, inputs.configPath);
-  const config2 = withRegistryUser(await engine.loadConfig(configPath), inputs);
+async function execute(engine, inputs, reporter, req, place) {
+  const args = commandArgs(
+    {
+      command: req.command,
+      ...req.version !== void 0 ? { version: req.version } : {},
+      ...inputs.steps ? { steps: inputs.steps } : {},
+      force: inputs.force,
+      ...req.expectCandidate ? { expectCandidate: req.expectCandidate } : {}
+    },
+    ACTION_FIELDS
+  );
+  const configPath = resolve4(place.workspace, inputs.configPath);
+  const config2 = await engine.loadConfig(configPath);
+  if (req.command === "deploy" && config2.build)
+    await refuseBuildOfOtherCommit(resolve4(dirname4(configPath), config2.build.context), req.sha);
   const changes = req.command !== "status" && !inputs.dryRun;
-  const record2 = {
-    command: req.command,
-    sha: req.sha,
-    environment: inputs.environment,
-    ...req.version ? { version: req.version } : {}
-  };
-  const deployment = changes ? await reporter.start(record2) : void 0;
-  const cancel = cancellation();
+  const links = { runUrl: place.runUrl, environment: inputs.environment };
+  const cancel = cancelOnSignals(
+    (name) => warning(`received ${name}: cancelling, cleaning up what was started`)
+  );
+  let image;
+  let deployment;
+  let record2;
   let run3;
   try {
-    run3 = await engine.runCommand(
-      {
-        config: config2,
-        baseDir: dirname3(configPath),
-        secrets: {
-          ...inputs.sshPrivateKey ? { privateKey: inputs.sshPrivateKey } : {},
-          ...inputs.knownHosts ? { knownHosts: inputs.knownHosts } : {},
-          ...inputs.registryPassword ? { registryPassword: inputs.registryPassword } : {}
+    const opts = engineOptions({
+      config: config2,
+      configPath,
+      secrets: secretsFor(
+        config2,
+        {
+          privateKey: inputs.sshPrivateKey,
+          knownHosts: inputs.knownHosts,
+          registryPassword: inputs.registryPassword
         },
-        log: actionLogger(),
-        actor: req.actor,
-        dryRun: inputs.dryRun,
-        signal: cancel.signal
-      },
-      {
-        command: req.command,
-        ...req.version ? { version: req.version } : {},
-        ...req.command === "deploy" && inputs.steps ? { steps: inputs.steps } : {},
-        force: inputs.force
+        process.env
+      ),
+      log: actionLogger(),
+      ...inputs.registryUsername ? { registryUsername: inputs.registryUsername } : {},
+      actor: req.actor,
+      dryRun: inputs.dryRun,
+      signal: cancel.signal
+    });
+    if (req.command === "deploy" && !inputs.dryRun) {
+      try {
+        image = await engine.prepareImage(opts, args.version);
+      } catch (error64) {
+        const outcome2 = stoppedBeforeStart(req, inputs.dryRun, config2.balancer.url, error64);
+        await reporter.finish(
+          { command: req.command, sha: req.sha, environment: inputs.environment },
+          void 0,
+          outcome2,
+          true
+        );
+        setOutputs(outcome2, void 0, req, void 0);
+        await writeJobSummary(summaryMarkdown(outcome2, links));
+        return { outcome: outcome2, error: error64 };
       }
-    );
+    }
+    const version2 = req.version ?? req.expectCandidate;
+    record2 = {
+      command: req.command,
+      sha: req.sha,
+      environment: inputs.environment,
+      ...version2 ? { version: version2 } : {},
+      ...image ? { image: image.image, digest: image.digest } : {}
+    };
+    deployment = changes ? await reporter.start(record2) : void 0;
+    run3 = await engine.runCommand(opts, { ...args, ...image ? { digest: image.digest } : {} });
   } finally {
     cancel.dispose();
   }
-  const { outcome, error: error63 } = run3;
+  const outcome = {
+    ...image ? { image: image.image, digest: image.digest } : {},
+    ...run3.outcome
+  };
+  const { error: error63 } = run3;
   if (changes) {
     await reporter.finish(record2, deployment, outcome, error63 !== void 0);
-    const taken = req.command === "rollback" && !error63 ? rolledBackVersion(outcome) : void 0;
-    if (taken) await reporter.retire(inputs.environment, taken, deployment);
+    if (error63 === void 0)
+      for (const version2 of retiredVersions(outcome))
+        await reporter.retire(inputs.environment, version2, deployment, req.command);
   }
-  setOutputs(outcome, deployment, req.version);
-  await writeJobSummary(summaryMarkdown(outcome, { runUrl, environment: inputs.environment }));
+  setOutputs(outcome, deployment, req, image);
+  await writeJobSummary(summaryMarkdown(outcome, links));
   return { outcome, ...error63 !== void 0 ? { error: error63 } : {}, ...deployment ? { deployment } : {} };
 }
 
 // src/action/inputs.ts
-var ACTION_COMMANDS = ["deploy", "promote", "rollback", "scale", "status"];
+var MODES = ["run", "authorize", "refusal"];
 function input2(name) {
   return getInput(name);
 }
@@ -75310,13 +75626,10 @@ function optional2(name) {
 }
 function readInputs() {
   const command = optional2("command");
-  if (command !== void 0 && !ACTION_COMMANDS.includes(command)) {
-    throw new UsageError(
-      `input command: ${JSON.stringify(command)} is not one of ${ACTION_COMMANDS.join(", ")}`
-    );
-  }
   const version2 = optional2("version");
-  if (version2 !== void 0) validateVersion(version2, "input version");
+  const mode = input2("mode") || "run";
+  if (!MODES.includes(mode))
+    throw new UsageError(`input mode: ${JSON.stringify(mode)} is not one of ${MODES.join(", ")}`);
   const permission = input2("allowed_commenters_permission") || "write";
   if (!PERMISSION_LEVELS.includes(permission)) {
     throw new UsageError(
@@ -75328,9 +75641,9 @@ function readInputs() {
     throw new UsageError("input environment: one line of at most 255 characters");
   const key2 = getInput("ssh_private_key", { trimWhitespace: false }).trim();
   return {
-    ...command ? { command } : {},
+    ...command ? { command: parseCommand(command, ACTION_FIELDS.command) } : {},
     configPath: input2("config") || ".github/bluegreen.yml",
-    ...version2 ? { version: version2 } : {},
+    ...version2 ? { version: validateVersion(version2, ACTION_FIELDS.version) } : {},
     // OpenSSH needs the key's final newline, which a secret pasted into GitHub often loses.
     ...key2 ? { sshPrivateKey: `${key2}
 ` } : {},
@@ -75342,8 +75655,9 @@ function readInputs() {
     allowedCommentersPermission: permission,
     allowForks: booleanInput("allow_forks", false),
     dryRun: booleanInput("dry_run", false),
-    ...optional2("steps") ? { steps: parseSteps(input2("steps"), "input steps") } : {},
-    force: booleanInput("force", false)
+    ...optional2("steps") ? { steps: parseSteps(input2("steps"), ACTION_FIELDS.steps) } : {},
+    force: booleanInput("force", false),
+    mode
   };
 }
 
@@ -75403,11 +75717,11 @@ var httpClient = __toESM(require_lib3(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -75423,7 +75737,7 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -79564,10 +79878,14 @@ var GitHubReporter = class {
         auto_merge: false,
         required_contexts: [],
         transient_environment: false,
+        // What ran, exactly: the tag names it, the digest pins it (tags can be moved).
         payload: {
           tool: "bluegreen",
           command: req.command,
-          ...req.version ? { version: req.version } : {}
+          ...req.version ? { version: req.version } : {},
+          ...req.image ? { image: req.image } : {},
+          ...req.digest ? { digest: req.digest } : {},
+          sha: req.sha
         }
       })
     );
@@ -79607,10 +79925,10 @@ var GitHubReporter = class {
     );
   }
   /**
-   * After a rollback, the deployment of the version taken away is no longer what runs:
-   * mark it inactive (GitHub does not retire production deployments by itself).
+   * After a promote or a rollback, the deployment of a version taken away is no longer what
+   * runs: mark it inactive (GitHub does not retire production deployments by itself).
    */
-  async retire(environment, version2, current) {
+  async retire(environment, version2, current, by) {
     const list = await this.safely(
       "list deployments",
       () => this.octokit.rest.repos.listDeployments({ ...this.repo, environment, per_page: 50 })
@@ -79623,7 +79941,7 @@ var GitHubReporter = class {
     await this.deploymentStatus(
       { id: target.id },
       "inactive",
-      `${version2} rolled back${current ? ` by deployment ${current.id}` : ""}`
+      `${version2} ${by === "rollback" ? "rolled back" : "replaced"}${current ? ` by deployment ${current.id} (${by})` : ""}`
     );
     return target.id;
   }
@@ -79653,56 +79971,86 @@ function payloadVersion(payload) {
   return typeof v === "string" ? v : void 0;
 }
 
+// src/validate.ts
+function count(n, what) {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+function describeConfig(config2, path4) {
+  const { pools, balancer } = config2;
+  return [
+    `${path4} is valid`,
+    `app ${config2.app}: image ${config2.image}${config2.build ? ", built from " + config2.build.context : ", published by your CI"}`,
+    `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
+    `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file}`
+  ];
+}
+
 // src/main.ts
-var defaultEngine = { runCommand, loadConfig };
+var defaultEngine = { runCommand, loadConfig, prepareImage };
 function fail(message) {
   setOutput("result", "failure");
   setFailed(message);
 }
-async function runForComment({ engine, inputs, env, octokit, reporter }, command, comment) {
-  const repo = { owner: env.owner, repo: env.repo };
-  const refuse = async (reason) => {
-    warning(`/${command} refused: ${reason}`);
-    await reporter.reply(
-      comment.pullNumber,
-      `\u{1F6AB} bluegreen \`/${command}\` refused: ${reason}
+async function refuse({ env, reporter }, command, comment, refusal) {
+  warning(`/${command} refused: ${refusal.reason}${refusal.detail ? ` (${refusal.detail})` : ""}`);
+  await reporter.reply(
+    comment.pullNumber,
+    `\u{1F6AB} bluegreen \`/${command}\` refused: ${refusal.reason}
 
 [Workflow run](${env.runUrl})`
+  );
+  await reporter.react(comment.id, "-1");
+  fail(`/${command} refused: ${refusal.reason}`);
+}
+async function runForComment(session, command, comment) {
+  const { engine, inputs, env, octokit, reporter } = session;
+  const repo = { owner: env.owner, repo: env.repo };
+  const verdict2 = await authorizeCommand(octokit, repo, command, comment, inputs);
+  setOutput("verdict", verdict2.ok ? "authorized" : "refused");
+  if (verdict2.ok && verdict2.sha) setOutput("sha", verdict2.sha);
+  if (inputs.mode === "authorize") {
+    if (verdict2.ok) info(`/${command} by @${comment.user} on #${comment.pullNumber}: authorized`);
+    else
+      warning(`/${command} refused: ${verdict2.reason}${verdict2.detail ? ` (${verdict2.detail})` : ""}`);
+    return;
+  }
+  if (!verdict2.ok) return refuse(session, command, comment, verdict2);
+  if (inputs.mode === "refusal") {
+    notice(
+      `/${command} by @${comment.user} is authorized now; this job only answers refusals and runs nothing: comment again to run it`
     );
-    await reporter.react(comment.id, "-1");
-    fail(`/${command} refused: ${reason}`);
-  };
+    return;
+  }
   await reporter.react(comment.id, "eyes");
+  info(
+    `@${comment.user} asked for /${command} on #${comment.pullNumber}${verdict2.evidence ? `: ${verdict2.sha} (${verdict2.evidence})` : ""}`
+  );
   try {
-    const auth2 = await authorizeCommenter(octokit, repo, comment, inputs.allowedCommentersPermission);
-    if (!auth2.ok) return await refuse(auth2.reason);
-    info(`@${comment.user} (${auth2.level}) asked for /${command} on #${comment.pullNumber}`);
-    let sha = env.sha;
-    if (command !== "status") {
-      const head = await pullHead(octokit, repo, comment.pullNumber);
-      const fork = refuseForkDeploy(command, head, inputs.allowForks);
-      if (fork) return await refuse(fork.reason);
-      sha = head.sha;
-    }
-    const version2 = command === "deploy" ? shortSha(sha) : void 0;
     const done = await execute(
       engine,
       inputs,
       reporter,
-      { command, sha, actor: comment.user, ...version2 ? { version: version2 } : {} },
-      env.runUrl,
-      env.workspace
+      {
+        command,
+        sha: verdict2.sha ?? env.sha,
+        actor: comment.user,
+        ...verdict2.version ? { version: verdict2.version } : {},
+        ...verdict2.expectCandidate ? { expectCandidate: verdict2.expectCandidate } : {}
+      },
+      env
     );
+    const shown = done.error === void 0 || done.error instanceof UsageError;
     await reporter.reply(
       comment.pullNumber,
-      commentMarkdown(done.outcome, { runUrl: env.runUrl, environment: inputs.environment })
+      commentMarkdown(done.outcome, { runUrl: env.runUrl, environment: inputs.environment }, shown)
     );
     await reporter.react(comment.id, done.error === void 0 ? "rocket" : "-1");
     if (done.error !== void 0) fail(`${command}: ${messageOf(done.error)}`);
   } catch (err) {
+    const what = err instanceof UsageError ? messageOf(err) : "see the job summary and log of the run";
     await reporter.reply(
       comment.pullNumber,
-      `\u274C bluegreen \`/${command}\` failed: ${messageOf(err)}
+      `\u274C bluegreen \`/${command}\` failed: ${what}
 
 [Workflow run](${env.runUrl})`
     );
@@ -79710,32 +80058,51 @@ async function runForComment({ engine, inputs, env, octokit, reporter }, command
     throw err;
   }
 }
+async function validateOnly(engine, inputs, env) {
+  const lines2 = describeConfig(
+    await engine.loadConfig(resolve5(env.workspace, inputs.configPath)),
+    inputs.configPath
+  );
+  for (const line of lines2) info(line);
+  setOutput("result", "success");
+  await writeJobSummary(`## bluegreen \`validate\`: \u2705 valid
+
+${lines2.map((l) => `- ${l}`).join("\n")}
+`);
+}
 async function runAction(engine) {
   const inputs = readInputs();
   const env = runEnvironment();
   const trigger = triggerOf(env.eventName, readEventPayload(), inputs);
   if (trigger.kind === "ignored") {
+    if (env.eventName === "issue_comment") setOutput("verdict", "ignored");
     notice(`bluegreen: nothing to do: ${trigger.reason}`);
     return;
   }
-  if (!inputs.githubToken) throw new UsageError("input github_token is empty (it defaults to github.token)");
-  const octokit = octokitFor(inputs.githubToken, env.apiUrl);
-  const reporter = new GitHubReporter(octokit, { owner: env.owner, repo: env.repo }, env.runUrl);
-  if (trigger.kind === "comment")
-    return runForComment({ engine, inputs, env, octokit, reporter }, trigger.command, trigger.comment);
+  if (inputs.mode !== "run" && trigger.kind !== "comment")
+    throw new UsageError(
+      `input mode: ${inputs.mode} answers PR comments; this run is a ${env.eventName} event`
+    );
+  const connect = () => {
+    if (!inputs.githubToken)
+      throw new UsageError("input github_token is empty (it defaults to github.token)");
+    const octokit = octokitFor(inputs.githubToken, env.apiUrl);
+    const reporter2 = new GitHubReporter(octokit, { owner: env.owner, repo: env.repo }, env.runUrl);
+    return { engine, inputs, env, octokit, reporter: reporter2 };
+  };
+  if (trigger.kind === "comment") return runForComment(connect(), trigger.command, trigger.comment);
   const { command } = trigger;
-  if (command !== "deploy" && trigger.version)
-    warning(`input version applies to deploy only; ignored for ${command}`);
-  const version2 = command === "deploy" ? trigger.version ?? shortSha(env.sha) : void 0;
+  if (command === "validate") return validateOnly(engine, inputs, env);
+  const version2 = trigger.version ?? (command === "deploy" ? env.sha || void 0 : void 0);
   if (command === "deploy" && !version2)
     throw new UsageError("input version is empty and GITHUB_SHA is not set");
+  const { reporter } = connect();
   const done = await execute(
     engine,
     inputs,
     reporter,
     { command, sha: env.sha, actor: env.actor, ...version2 ? { version: version2 } : {} },
-    env.runUrl,
-    env.workspace
+    env
   );
   if (done.error !== void 0) fail(`${command}: ${messageOf(done.error)}`);
 }

@@ -41,7 +41,7 @@ const common = {
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
 await build({
   ...common,
-  entryPoints: ['src/cli.ts'],
+  entryPoints: ['src/bin/bluegreen.ts'],
   outfile: 'dist/cli.js',
   banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
 });

@@ -3,7 +3,9 @@ import type { PoolName } from '../config/schema.js';
 
 // What a run did, in a shape the CLI prints and the action reports to GitHub.
 
-export type CommandName = 'deploy' | 'promote' | 'rollback' | 'scale' | 'status';
+/** The engine's commands: the one list the CLI, the action and the engine share. */
+export const COMMAND_NAMES = ['deploy', 'promote', 'rollback', 'scale', 'status'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 export type Result = 'success' | 'failure' | 'rolled_back';
 
 export interface StepRecord {
@@ -31,6 +33,10 @@ export interface Outcome {
   result: Result;
   dryRun: boolean;
   version?: string;
+  /** The repository the hosts pulled (deploy), e.g. registry.example.com/app. */
+  image?: string;
+  /** The digest every host ran, `sha256:…`: the image is pinned by it, not by the tag. */
+  digest?: string;
   message: string;
   before: PoolView[];
   after: PoolView[];

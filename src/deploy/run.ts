@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DeployError, messageOf } from '../errors.js';
+import { DeployError, messageOf, UsageError } from '../errors.js';
 import { closeContext, openContext, type Context, type EngineOptions } from './context.js';
 import type { CommandName, Outcome, PoolView } from './outcome.js';
 import { deploy } from './ops/deploy.js';
@@ -20,6 +20,10 @@ export interface CommandArgs {
   steps?: number[];
   /** Go ahead although the balancers' files differ from each other. */
   force?: boolean;
+  /** deploy: run exactly this image digest (`sha256:…`, from prepareImage); no build, no tag lookup. */
+  digest?: string;
+  /** promote: refuse unless the candidate runs this version (a PR's /promote names its head). */
+  expectCandidate?: string;
 }
 
 export interface RunResult {
@@ -87,6 +91,8 @@ export async function runCommand(
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    if (args.command === 'promote' && args.expectCandidate !== undefined)
+      refuseOtherCandidate(state, args.expectCandidate);
     if (args.command !== 'status') await refuseDrift(ctx, args.force ?? false);
     if (changes) await ctx.balancer.prepare();
     if (changes) await reconcile(ctx, state);
@@ -130,6 +136,20 @@ export async function runCommand(
       await closeContext(ctx);
     }
   }
+}
+
+/**
+ * `/promote` on a pull request promotes that pull request's deploy, nothing else: refuses
+ * when the candidate runs another version (or there is none), naming both.
+ */
+export function refuseOtherCandidate(state: DeployState, expected: string): void {
+  const candidate = state.candidate ? state.pools[state.candidate] : null;
+  if (!candidate)
+    throw new UsageError(`promote refused: there is no candidate; expected ${expected} to be deployed first`);
+  if (candidate.version !== expected)
+    throw new UsageError(
+      `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`,
+    );
 }
 
 async function appendHistory(ctx: Context, outcome: Outcome): Promise<void> {

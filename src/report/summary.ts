@@ -117,6 +117,7 @@ export function summaryMarkdown(o: Outcome, links: RunLinks): string {
     '',
     `Took ${seconds(o.durationMs)}. App: ${o.balancerUrl}`,
   ];
+  if (o.image && o.digest) parts.push('', `Image: \`${o.image}@${o.digest}\``);
   if (o.command !== 'status' || o.before.length > 0)
     parts.push('', '### Pools', '', poolsTable(o), '', poolsDiagram(o));
   const status = statusTable(o);
@@ -134,10 +135,29 @@ export function summaryMarkdown(o: Outcome, links: RunLinks): string {
   return `${parts.join('\n')}\n`;
 }
 
-export function commentMarkdown(o: Outcome, links: RunLinks): string {
-  const parts = [`**${headline(o, links.environment)}**`, '', `> ${cell(o.message)}`, '', poolsTable(o)];
-  const hosts = o.command === 'status' ? statusTable(o) : hostsTable(o.hosts);
-  if (hosts) parts.push('', '<details><summary>Hosts</summary>', '', hosts, '', '</details>');
+/**
+ * The reply to a PR comment: verdict, versions and pools, host counts, and the run. Anyone
+ * who can read the pull request reads it, so host names and addresses, checks and container
+ * logs stay in the job summary; the engine's message is shown only when `showMessage` (a
+ * success, or a refusal before any host was touched).
+ */
+export function commentMarkdown(o: Outcome, links: RunLinks, showMessage: boolean): string {
+  const message = showMessage
+    ? cell(o.message)
+    : 'failed: which host and why (checks, container logs) is in the job summary of the run';
+  const parts = [`**${headline(o, links.environment)}**`, '', `> ${message}`, '', poolsTable(o)];
+  if (o.digest) parts.push('', `Image digest: \`${o.digest}\``);
+  const results =
+    o.command === 'status'
+      ? (o.status?.hosts ?? []).map((h) => h.ok)
+      : o.hosts.map((h) => h.steps.every((s) => s.ok));
+  if (results.length > 0) {
+    const failed = results.filter((ok) => !ok).length;
+    parts.push(
+      '',
+      `Hosts: ${results.length - failed} ok${failed ? `, ${failed} failed` : ''} (details in the job summary)`,
+    );
+  }
   parts.push('', `[Workflow run](${links.runUrl})`);
   return parts.join('\n');
 }
