@@ -16097,7 +16097,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -16785,11 +16785,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -16954,8 +16954,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -16995,7 +16995,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -19317,7 +19317,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -19743,7 +19743,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash3(this.hashName);
+          const hash2 = createHash4(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -20751,9 +20751,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -26188,7 +26188,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash3,
+      createHash: createHash4,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -26410,7 +26410,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key2 = createHash3(hashAlgo).update(key2).digest("hex");
+              key2 = createHash4(hashAlgo).update(key2).digest("hex");
             const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
@@ -49668,7 +49668,26 @@ var configSchema = external_exports.strictObject({
   lock: external_exports.strictObject({
     wait: duration3("0s").describe("how long to wait for another run to finish"),
     ttl: duration3("30m").describe("a lock older than this is taken over")
-  }).prefault({})
+  }).prefault({}),
+  promote: external_exports.strictObject({
+    keep_old: external_exports.union([external_exports.literal("until_next_deploy"), external_exports.string(), external_exports.number()]).default("until_next_deploy").transform((v, ctx) => {
+      if (v === "until_next_deploy") return { until: "next_deploy" };
+      const ms = parseDuration(v);
+      if (ms === void 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected until_next_deploy, 0 or a duration such as "5m", got ${JSON.stringify(v)}`
+        });
+        return external_exports.NEVER;
+      }
+      return { until: "duration", ms };
+    }).describe(
+      "how long the old pool keeps running after a promote, outside the balancer, as the instant rollback: until_next_deploy (default), a duration (then its containers are stopped, not removed), or 0 (stopped at once)"
+    )
+  }).prefault({}),
+  retain: external_exports.number().int().min(2).max(100).default(3).describe(
+    "containers (and their images) of the app kept per host, running or stopped; older ones are removed after a successful promote and by `bluegreen prune` (never the live or previous version)"
+  )
 });
 var POOLS = ["green", "blue"];
 
@@ -49840,7 +49859,7 @@ import { hostname as hostname4 } from "node:os";
 // src/deploy/context.ts
 import { readFile as readFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join as join4, resolve as resolve3 } from "node:path";
 
 // src/commands/shell.ts
 var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
@@ -52131,271 +52150,245 @@ function hostUrl(address, port2, path4) {
   return `http://${host}:${port2}${path4}`;
 }
 
-// src/deploy/lock.ts
-import { randomBytes } from "node:crypto";
-import { hostname as hostname3, userInfo } from "node:os";
-
-// src/commands/lock.ts
-var lockFile = {
-  /** Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does). */
-  create: (path4) => `set -C; cat > ${sh(path4)}`,
-  /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
-  read: (path4) => `cat ${sh(path4)} 2>/dev/null; true`,
-  /** Removes the lock if it still holds `token` (another run may have taken it over). */
-  removeIfHeld: (path4, token) => `grep -q ${sh(token)} ${sh(path4)} 2>/dev/null && rm -f ${sh(path4)}; true`
+// src/commands/docker.ts
+var LABEL_APP = "bluegreen.app";
+var LABEL_VERSION = "bluegreen.version";
+var LABEL_POOL = "bluegreen.pool";
+var LABEL_DIGEST = "bluegreen.digest";
+var KEEP_OLD_MARKER = "bluegreen-keep-old";
+function containerName(app, version2) {
+  return `${app}-${version2}`.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+function imageRef(image, version2) {
+  return `${image}:${version2}`;
+}
+function pinnedRef(image, digest) {
+  return `${image}@${digest}`;
+}
+function usesHostNetwork(options) {
+  return options.some(
+    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
+  );
+}
+var docker = {
+  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
+  run(spec) {
+    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
+    argv.push(
+      "--label",
+      `${LABEL_APP}=${spec.app}`,
+      "--label",
+      `${LABEL_VERSION}=${spec.version}`,
+      "--label",
+      `${LABEL_POOL}=${spec.pool}`
+    );
+    if (spec.digest) argv.push("--label", `${LABEL_DIGEST}=${spec.digest}`);
+    argv.push("--restart", spec.restart);
+    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
+    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
+    argv.push(...spec.options, spec.image);
+    return sh(...argv);
+  },
+  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
+  list: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
+  ),
+  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
+  remove: (name) => sh("docker", "rm", "--force", name),
+  /** Removes every container of the app on a host (none may hold the port for the new one). */
+  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
+  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
+  /**
+   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
+   * for this one command and removed when it ends however it ends (an SSH session that drops
+   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
+   * password comes on stdin.
+   */
+  pull: (ref, login) => {
+    if (!login) return sh("docker", "pull", "--quiet", ref);
+    return [
+      "set -e",
+      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+      `trap 'rm -rf "$d"' EXIT`,
+      `trap 'exit 129' HUP`,
+      `trap 'exit 130' INT`,
+      `trap 'exit 143' TERM`,
+      'export DOCKER_CONFIG="$d"',
+      `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
+      sh("docker", "pull", "--quiet", ref)
+    ].join("; ");
+  },
+  /**
+   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
+   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
+   * every other running container of the app, and removes a stale `keep` so it runs afresh.
+   */
+  makeRoom: (app, keep, stopSeconds2) => [
+    docker.cancelScheduledStops(app),
+    docker.stopRunning(app, stopSeconds2),
+    `${sh("docker", "rm", "--force", keep)} >/dev/null 2>&1`,
+    "true"
+  ].join("; "),
+  /** Stops every running container of the app on a host (they stay, stopped). */
+  stopRunning: (app, stopSeconds2) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds2))} "$c" >/dev/null; done`,
+  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
+  stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
+  start: (name) => sh("docker", "start", name),
+  /**
+   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
+   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
+   * command line, so a later run sees and cancels it (pkill -f).
+   */
+  scheduleStop: (app, name, seconds, stopSeconds2) => {
+    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds}; ${sh("docker", "stop", "--time", String(stopSeconds2), name)}`;
+    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
+  },
+  /** Cancels every stop timer of the app on a host. */
+  cancelScheduledStops: (app) => `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
+  scheduledStops: (app) => `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** Every container of the app with what retention needs: `id name state version created image`. */
+  inventory: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--no-trunc",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.ID}}	{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.CreatedAt}}	{{.Image}}`
+  ),
+  removeContainers: (names) => sh("docker", "rm", "--force", ...names),
+  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
+  removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
+  /** Reads the password from stdin so it never shows in `ps` on the host. */
+  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server, username) => [
+    "login",
+    "--username",
+    username,
+    "--password-stdin",
+    server
+  ],
+  build: (context, dockerfile, tag, args) => {
+    const argv = ["build", "--file", dockerfile, "--tag", tag];
+    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
+    return [...argv, context];
+  },
+  push: (tag) => ["push", tag]
 };
+function parseContainerList(stdout) {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [name = "", state = "", version2 = "", pool2 = ""] = l.split("	");
+    return { name, state, version: version2, pool: pool2 };
+  });
+}
 
-// src/deploy/lock.ts
-var LockFile = class {
-  constructor(shell, path4) {
-    this.shell = shell;
-    this.path = path4;
+// src/registry/digest.ts
+import { createHash as createHash3 } from "node:crypto";
+var DOCKER_HUB_API = "registry-1.docker.io";
+var MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+].join(", ");
+function imageRef2(image, tag) {
+  const first = image.split("/")[0];
+  const named = image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (named) return { registry: first, repository: image.slice(first.length + 1), tag };
+  return { registry: DOCKER_HUB_API, repository: image.includes("/") ? image : `library/${image}`, tag };
+}
+function parseChallenge(header) {
+  const m = /^(\w+)\s*(.*)$/.exec(header.trim());
+  const params = {};
+  for (const p of (m?.[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)) params[p[1].toLowerCase()] = p[2];
+  return { scheme: (m?.[1] ?? "").toLowerCase(), params };
+}
+function basic(access) {
+  if (!access.username || access.password === void 0) return void 0;
+  return `Basic ${Buffer.from(`${access.username}:${access.password}`).toString("base64")}`;
+}
+async function request(url2, init, timeoutMs) {
+  return fetch(url2, { ...init, redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
+}
+async function authorize(challenge, access, what, timeoutMs) {
+  const { scheme, params } = parseChallenge(challenge);
+  const credentials = basic(access);
+  if (scheme === "basic") {
+    if (!credentials)
+      throw new DeployError(
+        `${what}: the registry wants a user name and password (set registry.username and registry.password_env)`
+      );
+    return credentials;
   }
-  held;
-  async acquire(command, ttlMs, waitMs) {
-    const deadline = Date.now() + waitMs;
-    const info = {
-      owner: `${safeUser()}@${hostname3()} pid ${process.pid}`,
-      host: hostname3(),
-      pid: process.pid,
-      command,
-      token: randomBytes(12).toString("hex"),
-      since: (/* @__PURE__ */ new Date()).toISOString(),
-      expires: Date.now() + ttlMs
-    };
-    for (; ; ) {
-      const res = await this.shell.exec(lockFile.create(this.path), {
-        stdin: JSON.stringify(info),
-        check: false
-      });
-      if (res.code === 0) {
-        this.held = info;
-        return;
-      }
-      const holder = await this.holder();
-      if (holder && (holder.expires < Date.now() || diedHere(holder))) {
-        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        const who = holder ? `${holder.owner} (${holder.command}, since ${holder.since}, expires ${new Date(holder.expires).toISOString()})` : "an unknown holder";
-        throw new DeployError(
-          `another bluegreen run holds the lock ${this.path}: ${who}. Wait for it, raise lock.wait, or remove the file if that run is gone.`
-        );
-      }
-      await sleep(Math.min(1e3, Math.max(50, deadline - Date.now())));
-    }
-  }
-  async holder() {
-    const res = await this.shell.exec(lockFile.read(this.path));
+  if (scheme !== "bearer" || !params.realm)
+    throw new DeployError(
+      `${what}: the registry asks for an authentication bluegreen does not know: ${challenge}`
+    );
+  const url2 = new URL(params.realm);
+  if (params.service) url2.searchParams.set("service", params.service);
+  if (params.scope) url2.searchParams.set("scope", params.scope);
+  const res = await request(
+    url2.href,
+    { headers: credentials ? { authorization: credentials } : {} },
+    timeoutMs
+  );
+  if (!res.ok)
+    throw new DeployError(
+      `${what}: the registry's token service (${url2.origin}) answered ${res.status}${credentials ? ": check registry.username and the password" : ": set registry.username and registry.password_env"}`
+    );
+  const body = await res.json();
+  const token = body.token ?? body.access_token;
+  if (!token) throw new DeployError(`${what}: the registry's token service gave no token`);
+  return `Bearer ${token}`;
+}
+async function resolveDigest(ref, access = {}) {
+  const timeoutMs = access.timeoutMs ?? 15e3;
+  const what = `image ${ref.registry}/${ref.repository}:${ref.tag}`;
+  const url2 = `${access.insecure ? "http" : "https"}://${ref.registry}/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`;
+  const ask = async (method, authorization2) => {
     try {
-      return JSON.parse(res.stdout);
-    } catch {
-      return void 0;
+      return await request(
+        url2,
+        { method, headers: { accept: MANIFEST_TYPES, ...authorization2 ? { authorization: authorization2 } : {} } },
+        timeoutMs
+      );
+    } catch (err) {
+      const cause = err.cause;
+      const why = cause?.code ?? cause?.message ?? err.message;
+      throw new DeployError(
+        `${what}: cannot reach the registry at ${url2.split("/v2/")[0]}: ${why}${access.insecure ? "" : " (a plain-HTTP registry needs registry.insecure: true)"}`
+      );
     }
-  }
-  async release() {
-    if (!this.held) return;
-    const token = this.held.token;
-    this.held = void 0;
-    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
-  }
-};
-function diedHere(holder) {
-  if (holder.host !== hostname3() || !Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (err) {
-    return err.code === "ESRCH";
-  }
-}
-function safeUser() {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
-
-// src/deploy/outcome.ts
-var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "status"];
-var Recorder = class {
-  byHost = /* @__PURE__ */ new Map();
-  record(host, pool2, step) {
-    let r = this.byHost.get(host);
-    if (!r) {
-      r = { host, pool: pool2, steps: [] };
-      this.byHost.set(host, r);
-    }
-    r.steps.push(step);
-  }
-  get hosts() {
-    return [...this.byHost.values()];
-  }
-};
-
-// src/deploy/state.ts
-import { posix as posix3 } from "node:path";
-var HISTORY_LIMIT = 30;
-function emptyState(app) {
-  return {
-    schema: 1,
-    app,
-    live: null,
-    candidate: null,
-    pools: { green: null, blue: null },
-    previous: null,
-    upstreamSha256: null,
-    history: []
   };
-}
-function statePath(config2) {
-  return config2.balancer.state_file ?? posix3.join(posix3.dirname(config2.balancer.file), `bluegreen-${config2.app}.state.json`);
-}
-function otherPool(pool2) {
-  return pool2 === "green" ? "blue" : "green";
-}
-function serializeState(state) {
-  state.history = state.history.slice(-HISTORY_LIMIT);
-  return `${JSON.stringify(state, null, 2)}
-`;
-}
-function parseState(text, app, path4, host) {
-  if (text.trim() === "") return emptyState(app);
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
+  let authorization;
+  let res = await ask("HEAD");
+  if (res.status === 401) {
+    authorization = await authorize(res.headers.get("www-authenticate") ?? "", access, what, timeoutMs);
+    res = await ask("HEAD", authorization);
+  }
+  if (res.status === 404) throw new DeployError(`${what}: the registry has no such tag (was it pushed?)`);
+  if (res.status === 401 || res.status === 403)
     throw new DeployError(
-      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+      `${what}: the registry refused the credentials (${res.status}): check registry.username and the password`
     );
-  }
-  if (parsed.schema !== 1 || parsed.app !== app) {
-    throw new DeployError(
-      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
-    );
-  }
-  return parsed;
-}
-var StateFile = class {
-  constructor(shell, path4, app) {
-    this.shell = shell;
-    this.path = path4;
-    this.app = app;
-  }
-  async read() {
-    const res = await this.shell.exec(files.readIfExists(this.path));
-    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
-  }
-  async write(state) {
-    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
-  }
-};
-
-// src/deploy/context.ts
-function targetOf(config2, host) {
-  if ("ssh" in host) return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config2.ssh.port };
-  return { name: host.name, host: host.host, port: host.port };
-}
-function recordOf(config2, host) {
-  return {
-    name: host.name,
-    host: host.ssh.host,
-    port: host.ssh.port ?? config2.ssh.port,
-    address: host.address
-  };
-}
-async function readSecretFile(baseDir, path4, field) {
-  const full = path4.startsWith("~/") ? join(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve(baseDir, path4);
-  try {
-    return await readFile3(full, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `${field}: cannot read ${full}: ${err.code ?? err.message}`
-    );
-  }
-}
-async function hostKeyPolicy(opts) {
-  const { config: config2 } = opts;
-  if (config2.ssh.insecure_ignore_host_keys) {
-    opts.log.warn(
-      "ssh.insecure_ignore_host_keys is set: host keys are NOT verified; anyone on the path can impersonate your hosts"
-    );
-    return { kind: "insecure" };
-  }
-  let text = opts.secrets?.knownHosts;
-  if (text === void 0 && config2.ssh.known_hosts)
-    text = await readSecretFile(opts.baseDir, config2.ssh.known_hosts, "ssh.known_hosts");
-  if (text === void 0)
-    text = await readFile3(join(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
-  const knownHosts = new KnownHosts(text);
-  if (knownHosts.size === 0 && Object.keys(config2.ssh.fingerprints).length === 0) {
-    throw new UsageError(
-      "ssh.known_hosts: no known host keys (set ssh.known_hosts or ssh.fingerprints, or pass known_hosts); bluegreen never trusts unknown hosts"
-    );
-  }
-  return { kind: "verify", knownHosts, fingerprints: config2.ssh.fingerprints };
-}
-async function privateKey(opts) {
-  if (opts.secrets?.privateKey) return opts.secrets.privateKey;
-  if (opts.config.ssh.private_key)
-    return readSecretFile(opts.baseDir, opts.config.ssh.private_key, "ssh.private_key");
-  for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
-    const key2 = await readFile3(join(homedir(), ".ssh", name), "utf8").catch(() => void 0);
-    if (key2) return key2;
-  }
-  throw new UsageError(
-    "ssh.private_key: no SSH key (set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY)"
-  );
-}
-async function openContext(opts) {
-  const { config: config2 } = opts;
-  const ssh = new SshPool(
-    {
-      user: config2.ssh.user,
-      privateKey: await privateKey(opts),
-      policy: await hostKeyPolicy(opts),
-      connectTimeoutMs: config2.ssh.connect_timeout
-    },
-    config2.ssh.concurrency
-  );
-  const balancerTargets = config2.balancer.hosts.map((h) => ({
-    name: h.host,
-    host: h.host,
-    port: h.port ?? config2.ssh.port
-  }));
-  let balancerShells;
-  try {
-    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
-  } catch (err) {
-    await ssh.closeAll();
-    throw err;
-  }
-  const first = balancerShells[0];
-  const path4 = statePath(config2);
-  return {
-    config: config2,
-    baseDir: opts.baseDir,
-    secrets: opts.secrets ?? {},
-    log: opts.log,
-    actor: opts.actor ?? process.env.USER ?? "unknown",
-    dryRun: opts.dryRun ?? false,
-    signal: opts.signal ?? new AbortController().signal,
-    remote: ssh,
-    balancer: new BalancerSet(
-      balancerShells.map((shell) => createDriver(config2.balancer.type, shell, config2, opts.log)),
-      opts.log
-    ),
-    store: new StateFile(first, path4, config2.app),
-    lock: new LockFile(first, `${path4}.lock`),
-    checker: httpChecker,
-    clock: systemClock,
-    recorder: new Recorder()
-  };
-}
-async function closeContext(ctx) {
-  await ctx.remote.closeAll();
+  if (!res.ok) throw new DeployError(`${what}: the registry answered ${res.status} ${res.statusText}`);
+  const header = res.headers.get("docker-content-digest");
+  if (header && /^sha256:[0-9a-f]{64}$/.test(header)) return header;
+  const get = await ask("GET", authorization);
+  if (!get.ok) throw new DeployError(`${what}: the registry answered ${get.status} to GET`);
+  return `sha256:${createHash3("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
 }
 
 // node_modules/@actions/exec/lib/exec.js
@@ -53149,92 +53142,17 @@ function getExecOutput(commandLine, args, options) {
 }
 
 // src/deploy/build.ts
-import { resolve as resolve3 } from "node:path";
-
-// src/commands/docker.ts
-var LABEL_APP = "bluegreen.app";
-var LABEL_VERSION = "bluegreen.version";
-var LABEL_POOL = "bluegreen.pool";
-function containerName(app, version2) {
-  return `${app}-${version2}`.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-function imageRef(image, version2) {
-  return `${image}:${version2}`;
-}
-function usesHostNetwork(options) {
-  return options.some(
-    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
-  );
-}
-var docker = {
-  pull: (image) => sh("docker", "pull", "--quiet", image),
-  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
-  run(spec) {
-    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
-    argv.push(
-      "--label",
-      `${LABEL_APP}=${spec.app}`,
-      "--label",
-      `${LABEL_VERSION}=${spec.version}`,
-      "--label",
-      `${LABEL_POOL}=${spec.pool}`
-    );
-    argv.push("--restart", spec.restart);
-    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
-    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
-    argv.push(...spec.options, spec.image);
-    return sh(...argv);
-  },
-  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
-  list: (app) => sh(
-    "docker",
-    "ps",
-    "-a",
-    "--filter",
-    `label=${LABEL_APP}=${app}`,
-    "--format",
-    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
-  ),
-  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
-  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
-  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
-  remove: (name) => sh("docker", "rm", "--force", name),
-  /** Removes every container of the app on a host (none may hold the port for the new one). */
-  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
-  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
-  /** Reads the password from stdin so it never shows in `ps` on the host. */
-  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
-  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
-  /** Reads the password from stdin. */
-  localLogin: (server, username) => [
-    "login",
-    "--username",
-    username,
-    "--password-stdin",
-    server
-  ],
-  build: (context, dockerfile, tag, args) => {
-    const argv = ["build", "--file", dockerfile, "--tag", tag];
-    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
-    return [...argv, context];
-  },
-  push: (tag) => ["push", tag]
-};
-function parseContainerList(stdout) {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [name = "", state = "", version2 = "", pool2 = ""] = l.split("	");
-    return { name, state, version: version2, pool: pool2 };
-  });
-}
-
-// src/deploy/build.ts
-async function run(args, stdin) {
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join3, resolve as resolve2 } from "node:path";
+async function run(args, stdin, extraEnv = {}) {
   let output2 = "";
   const collect = (chunk) => {
     output2 += chunk.toString();
   };
   const env = { DOCKER_BUILDKIT: "0" };
   for (const [k, v] of Object.entries(process.env)) if (v !== void 0) env[k] = v;
+  Object.assign(env, extraEnv);
   try {
     const res = await getExecOutput("docker", args, {
       // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
@@ -53254,7 +53172,7 @@ async function run(args, stdin) {
 }
 function loginCommand(ctx) {
   const { registry: registry2 } = ctx.config;
-  if (!registry2?.username || !ctx.secrets.registryPassword) return void 0;
+  if (!registry2?.username || !ctx.secrets?.registryPassword) return void 0;
   return docker.localLogin(registry2.server, registry2.username);
 }
 function buildCommands(ctx, version2) {
@@ -53263,8 +53181,8 @@ function buildCommands(ctx, version2) {
   const tag = imageRef(ctx.config.image, version2);
   return [
     docker.build(
-      resolve3(ctx.baseDir, build.context),
-      resolve3(ctx.baseDir, build.context, build.dockerfile),
+      resolve2(ctx.baseDir, build.context),
+      resolve2(ctx.baseDir, build.context, build.dockerfile),
       tag,
       build.args
     ),
@@ -53280,25 +53198,332 @@ function buildPlan(ctx, version2) {
 }
 async function buildAndPush(ctx, version2) {
   const login = loginCommand(ctx);
-  if (login) {
-    const res = await run(login, ctx.secrets.registryPassword);
-    if (res.code !== 0)
-      throw new DeployError(
-        `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
-      );
-  }
-  for (const args of buildCommands(ctx, version2)) {
-    const started = Date.now();
-    const res = await run(args);
-    if (res.code !== 0) {
-      throw new DeployError(
-        `docker ${args[0]} failed: ${res.output.trim().split("\n").slice(-5).join("\n")}`
+  const dockerConfig = login ? mkdtempSync(join3(tmpdir(), "bluegreen-docker-")) : void 0;
+  const cleanup = () => {
+    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
+  };
+  process.once("exit", cleanup);
+  const env = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
+  try {
+    if (login) {
+      const res = await run(login, ctx.secrets?.registryPassword, env);
+      if (res.code !== 0)
+        throw new DeployError(
+          `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
+        );
+    }
+    for (const args of buildCommands(ctx, version2)) {
+      const started = Date.now();
+      const res = await run(args, void 0, env);
+      if (res.code !== 0) {
+        throw new DeployError(
+          `docker ${args[0]} failed: ${res.output.trim().split("\n").slice(-5).join("\n")}`
+        );
+      }
+      ctx.log.info(
+        `docker ${args[0]} ${imageRef(ctx.config.image, version2)}: ${((Date.now() - started) / 1e3).toFixed(1)}s`
       );
     }
-    ctx.log.info(
-      `docker ${args[0]} ${imageRef(ctx.config.image, version2)}: ${((Date.now() - started) / 1e3).toFixed(1)}s`
+  } finally {
+    cleanup();
+    process.off("exit", cleanup);
+  }
+}
+
+// src/deploy/image.ts
+async function resolveImage(run2, version2) {
+  const { config: config2 } = run2;
+  const secrets = run2.secrets ?? {};
+  const registry2 = config2.registry;
+  const username = registry2?.username ?? registry2?.pull_username;
+  const password = registry2?.username ? secrets.registryPassword : secrets.registryPullPassword;
+  const digest = await resolveDigest(imageRef2(config2.image, version2), {
+    ...username && password !== void 0 ? { username, password } : {},
+    insecure: registry2?.insecure ?? false
+  });
+  return { image: config2.image, digest };
+}
+async function prepareImage(run2, version2) {
+  if (run2.config.build) await run2.log.group("build and push", () => buildAndPush(run2, version2));
+  try {
+    const prepared = await resolveImage(run2, version2);
+    run2.log.info(`${run2.config.image}:${version2} is ${prepared.digest}: every host runs it by digest`);
+    return prepared;
+  } catch (err) {
+    if (err instanceof DeployError) throw err;
+    throw new DeployError(
+      `cannot resolve ${run2.config.image}:${version2} to a digest: ${err.message}`
     );
   }
+}
+var registryImages = { prepare: prepareImage, resolve: resolveImage };
+
+// src/deploy/lock.ts
+import { randomBytes } from "node:crypto";
+import { hostname as hostname3, userInfo } from "node:os";
+
+// src/commands/lock.ts
+var lockFile = {
+  /** Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does). */
+  create: (path4) => `set -C; cat > ${sh(path4)}`,
+  /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
+  read: (path4) => `cat ${sh(path4)} 2>/dev/null; true`,
+  /** Removes the lock if it still holds `token` (another run may have taken it over). */
+  removeIfHeld: (path4, token) => `grep -q ${sh(token)} ${sh(path4)} 2>/dev/null && rm -f ${sh(path4)}; true`
+};
+
+// src/deploy/lock.ts
+var LockFile = class {
+  constructor(shell, path4) {
+    this.shell = shell;
+    this.path = path4;
+  }
+  held;
+  async acquire(command, ttlMs, waitMs) {
+    const deadline = Date.now() + waitMs;
+    const info = {
+      owner: `${safeUser()}@${hostname3()} pid ${process.pid}`,
+      host: hostname3(),
+      pid: process.pid,
+      command,
+      token: randomBytes(12).toString("hex"),
+      since: (/* @__PURE__ */ new Date()).toISOString(),
+      expires: Date.now() + ttlMs
+    };
+    for (; ; ) {
+      const res = await this.shell.exec(lockFile.create(this.path), {
+        stdin: JSON.stringify(info),
+        check: false
+      });
+      if (res.code === 0) {
+        this.held = info;
+        return;
+      }
+      const holder = await this.holder();
+      if (holder && (holder.expires < Date.now() || diedHere(holder))) {
+        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const who = holder ? `${holder.owner} (${holder.command}, since ${holder.since}, expires ${new Date(holder.expires).toISOString()})` : "an unknown holder";
+        throw new DeployError(
+          `another bluegreen run holds the lock ${this.path}: ${who}. Wait for it, raise lock.wait, or remove the file if that run is gone.`
+        );
+      }
+      await sleep(Math.min(1e3, Math.max(50, deadline - Date.now())));
+    }
+  }
+  async holder() {
+    const res = await this.shell.exec(lockFile.read(this.path));
+    try {
+      return JSON.parse(res.stdout);
+    } catch {
+      return void 0;
+    }
+  }
+  async release() {
+    if (!this.held) return;
+    const token = this.held.token;
+    this.held = void 0;
+    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
+  }
+};
+function diedHere(holder) {
+  if (holder.host !== hostname3() || !Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === "ESRCH";
+  }
+}
+function safeUser() {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+// src/deploy/outcome.ts
+var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "prune", "status"];
+var Recorder = class {
+  byHost = /* @__PURE__ */ new Map();
+  record(host, pool2, step) {
+    let r = this.byHost.get(host);
+    if (!r) {
+      r = { host, pool: pool2, steps: [] };
+      this.byHost.set(host, r);
+    }
+    r.steps.push(step);
+  }
+  get hosts() {
+    return [...this.byHost.values()];
+  }
+};
+
+// src/deploy/state.ts
+import { posix as posix3 } from "node:path";
+var HISTORY_LIMIT = 30;
+function emptyState(app) {
+  return {
+    schema: 1,
+    app,
+    live: null,
+    candidate: null,
+    pools: { green: null, blue: null },
+    previous: null,
+    upstreamSha256: null,
+    history: []
+  };
+}
+function statePath(config2) {
+  return config2.balancer.state_file ?? posix3.join(posix3.dirname(config2.balancer.file), `bluegreen-${config2.app}.state.json`);
+}
+function otherPool(pool2) {
+  return pool2 === "green" ? "blue" : "green";
+}
+function serializeState(state) {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}
+`;
+}
+function parseState(text, app, path4, host) {
+  if (text.trim() === "") return emptyState(app);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DeployError(
+      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
+    );
+  }
+  return parsed;
+}
+var StateFile = class {
+  constructor(shell, path4, app) {
+    this.shell = shell;
+    this.path = path4;
+    this.app = app;
+  }
+  async read() {
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
+  }
+  async write(state) {
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
+  }
+};
+
+// src/deploy/context.ts
+function targetOf(config2, host) {
+  if ("ssh" in host) return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config2.ssh.port };
+  return { name: host.name, host: host.host, port: host.port };
+}
+function recordOf(config2, host) {
+  return {
+    name: host.name,
+    host: host.ssh.host,
+    port: host.ssh.port ?? config2.ssh.port,
+    address: host.address
+  };
+}
+async function readSecretFile(baseDir, path4, field) {
+  const full = path4.startsWith("~/") ? join4(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve3(baseDir, path4);
+  try {
+    return await readFile3(full, "utf8");
+  } catch (err) {
+    throw new UsageError(
+      `${field}: cannot read ${full}: ${err.code ?? err.message}`
+    );
+  }
+}
+async function hostKeyPolicy(opts) {
+  const { config: config2 } = opts;
+  if (config2.ssh.insecure_ignore_host_keys) {
+    opts.log.warn(
+      "ssh.insecure_ignore_host_keys is set: host keys are NOT verified; anyone on the path can impersonate your hosts"
+    );
+    return { kind: "insecure" };
+  }
+  let text = opts.secrets?.knownHosts;
+  if (text === void 0 && config2.ssh.known_hosts)
+    text = await readSecretFile(opts.baseDir, config2.ssh.known_hosts, "ssh.known_hosts");
+  if (text === void 0)
+    text = await readFile3(join4(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
+  const knownHosts = new KnownHosts(text);
+  if (knownHosts.size === 0 && Object.keys(config2.ssh.fingerprints).length === 0) {
+    throw new UsageError(
+      "ssh.known_hosts: no known host keys (set ssh.known_hosts or ssh.fingerprints, or pass known_hosts); bluegreen never trusts unknown hosts"
+    );
+  }
+  return { kind: "verify", knownHosts, fingerprints: config2.ssh.fingerprints };
+}
+async function privateKey(opts) {
+  if (opts.secrets?.privateKey) return opts.secrets.privateKey;
+  if (opts.config.ssh.private_key)
+    return readSecretFile(opts.baseDir, opts.config.ssh.private_key, "ssh.private_key");
+  for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
+    const key2 = await readFile3(join4(homedir(), ".ssh", name), "utf8").catch(() => void 0);
+    if (key2) return key2;
+  }
+  throw new UsageError(
+    "ssh.private_key: no SSH key (set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY)"
+  );
+}
+async function openContext(opts) {
+  const { config: config2 } = opts;
+  const ssh = new SshPool(
+    {
+      user: config2.ssh.user,
+      privateKey: await privateKey(opts),
+      policy: await hostKeyPolicy(opts),
+      connectTimeoutMs: config2.ssh.connect_timeout
+    },
+    config2.ssh.concurrency
+  );
+  const balancerTargets = config2.balancer.hosts.map((h) => ({
+    name: h.host,
+    host: h.host,
+    port: h.port ?? config2.ssh.port
+  }));
+  let balancerShells;
+  try {
+    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
+  } catch (err) {
+    await ssh.closeAll();
+    throw err;
+  }
+  const first = balancerShells[0];
+  const path4 = statePath(config2);
+  return {
+    config: config2,
+    baseDir: opts.baseDir,
+    secrets: opts.secrets ?? {},
+    log: opts.log,
+    actor: opts.actor ?? process.env.USER ?? "unknown",
+    dryRun: opts.dryRun ?? false,
+    signal: opts.signal ?? new AbortController().signal,
+    remote: ssh,
+    balancer: new BalancerSet(
+      balancerShells.map((shell) => createDriver(config2.balancer.type, shell, config2, opts.log)),
+      opts.log
+    ),
+    store: new StateFile(first, path4, config2.app),
+    lock: new LockFile(first, `${path4}.lock`),
+    checker: httpChecker,
+    clock: systemClock,
+    images: registryImages,
+    recorder: new Recorder()
+  };
+}
+async function closeContext(ctx) {
+  await ctx.remote.closeAll();
 }
 
 // src/deploy/guards.ts
@@ -53320,22 +53545,40 @@ async function refuseDrift(ctx, force) {
 }
 
 // src/deploy/pool.ts
-function startCommands(ctx, pool2, version2) {
+function releaseRef(r) {
+  return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
+}
+function hostLogin(ctx) {
+  const registry2 = ctx.config.registry;
+  if (!registry2) return void 0;
+  const pull = registry2.pull_username;
+  const username = pull ?? registry2.username;
+  const password = pull ? ctx.secrets.registryPullPassword : ctx.secrets.registryPassword;
+  return username && password ? { server: registry2.server, username, password } : void 0;
+}
+var stopSeconds = (ctx) => Math.ceil(ctx.config.container.stop_timeout / 1e3);
+function startCommands(ctx, pool2, release) {
   const { config: config2 } = ctx;
-  const { registry: registry2 } = config2;
-  const password = ctx.secrets.registryPassword;
+  const login = hostLogin(ctx);
+  const ref = releaseRef(release);
+  const name = containerName(config2.app, release.version);
   return [
-    // No container of the app may hold the port for the new one.
-    { command: docker.removeAll(config2.app) },
-    ...registry2?.username && password ? [{ step: "login", command: docker.login(registry2.server, registry2.username), stdin: password }] : [],
-    { step: "pull", command: docker.pull(imageRef(config2.image, version2)) },
+    // No other container of the app may hold the port (what still runs here is outside the
+    // balancer: an old pool kept warm); they are stopped and kept, not removed.
+    { command: docker.makeRoom(config2.app, name, stopSeconds(ctx)) },
+    {
+      step: "pull",
+      command: docker.pull(ref, login ? { server: login.server, username: login.username } : void 0),
+      ...login ? { stdin: login.password } : {}
+    },
     {
       step: "start",
       command: docker.run({
         app: config2.app,
-        version: version2,
+        version: release.version,
         pool: pool2,
-        image: imageRef(config2.image, version2),
+        image: ref,
+        ...release.digest ? { digest: release.digest } : {},
         port: config2.container.port,
         env: config2.container.env,
         options: config2.container.options,
@@ -53346,11 +53589,14 @@ function startCommands(ctx, pool2, version2) {
   ];
 }
 function stopCommands(ctx, version2) {
-  const { app, container: container2 } = ctx.config;
+  const { app } = ctx.config;
   return [
-    { command: docker.stopIfRunning(containerName(app, version2), Math.ceil(container2.stop_timeout / 1e3)) },
+    { command: docker.stopIfRunning(containerName(app, version2), stopSeconds(ctx)) },
     { command: docker.removeAll(app) }
   ];
+}
+function stopKeepingCommands(ctx, version2) {
+  return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version2), stopSeconds(ctx)) }];
 }
 function removeCommands(ctx) {
   return [{ command: docker.removeAll(ctx.config.app) }];
@@ -53375,56 +53621,112 @@ async function timed(ctx, host, pool2, step, fn, detail) {
     throw err;
   }
 }
-async function startPool(ctx, pool2, hosts, version2) {
-  const { config: config2 } = ctx;
-  const commands = startCommands(ctx, pool2, version2);
-  const results = await ctx.remote.each(hosts, async (host) => {
+async function runCommands(ctx, host, pool2, shell, commands) {
+  for (const c of commands) {
     throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(config2, host)));
-    for (const c of commands) {
-      throwIfCancelled(ctx);
-      const run2 = () => shell.exec(c.command, { stdin: c.stdin });
-      await (c.step ? timed(ctx, host, pool2, c.step, run2, c.detail) : run2());
-    }
-    const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
-    return timed(
-      ctx,
-      host,
-      pool2,
-      "check",
-      async () => {
-        const r = await ctx.checker.withRetries(url2, config2.checks, ctx.signal);
-        if (!r.ok) {
-          const logs = await shell.exec(docker.logs(containerName(config2.app, version2), 5), { check: false });
-          const tail = logExcerpt(logs.stdout + logs.stderr);
-          throw new DeployError(
-            `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
-            host.name
-          );
-        }
-        return r;
-      },
-      (r) => `${r.status} after ${r.attempts} attempt(s)`
-    );
-  });
+    const run2 = () => shell.exec(c.command, { stdin: c.stdin });
+    await (c.step ? timed(ctx, host, pool2, c.step, run2, c.detail) : run2());
+  }
+}
+async function checkHost(ctx, host, pool2, shell, version2) {
+  const { config: config2 } = ctx;
+  const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
+  await timed(
+    ctx,
+    host,
+    pool2,
+    "check",
+    async () => {
+      const r = await ctx.checker.withRetries(url2, config2.checks, ctx.signal);
+      if (!r.ok) {
+        const logs = await shell.exec(docker.logs(containerName(config2.app, version2), 5), { check: false });
+        const tail = logExcerpt(logs.stdout + logs.stderr);
+        throw new DeployError(
+          `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
+          host.name
+        );
+      }
+      return r;
+    },
+    (r) => `${r.status} after ${r.attempts} attempt(s)`
+  );
+}
+async function allOrNothing(ctx, pool2, hosts, results, undo) {
   const failures = results.flatMap(
     (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
   );
-  if (failures.length > 0) {
-    ctx.log.warn(
-      `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
-    );
-    await removeFromPool(ctx, pool2, hosts);
-    const lines2 = failures.map(
-      (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
-    );
-    throw new DeployError(
-      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
+  if (failures.length === 0) return;
+  ctx.log.warn(
+    `${failures.length} of ${hosts.length} ${pool2} host(s) failed; ${undo.verb} what was started on all ${hosts.length}`
+  );
+  const cleanup = undo.run;
+  await cleanup();
+  const lines2 = failures.map(
+    (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
+  );
+  throw new DeployError(
+    `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
   ${lines2.join("\n  ")}`}
 Nothing reached users: the balancer was not changed.`,
-      failures[0].host.name
-    );
-  }
+    failures[0].host.name
+  );
+}
+async function startPool(ctx, pool2, hosts, release) {
+  const commands = startCommands(ctx, pool2, release);
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
+    await runCommands(ctx, host, pool2, shell, commands);
+    await checkHost(ctx, host, pool2, shell, release.version);
+  });
+  await allOrNothing(ctx, pool2, hosts, results, {
+    verb: "removing",
+    run: () => removeFromPool(ctx, pool2, hosts)
+  });
+}
+async function bringBack(ctx, pool2, hosts, release) {
+  const name = containerName(ctx.config.app, release.version);
+  const how = /* @__PURE__ */ new Map();
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
+    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
+    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
+    if (state === "running") {
+      how.set(host.name, "warm");
+      await timed(
+        ctx,
+        host,
+        pool2,
+        "warm",
+        () => Promise.resolve(),
+        () => `${name} still running`
+      );
+    } else if (state === "exited" || state === "created") {
+      how.set(host.name, "started");
+      await runCommands(ctx, host, pool2, shell, [
+        { command: docker.stopRunning(ctx.config.app, stopSeconds(ctx)) },
+        { step: "start", command: docker.start(name), detail: () => `docker start ${name} (no pull)` }
+      ]);
+    } else {
+      how.set(host.name, "pulled");
+      await runCommands(ctx, host, pool2, shell, startCommands(ctx, pool2, release));
+    }
+    await checkHost(ctx, host, pool2, shell, release.version);
+  });
+  await allOrNothing(ctx, pool2, hosts, results, {
+    verb: "stopping (and keeping)",
+    run: () => retire(
+      ctx,
+      pool2,
+      hosts.filter((h) => how.get(h.name) !== "warm"),
+      "stop",
+      stopKeepingCommands(ctx, release.version)
+    )
+  });
+  const counts = { warm: 0, started: 0, pulled: 0 };
+  for (const h of how.values()) counts[h]++;
+  return counts;
 }
 function logExcerpt(log) {
   const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
@@ -53436,6 +53738,21 @@ function removeFromPool(ctx, pool2, hosts) {
 }
 function stopPool(ctx, pool2, hosts, version2) {
   return retire(ctx, pool2, hosts, "stop", stopCommands(ctx, version2));
+}
+async function keepOld(ctx, pool2, hosts, version2) {
+  const keep = ctx.config.promote.keep_old;
+  if (keep.until === "next_deploy") return { kept: "warm" };
+  if (keep.ms === 0) {
+    await retire(ctx, pool2, hosts, "stop", stopKeepingCommands(ctx, version2));
+    return { kept: "stopped" };
+  }
+  const seconds = Math.ceil(keep.ms / 1e3);
+  const name = containerName(ctx.config.app, version2);
+  await retire(ctx, pool2, hosts, "timer", [
+    { command: docker.cancelScheduledStops(ctx.config.app) },
+    { command: docker.scheduleStop(ctx.config.app, name, seconds, stopSeconds(ctx)) }
+  ]);
+  return { kept: "warm", stopAt: new Date(Date.now() + seconds * 1e3).toISOString() };
 }
 async function retire(ctx, pool2, hosts, step, commands) {
   const results = await ctx.remote.each(hosts, async (host) => {
@@ -53941,6 +54258,66 @@ async function reconcile(ctx, state) {
   await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
 }
 
+// src/deploy/retention.ts
+function parseInventory(stdout) {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [id = "", name = "", state = "", version2 = "", created = "", image = ""] = l.split("	");
+    return { id, name, state, version: version2, created, image };
+  });
+}
+function planPrune(all, protectedVersions2, retain) {
+  const newestFirst = [...all].sort((a, b) => a.created < b.created ? 1 : a.created > b.created ? -1 : 0);
+  const must = newestFirst.filter((c) => c.state === "running" || protectedVersions2.includes(c.version));
+  const keep = [...must];
+  for (const c of newestFirst) if (keep.length < retain && !keep.includes(c)) keep.push(c);
+  const remove = newestFirst.filter((c) => !keep.includes(c));
+  const used = new Set(keep.map((c) => c.image));
+  const images = [...new Set(remove.map((c) => c.image))].filter((i) => !used.has(i));
+  return { keep, remove, images };
+}
+function protectedVersions(state) {
+  return [
+    state.live ? state.pools[state.live]?.version : void 0,
+    state.candidate ? state.pools[state.candidate]?.version : void 0,
+    state.previous?.version
+  ].filter((v) => v !== void 0);
+}
+async function prune(ctx, state, dryRun) {
+  const keepVersions = protectedVersions(state);
+  const hosts = ["green", "blue"].flatMap(
+    (pool2) => ctx.config.pools[pool2].map((h) => ({
+      host: { name: h.name, host: h.ssh.host, port: h.ssh.port ?? ctx.config.ssh.port, address: h.address },
+      pool: pool2
+    }))
+  );
+  const lines2 = [];
+  const results = await ctx.remote.each(hosts, async ({ host, pool: pool2 }) => {
+    const shell = await ctx.remote.get(targetOf(ctx.config, host));
+    const plan = planPrune(
+      parseInventory((await shell.exec(docker.inventory(ctx.config.app))).stdout),
+      keepVersions,
+      ctx.config.retain
+    );
+    if (plan.remove.length === 0) return;
+    lines2.push(
+      `${host.name}: ${dryRun ? "would remove" : "removes"} ${plan.remove.map((c) => c.name).join(", ")}${plan.images.length ? ` and ${plan.images.length} image(s)` : ""} (keeps ${plan.keep.map((c) => c.name).join(", ")})`
+    );
+    if (dryRun) return;
+    await timed(ctx, host, pool2, "prune", async () => {
+      await shell.exec(docker.removeContainers(plan.remove.map((c) => c.name)));
+      if (plan.images.length) await shell.exec(docker.removeImages(plan.images));
+    });
+  });
+  results.forEach((r, i) => {
+    if (r.status === "rejected")
+      ctx.log.warn(
+        `could not prune ${hosts[i].host.name}: ${r.reason.message}`,
+        hosts[i].host.name
+      );
+  });
+  return lines2.sort();
+}
+
 // src/deploy/ops/promote.ts
 async function promote(ctx, state) {
   const cand = state.candidate;
@@ -53963,32 +54340,51 @@ async function promote(ctx, state) {
     );
   }
   const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
+  const keep = ctx.config.promote.keep_old;
   if (ctx.dryRun) {
+    const kept2 = keep.until === "next_deploy" ? [
+      `${live}: ${livePool.version} keeps running outside the balancer until the next deploy (promote.keep_old)`
+    ] : keep.ms === 0 ? planLines(livePool.hosts, stopKeepingCommands(ctx, livePool.version)) : [
+      `${live}: a timer on each host stops ${livePool.version} after ${keep.ms / 1e3}s (promote.keep_old)`
+    ];
     return {
       message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
       version: candPool.version,
-      plan: [switchPlanLine(ctx), ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))],
+      plan: [switchPlanLine(ctx), ...kept2],
       diff: change.diff
     };
   }
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${cand} only`,
     update: (s) => {
-      s.previous = { pool: live, version: livePool.version };
+      s.previous = { ...livePool, pool: live, kept: "warm" };
       s.live = cand;
       s.candidate = null;
       s.pools[live] = null;
     }
   });
-  await ctx.log.group(
-    `stop ${live} ${livePool.version}`,
-    () => stopPool(ctx, live, livePool.hosts, livePool.version)
+  const kept = await ctx.log.group(
+    `keep ${live} ${livePool.version} for a rollback`,
+    () => keepOld(ctx, live, livePool.hosts, livePool.version)
   );
+  if (kept.kept !== "warm" || kept.stopAt) {
+    state.previous = { ...state.previous, ...kept };
+    await ctx.store.write(state);
+  }
+  const pruned = await ctx.log.group(
+    `prune old containers (retain ${ctx.config.retain})`,
+    () => prune(ctx, state, false)
+  );
+  for (const line of pruned) ctx.log.info(line);
   return {
-    message: `${candPool.version} live on ${cand} (${candPool.hosts.length} hosts); ${live} ${livePool.version} retired`,
+    message: `${candPool.version} live on ${cand} (${candPool.hosts.length} hosts); ${live} ${livePool.version} ${describeKept(kept)}`,
     version: candPool.version,
     diff: change.diff
   };
+}
+function describeKept(kept) {
+  if (kept.kept === "stopped") return "stopped, kept for a rollback";
+  return kept.stopAt ? `kept running outside the balancer (warm) until ${kept.stopAt}, then stopped by a timer on its hosts` : "kept running outside the balancer (warm) until the next deploy";
 }
 
 // src/deploy/ops/rollback.ts
@@ -54029,42 +54425,70 @@ async function rollbackPromoted(ctx, state) {
   const livePool = state.pools[live];
   const prev = state.previous;
   const idle = otherPool(live);
-  const hosts = ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
+  const hosts = prev.pool === idle && prev.hosts?.length ? prev.hosts : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
   if (hosts.length === 0)
     throw new DeployError(
       `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`
     );
+  const release = {
+    version: prev.version,
+    image: prev.image ?? ctx.config.image,
+    ...prev.digest ? { digest: prev.digest } : {}
+  };
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {
-      message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
+      message: `would bring ${prev.version} back on ${idle} (${prev.kept === "warm" ? "still running: a switch back" : prev.kept === "stopped" ? "stopped: docker start, no pull" : "started again"}) and retire ${livePool.version}`,
       version: prev.version,
       plan: [
-        ...planLines(hosts, startCommands(ctx, idle, prev.version)),
-        switchPlanLine(ctx),
-        ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))
+        ...hosts.map(
+          (h) => `${h.name}: ${containerName(ctx.config.app, prev.version)} running \u2192 check it; stopped \u2192 docker start + check; missing \u2192 ${startCommands(
+            ctx,
+            idle,
+            release
+          ).map((c) => c.command).join(" && ")} + check`
+        ),
+        switchPlanLine(ctx)
       ],
       diff: change.diff,
       result: "rolled_back"
     };
   }
-  await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
+  const how = await ctx.log.group(
+    `bring ${prev.version} back on ${idle}`,
+    () => bringBack(ctx, idle, hosts, release)
+  );
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${idle}`,
     update: (s) => {
-      s.pools[idle] = { version: prev.version, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-      s.previous = { pool: live, version: livePool.version };
+      s.pools[idle] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.previous = { ...livePool, pool: live, kept: "warm" };
       s.live = idle;
       s.pools[live] = null;
     },
-    onFailure: () => removeFromPool(ctx, idle, hosts)
+    onFailure: () => retire(
+      ctx,
+      idle,
+      hosts,
+      "stop",
+      how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version)
+    )
   });
-  await ctx.log.group(
-    `stop ${livePool.version} on ${live}`,
-    () => stopPool(ctx, live, livePool.hosts, livePool.version)
+  const kept = await ctx.log.group(
+    `keep ${live} ${livePool.version} for a roll forward`,
+    () => keepOld(ctx, live, livePool.hosts, livePool.version)
   );
+  if (kept.kept !== "warm" || kept.stopAt) {
+    state.previous = { ...state.previous, ...kept };
+    await ctx.store.write(state);
+  }
+  const came = [
+    how.warm ? `${how.warm} still running (switched back)` : "",
+    how.started ? `${how.started} started again (no pull)` : "",
+    how.pulled ? `${how.pulled} pulled and started` : ""
+  ].filter(Boolean);
   return {
-    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts); ${livePool.version} retired`,
+    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts: ${came.join(", ")}); ${livePool.version} ${describeKept(kept)}`,
     version: prev.version,
     diff: change.diff,
     result: "rolled_back"
@@ -54146,7 +54570,8 @@ async function sampleThroughBalancer(ctx, durationMs, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   return sample;
 }
-async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
+async function shiftTraffic(ctx, state, pool2, hosts, release, steps) {
+  const { version: version2 } = release;
   const livePool = state.live ? state.pools[state.live] : null;
   if (!state.live || !livePool) throw new DeployError("--steps needs a live pool to shift traffic from");
   const budget = ctx.config.shift;
@@ -54168,7 +54593,7 @@ async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
       title: `shift ${percent}% to ${pool2} ${version2}`,
       update: (s) => {
         if (!entering) return;
-        s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+        s.pools[pool2] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
         s.candidate = pool2;
       },
       onFailure: fail
@@ -54196,7 +54621,7 @@ async function failStep(ctx, state, version2, percent, reason) {
 }
 
 // src/deploy/ops/deploy.ts
-async function deploy(ctx, state, version2, andPromote, steps) {
+async function deploy(ctx, state, version2, andPromote, steps, digest) {
   const { config: config2 } = ctx;
   if (steps && !state.live)
     throw new UsageError(
@@ -54217,9 +54642,18 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   const live = state.live ? state.pools[state.live] : null;
   const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
   if (ctx.dryRun) {
+    let planned = { version: version2, image: config2.image, ...digest ? { digest } : {} };
+    if (!digest && !config2.build)
+      planned = await ctx.images.resolve(ctx, version2).then(
+        (p) => ({ version: version2, ...p }),
+        (err) => {
+          ctx.log.warn(`the plan shows the tag: ${err.message}`);
+          return planned;
+        }
+      );
     const plan = [
       ...buildPlan(ctx, version2),
-      ...planLines(hosts, startCommands(ctx, pool2, version2)),
+      ...planLines(hosts, startCommands(ctx, pool2, planned)),
       switchPlanLine(ctx),
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool2}, each step sampled ${config2.shift.step_duration}ms`
@@ -54232,13 +54666,18 @@ async function deploy(ctx, state, version2, andPromote, steps) {
       diff: change.diff
     };
   }
-  if (config2.build) await ctx.log.group("build and push", () => buildAndPush(ctx, version2));
-  await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, version2));
-  if (steps) return shiftTraffic(ctx, state, pool2, hosts, version2, steps);
+  const image = digest ? { image: config2.image, digest } : await ctx.images.prepare(ctx, version2);
+  const release = { version: version2, ...image };
+  await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, release));
+  if (state.previous?.pool === pool2 && state.previous.kept === "warm") {
+    state.previous.kept = "stopped";
+    delete state.previous.stopAt;
+  }
+  if (steps) return shiftTraffic(ctx, state, pool2, hosts, release, steps);
   await commitSwitch(ctx, state, change, {
     title: "switch the balancer",
     update: (s) => {
-      s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.pools[pool2] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
       if (s.live) s.candidate = pool2;
       else s.live = pool2;
     },
@@ -54261,11 +54700,18 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   const where = `${version2} live on ${pool2} (${hosts.length} hosts)`;
   if (andPromote && state.candidate) {
     const promoted = await promote(ctx, state);
-    return { ...promoted, diff: [change.diff, promoted.diff].filter(Boolean).join("\n") };
+    return {
+      ...promoted,
+      image: release.image,
+      ...release.digest ? { digest: release.digest } : {},
+      diff: [change.diff, promoted.diff].filter(Boolean).join("\n")
+    };
   }
   return {
     message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
     version: version2,
+    image: release.image,
+    ...release.digest ? { digest: release.digest } : {},
     diff: change.diff
   };
 }
@@ -54288,12 +54734,17 @@ async function scale(ctx, state) {
       message: `${live} already has the ${desired.length} hosts the config lists`,
       version: current.version
     };
+  const release = {
+    version: current.version,
+    image: current.image ?? ctx.config.image,
+    ...current.digest ? { digest: current.digest } : {}
+  };
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
   const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
   if (ctx.dryRun) {
     const plan = [
-      ...planLines(added, startCommands(ctx, live, current.version)),
+      ...planLines(added, startCommands(ctx, live, release)),
       switchPlanLine(ctx),
       ...planLines(removed, stopCommands(ctx, current.version))
     ];
@@ -54302,7 +54753,7 @@ async function scale(ctx, state) {
   if (added.length)
     await ctx.log.group(
       `start ${current.version} on new ${live} hosts`,
-      () => startPool(ctx, live, added, current.version)
+      () => startPool(ctx, live, added, release)
     );
   await commitSwitch(ctx, state, change, {
     title: "switch the balancer",
@@ -54348,7 +54799,10 @@ async function status(ctx, state) {
     try {
       const shell = await ctx.remote.get(targetOf(ctx.config, host));
       const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
-      if (list[0]) ({ name: container2, state: st, version: version2 } = list[0]);
+      const shown = list.find((c) => c.state === "running") ?? list[0];
+      if (shown) ({ name: container2, state: st, version: version2 } = shown);
+      const stopped = list.filter((c) => c !== shown).length;
+      if (stopped) st = `${st} (+${stopped} kept)`;
     } catch (err) {
       st = `unreachable: ${err.message}`;
     }
@@ -54371,7 +54825,26 @@ async function status(ctx, state) {
   const report = {
     live: state.live,
     candidate: state.candidate,
-    previous: state.previous,
+    previous: state.previous ? {
+      pool: state.previous.pool,
+      version: state.previous.version,
+      ...state.previous.digest ? { digest: state.previous.digest } : {},
+      ...state.previous.kept ? { kept: state.previous.kept } : {},
+      ...state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}
+    } : null,
+    pools: ["live", "candidate"].flatMap((role) => {
+      const pool2 = state[role];
+      const p = pool2 ? state.pools[pool2] : null;
+      return pool2 && p ? [
+        {
+          pool: pool2,
+          role,
+          version: p.version,
+          ...p.image ? { image: p.image } : {},
+          ...p.digest ? { digest: p.digest } : {}
+        }
+      ] : [];
+    }),
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
     balancers: files2.map((f, i) => ({
@@ -54404,6 +54877,17 @@ async function status(ctx, state) {
   };
 }
 
+// src/deploy/ops/prune.ts
+async function pruneCommand(ctx, state) {
+  const lines2 = await prune(ctx, state, ctx.dryRun);
+  const what = `retain ${ctx.config.retain} per host; never ${[state.live, state.candidate].filter(Boolean).length ? "the live, candidate or previous version" : "a running container"}`;
+  if (lines2.length === 0) return { message: `nothing to prune (${what})` };
+  return {
+    message: `${ctx.dryRun ? "would prune" : "pruned"} ${lines2.length} host(s) (${what})`,
+    plan: lines2
+  };
+}
+
 // src/deploy/run.ts
 function views(state) {
   const out = [];
@@ -54417,7 +54901,7 @@ function views(state) {
 function operation(ctx, state, args) {
   switch (args.command) {
     case "deploy":
-      return deploy(ctx, state, args.version, args.promote ?? false, args.steps);
+      return deploy(ctx, state, args.version, args.promote ?? false, args.steps, args.digest);
     case "promote":
       return promote(ctx, state);
     case "rollback":
@@ -54426,6 +54910,8 @@ function operation(ctx, state, args) {
       return scale(ctx, state);
     case "status":
       return status(ctx, state);
+    case "prune":
+      return pruneCommand(ctx, state);
   }
 }
 async function runCommand(opts, args, open3 = openContext) {
@@ -54455,15 +54941,18 @@ async function runCommand(opts, args, open3 = openContext) {
     base.before = views(state);
     if (args.command === "promote" && args.expectCandidate !== void 0)
       refuseOtherCandidate(state, args.expectCandidate);
-    if (args.command !== "status") await refuseDrift(ctx, args.force ?? false);
-    if (changes) await ctx.balancer.prepare();
-    if (changes) await reconcile(ctx, state);
+    const switches = !["status", "prune"].includes(args.command);
+    if (switches) await refuseDrift(ctx, args.force ?? false);
+    if (changes && switches) await ctx.balancer.prepare();
+    if (changes && switches) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome = {
       ...base,
       result: res.result ?? "success",
       message: res.message,
       ...res.version ? { version: res.version } : {},
+      ...res.image ? { image: res.image } : {},
+      ...res.digest ? { digest: res.digest } : {},
       after: ctx.dryRun ? base.before : views(state),
       hosts: ctx.recorder.hosts,
       ...res.diff ? { balancerDiff: res.diff } : {},
@@ -54562,10 +55051,13 @@ function secretsFor(config2, given, env) {
   const privateKey2 = pick2(given.privateKey, env.BLUEGREEN_SSH_KEY);
   const knownHosts = pick2(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
   const registryPassword = pick2(given.registryPassword, passwordEnv ? env[passwordEnv] : void 0);
+  const pullEnv = config2.registry?.pull_password_env;
+  const registryPullPassword = pick2(given.registryPullPassword, pullEnv ? env[pullEnv] : void 0);
   return {
     ...privateKey2 ? { privateKey: privateKey2 } : {},
     ...knownHosts ? { knownHosts } : {},
-    ...registryPassword ? { registryPassword } : {}
+    ...registryPassword ? { registryPassword } : {},
+    ...registryPullPassword ? { registryPullPassword } : {}
   };
 }
 function engineOptions(req) {
@@ -54595,7 +55087,14 @@ function formatStatus(o) {
   const s = o.status;
   if (!s) return o.message;
   const lines2 = [o.message];
-  if (s.previous) lines2.push(`previous: ${s.previous.version} (was on ${s.previous.pool})`);
+  for (const p of s.pools ?? [])
+    lines2.push(
+      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ""}${p.digest})` : ""}`
+    );
+  if (s.previous) {
+    const how = s.previous.kept === "warm" ? `old pool warm (${s.previous.version}, still running outside the balancer${s.previous.stopAt ? `, stopped at ${s.previous.stopAt}` : ""}): a rollback only switches back` : s.previous.kept === "stopped" ? `stopped, kept: a rollback starts it again (no pull)` : "a rollback starts it again";
+    lines2.push(`previous: ${s.previous.version} on ${s.previous.pool}: ${how}`);
+  }
   lines2.push(
     `upstream: ${s.upstream.map((u) => `${u.host}:${u.port}${u.weight ? ` weight=${u.weight}` : ""}`).join(", ") || "(no servers)"}`
   );
@@ -54755,9 +55254,12 @@ Usage:
   bluegreen deploy --version V --steps 10,50,100
                                              \u2026then shift traffic to it step by step (sampled, rolled back
                                              on a failed step; the last step, 100, promotes)
-  bluegreen promote                          make the candidate the only pool; drain and stop the old one
-  bluegreen rollback                         undo the last deploy (or bring the previous version back)
+  bluegreen promote                          make the candidate the only pool; the old one drains and is
+                                             kept (running, per promote.keep_old) for an instant rollback
+  bluegreen rollback                         undo the last deploy, or bring the previous version back
+                                             (a switch back when it still runs; docker start when stopped)
   bluegreen scale                            make the live pool match the hosts listed in the config
+  bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
 
@@ -54775,7 +55277,8 @@ Options:
 Environment:
   BLUEGREEN_SSH_KEY       private key text (instead of ssh.private_key)
   BLUEGREEN_KNOWN_HOSTS   known_hosts text (instead of ssh.known_hosts)
-  registry.password_env   names the variable holding the registry password
+  registry.password_env   names the variable holding the registry password (build, push)
+  registry.pull_password_env  names the variable holding the hosts' pull-only password
 
 Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by

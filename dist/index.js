@@ -1383,10 +1383,10 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest(client, request2, err) {
+    function errorRequest(client, request3, err) {
       try {
-        request2.onError(err);
-        assert2(request2.aborted);
+        request3.onError(err);
+        assert2(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1960,7 +1960,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request2, key2, val) {
+    function processHeader(request3, key2, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key2} header`);
       } else if (val === void 0) {
@@ -2007,24 +2007,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request2.host !== null) {
+        if (request3.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request2.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request2.contentLength !== null) {
+        if (request3.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request2.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request2.contentLength)) {
+        request3.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request3.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request2.contentType === null && headerName === "content-type") {
-        request2.contentType = val;
-        request2.headers.push(key2, val);
+      } else if (request3.contentType === null && headerName === "content-type") {
+        request3.contentType = val;
+        request3.headers.push(key2, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2033,12 +2033,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value === "close") {
-          request2.reset = true;
+          request3.reset = true;
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request2.headers.push(key2, val);
+        request3.headers.push(key2, val);
       }
     }
     module.exports = Request;
@@ -4128,11 +4128,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request2) {
-      return request2.urlList[request2.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request2) {
-      const url2 = requestCurrentURL(request2);
+    function requestBadPort(request3) {
+      const url2 = requestCurrentURL(request3);
       if (urlIsHttpHttpsScheme(url2) && badPortsSet.has(url2.port)) {
         return "blocked";
       }
@@ -4156,7 +4156,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request2, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4170,7 +4170,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request2.referrerPolicy = policy;
+        request3.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4187,33 +4187,33 @@ var require_util2 = __commonJS({
       header = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header, true);
     }
-    function appendRequestOriginHeader(request2) {
-      let serializedOrigin = request2.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request2.responseTainting === "cors" || request2.mode === "websocket") {
-        request2.headersList.append("origin", serializedOrigin, true);
-      } else if (request2.method !== "GET" && request2.method !== "HEAD") {
-        switch (request2.referrerPolicy) {
+      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
+        request3.headersList.append("origin", serializedOrigin, true);
+      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
+        switch (request3.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request2.origin && urlHasHttpsScheme(request2.origin) && !urlHasHttpsScheme(requestCurrentURL(request2))) {
+            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request2, requestCurrentURL(request2))) {
+            if (!sameOrigin(request3, requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request2.headersList.append("origin", serializedOrigin, true);
+        request3.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -4267,26 +4267,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request2) {
-      const policy = request2.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      const policy = request3.referrerPolicy;
       assert2(policy);
       let referrerSource = null;
-      if (request2.referrer === "client") {
+      if (request3.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request2.referrer instanceof URL) {
-        referrerSource = request2.referrer;
+      } else if (request3.referrer instanceof URL) {
+        referrerSource = request3.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request2, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request2.url);
+      const areSameOrigin = sameOrigin(request3, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request3.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4297,7 +4297,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4458,7 +4458,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request2) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -6027,11 +6027,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
-        request2.onResponseStarted();
+        request3.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6076,9 +6076,9 @@ var require_client_h1 = __commonJS({
         assert2(!socket.destroyed);
         assert2(!this.paused);
         assert2((headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
-        assert2(request2.upgrade || request2.method === "CONNECT");
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
+        assert2(request3.upgrade || request3.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6095,9 +6095,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request2.onUpgrade(statusCode, headers, socket, statusText);
+          request3.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error63) {
-          util.errorRequest(client, request2, error63);
+          util.errorRequest(client, request3, error63);
           util.destroy(socket, error63);
         }
         client[kResume]();
@@ -6111,8 +6111,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        if (!request2) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
         assert2(!this.upgrade);
@@ -6121,23 +6121,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request2.upgrade) {
+        if (upgrade && !request3.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert2(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request2.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request2.bodyTimeout != null ? request2.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request2.method === "CONNECT") {
+        if (request3.method === "CONNECT") {
           assert2(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6168,11 +6168,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request2.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request2.aborted) {
+        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request3.aborted) {
           return -1;
         }
-        if (request2.method === "HEAD") {
+        if (request3.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6189,8 +6189,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
         assert2(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6203,7 +6203,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request2.onData(buf) === false) {
+        if (request3.onData(buf) === false) {
           return constants3.ERROR.PAUSED;
         }
       }
@@ -6217,8 +6217,8 @@ var require_client_h1 = __commonJS({
         }
         assert2(statusCode >= 100);
         assert2((this.headers.length & 1) === 0);
-        const request2 = client[kQueue][client[kRunningIdx]];
-        assert2(request2);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert2(request3);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6230,11 +6230,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request2.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request2.onComplete(headers);
+        request3.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
@@ -6332,13 +6332,13 @@ var require_client_h1 = __commonJS({
           assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            util.errorRequest(client2, request2, err);
+            const request3 = requests[i];
+            util.errorRequest(client2, request3, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          const request2 = client2[kQueue][client2[kRunningIdx]];
+          const request3 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request2, err);
+          util.errorRequest(client2, request3, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert2(client2[kRunning] === 0);
@@ -6368,18 +6368,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request2) {
+        busy(request3) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request2) {
-            if (client[kRunning] > 0 && !request2.idempotent) {
+          if (request3) {
+            if (client[kRunning] > 0 && !request3.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request2.upgrade || request2.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request2.body) !== 0 && (util.isStream(request2.body) || util.isAsyncIterable(request2.body) || util.isFormDataLike(request2.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) {
               return true;
             }
           }
@@ -6445,8 +6445,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request2 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request2.headersTimeout != null ? request2.headersTimeout : client[kHeadersTimeout];
+            const request3 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6455,26 +6455,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request2) {
-      const { method, path: path4, host, upgrade, blocking, reset } = request2;
-      let { body, headers, contentLength } = request2;
+    function writeH1(client, request3) {
+      const { method, path: path4, host, upgrade, blocking, reset } = request3;
+      let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request2.contentType == null) {
+        if (request3.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request2.contentType == null) {
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request2, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6486,14 +6486,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength !== null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6501,25 +6501,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error63) => {
-        if (request2.aborted) {
+        if (request3.aborted) {
           return;
         }
-        if (request2.completed) {
-          if (request2.upgrade || request2.method === "CONNECT") {
+        if (request3.completed) {
+          if (request3.upgrade || request3.method === "CONNECT") {
             util.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util.errorRequest(client, request2, error63 || new RequestAbortedError());
+        util.errorRequest(client, request3, error63 || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6570,31 +6570,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request2, headers: header, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request2, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request2, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload);
       } else {
         assert2(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -6660,7 +6660,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6680,18 +6680,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request2.onBodySent(body);
-          if (!expectsPayload && request2.reset !== false) {
+          request3.onBodySent(body);
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6704,9 +6704,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
-        if (!expectsPayload && request2.reset !== false) {
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
+        if (!expectsPayload && request3.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6714,7 +6714,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6733,7 +6733,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6751,9 +6751,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request2, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
         this.socket = socket;
-        this.request = request2;
+        this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6763,7 +6763,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request: request2, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6782,7 +6782,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request2.reset !== false) {
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6802,7 +6802,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -6813,8 +6813,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request2 } = this;
-        request2.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
+        request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -6959,8 +6959,8 @@ var require_client_h2 = __commonJS({
           assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            util.errorRequest(client2, request2, err);
+            const request3 = requests[i];
+            util.errorRequest(client2, request3, err);
           }
         }
       });
@@ -7052,9 +7052,9 @@ var require_client_h2 = __commonJS({
       }
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request2 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert2(client[kRunning] === 0);
@@ -7064,12 +7064,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request2) {
+    function writeH2(client, request3) {
       const session = client[kHTTP2Session];
-      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
-      let { body } = request2;
+      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
+      let { body } = request3;
       if (upgrade) {
-        util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
+        util.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7093,17 +7093,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname5}${port2 ? `:${port2}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error63) => {
-        if (request2.aborted) {
+        if (request3.aborted) {
           return;
         }
-        if (request2.completed) {
+        if (request3.completed) {
           if (method === "CONNECT" && stream != null) {
             util.destroy(stream, error63 || new RequestAbortedError());
           }
           return;
         }
         error63 = error63 || new RequestAbortedError();
-        util.errorRequest(client, request2, error63);
+        util.errorRequest(client, request3, error63);
         if (stream != null) {
           util.destroy(stream, error63);
         }
@@ -7112,11 +7112,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request2.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request2.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7126,22 +7126,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream.off(errorMonitor, onUpgradeError);
-          request2.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request3.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error63) => {
           upgradeResponseFinished = true;
           stream.off("response", onResponse);
-          request2.onUpgradeError(error63);
+          request3.onUpgradeError(error63);
         };
         const onReady = () => {
           try {
-            request2.onUpgrade(null, null, stream);
+            request3.onUpgrade(null, null, stream);
           } catch (error63) {
             stream.off("response", onResponse);
             abort(error63);
             return;
           }
-          if (request2.aborted) {
+          if (request3.aborted) {
             return;
           }
           stream.off("error", abort);
@@ -7153,10 +7153,10 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream.once("close", () => {
-          if (!upgradeResponseFinished && request2.completed) {
+          if (!upgradeResponseFinished && request3.completed) {
             stream.off("response", onResponse);
             stream.off(errorMonitor, onUpgradeError);
-            request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
+            request3.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7178,14 +7178,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request2.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request2.contentLength != null && request2.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request2, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7210,25 +7210,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request2.onResponseStarted();
-        if (request2.aborted) {
+        request3.onResponseStarted();
+        if (request3.aborted) {
           const err = new RequestAbortedError();
-          util.errorRequest(client, request2, err);
+          util.errorRequest(client, request3, err);
           util.destroy(stream, err);
           return;
         }
-        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request2.onData(chunk) === false) {
+          if (request3.onData(chunk) === false) {
             stream.pause();
           }
         });
       });
       stream.once("end", () => {
         if (stream.state?.state == null || stream.state.state < 6) {
-          request2.onComplete([]);
+          request3.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7258,7 +7258,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7269,7 +7269,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7281,7 +7281,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7292,7 +7292,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request2,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7306,7 +7306,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -7315,7 +7315,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request2,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7325,7 +7325,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert2(contentLength === body.byteLength, "buffer body must have content length");
@@ -7333,18 +7333,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request2.onBodySent(body);
+          request3.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request2.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (error63) {
         abort(error63);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe2 = pipeline(
         body,
@@ -7355,7 +7355,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe2);
-            request2.onRequestSent();
+            request3.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7365,10 +7365,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
-        request2.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7379,8 +7379,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request2.onBodySent(buffer);
-        request2.onRequestSent();
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7389,7 +7389,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7414,13 +7414,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request2.onBodySent(chunk);
+          request3.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request2.onRequestSent();
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7868,10 +7868,10 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request2 = new Request(origin, opts, handler2);
-        this[kQueue].push(request2);
+        const request3 = new Request(origin, opts, handler2);
+        this[kQueue].push(request3);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
+        } else if (util.bodyLength(request3.body) == null && util.isIterable(request3.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7895,8 +7895,8 @@ var require_client = __commonJS({
         return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request2 = requests[i];
-            util.errorRequest(this, request2, err);
+            const request3 = requests[i];
+            util.errorRequest(this, request3, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7921,8 +7921,8 @@ var require_client = __commonJS({
         assert2(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request2 = requests[i];
-          util.errorRequest(client, request2, err);
+          const request3 = requests[i];
+          util.errorRequest(client, request3, err);
         }
         assert2(client[kSize] === 0);
       }
@@ -8025,8 +8025,8 @@ var require_client = __commonJS({
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert2(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request2 = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request2, err);
+            const request3 = client[kQueue][client[kPendingIdx]++];
+            util.errorRequest(client, request3, err);
           }
         } else {
           onError(client, err);
@@ -8083,12 +8083,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request2 = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request2.servername) {
+        const request3 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request2.servername;
+          client[kServerName] = request3.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8104,10 +8104,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request2)) {
+        if (client[kHTTPContext].busy(request3)) {
           return;
         }
-        if (!request2.aborted && client[kHTTPContext].write(request2)) {
+        if (!request3.aborted && client[kHTTPContext].write(request3)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -9957,10 +9957,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request2(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve6, reject) => {
-          request2.call(this, opts, (err, data) => {
+          request3.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve6(data);
           });
         });
@@ -9975,7 +9975,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request2;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -12882,7 +12882,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input3 = webidl.converters.RequestInfo(input3, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request2 = null;
+        let request3 = null;
         let fallbackMode = null;
         const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -12899,18 +12899,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input3
             );
           }
-          request2 = makeRequest({ urlList: [parsedURL] });
+          request3 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           this[kDispatcher] = init.dispatcher || input3[kDispatcher];
           assert2(input3 instanceof _Request);
-          request2 = input3[kState];
+          request3 = input3[kState];
           signal = input3[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request2.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request2.window, origin)) {
-          window2 = request2.window;
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
+          window2 = request3.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -12918,66 +12918,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request2 = makeRequest({
+        request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request2.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request2.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request2.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request2.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request2.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request2.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request2.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request2.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request2.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request2.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request2.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request2.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request2.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request2.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request2.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request2.urlList]
+          urlList: [...request3.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request2.mode === "navigate") {
-            request2.mode = "same-origin";
+          if (request3.mode === "navigate") {
+            request3.mode = "same-origin";
           }
-          request2.reloadNavigation = false;
-          request2.historyNavigation = false;
-          request2.origin = "client";
-          request2.referrer = "client";
-          request2.referrerPolicy = "";
-          request2.url = request2.urlList[request2.urlList.length - 1];
-          request2.urlList = [request2.url];
+          request3.reloadNavigation = false;
+          request3.historyNavigation = false;
+          request3.origin = "client";
+          request3.referrer = "client";
+          request3.referrerPolicy = "";
+          request3.url = request3.urlList[request3.urlList.length - 1];
+          request3.urlList = [request3.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request2.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -12986,14 +12986,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request2.referrer = "client";
+              request3.referrer = "client";
             } else {
-              request2.referrer = parsedReferrer;
+              request3.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request2.referrerPolicy = init.referrerPolicy;
+          request3.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13008,33 +13008,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request2.mode = mode;
+          request3.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request2.credentials = init.credentials;
+          request3.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request2.cache = init.cache;
+          request3.cache = init.cache;
         }
-        if (request2.cache === "only-if-cached" && request2.mode !== "same-origin") {
+        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request2.redirect = init.redirect;
+          request3.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request2.integrity = String(init.integrity);
+          request3.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request2.keepalive = Boolean(init.keepalive);
+          request3.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request2.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13044,9 +13044,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request2.method = method;
+            request3.method = method;
           }
-          if (!patchMethodWarning && request2.method === "patch") {
+          if (!patchMethodWarning && request3.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13056,7 +13056,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request2;
+        this[kState] = request3;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13084,12 +13084,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request2.headersList);
+        setHeadersList(this[kHeaders], request3.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request2.method)) {
+          if (!corsSafeListedMethodsSet.has(request3.method)) {
             throw new TypeError(
-              `'${request2.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13108,14 +13108,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = input3 instanceof _Request ? input3[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request2.method === "GET" || request2.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request2.keepalive
+            request3.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13127,12 +13127,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request2.mode !== "same-origin" && request2.mode !== "cors") {
+          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request2.useCORSPreflightFlag = true;
+          request3.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -13361,21 +13361,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request2) {
-      const newRequest = makeRequest({ ...request2, body: null });
-      if (request2.body != null) {
-        newRequest.body = cloneBody(newRequest, request2.body);
+    function cloneRequest(request3) {
+      const newRequest = makeRequest({ ...request3, body: null });
+      if (request3.body != null) {
+        newRequest.body = cloneBody(newRequest, request3.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request2 = new Request(kConstruct);
-      request2[kState] = innerRequest;
-      request2[kSignal] = signal;
-      request2[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request2[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request2[kHeaders], guard);
-      return request2;
+      const request3 = new Request(kConstruct);
+      request3[kState] = innerRequest;
+      request3[kSignal] = signal;
+      request3[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request3[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request3[kHeaders], guard);
+      return request3;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13617,14 +13617,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request2 = requestObject[kState];
+      const request3 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p, request2, null, requestObject.signal.reason);
+        abortFetch(p, request3, null, requestObject.signal.reason);
         return p.promise;
       }
-      const globalObject = request2.client.globalObject;
+      const globalObject = request3.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request2.serviceWorkers = "none";
+        request3.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13636,7 +13636,7 @@ var require_fetch = __commonJS({
           assert2(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request2, realResponse, requestObject.signal.reason);
+          abortFetch(p, request3, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13644,7 +13644,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request2, responseObject, controller.serializedAbortReason);
+          abortFetch(p, request3, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13656,7 +13656,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request2,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13697,12 +13697,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request2, responseObject, error63) {
+    function abortFetch(p, request3, responseObject, error63) {
       if (p) {
         p.reject(error63);
       }
-      if (request2.body != null && isReadable(request2.body?.stream)) {
-        request2.body.stream.cancel(error63).catch((err) => {
+      if (request3.body != null && isReadable(request3.body?.stream)) {
+        request3.body.stream.cancel(error63).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13723,7 +13723,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request2,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13736,9 +13736,9 @@ var require_fetch = __commonJS({
       assert2(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request2.client != null) {
-        taskDestination = request2.client.globalObject;
-        crossOriginIsolatedCapability = request2.client.crossOriginIsolatedCapability;
+      if (request3.client != null) {
+        taskDestination = request3.client.globalObject;
+        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13746,7 +13746,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request2,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13756,32 +13756,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert2(!request2.body || request2.body.stream);
-      if (request2.window === "client") {
-        request2.window = request2.client?.globalObject?.constructor?.name === "Window" ? request2.client : "no-window";
+      assert2(!request3.body || request3.body.stream);
+      if (request3.window === "client") {
+        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
       }
-      if (request2.origin === "client") {
-        request2.origin = request2.client.origin;
+      if (request3.origin === "client") {
+        request3.origin = request3.client.origin;
       }
-      if (request2.policyContainer === "client") {
-        if (request2.client != null) {
-          request2.policyContainer = clonePolicyContainer(
-            request2.client.policyContainer
+      if (request3.policyContainer === "client") {
+        if (request3.client != null) {
+          request3.policyContainer = clonePolicyContainer(
+            request3.client.policyContainer
           );
         } else {
-          request2.policyContainer = makePolicyContainer();
+          request3.policyContainer = makePolicyContainer();
         }
       }
-      if (!request2.headersList.contains("accept", true)) {
+      if (!request3.headersList.contains("accept", true)) {
         const value = "*/*";
-        request2.headersList.append("accept", value, true);
+        request3.headersList.append("accept", value, true);
       }
-      if (!request2.headersList.contains("accept-language", true)) {
-        request2.headersList.append("accept-language", "*", true);
+      if (!request3.headersList.contains("accept-language", true)) {
+        request3.headersList.append("accept-language", "*", true);
       }
-      if (request2.priority === null) {
+      if (request3.priority === null) {
       }
-      if (subresourceSet.has(request2.destination)) {
+      if (subresourceSet.has(request3.destination)) {
       }
       mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
@@ -13789,50 +13789,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive2 = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
-      if (request2.localURLsOnly && !urlIsLocal(requestCurrentURL(request2))) {
+      if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request2);
-      if (requestBadPort(request2) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
+      if (requestBadPort(request3) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request2.referrerPolicy === "") {
-        request2.referrerPolicy = request2.policyContainer.referrerPolicy;
+      if (request3.referrerPolicy === "") {
+        request3.referrerPolicy = request3.policyContainer.referrerPolicy;
       }
-      if (request2.referrer !== "no-referrer") {
-        request2.referrer = determineRequestsReferrer(request2);
+      if (request3.referrer !== "no-referrer") {
+        request3.referrer = determineRequestsReferrer(request3);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request2.url) && request2.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request2.mode === "navigate" || request2.mode === "websocket")
+            (request3.mode === "navigate" || request3.mode === "websocket")
           ) {
-            request2.responseTainting = "basic";
+            request3.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request2.mode === "same-origin") {
+          if (request3.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request2.mode === "no-cors") {
-            if (request2.redirect !== "follow") {
+          if (request3.mode === "no-cors") {
+            if (request3.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request2.responseTainting = "opaque";
+            request3.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request2))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request2.responseTainting = "cors";
+          request3.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -13840,13 +13840,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request2.responseTainting === "cors") {
+        if (request3.responseTainting === "cors") {
         }
-        if (request2.responseTainting === "basic") {
+        if (request3.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request2.responseTainting === "cors") {
+        } else if (request3.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request2.responseTainting === "opaque") {
+        } else if (request3.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert2(false);
@@ -13854,26 +13854,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request2.urlList);
+        internalResponse.urlList.push(...request3.urlList);
       }
-      if (!request2.timingAllowFailed) {
+      if (!request3.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request2.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request2.method === "HEAD" || request2.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request2.integrity) {
+      if (request3.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request2.responseTainting === "opaque" || response.body == null) {
+        if (request3.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request2.integrity)) {
+          if (!bytesMatch(bytes, request3.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -13889,8 +13889,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request2 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request2);
+      const { request: request3 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -13899,19 +13899,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request2);
+          const blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request2.method !== "GET" || !isBlobLike(blob)) {
+          if (request3.method !== "GET" || !isBlobLike(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request2.headersList.contains("range", true)) {
+          if (!request3.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -13919,7 +13919,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request2.headersList.get("range", true);
+            const rangeHeader = request3.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -13950,7 +13950,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request2);
+          const currentURL = requestCurrentURL(request3);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14039,41 +14039,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request2.serviceWorkers === "all") {
+      if (request3.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request2.redirect === "follow") {
-          request2.serviceWorkers = "none";
+        if (request3.redirect === "follow") {
+          request3.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request2.responseTainting === "cors" && corsCheck(request2, response) === "failure") {
+        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request2, response) === "failure") {
-          request2.timingAllowFailed = true;
+        if (TAOCheck(request3, response) === "failure") {
+          request3.timingAllowFailed = true;
         }
       }
-      if ((request2.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request2.origin,
-        request2.client,
-        request2.destination,
+      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request2.redirect !== "manual") {
+        if (request3.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request2.redirect === "error") {
+        if (request3.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request2.redirect === "manual") {
+        } else if (request3.redirect === "manual") {
           response = actualResponse;
-        } else if (request2.redirect === "follow") {
+        } else if (request3.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert2(false);
@@ -14083,13 +14083,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request2).hash
+          requestCurrentURL(request3).hash
         );
         if (locationURL == null) {
           return response;
@@ -14100,63 +14100,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request2.redirectCount === 20) {
+      if (request3.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request2.redirectCount += 1;
-      if (request2.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request2, locationURL)) {
+      request3.redirectCount += 1;
+      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request2.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request2.body != null && request2.body.source == null) {
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request2.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request2.method)) {
-        request2.method = "GET";
-        request2.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET";
+        request3.body = null;
         for (const headerName of requestBodyHeader) {
-          request2.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request2), locationURL)) {
-        request2.headersList.delete("authorization", true);
-        request2.headersList.delete("proxy-authorization", true);
-        request2.headersList.delete("cookie", true);
-        request2.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
+        request3.headersList.delete("authorization", true);
+        request3.headersList.delete("proxy-authorization", true);
+        request3.headersList.delete("cookie", true);
+        request3.headersList.delete("host", true);
       }
-      if (request2.body != null) {
-        assert2(request2.body.source != null);
-        request2.body = safelyExtractBody(request2.body.source)[0];
+      if (request3.body != null) {
+        assert2(request3.body.source != null);
+        request3.body = safelyExtractBody(request3.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request2.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request2, actualResponse);
+      request3.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request2.window === "no-window" && request2.redirect === "error") {
+      if (request3.window === "no-window" && request3.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest = request3;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest = cloneRequest(request3);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
+      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14233,7 +14233,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request2.window === "no-window") {
+        if (request3.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14245,7 +14245,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request2.body == null || request2.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14275,21 +14275,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request2 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request2.cache = "no-store";
+        request3.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request2.mode === "websocket") {
+      if (request3.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request2.body == null && fetchParams.processRequestEndOfBody) {
+      if (request3.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request2.body != null) {
+      } else if (request3.body != null) {
         const processBodyChunk = async function* (bytes) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14317,7 +14317,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request2.body.stream) {
+            for await (const bytes of request3.body.stream) {
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
@@ -14428,17 +14428,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url2 = requestCurrentURL(request2);
+        const url2 = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
-            method: request2.method,
-            body: agent.isMockActive ? request2.body && (request2.body.source || request2.body.stream) : body,
-            headers: request2.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request2.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14468,8 +14468,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status2);
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status2);
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -15450,31 +15450,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request2, options, 1);
+        const p = this.#internalMatchAll(request3, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request2 = void 0, options = {}) {
+      async matchAll(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request2, options);
+        return this.#internalMatchAll(request3, options);
       }
-      async add(request2) {
+      async add(request3) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
-        const requests = [request2];
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        const requests = [request3];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15484,19 +15484,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request2 of requests) {
-          if (request2 === void 0) {
+        for (let request3 of requests) {
+          if (request3 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request2 = webidl.converters.RequestInfo(request2);
-          if (typeof request2 === "string") {
+          request3 = webidl.converters.RequestInfo(request3);
+          if (typeof request3 === "string") {
             continue;
           }
-          const r = request2[kState];
+          const r = request3[kState];
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15505,8 +15505,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request2 of requests) {
-          const r = new Request(request2)[kState];
+        for (const request3 of requests) {
+          const r = new Request(request3)[kState];
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15583,17 +15583,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request2, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request2 instanceof Request) {
-          innerRequest = request2[kState];
+        if (request3 instanceof Request) {
+          innerRequest = request3[kState];
         } else {
-          innerRequest = new Request(request2)[kState];
+          innerRequest = new Request(request3)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15664,21 +15664,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request2, options = {}) {
+      async delete(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request2 instanceof Request) {
-          r = request2[kState];
+        if (request3 instanceof Request) {
+          r = request3[kState];
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert2(typeof request2 === "string");
-          r = new Request(request2)[kState];
+          assert2(typeof request3 === "string");
+          r = new Request(request3)[kState];
         }
         const operations = [];
         const operation2 = {
@@ -15710,25 +15710,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request2 = void 0, options = {}) {
+      async keys(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request2 !== void 0) request2 = webidl.converters.RequestInfo(request2, prefix, "request");
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request2 !== void 0) {
-          if (request2 instanceof Request) {
-            r = request2[kState];
+        if (request3 !== void 0) {
+          if (request3 instanceof Request) {
+            r = request3[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+          } else if (typeof request3 === "string") {
+            r = new Request(request3)[kState];
           }
         }
         const promise2 = createDeferredPromise();
         const requests = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15740,9 +15740,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request3 of requests) {
+          for (const request4 of requests) {
             const requestObject = fromInnerRequest(
-              request3,
+              request4,
               new AbortController().signal,
               "immutable"
             );
@@ -15860,9 +15860,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request2, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request2.url);
+        const cachedURL = new URL(request3.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -15878,7 +15878,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request2.headersList.get(fieldValue);
+          const requestValue = request3.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -15886,20 +15886,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request2, options, maxResponses = Infinity) {
+      #internalMatchAll(request3, options, maxResponses = Infinity) {
         let r = null;
-        if (request2 !== void 0) {
-          if (request2 instanceof Request) {
-            r = request2[kState];
+        if (request3 !== void 0) {
+          if (request3 instanceof Request) {
+            r = request3[kState];
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+          } else if (typeof request3 === "string") {
+            r = new Request(request3)[kState];
           }
         }
         const responses = [];
-        if (request2 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -15988,21 +15988,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request2, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request2 = webidl.converters.RequestInfo(request2);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request2, options);
+            return await cache.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request2, options);
+            const response = await cache.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -17182,7 +17182,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url2, protocols, client, ws, onEstablish, options) {
       const requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
-      const request2 = makeRequest({
+      const request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17194,18 +17194,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request2.headersList = headersList;
+        request3.headersList = headersList;
       }
       const keyValue = crypto2.randomBytes(16).toString("base64");
-      request2.headersList.append("sec-websocket-key", keyValue);
-      request2.headersList.append("sec-websocket-version", "13");
+      request3.headersList.append("sec-websocket-key", keyValue);
+      request3.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request2.headersList.append("sec-websocket-protocol", protocol);
+        request3.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request2.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request3.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request: request2,
+        request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -17242,7 +17242,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
               return;
@@ -35210,7 +35210,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -35898,11 +35898,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -36067,8 +36067,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -36108,7 +36108,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -38430,7 +38430,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -38856,7 +38856,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash3(this.hashName);
+          const hash2 = createHash4(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -39864,9 +39864,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -45301,7 +45301,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash3,
+      createHash: createHash4,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -45523,7 +45523,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key2 = createHash3(hashAlgo).update(key2).digest("hex");
+              key2 = createHash4(hashAlgo).update(key2).digest("hex");
             const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
@@ -70839,7 +70839,26 @@ var configSchema = external_exports.strictObject({
   lock: external_exports.strictObject({
     wait: duration3("0s").describe("how long to wait for another run to finish"),
     ttl: duration3("30m").describe("a lock older than this is taken over")
-  }).prefault({})
+  }).prefault({}),
+  promote: external_exports.strictObject({
+    keep_old: external_exports.union([external_exports.literal("until_next_deploy"), external_exports.string(), external_exports.number()]).default("until_next_deploy").transform((v, ctx) => {
+      if (v === "until_next_deploy") return { until: "next_deploy" };
+      const ms = parseDuration(v);
+      if (ms === void 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected until_next_deploy, 0 or a duration such as "5m", got ${JSON.stringify(v)}`
+        });
+        return external_exports.NEVER;
+      }
+      return { until: "duration", ms };
+    }).describe(
+      "how long the old pool keeps running after a promote, outside the balancer, as the instant rollback: until_next_deploy (default), a duration (then its containers are stopped, not removed), or 0 (stopped at once)"
+    )
+  }).prefault({}),
+  retain: external_exports.number().int().min(2).max(100).default(3).describe(
+    "containers (and their images) of the app kept per host, running or stopped; older ones are removed after a successful promote and by `bluegreen prune` (never the live or previous version)"
+  )
 });
 var POOLS = ["green", "blue"];
 
@@ -71005,19 +71024,6 @@ function validateVersion(version2, field = "version") {
   return version2;
 }
 
-// src/deploy/image.ts
-async function prepareImage(_opts, _version) {
-  throw new DeployError("prepareImage: not implemented yet");
-}
-
-// src/deploy/run.ts
-import { hostname as hostname4 } from "node:os";
-
-// src/deploy/context.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join as join3, resolve as resolve2 } from "node:path";
-
 // src/commands/shell.ts
 var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 function quote(value) {
@@ -71028,6 +71034,372 @@ function quote(value) {
 function sh(...argv) {
   return argv.map(quote).join(" ");
 }
+
+// src/commands/docker.ts
+var LABEL_APP = "bluegreen.app";
+var LABEL_VERSION = "bluegreen.version";
+var LABEL_POOL = "bluegreen.pool";
+var LABEL_DIGEST = "bluegreen.digest";
+var KEEP_OLD_MARKER = "bluegreen-keep-old";
+function containerName(app, version2) {
+  return `${app}-${version2}`.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+function imageRef(image, version2) {
+  return `${image}:${version2}`;
+}
+function pinnedRef(image, digest) {
+  return `${image}@${digest}`;
+}
+function usesHostNetwork(options) {
+  return options.some(
+    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
+  );
+}
+var docker = {
+  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
+  run(spec) {
+    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
+    argv.push(
+      "--label",
+      `${LABEL_APP}=${spec.app}`,
+      "--label",
+      `${LABEL_VERSION}=${spec.version}`,
+      "--label",
+      `${LABEL_POOL}=${spec.pool}`
+    );
+    if (spec.digest) argv.push("--label", `${LABEL_DIGEST}=${spec.digest}`);
+    argv.push("--restart", spec.restart);
+    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
+    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
+    argv.push(...spec.options, spec.image);
+    return sh(...argv);
+  },
+  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
+  list: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
+  ),
+  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
+  remove: (name) => sh("docker", "rm", "--force", name),
+  /** Removes every container of the app on a host (none may hold the port for the new one). */
+  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
+  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
+  /**
+   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
+   * for this one command and removed when it ends however it ends (an SSH session that drops
+   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
+   * password comes on stdin.
+   */
+  pull: (ref, login) => {
+    if (!login) return sh("docker", "pull", "--quiet", ref);
+    return [
+      "set -e",
+      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+      `trap 'rm -rf "$d"' EXIT`,
+      `trap 'exit 129' HUP`,
+      `trap 'exit 130' INT`,
+      `trap 'exit 143' TERM`,
+      'export DOCKER_CONFIG="$d"',
+      `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
+      sh("docker", "pull", "--quiet", ref)
+    ].join("; ");
+  },
+  /**
+   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
+   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
+   * every other running container of the app, and removes a stale `keep` so it runs afresh.
+   */
+  makeRoom: (app, keep, stopSeconds2) => [
+    docker.cancelScheduledStops(app),
+    docker.stopRunning(app, stopSeconds2),
+    `${sh("docker", "rm", "--force", keep)} >/dev/null 2>&1`,
+    "true"
+  ].join("; "),
+  /** Stops every running container of the app on a host (they stay, stopped). */
+  stopRunning: (app, stopSeconds2) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds2))} "$c" >/dev/null; done`,
+  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
+  stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
+  start: (name) => sh("docker", "start", name),
+  /**
+   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
+   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
+   * command line, so a later run sees and cancels it (pkill -f).
+   */
+  scheduleStop: (app, name, seconds2, stopSeconds2) => {
+    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds2}; ${sh("docker", "stop", "--time", String(stopSeconds2), name)}`;
+    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
+  },
+  /** Cancels every stop timer of the app on a host. */
+  cancelScheduledStops: (app) => `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
+  scheduledStops: (app) => `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** Every container of the app with what retention needs: `id name state version created image`. */
+  inventory: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--no-trunc",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.ID}}	{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.CreatedAt}}	{{.Image}}`
+  ),
+  removeContainers: (names) => sh("docker", "rm", "--force", ...names),
+  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
+  removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
+  /** Reads the password from stdin so it never shows in `ps` on the host. */
+  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server, username) => [
+    "login",
+    "--username",
+    username,
+    "--password-stdin",
+    server
+  ],
+  build: (context3, dockerfile, tag, args) => {
+    const argv = ["build", "--file", dockerfile, "--tag", tag];
+    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
+    return [...argv, context3];
+  },
+  push: (tag) => ["push", tag]
+};
+function parseContainerList(stdout) {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [name = "", state = "", version2 = "", pool2 = ""] = l.split("	");
+    return { name, state, version: version2, pool: pool2 };
+  });
+}
+
+// src/registry/digest.ts
+import { createHash } from "node:crypto";
+var DOCKER_HUB_API = "registry-1.docker.io";
+var MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+].join(", ");
+function imageRef2(image, tag) {
+  const first = image.split("/")[0];
+  const named = image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (named) return { registry: first, repository: image.slice(first.length + 1), tag };
+  return { registry: DOCKER_HUB_API, repository: image.includes("/") ? image : `library/${image}`, tag };
+}
+function parseChallenge(header) {
+  const m = /^(\w+)\s*(.*)$/.exec(header.trim());
+  const params = {};
+  for (const p of (m?.[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)) params[p[1].toLowerCase()] = p[2];
+  return { scheme: (m?.[1] ?? "").toLowerCase(), params };
+}
+function basic(access2) {
+  if (!access2.username || access2.password === void 0) return void 0;
+  return `Basic ${Buffer.from(`${access2.username}:${access2.password}`).toString("base64")}`;
+}
+async function request(url2, init, timeoutMs) {
+  return fetch(url2, { ...init, redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
+}
+async function authorize(challenge, access2, what, timeoutMs) {
+  const { scheme, params } = parseChallenge(challenge);
+  const credentials = basic(access2);
+  if (scheme === "basic") {
+    if (!credentials)
+      throw new DeployError(
+        `${what}: the registry wants a user name and password (set registry.username and registry.password_env)`
+      );
+    return credentials;
+  }
+  if (scheme !== "bearer" || !params.realm)
+    throw new DeployError(
+      `${what}: the registry asks for an authentication bluegreen does not know: ${challenge}`
+    );
+  const url2 = new URL(params.realm);
+  if (params.service) url2.searchParams.set("service", params.service);
+  if (params.scope) url2.searchParams.set("scope", params.scope);
+  const res = await request(
+    url2.href,
+    { headers: credentials ? { authorization: credentials } : {} },
+    timeoutMs
+  );
+  if (!res.ok)
+    throw new DeployError(
+      `${what}: the registry's token service (${url2.origin}) answered ${res.status}${credentials ? ": check registry.username and the password" : ": set registry.username and registry.password_env"}`
+    );
+  const body = await res.json();
+  const token = body.token ?? body.access_token;
+  if (!token) throw new DeployError(`${what}: the registry's token service gave no token`);
+  return `Bearer ${token}`;
+}
+async function resolveDigest(ref, access2 = {}) {
+  const timeoutMs = access2.timeoutMs ?? 15e3;
+  const what = `image ${ref.registry}/${ref.repository}:${ref.tag}`;
+  const url2 = `${access2.insecure ? "http" : "https"}://${ref.registry}/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`;
+  const ask = async (method, authorization2) => {
+    try {
+      return await request(
+        url2,
+        { method, headers: { accept: MANIFEST_TYPES, ...authorization2 ? { authorization: authorization2 } : {} } },
+        timeoutMs
+      );
+    } catch (err) {
+      const cause = err.cause;
+      const why = cause?.code ?? cause?.message ?? err.message;
+      throw new DeployError(
+        `${what}: cannot reach the registry at ${url2.split("/v2/")[0]}: ${why}${access2.insecure ? "" : " (a plain-HTTP registry needs registry.insecure: true)"}`
+      );
+    }
+  };
+  let authorization;
+  let res = await ask("HEAD");
+  if (res.status === 401) {
+    authorization = await authorize(res.headers.get("www-authenticate") ?? "", access2, what, timeoutMs);
+    res = await ask("HEAD", authorization);
+  }
+  if (res.status === 404) throw new DeployError(`${what}: the registry has no such tag (was it pushed?)`);
+  if (res.status === 401 || res.status === 403)
+    throw new DeployError(
+      `${what}: the registry refused the credentials (${res.status}): check registry.username and the password`
+    );
+  if (!res.ok) throw new DeployError(`${what}: the registry answered ${res.status} ${res.statusText}`);
+  const header = res.headers.get("docker-content-digest");
+  if (header && /^sha256:[0-9a-f]{64}$/.test(header)) return header;
+  const get = await ask("GET", authorization);
+  if (!get.ok) throw new DeployError(`${what}: the registry answered ${get.status} to GET`);
+  return `sha256:${createHash("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
+}
+
+// src/deploy/build.ts
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join3, resolve as resolve2 } from "node:path";
+async function run(args, stdin, extraEnv = {}) {
+  let output2 = "";
+  const collect = (chunk) => {
+    output2 += chunk.toString();
+  };
+  const env = { DOCKER_BUILDKIT: "0" };
+  for (const [k, v] of Object.entries(process.env)) if (v !== void 0) env[k] = v;
+  Object.assign(env, extraEnv);
+  try {
+    const res = await getExecOutput("docker", args, {
+      // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
+      env,
+      silent: true,
+      ignoreReturnCode: true,
+      // Always given, so stdin is closed (and a password never appears in the argv).
+      input: Buffer.from(stdin ?? ""),
+      listeners: { stdout: collect, stderr: collect }
+    });
+    return { code: res.exitCode, output: output2 };
+  } catch (err) {
+    throw new DeployError(
+      `cannot run docker locally: ${err.message} (is the docker CLI installed?)`
+    );
+  }
+}
+function loginCommand(ctx) {
+  const { registry: registry2 } = ctx.config;
+  if (!registry2?.username || !ctx.secrets?.registryPassword) return void 0;
+  return docker.localLogin(registry2.server, registry2.username);
+}
+function buildCommands(ctx, version2) {
+  const build = ctx.config.build;
+  if (!build) return [];
+  const tag = imageRef(ctx.config.image, version2);
+  return [
+    docker.build(
+      resolve2(ctx.baseDir, build.context),
+      resolve2(ctx.baseDir, build.context, build.dockerfile),
+      tag,
+      build.args
+    ),
+    docker.push(tag)
+  ];
+}
+function buildPlan(ctx, version2) {
+  const commands = buildCommands(ctx, version2);
+  const login = loginCommand(ctx);
+  return [...login && commands.length ? [login] : [], ...commands].map(
+    (argv) => `local: ${sh("docker", ...argv)}`
+  );
+}
+async function buildAndPush(ctx, version2) {
+  const login = loginCommand(ctx);
+  const dockerConfig = login ? mkdtempSync(join3(tmpdir(), "bluegreen-docker-")) : void 0;
+  const cleanup = () => {
+    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
+  };
+  process.once("exit", cleanup);
+  const env = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
+  try {
+    if (login) {
+      const res = await run(login, ctx.secrets?.registryPassword, env);
+      if (res.code !== 0)
+        throw new DeployError(
+          `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
+        );
+    }
+    for (const args of buildCommands(ctx, version2)) {
+      const started = Date.now();
+      const res = await run(args, void 0, env);
+      if (res.code !== 0) {
+        throw new DeployError(
+          `docker ${args[0]} failed: ${res.output.trim().split("\n").slice(-5).join("\n")}`
+        );
+      }
+      ctx.log.info(
+        `docker ${args[0]} ${imageRef(ctx.config.image, version2)}: ${((Date.now() - started) / 1e3).toFixed(1)}s`
+      );
+    }
+  } finally {
+    cleanup();
+    process.off("exit", cleanup);
+  }
+}
+
+// src/deploy/image.ts
+async function resolveImage(run3, version2) {
+  const { config: config2 } = run3;
+  const secrets = run3.secrets ?? {};
+  const registry2 = config2.registry;
+  const username = registry2?.username ?? registry2?.pull_username;
+  const password = registry2?.username ? secrets.registryPassword : secrets.registryPullPassword;
+  const digest = await resolveDigest(imageRef2(config2.image, version2), {
+    ...username && password !== void 0 ? { username, password } : {},
+    insecure: registry2?.insecure ?? false
+  });
+  return { image: config2.image, digest };
+}
+async function prepareImage(run3, version2) {
+  if (run3.config.build) await run3.log.group("build and push", () => buildAndPush(run3, version2));
+  try {
+    const prepared = await resolveImage(run3, version2);
+    run3.log.info(`${run3.config.image}:${version2} is ${prepared.digest}: every host runs it by digest`);
+    return prepared;
+  } catch (err) {
+    if (err instanceof DeployError) throw err;
+    throw new DeployError(
+      `cannot resolve ${run3.config.image}:${version2} to a digest: ${err.message}`
+    );
+  }
+}
+var registryImages = { prepare: prepareImage, resolve: resolveImage };
+
+// src/deploy/run.ts
+import { hostname as hostname4 } from "node:os";
+
+// src/deploy/context.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join as join4, resolve as resolve3 } from "node:path";
 
 // src/commands/container.ts
 var container = {
@@ -71150,9 +71522,9 @@ function sleep(ms) {
 var systemClock = { now: () => Date.now(), sleep };
 
 // src/util/hash.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function sha256(text) {
-  return createHash("sha256").update(text).digest("hex");
+  return createHash2("sha256").update(text).digest("hex");
 }
 
 // src/balancer/container-facts.ts
@@ -72021,7 +72393,7 @@ var BalancerSet = class {
 };
 
 // src/ssh/known-hosts.ts
-import { createHash as createHash2, createHmac } from "node:crypto";
+import { createHash as createHash3, createHmac } from "node:crypto";
 var KnownHosts = class {
   entries = [];
   constructor(text = "") {
@@ -72081,7 +72453,7 @@ function globMatch(pattern, name) {
   return re.test(name);
 }
 function fingerprint(keyBlob) {
-  return `SHA256:${createHash2("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash3("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 function checkHostKey(policy, host, port2, keyBlob) {
   if (policy.kind === "insecure") return { ok: true };
@@ -73395,7 +73767,7 @@ function safeUser() {
 }
 
 // src/deploy/outcome.ts
-var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "status"];
+var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "prune", "status"];
 var Recorder = class {
   byHost = /* @__PURE__ */ new Map();
   record(host, pool2, step) {
@@ -73483,7 +73855,7 @@ function recordOf(config2, host) {
   };
 }
 async function readSecretFile(baseDir, path4, field) {
-  const full = path4.startsWith("~/") ? join3(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve2(baseDir, path4);
+  const full = path4.startsWith("~/") ? join4(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve3(baseDir, path4);
   try {
     return await readFile3(full, "utf8");
   } catch (err) {
@@ -73504,7 +73876,7 @@ async function hostKeyPolicy(opts) {
   if (text === void 0 && config2.ssh.known_hosts)
     text = await readSecretFile(opts.baseDir, config2.ssh.known_hosts, "ssh.known_hosts");
   if (text === void 0)
-    text = await readFile3(join3(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
+    text = await readFile3(join4(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
   const knownHosts = new KnownHosts(text);
   if (knownHosts.size === 0 && Object.keys(config2.ssh.fingerprints).length === 0) {
     throw new UsageError(
@@ -73518,7 +73890,7 @@ async function privateKey(opts) {
   if (opts.config.ssh.private_key)
     return readSecretFile(opts.baseDir, opts.config.ssh.private_key, "ssh.private_key");
   for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
-    const key2 = await readFile3(join3(homedir(), ".ssh", name), "utf8").catch(() => void 0);
+    const key2 = await readFile3(join4(homedir(), ".ssh", name), "utf8").catch(() => void 0);
     if (key2) return key2;
   }
   throw new UsageError(
@@ -73567,164 +73939,12 @@ async function openContext(opts) {
     lock: new LockFile(first, `${path4}.lock`),
     checker: httpChecker,
     clock: systemClock,
+    images: registryImages,
     recorder: new Recorder()
   };
 }
 async function closeContext(ctx) {
   await ctx.remote.closeAll();
-}
-
-// src/deploy/build.ts
-import { resolve as resolve3 } from "node:path";
-
-// src/commands/docker.ts
-var LABEL_APP = "bluegreen.app";
-var LABEL_VERSION = "bluegreen.version";
-var LABEL_POOL = "bluegreen.pool";
-function containerName(app, version2) {
-  return `${app}-${version2}`.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-function imageRef(image, version2) {
-  return `${image}:${version2}`;
-}
-function usesHostNetwork(options) {
-  return options.some(
-    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
-  );
-}
-var docker = {
-  pull: (image) => sh("docker", "pull", "--quiet", image),
-  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
-  run(spec) {
-    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
-    argv.push(
-      "--label",
-      `${LABEL_APP}=${spec.app}`,
-      "--label",
-      `${LABEL_VERSION}=${spec.version}`,
-      "--label",
-      `${LABEL_POOL}=${spec.pool}`
-    );
-    argv.push("--restart", spec.restart);
-    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
-    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
-    argv.push(...spec.options, spec.image);
-    return sh(...argv);
-  },
-  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
-  list: (app) => sh(
-    "docker",
-    "ps",
-    "-a",
-    "--filter",
-    `label=${LABEL_APP}=${app}`,
-    "--format",
-    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
-  ),
-  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
-  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
-  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
-  remove: (name) => sh("docker", "rm", "--force", name),
-  /** Removes every container of the app on a host (none may hold the port for the new one). */
-  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
-  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
-  /** Reads the password from stdin so it never shows in `ps` on the host. */
-  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
-  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
-  /** Reads the password from stdin. */
-  localLogin: (server, username) => [
-    "login",
-    "--username",
-    username,
-    "--password-stdin",
-    server
-  ],
-  build: (context3, dockerfile, tag, args) => {
-    const argv = ["build", "--file", dockerfile, "--tag", tag];
-    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
-    return [...argv, context3];
-  },
-  push: (tag) => ["push", tag]
-};
-function parseContainerList(stdout) {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [name = "", state = "", version2 = "", pool2 = ""] = l.split("	");
-    return { name, state, version: version2, pool: pool2 };
-  });
-}
-
-// src/deploy/build.ts
-async function run(args, stdin) {
-  let output2 = "";
-  const collect = (chunk) => {
-    output2 += chunk.toString();
-  };
-  const env = { DOCKER_BUILDKIT: "0" };
-  for (const [k, v] of Object.entries(process.env)) if (v !== void 0) env[k] = v;
-  try {
-    const res = await getExecOutput("docker", args, {
-      // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
-      env,
-      silent: true,
-      ignoreReturnCode: true,
-      // Always given, so stdin is closed (and a password never appears in the argv).
-      input: Buffer.from(stdin ?? ""),
-      listeners: { stdout: collect, stderr: collect }
-    });
-    return { code: res.exitCode, output: output2 };
-  } catch (err) {
-    throw new DeployError(
-      `cannot run docker locally: ${err.message} (is the docker CLI installed?)`
-    );
-  }
-}
-function loginCommand(ctx) {
-  const { registry: registry2 } = ctx.config;
-  if (!registry2?.username || !ctx.secrets.registryPassword) return void 0;
-  return docker.localLogin(registry2.server, registry2.username);
-}
-function buildCommands(ctx, version2) {
-  const build = ctx.config.build;
-  if (!build) return [];
-  const tag = imageRef(ctx.config.image, version2);
-  return [
-    docker.build(
-      resolve3(ctx.baseDir, build.context),
-      resolve3(ctx.baseDir, build.context, build.dockerfile),
-      tag,
-      build.args
-    ),
-    docker.push(tag)
-  ];
-}
-function buildPlan(ctx, version2) {
-  const commands = buildCommands(ctx, version2);
-  const login = loginCommand(ctx);
-  return [...login && commands.length ? [login] : [], ...commands].map(
-    (argv) => `local: ${sh("docker", ...argv)}`
-  );
-}
-async function buildAndPush(ctx, version2) {
-  const login = loginCommand(ctx);
-  if (login) {
-    const res = await run(login, ctx.secrets.registryPassword);
-    if (res.code !== 0)
-      throw new DeployError(
-        `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
-      );
-  }
-  for (const args of buildCommands(ctx, version2)) {
-    const started = Date.now();
-    const res = await run(args);
-    if (res.code !== 0) {
-      throw new DeployError(
-        `docker ${args[0]} failed: ${res.output.trim().split("\n").slice(-5).join("\n")}`
-      );
-    }
-    ctx.log.info(
-      `docker ${args[0]} ${imageRef(ctx.config.image, version2)}: ${((Date.now() - started) / 1e3).toFixed(1)}s`
-    );
-  }
 }
 
 // src/deploy/guards.ts
@@ -73746,22 +73966,40 @@ async function refuseDrift(ctx, force) {
 }
 
 // src/deploy/pool.ts
-function startCommands(ctx, pool2, version2) {
+function releaseRef(r) {
+  return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
+}
+function hostLogin(ctx) {
+  const registry2 = ctx.config.registry;
+  if (!registry2) return void 0;
+  const pull = registry2.pull_username;
+  const username = pull ?? registry2.username;
+  const password = pull ? ctx.secrets.registryPullPassword : ctx.secrets.registryPassword;
+  return username && password ? { server: registry2.server, username, password } : void 0;
+}
+var stopSeconds = (ctx) => Math.ceil(ctx.config.container.stop_timeout / 1e3);
+function startCommands(ctx, pool2, release) {
   const { config: config2 } = ctx;
-  const { registry: registry2 } = config2;
-  const password = ctx.secrets.registryPassword;
+  const login = hostLogin(ctx);
+  const ref = releaseRef(release);
+  const name = containerName(config2.app, release.version);
   return [
-    // No container of the app may hold the port for the new one.
-    { command: docker.removeAll(config2.app) },
-    ...registry2?.username && password ? [{ step: "login", command: docker.login(registry2.server, registry2.username), stdin: password }] : [],
-    { step: "pull", command: docker.pull(imageRef(config2.image, version2)) },
+    // No other container of the app may hold the port (what still runs here is outside the
+    // balancer: an old pool kept warm); they are stopped and kept, not removed.
+    { command: docker.makeRoom(config2.app, name, stopSeconds(ctx)) },
+    {
+      step: "pull",
+      command: docker.pull(ref, login ? { server: login.server, username: login.username } : void 0),
+      ...login ? { stdin: login.password } : {}
+    },
     {
       step: "start",
       command: docker.run({
         app: config2.app,
-        version: version2,
+        version: release.version,
         pool: pool2,
-        image: imageRef(config2.image, version2),
+        image: ref,
+        ...release.digest ? { digest: release.digest } : {},
         port: config2.container.port,
         env: config2.container.env,
         options: config2.container.options,
@@ -73772,11 +74010,14 @@ function startCommands(ctx, pool2, version2) {
   ];
 }
 function stopCommands(ctx, version2) {
-  const { app, container: container2 } = ctx.config;
+  const { app } = ctx.config;
   return [
-    { command: docker.stopIfRunning(containerName(app, version2), Math.ceil(container2.stop_timeout / 1e3)) },
+    { command: docker.stopIfRunning(containerName(app, version2), stopSeconds(ctx)) },
     { command: docker.removeAll(app) }
   ];
+}
+function stopKeepingCommands(ctx, version2) {
+  return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version2), stopSeconds(ctx)) }];
 }
 function removeCommands(ctx) {
   return [{ command: docker.removeAll(ctx.config.app) }];
@@ -73801,56 +74042,112 @@ async function timed(ctx, host, pool2, step, fn, detail) {
     throw err;
   }
 }
-async function startPool(ctx, pool2, hosts, version2) {
-  const { config: config2 } = ctx;
-  const commands = startCommands(ctx, pool2, version2);
-  const results = await ctx.remote.each(hosts, async (host) => {
+async function runCommands(ctx, host, pool2, shell, commands) {
+  for (const c of commands) {
     throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(config2, host)));
-    for (const c of commands) {
-      throwIfCancelled(ctx);
-      const run3 = () => shell.exec(c.command, { stdin: c.stdin });
-      await (c.step ? timed(ctx, host, pool2, c.step, run3, c.detail) : run3());
-    }
-    const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
-    return timed(
-      ctx,
-      host,
-      pool2,
-      "check",
-      async () => {
-        const r = await ctx.checker.withRetries(url2, config2.checks, ctx.signal);
-        if (!r.ok) {
-          const logs = await shell.exec(docker.logs(containerName(config2.app, version2), 5), { check: false });
-          const tail = logExcerpt(logs.stdout + logs.stderr);
-          throw new DeployError(
-            `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
-            host.name
-          );
-        }
-        return r;
-      },
-      (r) => `${r.status} after ${r.attempts} attempt(s)`
-    );
-  });
+    const run3 = () => shell.exec(c.command, { stdin: c.stdin });
+    await (c.step ? timed(ctx, host, pool2, c.step, run3, c.detail) : run3());
+  }
+}
+async function checkHost(ctx, host, pool2, shell, version2) {
+  const { config: config2 } = ctx;
+  const url2 = hostUrl(host.address, config2.container.port, config2.checks.path);
+  await timed(
+    ctx,
+    host,
+    pool2,
+    "check",
+    async () => {
+      const r = await ctx.checker.withRetries(url2, config2.checks, ctx.signal);
+      if (!r.ok) {
+        const logs = await shell.exec(docker.logs(containerName(config2.app, version2), 5), { check: false });
+        const tail = logExcerpt(logs.stdout + logs.stderr);
+        throw new DeployError(
+          `${host.name}: check GET ${url2} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
+          host.name
+        );
+      }
+      return r;
+    },
+    (r) => `${r.status} after ${r.attempts} attempt(s)`
+  );
+}
+async function allOrNothing(ctx, pool2, hosts, results, undo) {
   const failures = results.flatMap(
     (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
   );
-  if (failures.length > 0) {
-    ctx.log.warn(
-      `${failures.length} of ${hosts.length} ${pool2} host(s) failed; removing what was started on all ${hosts.length}`
-    );
-    await removeFromPool(ctx, pool2, hosts);
-    const lines2 = failures.map(
-      (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
-    );
-    throw new DeployError(
-      `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
+  if (failures.length === 0) return;
+  ctx.log.warn(
+    `${failures.length} of ${hosts.length} ${pool2} host(s) failed; ${undo.verb} what was started on all ${hosts.length}`
+  );
+  const cleanup = undo.run;
+  await cleanup();
+  const lines2 = failures.map(
+    (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
+  );
+  throw new DeployError(
+    `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
   ${lines2.join("\n  ")}`}
 Nothing reached users: the balancer was not changed.`,
-      failures[0].host.name
-    );
-  }
+    failures[0].host.name
+  );
+}
+async function startPool(ctx, pool2, hosts, release) {
+  const commands = startCommands(ctx, pool2, release);
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
+    await runCommands(ctx, host, pool2, shell, commands);
+    await checkHost(ctx, host, pool2, shell, release.version);
+  });
+  await allOrNothing(ctx, pool2, hosts, results, {
+    verb: "removing",
+    run: () => removeFromPool(ctx, pool2, hosts)
+  });
+}
+async function bringBack(ctx, pool2, hosts, release) {
+  const name = containerName(ctx.config.app, release.version);
+  const how = /* @__PURE__ */ new Map();
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool2, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
+    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
+    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
+    if (state === "running") {
+      how.set(host.name, "warm");
+      await timed(
+        ctx,
+        host,
+        pool2,
+        "warm",
+        () => Promise.resolve(),
+        () => `${name} still running`
+      );
+    } else if (state === "exited" || state === "created") {
+      how.set(host.name, "started");
+      await runCommands(ctx, host, pool2, shell, [
+        { command: docker.stopRunning(ctx.config.app, stopSeconds(ctx)) },
+        { step: "start", command: docker.start(name), detail: () => `docker start ${name} (no pull)` }
+      ]);
+    } else {
+      how.set(host.name, "pulled");
+      await runCommands(ctx, host, pool2, shell, startCommands(ctx, pool2, release));
+    }
+    await checkHost(ctx, host, pool2, shell, release.version);
+  });
+  await allOrNothing(ctx, pool2, hosts, results, {
+    verb: "stopping (and keeping)",
+    run: () => retire(
+      ctx,
+      pool2,
+      hosts.filter((h) => how.get(h.name) !== "warm"),
+      "stop",
+      stopKeepingCommands(ctx, release.version)
+    )
+  });
+  const counts = { warm: 0, started: 0, pulled: 0 };
+  for (const h of how.values()) counts[h]++;
+  return counts;
 }
 function logExcerpt(log) {
   const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
@@ -73862,6 +74159,21 @@ function removeFromPool(ctx, pool2, hosts) {
 }
 function stopPool(ctx, pool2, hosts, version2) {
   return retire(ctx, pool2, hosts, "stop", stopCommands(ctx, version2));
+}
+async function keepOld(ctx, pool2, hosts, version2) {
+  const keep = ctx.config.promote.keep_old;
+  if (keep.until === "next_deploy") return { kept: "warm" };
+  if (keep.ms === 0) {
+    await retire(ctx, pool2, hosts, "stop", stopKeepingCommands(ctx, version2));
+    return { kept: "stopped" };
+  }
+  const seconds2 = Math.ceil(keep.ms / 1e3);
+  const name = containerName(ctx.config.app, version2);
+  await retire(ctx, pool2, hosts, "timer", [
+    { command: docker.cancelScheduledStops(ctx.config.app) },
+    { command: docker.scheduleStop(ctx.config.app, name, seconds2, stopSeconds(ctx)) }
+  ]);
+  return { kept: "warm", stopAt: new Date(Date.now() + seconds2 * 1e3).toISOString() };
 }
 async function retire(ctx, pool2, hosts, step, commands) {
   const results = await ctx.remote.each(hosts, async (host) => {
@@ -74367,6 +74679,66 @@ async function reconcile(ctx, state) {
   await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
 }
 
+// src/deploy/retention.ts
+function parseInventory(stdout) {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [id = "", name = "", state = "", version2 = "", created = "", image = ""] = l.split("	");
+    return { id, name, state, version: version2, created, image };
+  });
+}
+function planPrune(all, protectedVersions2, retain) {
+  const newestFirst = [...all].sort((a, b) => a.created < b.created ? 1 : a.created > b.created ? -1 : 0);
+  const must = newestFirst.filter((c) => c.state === "running" || protectedVersions2.includes(c.version));
+  const keep = [...must];
+  for (const c of newestFirst) if (keep.length < retain && !keep.includes(c)) keep.push(c);
+  const remove = newestFirst.filter((c) => !keep.includes(c));
+  const used = new Set(keep.map((c) => c.image));
+  const images = [...new Set(remove.map((c) => c.image))].filter((i) => !used.has(i));
+  return { keep, remove, images };
+}
+function protectedVersions(state) {
+  return [
+    state.live ? state.pools[state.live]?.version : void 0,
+    state.candidate ? state.pools[state.candidate]?.version : void 0,
+    state.previous?.version
+  ].filter((v) => v !== void 0);
+}
+async function prune(ctx, state, dryRun) {
+  const keepVersions = protectedVersions(state);
+  const hosts = ["green", "blue"].flatMap(
+    (pool2) => ctx.config.pools[pool2].map((h) => ({
+      host: { name: h.name, host: h.ssh.host, port: h.ssh.port ?? ctx.config.ssh.port, address: h.address },
+      pool: pool2
+    }))
+  );
+  const lines2 = [];
+  const results = await ctx.remote.each(hosts, async ({ host, pool: pool2 }) => {
+    const shell = await ctx.remote.get(targetOf(ctx.config, host));
+    const plan = planPrune(
+      parseInventory((await shell.exec(docker.inventory(ctx.config.app))).stdout),
+      keepVersions,
+      ctx.config.retain
+    );
+    if (plan.remove.length === 0) return;
+    lines2.push(
+      `${host.name}: ${dryRun ? "would remove" : "removes"} ${plan.remove.map((c) => c.name).join(", ")}${plan.images.length ? ` and ${plan.images.length} image(s)` : ""} (keeps ${plan.keep.map((c) => c.name).join(", ")})`
+    );
+    if (dryRun) return;
+    await timed(ctx, host, pool2, "prune", async () => {
+      await shell.exec(docker.removeContainers(plan.remove.map((c) => c.name)));
+      if (plan.images.length) await shell.exec(docker.removeImages(plan.images));
+    });
+  });
+  results.forEach((r, i) => {
+    if (r.status === "rejected")
+      ctx.log.warn(
+        `could not prune ${hosts[i].host.name}: ${r.reason.message}`,
+        hosts[i].host.name
+      );
+  });
+  return lines2.sort();
+}
+
 // src/deploy/ops/promote.ts
 async function promote(ctx, state) {
   const cand = state.candidate;
@@ -74389,32 +74761,51 @@ async function promote(ctx, state) {
     );
   }
   const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
+  const keep = ctx.config.promote.keep_old;
   if (ctx.dryRun) {
+    const kept2 = keep.until === "next_deploy" ? [
+      `${live}: ${livePool.version} keeps running outside the balancer until the next deploy (promote.keep_old)`
+    ] : keep.ms === 0 ? planLines(livePool.hosts, stopKeepingCommands(ctx, livePool.version)) : [
+      `${live}: a timer on each host stops ${livePool.version} after ${keep.ms / 1e3}s (promote.keep_old)`
+    ];
     return {
       message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
       version: candPool.version,
-      plan: [switchPlanLine(ctx), ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))],
+      plan: [switchPlanLine(ctx), ...kept2],
       diff: change.diff
     };
   }
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${cand} only`,
     update: (s) => {
-      s.previous = { pool: live, version: livePool.version };
+      s.previous = { ...livePool, pool: live, kept: "warm" };
       s.live = cand;
       s.candidate = null;
       s.pools[live] = null;
     }
   });
-  await ctx.log.group(
-    `stop ${live} ${livePool.version}`,
-    () => stopPool(ctx, live, livePool.hosts, livePool.version)
+  const kept = await ctx.log.group(
+    `keep ${live} ${livePool.version} for a rollback`,
+    () => keepOld(ctx, live, livePool.hosts, livePool.version)
   );
+  if (kept.kept !== "warm" || kept.stopAt) {
+    state.previous = { ...state.previous, ...kept };
+    await ctx.store.write(state);
+  }
+  const pruned = await ctx.log.group(
+    `prune old containers (retain ${ctx.config.retain})`,
+    () => prune(ctx, state, false)
+  );
+  for (const line of pruned) ctx.log.info(line);
   return {
-    message: `${candPool.version} live on ${cand} (${candPool.hosts.length} hosts); ${live} ${livePool.version} retired`,
+    message: `${candPool.version} live on ${cand} (${candPool.hosts.length} hosts); ${live} ${livePool.version} ${describeKept(kept)}`,
     version: candPool.version,
     diff: change.diff
   };
+}
+function describeKept(kept) {
+  if (kept.kept === "stopped") return "stopped, kept for a rollback";
+  return kept.stopAt ? `kept running outside the balancer (warm) until ${kept.stopAt}, then stopped by a timer on its hosts` : "kept running outside the balancer (warm) until the next deploy";
 }
 
 // src/deploy/ops/rollback.ts
@@ -74455,42 +74846,70 @@ async function rollbackPromoted(ctx, state) {
   const livePool = state.pools[live];
   const prev = state.previous;
   const idle = otherPool(live);
-  const hosts = ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
+  const hosts = prev.pool === idle && prev.hosts?.length ? prev.hosts : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
   if (hosts.length === 0)
     throw new DeployError(
       `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`
     );
+  const release = {
+    version: prev.version,
+    image: prev.image ?? ctx.config.image,
+    ...prev.digest ? { digest: prev.digest } : {}
+  };
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {
-      message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
+      message: `would bring ${prev.version} back on ${idle} (${prev.kept === "warm" ? "still running: a switch back" : prev.kept === "stopped" ? "stopped: docker start, no pull" : "started again"}) and retire ${livePool.version}`,
       version: prev.version,
       plan: [
-        ...planLines(hosts, startCommands(ctx, idle, prev.version)),
-        switchPlanLine(ctx),
-        ...planLines(livePool.hosts, stopCommands(ctx, livePool.version))
+        ...hosts.map(
+          (h) => `${h.name}: ${containerName(ctx.config.app, prev.version)} running \u2192 check it; stopped \u2192 docker start + check; missing \u2192 ${startCommands(
+            ctx,
+            idle,
+            release
+          ).map((c) => c.command).join(" && ")} + check`
+        ),
+        switchPlanLine(ctx)
       ],
       diff: change.diff,
       result: "rolled_back"
     };
   }
-  await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
+  const how = await ctx.log.group(
+    `bring ${prev.version} back on ${idle}`,
+    () => bringBack(ctx, idle, hosts, release)
+  );
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${idle}`,
     update: (s) => {
-      s.pools[idle] = { version: prev.version, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-      s.previous = { pool: live, version: livePool.version };
+      s.pools[idle] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.previous = { ...livePool, pool: live, kept: "warm" };
       s.live = idle;
       s.pools[live] = null;
     },
-    onFailure: () => removeFromPool(ctx, idle, hosts)
+    onFailure: () => retire(
+      ctx,
+      idle,
+      hosts,
+      "stop",
+      how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version)
+    )
   });
-  await ctx.log.group(
-    `stop ${livePool.version} on ${live}`,
-    () => stopPool(ctx, live, livePool.hosts, livePool.version)
+  const kept = await ctx.log.group(
+    `keep ${live} ${livePool.version} for a roll forward`,
+    () => keepOld(ctx, live, livePool.hosts, livePool.version)
   );
+  if (kept.kept !== "warm" || kept.stopAt) {
+    state.previous = { ...state.previous, ...kept };
+    await ctx.store.write(state);
+  }
+  const came = [
+    how.warm ? `${how.warm} still running (switched back)` : "",
+    how.started ? `${how.started} started again (no pull)` : "",
+    how.pulled ? `${how.pulled} pulled and started` : ""
+  ].filter(Boolean);
   return {
-    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts); ${livePool.version} retired`,
+    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts: ${came.join(", ")}); ${livePool.version} ${describeKept(kept)}`,
     version: prev.version,
     diff: change.diff,
     result: "rolled_back"
@@ -74572,7 +74991,8 @@ async function sampleThroughBalancer(ctx, durationMs, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   return sample;
 }
-async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
+async function shiftTraffic(ctx, state, pool2, hosts, release, steps) {
+  const { version: version2 } = release;
   const livePool = state.live ? state.pools[state.live] : null;
   if (!state.live || !livePool) throw new DeployError("--steps needs a live pool to shift traffic from");
   const budget = ctx.config.shift;
@@ -74594,7 +75014,7 @@ async function shiftTraffic(ctx, state, pool2, hosts, version2, steps) {
       title: `shift ${percent}% to ${pool2} ${version2}`,
       update: (s) => {
         if (!entering) return;
-        s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+        s.pools[pool2] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
         s.candidate = pool2;
       },
       onFailure: fail2
@@ -74622,7 +75042,7 @@ async function failStep(ctx, state, version2, percent, reason) {
 }
 
 // src/deploy/ops/deploy.ts
-async function deploy(ctx, state, version2, andPromote, steps) {
+async function deploy(ctx, state, version2, andPromote, steps, digest) {
   const { config: config2 } = ctx;
   if (steps && !state.live)
     throw new UsageError(
@@ -74643,9 +75063,18 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   const live = state.live ? state.pools[state.live] : null;
   const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
   if (ctx.dryRun) {
+    let planned = { version: version2, image: config2.image, ...digest ? { digest } : {} };
+    if (!digest && !config2.build)
+      planned = await ctx.images.resolve(ctx, version2).then(
+        (p) => ({ version: version2, ...p }),
+        (err) => {
+          ctx.log.warn(`the plan shows the tag: ${err.message}`);
+          return planned;
+        }
+      );
     const plan = [
       ...buildPlan(ctx, version2),
-      ...planLines(hosts, startCommands(ctx, pool2, version2)),
+      ...planLines(hosts, startCommands(ctx, pool2, planned)),
       switchPlanLine(ctx),
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool2}, each step sampled ${config2.shift.step_duration}ms`
@@ -74658,13 +75087,18 @@ async function deploy(ctx, state, version2, andPromote, steps) {
       diff: change.diff
     };
   }
-  if (config2.build) await ctx.log.group("build and push", () => buildAndPush(ctx, version2));
-  await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, version2));
-  if (steps) return shiftTraffic(ctx, state, pool2, hosts, version2, steps);
+  const image = digest ? { image: config2.image, digest } : await ctx.images.prepare(ctx, version2);
+  const release = { version: version2, ...image };
+  await ctx.log.group(`start ${version2} on ${pool2}`, () => startPool(ctx, pool2, hosts, release));
+  if (state.previous?.pool === pool2 && state.previous.kept === "warm") {
+    state.previous.kept = "stopped";
+    delete state.previous.stopAt;
+  }
+  if (steps) return shiftTraffic(ctx, state, pool2, hosts, release, steps);
   await commitSwitch(ctx, state, change, {
     title: "switch the balancer",
     update: (s) => {
-      s.pools[pool2] = { version: version2, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.pools[pool2] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
       if (s.live) s.candidate = pool2;
       else s.live = pool2;
     },
@@ -74687,11 +75121,18 @@ async function deploy(ctx, state, version2, andPromote, steps) {
   const where = `${version2} live on ${pool2} (${hosts.length} hosts)`;
   if (andPromote && state.candidate) {
     const promoted = await promote(ctx, state);
-    return { ...promoted, diff: [change.diff, promoted.diff].filter(Boolean).join("\n") };
+    return {
+      ...promoted,
+      image: release.image,
+      ...release.digest ? { digest: release.digest } : {},
+      diff: [change.diff, promoted.diff].filter(Boolean).join("\n")
+    };
   }
   return {
     message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
     version: version2,
+    image: release.image,
+    ...release.digest ? { digest: release.digest } : {},
     diff: change.diff
   };
 }
@@ -74714,12 +75155,17 @@ async function scale(ctx, state) {
       message: `${live} already has the ${desired.length} hosts the config lists`,
       version: current.version
     };
+  const release = {
+    version: current.version,
+    image: current.image ?? ctx.config.image,
+    ...current.digest ? { digest: current.digest } : {}
+  };
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
   const summary2 = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
   if (ctx.dryRun) {
     const plan = [
-      ...planLines(added, startCommands(ctx, live, current.version)),
+      ...planLines(added, startCommands(ctx, live, release)),
       switchPlanLine(ctx),
       ...planLines(removed, stopCommands(ctx, current.version))
     ];
@@ -74728,7 +75174,7 @@ async function scale(ctx, state) {
   if (added.length)
     await ctx.log.group(
       `start ${current.version} on new ${live} hosts`,
-      () => startPool(ctx, live, added, current.version)
+      () => startPool(ctx, live, added, release)
     );
   await commitSwitch(ctx, state, change, {
     title: "switch the balancer",
@@ -74774,7 +75220,10 @@ async function status(ctx, state) {
     try {
       const shell = await ctx.remote.get(targetOf(ctx.config, host));
       const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
-      if (list[0]) ({ name: container2, state: st, version: version2 } = list[0]);
+      const shown = list.find((c) => c.state === "running") ?? list[0];
+      if (shown) ({ name: container2, state: st, version: version2 } = shown);
+      const stopped = list.filter((c) => c !== shown).length;
+      if (stopped) st = `${st} (+${stopped} kept)`;
     } catch (err) {
       st = `unreachable: ${err.message}`;
     }
@@ -74797,7 +75246,26 @@ async function status(ctx, state) {
   const report = {
     live: state.live,
     candidate: state.candidate,
-    previous: state.previous,
+    previous: state.previous ? {
+      pool: state.previous.pool,
+      version: state.previous.version,
+      ...state.previous.digest ? { digest: state.previous.digest } : {},
+      ...state.previous.kept ? { kept: state.previous.kept } : {},
+      ...state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}
+    } : null,
+    pools: ["live", "candidate"].flatMap((role) => {
+      const pool2 = state[role];
+      const p = pool2 ? state.pools[pool2] : null;
+      return pool2 && p ? [
+        {
+          pool: pool2,
+          role,
+          version: p.version,
+          ...p.image ? { image: p.image } : {},
+          ...p.digest ? { digest: p.digest } : {}
+        }
+      ] : [];
+    }),
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
     balancers: files2.map((f, i) => ({
@@ -74830,6 +75298,17 @@ async function status(ctx, state) {
   };
 }
 
+// src/deploy/ops/prune.ts
+async function pruneCommand(ctx, state) {
+  const lines2 = await prune(ctx, state, ctx.dryRun);
+  const what = `retain ${ctx.config.retain} per host; never ${[state.live, state.candidate].filter(Boolean).length ? "the live, candidate or previous version" : "a running container"}`;
+  if (lines2.length === 0) return { message: `nothing to prune (${what})` };
+  return {
+    message: `${ctx.dryRun ? "would prune" : "pruned"} ${lines2.length} host(s) (${what})`,
+    plan: lines2
+  };
+}
+
 // src/deploy/run.ts
 function views(state) {
   const out = [];
@@ -74843,7 +75322,7 @@ function views(state) {
 function operation(ctx, state, args) {
   switch (args.command) {
     case "deploy":
-      return deploy(ctx, state, args.version, args.promote ?? false, args.steps);
+      return deploy(ctx, state, args.version, args.promote ?? false, args.steps, args.digest);
     case "promote":
       return promote(ctx, state);
     case "rollback":
@@ -74852,6 +75331,8 @@ function operation(ctx, state, args) {
       return scale(ctx, state);
     case "status":
       return status(ctx, state);
+    case "prune":
+      return pruneCommand(ctx, state);
   }
 }
 async function runCommand(opts, args, open3 = openContext) {
@@ -74881,15 +75362,18 @@ async function runCommand(opts, args, open3 = openContext) {
     base.before = views(state);
     if (args.command === "promote" && args.expectCandidate !== void 0)
       refuseOtherCandidate(state, args.expectCandidate);
-    if (args.command !== "status") await refuseDrift(ctx, args.force ?? false);
-    if (changes) await ctx.balancer.prepare();
-    if (changes) await reconcile(ctx, state);
+    const switches = !["status", "prune"].includes(args.command);
+    if (switches) await refuseDrift(ctx, args.force ?? false);
+    if (changes && switches) await ctx.balancer.prepare();
+    if (changes && switches) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome = {
       ...base,
       result: res.result ?? "success",
       message: res.message,
       ...res.version ? { version: res.version } : {},
+      ...res.image ? { image: res.image } : {},
+      ...res.digest ? { digest: res.digest } : {},
       after: ctx.dryRun ? base.before : views(state),
       hosts: ctx.recorder.hosts,
       ...res.diff ? { balancerDiff: res.diff } : {},
@@ -75244,10 +75728,13 @@ function secretsFor(config2, given, env) {
   const privateKey2 = pick2(given.privateKey, env.BLUEGREEN_SSH_KEY);
   const knownHosts = pick2(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
   const registryPassword = pick2(given.registryPassword, passwordEnv ? env[passwordEnv] : void 0);
+  const pullEnv = config2.registry?.pull_password_env;
+  const registryPullPassword = pick2(given.registryPullPassword, pullEnv ? env[pullEnv] : void 0);
   return {
     ...privateKey2 ? { privateKey: privateKey2 } : {},
     ...knownHosts ? { knownHosts } : {},
-    ...registryPassword ? { registryPassword } : {}
+    ...registryPassword ? { registryPassword } : {},
+    ...registryPullPassword ? { registryPullPassword } : {}
   };
 }
 function engineOptions(req) {
@@ -75525,7 +76012,7 @@ async function execute(engine, inputs, reporter, req, place) {
   const config2 = await engine.loadConfig(configPath);
   if (req.command === "deploy" && config2.build)
     await refuseBuildOfOtherCommit(resolve4(dirname4(configPath), config2.build.context), req.sha);
-  const changes = req.command !== "status" && !inputs.dryRun;
+  const changes = !["status", "prune"].includes(req.command) && !inputs.dryRun;
   const links = { runUrl: place.runUrl, environment: inputs.environment };
   const cancel = cancelOnSignals(
     (name) => warning(`received ${name}: cancelling, cleaning up what was started`)
@@ -76934,23 +77421,23 @@ function withDefaults2(oldEndpoint, newDefaults) {
     if (!endpointOptions.request || !endpointOptions.request.hook) {
       return fetchWrapper(endpoint2.parse(endpointOptions));
     }
-    const request2 = (route2, parameters2) => {
+    const request22 = (route2, parameters2) => {
       return fetchWrapper(
         endpoint2.parse(endpoint2.merge(route2, parameters2))
       );
     };
-    Object.assign(request2, {
+    Object.assign(request22, {
       endpoint: endpoint2,
       defaults: withDefaults2.bind(null, endpoint2)
     });
-    return endpointOptions.request.hook(request2, endpointOptions);
+    return endpointOptions.request.hook(request22, endpointOptions);
   };
   return Object.assign(newApi, {
     endpoint: endpoint2,
     defaults: withDefaults2.bind(null, endpoint2)
   });
 }
-var request = withDefaults2(endpoint, defaults_default);
+var request2 = withDefaults2(endpoint, defaults_default);
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION3 = "0.0.0-development";
@@ -76959,9 +77446,9 @@ function _buildMessageForResponseErrors(data) {
 ` + data.errors.map((e) => ` - ${e.message}`).join("\n");
 }
 var GraphqlResponseError = class extends Error {
-  constructor(request2, headers, response) {
+  constructor(request22, headers, response) {
     super(_buildMessageForResponseErrors(response));
-    this.request = request2;
+    this.request = request22;
     this.headers = headers;
     this.response = response;
     this.errors = response.errors;
@@ -76989,7 +77476,7 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
+function graphql(request22, query, options) {
   if (options) {
     if (typeof query === "string" && "query" in options) {
       return Promise.reject(
@@ -77019,11 +77506,11 @@ function graphql(request2, query, options) {
     result.variables[key2] = parsedOptions[key2];
     return result;
   }, {});
-  const baseUrl2 = parsedOptions.baseUrl || request2.endpoint.DEFAULTS.baseUrl;
+  const baseUrl2 = parsedOptions.baseUrl || request22.endpoint.DEFAULTS.baseUrl;
   if (GHES_V3_SUFFIX_REGEX.test(baseUrl2)) {
     requestOptions.url = baseUrl2.replace(GHES_V3_SUFFIX_REGEX, "/api/graphql");
   }
-  return request2(requestOptions).then((response) => {
+  return request22(requestOptions).then((response) => {
     if (response.data.errors) {
       const headers = {};
       for (const key2 of Object.keys(response.headers)) {
@@ -77038,8 +77525,8 @@ function graphql(request2, query, options) {
     return response.data.data;
   });
 }
-function withDefaults3(request2, newDefaults) {
-  const newRequest = request2.defaults(newDefaults);
+function withDefaults3(request22, newDefaults) {
+  const newRequest = request22.defaults(newDefaults);
   const newApi = (query, options) => {
     return graphql(newRequest, query, options);
   };
@@ -77048,7 +77535,7 @@ function withDefaults3(request2, newDefaults) {
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults3(request, {
+var graphql2 = withDefaults3(request2, {
   headers: {
     "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
   },
@@ -77084,13 +77571,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request2, route, parameters) {
-  const endpoint2 = request2.endpoint.merge(
+async function hook(token, request3, route, parameters) {
+  const endpoint2 = request3.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request2(endpoint2);
+  return request3(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -77174,7 +77661,7 @@ var Octokit = class {
   constructor(options = {}) {
     const hook2 = new before_after_hook_default.Collection();
     const requestDefaults = {
-      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      baseUrl: request2.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -77195,7 +77682,7 @@ var Octokit = class {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request.defaults(requestDefaults);
+    this.request = request2.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook2;

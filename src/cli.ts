@@ -27,9 +27,12 @@ Usage:
   bluegreen deploy --version V --steps 10,50,100
                                              …then shift traffic to it step by step (sampled, rolled back
                                              on a failed step; the last step, 100, promotes)
-  bluegreen promote                          make the candidate the only pool; drain and stop the old one
-  bluegreen rollback                         undo the last deploy (or bring the previous version back)
+  bluegreen promote                          make the candidate the only pool; the old one drains and is
+                                             kept (running, per promote.keep_old) for an instant rollback
+  bluegreen rollback                         undo the last deploy, or bring the previous version back
+                                             (a switch back when it still runs; docker start when stopped)
   bluegreen scale                            make the live pool match the hosts listed in the config
+  bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
 
@@ -47,7 +50,8 @@ Options:
 Environment:
   BLUEGREEN_SSH_KEY       private key text (instead of ssh.private_key)
   BLUEGREEN_KNOWN_HOSTS   known_hosts text (instead of ssh.known_hosts)
-  registry.password_env   names the variable holding the registry password
+  registry.password_env   names the variable holding the registry password (build, push)
+  registry.pull_password_env  names the variable holding the hosts' pull-only password
 
 Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by

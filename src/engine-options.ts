@@ -84,11 +84,13 @@ export interface GivenSecrets {
   privateKey?: string;
   knownHosts?: string;
   registryPassword?: string;
+  registryPullPassword?: string;
 }
 
 /**
  * The secrets of a run: what was given explicitly, else the environment — BLUEGREEN_SSH_KEY,
- * BLUEGREEN_KNOWN_HOSTS and the variable `registry.password_env` names. Never the config file.
+ * BLUEGREEN_KNOWN_HOSTS and the variables `registry.password_env` and `registry.pull_password_env`
+ * name. Never the config file.
  */
 export function secretsFor(config: Config, given: GivenSecrets, env: NodeJS.ProcessEnv): Secrets {
   const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '');
@@ -96,10 +98,13 @@ export function secretsFor(config: Config, given: GivenSecrets, env: NodeJS.Proc
   const privateKey = pick(given.privateKey, env.BLUEGREEN_SSH_KEY);
   const knownHosts = pick(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
   const registryPassword = pick(given.registryPassword, passwordEnv ? env[passwordEnv] : undefined);
+  const pullEnv = config.registry?.pull_password_env;
+  const registryPullPassword = pick(given.registryPullPassword, pullEnv ? env[pullEnv] : undefined);
   return {
     ...(privateKey ? { privateKey } : {}),
     ...(knownHosts ? { knownHosts } : {}),
     ...(registryPassword ? { registryPassword } : {}),
+    ...(registryPullPassword ? { registryPullPassword } : {}),
   };
 }
 

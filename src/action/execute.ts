@@ -108,7 +108,8 @@ export async function execute(
   const config = await engine.loadConfig(configPath);
   if (req.command === 'deploy' && config.build)
     await refuseBuildOfOtherCommit(resolve(dirname(configPath), config.build.context), req.sha);
-  const changes = req.command !== 'status' && !inputs.dryRun;
+  // A GitHub deployment records what serves users: not a status, a prune or a dry run.
+  const changes = !['status', 'prune'].includes(req.command) && !inputs.dryRun;
   const links = { runUrl: place.runUrl, environment: inputs.environment };
   const cancel = cancelOnSignals((name) =>
     core.warning(`received ${name}: cancelling, cleaning up what was started`),

@@ -11,6 +11,7 @@ import type { RemoteHosts, RemoteShell, SshTarget } from '../ssh/remote.js';
 import type { Logger } from '../util/log.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { httpChecker, type Checker } from './checks.js';
+import { registryImages, type ImageSource } from './image.js';
 import { LockFile, type Lock } from './lock.js';
 import { Recorder } from './outcome.js';
 import { StateFile, statePath, type HostRecord, type StateStore } from './state.js';
@@ -20,6 +21,8 @@ export interface Secrets {
   privateKey?: string;
   knownHosts?: string;
   registryPassword?: string;
+  /** The pull-only password for the hosts (registry.pull_password_env). */
+  registryPullPassword?: string;
 }
 
 export interface EngineOptions {
@@ -57,6 +60,8 @@ export interface Context {
   checker: Checker;
   /** Time for loops that sample (deploy --steps). */
   clock: Clock;
+  /** Where a deploy's image comes from: built and pushed if configured, resolved to its digest. */
+  images: ImageSource;
   recorder: Recorder;
 }
 
@@ -167,6 +172,7 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     lock: new LockFile(first, `${path}.lock`),
     checker: httpChecker,
     clock: systemClock,
+    images: registryImages,
     recorder: new Recorder(),
   };
 }

@@ -1,15 +1,30 @@
 import type { PoolName } from '../config/schema.js';
-import { containerName, docker, imageRef } from '../commands/docker.js';
+import { containerName, docker, imageRef, pinnedRef } from '../commands/docker.js';
 import { DeployError } from '../errors.js';
-import type { ExecResult } from '../ssh/remote.js';
+import type { ExecResult, RemoteShell } from '../ssh/remote.js';
 import { hostUrl } from './checks.js';
 import { targetOf, type Context } from './context.js';
 import { throwIfCancelled } from './guards.js';
 import type { HostRecord } from './state.js';
 
-// A pool's containers on its hosts: start (pull, run, check directly), remove, stop. What
-// runs on a host is listed by startCommands/stopCommands, which --dry-run prints. Each host
-// step is recorded (for the report) and logged as one line per host per step.
+// A pool's containers on its hosts: start (pull by digest, run, check directly), bring back
+// (a previous version that is still running or only stopped), remove, stop. What runs on a
+// host is listed by startCommands/stopCommands, which --dry-run prints. Each host step is
+// recorded (for the report) and logged as one line per host per step.
+
+/** A version of the app as the hosts run it. */
+export interface Release {
+  version: string;
+  /** The repository (registry included). */
+  image: string;
+  /** `sha256:…`: the hosts run `image@digest`. Absent only for records older than digests. */
+  digest?: string;
+}
+
+/** What `docker pull` and `docker run` are given: by digest when it is known. */
+export function releaseRef(r: Release): string {
+  return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
+}
 
 /** One command of a host's plan. */
 export interface HostCommand {
@@ -21,25 +36,41 @@ export interface HostCommand {
   detail?: (result: ExecResult) => string;
 }
 
-/** The commands that start `version` on a host of `pool`, in order (its check follows). */
-export function startCommands(ctx: Context, pool: PoolName, version: string): HostCommand[] {
+/** The registry login the hosts use: the pull-only user when there is one (hosts never hold a push token). */
+function hostLogin(ctx: Context): { server: string; username: string; password: string } | undefined {
+  const registry = ctx.config.registry;
+  if (!registry) return undefined;
+  const pull = registry.pull_username;
+  const username = pull ?? registry.username;
+  const password = pull ? ctx.secrets.registryPullPassword : ctx.secrets.registryPassword;
+  return username && password ? { server: registry.server, username, password } : undefined;
+}
+
+const stopSeconds = (ctx: Context) => Math.ceil(ctx.config.container.stop_timeout / 1000);
+
+/** The commands that start `release` on a host of `pool`, in order (its check follows). */
+export function startCommands(ctx: Context, pool: PoolName, release: Release): HostCommand[] {
   const { config } = ctx;
-  const { registry } = config;
-  const password = ctx.secrets.registryPassword;
+  const login = hostLogin(ctx);
+  const ref = releaseRef(release);
+  const name = containerName(config.app, release.version);
   return [
-    // No container of the app may hold the port for the new one.
-    { command: docker.removeAll(config.app) },
-    ...(registry?.username && password
-      ? [{ step: 'login', command: docker.login(registry.server, registry.username), stdin: password }]
-      : []),
-    { step: 'pull', command: docker.pull(imageRef(config.image, version)) },
+    // No other container of the app may hold the port (what still runs here is outside the
+    // balancer: an old pool kept warm); they are stopped and kept, not removed.
+    { command: docker.makeRoom(config.app, name, stopSeconds(ctx)) },
+    {
+      step: 'pull',
+      command: docker.pull(ref, login ? { server: login.server, username: login.username } : undefined),
+      ...(login ? { stdin: login.password } : {}),
+    },
     {
       step: 'start',
       command: docker.run({
         app: config.app,
-        version,
+        version: release.version,
         pool,
-        image: imageRef(config.image, version),
+        image: ref,
+        ...(release.digest ? { digest: release.digest } : {}),
         port: config.container.port,
         env: config.container.env,
         options: config.container.options,
@@ -50,13 +81,18 @@ export function startCommands(ctx: Context, pool: PoolName, version: string): Ho
   ];
 }
 
-/** The commands that stop (gracefully) and remove `version` on a host that was drained. Images stay for rollback. */
+/** The commands that stop (gracefully) and remove `version` on a host that was drained. */
 export function stopCommands(ctx: Context, version: string): HostCommand[] {
-  const { app, container } = ctx.config;
+  const { app } = ctx.config;
   return [
-    { command: docker.stopIfRunning(containerName(app, version), Math.ceil(container.stop_timeout / 1000)) },
+    { command: docker.stopIfRunning(containerName(app, version), stopSeconds(ctx)) },
     { command: docker.removeAll(app) },
   ];
+}
+
+/** The commands that stop `version` and keep its container (a rollback starts it again). */
+export function stopKeepingCommands(ctx: Context, version: string): HostCommand[] {
+  return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) }];
 }
 
 /** The commands that remove the app's containers at once: for hosts that never served traffic. */
@@ -69,7 +105,7 @@ export function planLines(hosts: HostRecord[], commands: HostCommand[]): string[
   return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
 }
 
-async function timed<T>(
+export async function timed<T>(
   ctx: Context,
   host: HostRecord,
   pool: PoolName,
@@ -94,6 +130,77 @@ async function timed<T>(
   }
 }
 
+async function runCommands(
+  ctx: Context,
+  host: HostRecord,
+  pool: PoolName,
+  shell: RemoteShell,
+  commands: HostCommand[],
+): Promise<void> {
+  for (const c of commands) {
+    throwIfCancelled(ctx);
+    const run = () => shell.exec(c.command, { stdin: c.stdin });
+    await (c.step ? timed(ctx, host, pool, c.step, run, c.detail) : run());
+  }
+}
+
+/** Checks a host directly until it passes (checks.retries); the failure quotes the container's log. */
+async function checkHost(
+  ctx: Context,
+  host: HostRecord,
+  pool: PoolName,
+  shell: RemoteShell,
+  version: string,
+): Promise<void> {
+  const { config } = ctx;
+  const url = hostUrl(host.address, config.container.port, config.checks.path);
+  await timed(
+    ctx,
+    host,
+    pool,
+    'check',
+    async () => {
+      const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
+      if (!r.ok) {
+        const logs = await shell.exec(docker.logs(containerName(config.app, version), 5), { check: false });
+        const tail = logExcerpt(logs.stdout + logs.stderr);
+        throw new DeployError(
+          `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ''}`,
+          host.name,
+        );
+      }
+      return r;
+    },
+    (r) => `${r.status} after ${r.attempts} attempt(s)`,
+  );
+}
+
+/** Throws one DeployError naming every failed host, after `cleanup`. */
+async function allOrNothing(
+  ctx: Context,
+  pool: PoolName,
+  hosts: HostRecord[],
+  results: PromiseSettledResult<unknown>[],
+  undo: { verb: string; run: () => Promise<void> },
+): Promise<void> {
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ host: hosts[i]!, reason: r.reason as Error }] : [],
+  );
+  if (failures.length === 0) return;
+  ctx.log.warn(
+    `${failures.length} of ${hosts.length} ${pool} host(s) failed; ${undo.verb} what was started on all ${hosts.length}`,
+  );
+  const cleanup = undo.run;
+  await cleanup();
+  const lines = failures.map((f) =>
+    f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`,
+  );
+  throw new DeployError(
+    `${failures.length === 1 ? lines[0] : `${failures.length} hosts failed:\n  ${lines.join('\n  ')}`}\nNothing reached users: the balancer was not changed.`,
+    failures[0]!.host.name,
+  );
+}
+
 /**
  * Runs startCommands and then the check on every host, in parallel (bounded). All or
  * nothing: if any host fails, the containers started on all of them are removed and a
@@ -103,57 +210,80 @@ export async function startPool(
   ctx: Context,
   pool: PoolName,
   hosts: HostRecord[],
-  version: string,
+  release: Release,
 ): Promise<void> {
-  const { config } = ctx;
-  const commands = startCommands(ctx, pool, version);
-
+  const commands = startCommands(ctx, pool, release);
   const results = await ctx.remote.each(hosts, async (host) => {
     throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool, 'connect', () => ctx.remote.get(targetOf(config, host)));
-    for (const c of commands) {
-      throwIfCancelled(ctx);
-      const run = () => shell.exec(c.command, { stdin: c.stdin });
-      await (c.step ? timed(ctx, host, pool, c.step, run, c.detail) : run());
-    }
-    const url = hostUrl(host.address, config.container.port, config.checks.path);
-    return timed(
-      ctx,
-      host,
-      pool,
-      'check',
-      async () => {
-        const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-        if (!r.ok) {
-          const logs = await shell.exec(docker.logs(containerName(config.app, version), 5), { check: false });
-          const tail = logExcerpt(logs.stdout + logs.stderr);
-          throw new DeployError(
-            `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ''}`,
-            host.name,
-          );
-        }
-        return r;
-      },
-      (r) => `${r.status} after ${r.attempts} attempt(s)`,
-    );
+    const shell = await timed(ctx, host, pool, 'connect', () => ctx.remote.get(targetOf(ctx.config, host)));
+    await runCommands(ctx, host, pool, shell, commands);
+    await checkHost(ctx, host, pool, shell, release.version);
   });
+  await allOrNothing(ctx, pool, hosts, results, {
+    verb: 'removing',
+    run: () => removeFromPool(ctx, pool, hosts),
+  });
+}
 
-  const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [{ host: hosts[i]!, reason: r.reason as Error }] : [],
-  );
-  if (failures.length > 0) {
-    ctx.log.warn(
-      `${failures.length} of ${hosts.length} ${pool} host(s) failed; removing what was started on all ${hosts.length}`,
-    );
-    await removeFromPool(ctx, pool, hosts);
-    const lines = failures.map((f) =>
-      f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`,
-    );
-    throw new DeployError(
-      `${failures.length === 1 ? lines[0] : `${failures.length} hosts failed:\n  ${lines.join('\n  ')}`}\nNothing reached users: the balancer was not changed.`,
-      failures[0]!.host.name,
-    );
-  }
+/** How a previous version comes back on a host: as it found it. */
+export type Comeback = 'warm' | 'started' | 'pulled';
+
+/**
+ * Brings `release` back on the hosts that ran it: a container still running (an old pool
+ * kept warm) is only checked again; a stopped one is started (`docker start`, no pull); a
+ * missing one is pulled and run like any start. All or nothing: if any host fails, what this
+ * started is stopped again (kept) and a DeployError names every failed host.
+ */
+export async function bringBack(
+  ctx: Context,
+  pool: PoolName,
+  hosts: HostRecord[],
+  release: Release,
+): Promise<Record<Comeback, number>> {
+  const name = containerName(ctx.config.app, release.version);
+  const how = new Map<string, Comeback>();
+  const results = await ctx.remote.each(hosts, async (host) => {
+    throwIfCancelled(ctx);
+    const shell = await timed(ctx, host, pool, 'connect', () => ctx.remote.get(targetOf(ctx.config, host)));
+    // A stop timer of a warm pool must not fire once it is live again.
+    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
+    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
+    if (state === 'running') {
+      how.set(host.name, 'warm');
+      await timed(
+        ctx,
+        host,
+        pool,
+        'warm',
+        () => Promise.resolve(),
+        () => `${name} still running`,
+      );
+    } else if (state === 'exited' || state === 'created') {
+      how.set(host.name, 'started');
+      await runCommands(ctx, host, pool, shell, [
+        { command: docker.stopRunning(ctx.config.app, stopSeconds(ctx)) },
+        { step: 'start', command: docker.start(name), detail: () => `docker start ${name} (no pull)` },
+      ]);
+    } else {
+      how.set(host.name, 'pulled');
+      await runCommands(ctx, host, pool, shell, startCommands(ctx, pool, release));
+    }
+    await checkHost(ctx, host, pool, shell, release.version);
+  });
+  await allOrNothing(ctx, pool, hosts, results, {
+    verb: 'stopping (and keeping)',
+    run: () =>
+      retire(
+        ctx,
+        pool,
+        hosts.filter((h) => how.get(h.name) !== 'warm'),
+        'stop',
+        stopKeepingCommands(ctx, release.version),
+      ),
+  });
+  const counts: Record<Comeback, number> = { warm: 0, started: 0, pulled: 0 };
+  for (const h of how.values()) counts[h]++;
+  return counts;
 }
 
 /** The lines of a container log worth quoting: the error if there is one, else the last lines. */
@@ -176,15 +306,47 @@ export function stopPool(ctx: Context, pool: PoolName, hosts: HostRecord[], vers
   return retire(ctx, pool, hosts, 'stop', stopCommands(ctx, version));
 }
 
+/** What became of an old pool after a switch (promote.keep_old). */
+export interface KeptOld {
+  kept: 'warm' | 'stopped';
+  stopAt?: string;
+}
+
+/**
+ * An old pool that just left the balancer, per promote.keep_old: kept running (the instant
+ * rollback), stopped by a timer on each host after DURATION (so it happens although this run
+ * ends), or stopped at once. Its containers are never removed here (retention prunes).
+ */
+export async function keepOld(
+  ctx: Context,
+  pool: PoolName,
+  hosts: HostRecord[],
+  version: string,
+): Promise<KeptOld> {
+  const keep = ctx.config.promote.keep_old;
+  if (keep.until === 'next_deploy') return { kept: 'warm' };
+  if (keep.ms === 0) {
+    await retire(ctx, pool, hosts, 'stop', stopKeepingCommands(ctx, version));
+    return { kept: 'stopped' };
+  }
+  const seconds = Math.ceil(keep.ms / 1000);
+  const name = containerName(ctx.config.app, version);
+  await retire(ctx, pool, hosts, 'timer', [
+    { command: docker.cancelScheduledStops(ctx.config.app) },
+    { command: docker.scheduleStop(ctx.config.app, name, seconds, stopSeconds(ctx)) },
+  ]);
+  return { kept: 'warm', stopAt: new Date(Date.now() + seconds * 1000).toISOString() };
+}
+
 /**
  * Runs `commands` on every host as one recorded step. These hosts are already out of the
  * balancer, so a host that fails is only named in a warning: the run goes on.
  */
-async function retire(
+export async function retire(
   ctx: Context,
   pool: PoolName,
   hosts: HostRecord[],
-  step: 'remove' | 'stop',
+  step: 'remove' | 'stop' | 'timer' | 'prune',
   commands: HostCommand[],
 ): Promise<void> {
   const results = await ctx.remote.each(hosts, async (host) => {

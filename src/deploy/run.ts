@@ -7,6 +7,7 @@ import { promote } from './ops/promote.js';
 import { rollback } from './ops/rollback.js';
 import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
+import { pruneCommand } from './ops/prune.js';
 import type { OpResult } from './ops/types.js';
 import { refuseDrift } from './guards.js';
 import type { DeployState } from './state.js';
@@ -44,7 +45,7 @@ function views(state: DeployState): PoolView[] {
 function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise<OpResult> {
   switch (args.command) {
     case 'deploy':
-      return deploy(ctx, state, args.version!, args.promote ?? false, args.steps);
+      return deploy(ctx, state, args.version!, args.promote ?? false, args.steps, args.digest);
     case 'promote':
       return promote(ctx, state);
     case 'rollback':
@@ -53,6 +54,8 @@ function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise
       return scale(ctx, state);
     case 'status':
       return status(ctx, state);
+    case 'prune':
+      return pruneCommand(ctx, state);
   }
 }
 
@@ -93,15 +96,19 @@ export async function runCommand(
     base.before = views(state);
     if (args.command === 'promote' && args.expectCandidate !== undefined)
       refuseOtherCandidate(state, args.expectCandidate);
-    if (args.command !== 'status') await refuseDrift(ctx, args.force ?? false);
-    if (changes) await ctx.balancer.prepare();
-    if (changes) await reconcile(ctx, state);
+    // Only the commands that change the balancer look at its files first.
+    const switches = !['status', 'prune'].includes(args.command);
+    if (switches) await refuseDrift(ctx, args.force ?? false);
+    if (changes && switches) await ctx.balancer.prepare();
+    if (changes && switches) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome: Outcome = {
       ...base,
       result: res.result ?? 'success',
       message: res.message,
       ...(res.version ? { version: res.version } : {}),
+      ...(res.image ? { image: res.image } : {}),
+      ...(res.digest ? { digest: res.digest } : {}),
       after: ctx.dryRun ? base.before : views(state),
       hosts: ctx.recorder.hosts,
       ...(res.diff ? { balancerDiff: res.diff } : {}),

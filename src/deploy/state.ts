@@ -17,8 +17,28 @@ export interface HostRecord {
 
 export interface PoolState {
   version: string;
+  /** What the hosts run: the repository, and the digest the tag resolved to (by which they run it). */
+  image?: string;
+  digest?: string;
   hosts: HostRecord[];
   since: string;
+}
+
+/**
+ * What was live before the last promote (or rollback): what `rollback` brings back. Its
+ * containers are warm (still running, outside the balancer: a rollback only switches back),
+ * or stopped (kept: a rollback starts them again, no pull).
+ */
+export interface PreviousPool {
+  pool: PoolName;
+  version: string;
+  image?: string;
+  digest?: string;
+  /** Its hosts as they were (absent in records written before bluegreen kept them). */
+  hosts?: HostRecord[];
+  kept?: 'warm' | 'stopped';
+  /** promote.keep_old: DURATION: when the hosts' timers stop the warm containers. */
+  stopAt?: string;
 }
 
 export interface HistoryEntry {
@@ -38,7 +58,7 @@ export interface DeployState {
   candidate: PoolName | null;
   pools: Record<PoolName, PoolState | null>;
   /** What was live before the last promote: what `rollback` brings back. */
-  previous: { pool: PoolName; version: string } | null;
+  previous: PreviousPool | null;
   /** sha256 of the balancer's file bluegreen last wrote, to notice edits made by hand. */
   upstreamSha256: string | null;
   history: HistoryEntry[];

@@ -9,10 +9,12 @@ import {
   statePath,
   type DeployState,
   type HostRecord,
+  type PreviousPool,
 } from '../../src/deploy/state.js';
 import { sha256 } from '../../src/util/hash.js';
 import { FakeBalancer } from './balancer.js';
 import { FakeChecker, FakeClock } from './checker.js';
+import { FakeImages, fakeDigest } from './images.js';
 import { Journal } from './journal.js';
 import { RecordingLogger } from './log.js';
 import { FakeRemoteHosts } from './remote.js';
@@ -73,7 +75,7 @@ export interface FakeOptions {
   config?: Record<string, unknown>;
   live?: PoolSpec;
   candidate?: PoolSpec;
-  previous?: { pool: PoolName; version: string };
+  previous?: PreviousPool;
   /** The balancers' file (default: INITIAL_FILE with the state's pools rendered in). */
   balancerText?: string;
   dryRun?: boolean;
@@ -92,6 +94,7 @@ export interface Fakes {
   lock: MemoryLock;
   checker: FakeChecker;
   clock: FakeClock;
+  images: FakeImages;
   journal: Journal;
   log: RecordingLogger;
 }
@@ -115,6 +118,8 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
     initial[role] = spec.pool;
     initial.pools[spec.pool] = {
       version: spec.version,
+      image: config.image,
+      digest: fakeDigest(spec.version),
       hosts: records(spec),
       since: '2026-01-01T00:00:00.000Z',
     };
@@ -140,6 +145,7 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
   const lock = new MemoryLock(`${path}.lock`, journal);
   const remote = new FakeRemoteHosts(journal, config.ssh.concurrency);
   const checker = new FakeChecker(clock, journal);
+  const images = new FakeImages(journal);
   const ctx: Context = {
     config,
     baseDir: '/work/app',
@@ -154,9 +160,23 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
     lock,
     checker,
     clock,
+    images,
     recorder: new Recorder(),
   };
-  return { ctx, config, state: store.current, remote, balancers, store, lock, checker, clock, journal, log };
+  return {
+    ctx,
+    config,
+    state: store.current,
+    remote,
+    balancers,
+    store,
+    lock,
+    checker,
+    clock,
+    images,
+    journal,
+    log,
+  };
 }
 
 /** A host of the config by name, or one the config no longer lists (e.g. scaled away). */

@@ -51,7 +51,7 @@ describe('commandArgs: one set of rules for both front ends', () => {
   });
 
   it('has one command list, validate included', () => {
-    expect(COMMANDS).toEqual(['deploy', 'promote', 'rollback', 'scale', 'status', 'validate']);
+    expect(COMMANDS).toEqual(['deploy', 'promote', 'rollback', 'scale', 'prune', 'status', 'validate']);
     expect(() => parseCommand('destroy', 'command')).toThrow(/^unknown command "destroy": expected one of/);
   });
 });

@@ -6,13 +6,17 @@ import { switchPlanLine } from '../../src/deploy/switch.js';
 import { sha256 } from '../../src/util/hash.js';
 import { failure } from '../fakes/failure.js';
 import { BALANCER_URL, fakeContext, hostCheckUrl, INITIAL_FILE } from '../fakes/context.js';
+import { fakeRelease } from '../fakes/images.js';
 
 // What `deploy` decides, with every host, the balancer, the checks and the state faked:
 // which commands run where and in what order, what the state says afterwards, and what is
 // cleaned up when a step fails.
 
 const REMOVE_ALL = /docker ps -aq --filter label=bluegreen\.app=webapp \| xargs -r docker rm --force/;
-const PULL = /^docker pull --quiet registry\.test:5000\/team\/app:2\.0\.0$/;
+/** Before a start: the warm old pool's timer cancelled, running app containers stopped (kept). */
+const MAKE_ROOM = /^pkill -f .*bluegreen-keep-old webapp .*docker stop --time 5 .*docker rm --force webapp-/;
+/** By digest, never by tag. */
+const PULL = /^docker pull --quiet registry\.test:5000\/team\/app@sha256:[0-9a-f]{64}$/;
 const RUN = /^docker run -d --name webapp-2\.0\.0 /;
 
 describe('deploy', () => {
@@ -22,10 +26,15 @@ describe('deploy', () => {
 
     expect(res.message).toBe('1.0.0 live on green (3 hosts)');
     for (const h of ['g1', 'g2', 'g3']) {
-      expect(f.remote.commandsOn(h)).toEqual(startCommands(f.ctx, 'green', '1.0.0').map((c) => c.command));
-      expect(f.remote.commandsOn(h)[0]).toMatch(REMOVE_ALL);
+      expect(f.remote.commandsOn(h)).toEqual(
+        startCommands(f.ctx, 'green', fakeRelease(f.config.image, '1.0.0')).map((c) => c.command),
+      );
+      expect(f.remote.commandsOn(h)[0]).toMatch(MAKE_ROOM);
+      expect(f.remote.commandsOn(h)[1]).toMatch(
+        /^docker pull --quiet registry\.test:5000\/team\/app@sha256:/,
+      );
       expect(f.remote.commandsOn(h)[2]).toMatch(
-        /--label bluegreen\.pool=green .* registry\.test:5000\/team\/app:1\.0\.0$/,
+        /--label bluegreen\.pool=green --label bluegreen\.digest=sha256:[0-9a-f]{64} .* registry\.test:5000\/team\/app@sha256:[0-9a-f]{64}$/,
       );
     }
     expect(f.remote.hostsThatRan(/./)).toEqual(['g1', 'g2', 'g3']);
@@ -35,6 +44,11 @@ describe('deploy', () => {
     expect(s.live).toBe('green');
     expect(s.candidate).toBeNull();
     expect(s.pools.green?.version).toBe('1.0.0');
+    expect(s.pools.green?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(res.digest).toBe(s.pools.green?.digest);
+    expect(f.journal.first(/^local: prepare registry\.test:5000\/team\/app:1\.0\.0$/)).toBeLessThan(
+      f.journal.first(/g1.*docker pull/),
+    );
     expect(s.pools.green?.hosts.map((h) => h.name)).toEqual(['g1', 'g2', 'g3']);
     expect(s.upstreamSha256).toBe(sha256(f.balancers[0]!.text));
 
@@ -88,12 +102,19 @@ describe('deploy', () => {
     expect(res.diff).toContain('+    server 10.0.2.1:8000');
     expect(res.plan).toEqual([
       ...['b1', 'b2', 'b3'].flatMap((h) =>
-        startCommands(dry.ctx, 'blue', '2.0.0').map((c) => `${h}: ${c.command}`),
+        startCommands(dry.ctx, 'blue', fakeRelease(dry.config.image, '2.0.0')).map(
+          (c) => `${h}: ${c.command}`,
+        ),
       ),
       switchPlanLine(dry.ctx),
     ]);
     expect(res.plan!.join('\n')).not.toContain('s3cret');
-    expect(res.plan).toContain('b1: docker login --username ci --password-stdin registry.test:5000');
+    // The hosts log in for the pull only, in a throw-away DOCKER_CONFIG that the same command removes.
+    expect(res.plan).toContainEqual(
+      expect.stringMatching(
+        /^b1: set -e; d=\$\(mktemp -d \/tmp\/bluegreen-docker\.XXXXXX\); trap 'rm -rf "\$d"' EXIT; .*export DOCKER_CONFIG="\$d"; docker login --username ci --password-stdin registry\.test:5000 >\/dev\/null; docker pull --quiet registry\.test:5000\/team\/app@sha256:/,
+      ),
+    );
 
     // The same deploy for real runs on each host exactly the plan's lines for that host.
     const real = fakeContext(opts);
@@ -104,7 +125,7 @@ describe('deploy', () => {
       // ...followed only by the check's side: nothing else runs on a host that passes.
       expect(real.remote.commandsOn(h)).toHaveLength(planned.length);
     }
-    const login = real.remote.calls.filter((c) => c.command.startsWith('docker login'));
+    const login = real.remote.calls.filter((c) => c.command.includes('docker login'));
     expect(login.map((c) => c.stdin)).toEqual(['s3cret pass', 's3cret pass', 's3cret pass']);
   });
 
@@ -132,7 +153,7 @@ describe('deploy', () => {
 
     const err = await failure(deploy(f.ctx, f.state, '2.0.0', false));
     expect(err.message).toMatch(
-      /^b2: `docker pull --quiet registry\.test:5000\/team\/app:2\.0\.0` exited 1: manifest for .* not found\nNothing reached users: the balancer was not changed\.$/,
+      /^b2: `docker pull --quiet registry\.test:5000\/team\/app@sha256:[0-9a-f]{64}` exited 1: manifest for .* not found\nNothing reached users: the balancer was not changed\.$/,
     );
     expect(err.host).toBe('b2');
     expect(f.remote.commandsOn('b2').some((c) => RUN.test(c))).toBe(false);
@@ -244,7 +265,7 @@ describe('deploy', () => {
       'verify through the balancer failed: GET http://lb.test/: status 502, expected 200',
     );
     expect(f.store.current.live).toBe('green');
-    expect(f.remote.calls.some((c) => /docker stop/.test(c.command))).toBe(false);
+    expect(f.remote.calls.some((c) => /^docker stop/.test(c.command))).toBe(false);
   });
 
   it('cancelled (signal aborted) during the pull: no host starts its container, all are cleaned up, the balancer untouched', async () => {
@@ -305,7 +326,9 @@ describe('deploy', () => {
   it('--promote: after verification the candidate is promoted in the same run', async () => {
     const f = fakeContext({ live: { pool: 'green', version: '1.0.0' } });
     const res = await deploy(f.ctx, f.state, '2.0.0', true);
-    expect(res.message).toBe('2.0.0 live on blue (3 hosts); green 1.0.0 retired');
+    expect(res.message).toBe(
+      '2.0.0 live on blue (3 hosts); green 1.0.0 kept running outside the balancer (warm) until the next deploy',
+    );
     expect(f.balancers[0]!.serverList).toEqual(['10.0.2.1:8000', '10.0.2.2:8000', '10.0.2.3:8000']);
     expect(f.store.current.live).toBe('blue');
     expect(res.diff).toContain('+    server 10.0.2.1:8000');

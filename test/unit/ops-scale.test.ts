@@ -4,6 +4,7 @@ import { scale } from '../../src/deploy/ops/scale.js';
 import { startCommands, stopCommands } from '../../src/deploy/pool.js';
 import { switchPlanLine } from '../../src/deploy/switch.js';
 import { fakeContext, hostCheckUrl, hostEntry } from '../fakes/context.js';
+import { fakeRelease } from '../fakes/images.js';
 
 // `scale`: the live pool becomes the hosts the config lists. New hosts enter the balancer only
 // after their preflight; hosts no longer listed leave it first and are stopped after.
@@ -24,7 +25,9 @@ describe('scale', () => {
     expect(res.message).toBe('scaled green: +2 (g4, g5), -0 (none); 5 hosts serve 1.0.0');
     expect(f.remote.hostsThatRan(/./)).toEqual(['g4', 'g5']);
     for (const h of ['g4', 'g5'])
-      expect(f.remote.commandsOn(h)).toEqual(startCommands(f.ctx, 'green', '1.0.0').map((c) => c.command));
+      expect(f.remote.commandsOn(h)).toEqual(
+        startCommands(f.ctx, 'green', fakeRelease(f.config.image, '1.0.0')).map((c) => c.command),
+      );
     expect(f.balancers[0]!.serverList).toEqual(servers('g1', 'g2', 'g3', 'g4', 'g5'));
     expect(f.store.current.pools.green?.hosts.map((h) => h.name)).toEqual(['g1', 'g2', 'g3', 'g4', 'g5']);
     expect(f.journal.last(/^check http:\/\/10\.0\.1\.[45]/)).toBeLessThan(f.journal.first(/^lb: apply/));
@@ -85,7 +88,7 @@ describe('scale', () => {
     });
     const res = await scale(f.ctx, f.state);
     expect(res.plan).toEqual([
-      ...startCommands(f.ctx, 'green', '1.0.0').map((c) => `g4: ${c.command}`),
+      ...startCommands(f.ctx, 'green', fakeRelease(f.config.image, '1.0.0')).map((c) => `g4: ${c.command}`),
       switchPlanLine(f.ctx),
       ...stopCommands(f.ctx, '1.0.0').map((c) => `g3: ${c.command}`),
     ]);

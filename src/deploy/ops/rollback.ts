@@ -1,6 +1,18 @@
 import { DeployError } from '../../errors.js';
 import { recordOf, type Context } from '../context.js';
-import { planLines, removeFromPool, startCommands, startPool, stopCommands, stopPool } from '../pool.js';
+import { containerName } from '../../commands/docker.js';
+import {
+  bringBack,
+  keepOld,
+  planLines,
+  retire,
+  startCommands,
+  stopCommands,
+  stopKeepingCommands,
+  stopPool,
+  type Release,
+} from '../pool.js';
+import { describeKept } from './promote.js';
 import { otherPool, type DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
@@ -39,49 +51,86 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
 }
 
 /**
- * After promote: the previous version comes back on the idle pool (preflighted like any
- * deploy), takes over the balancer, and the current version drains and stops.
+ * After promote: the previous version comes back on the pool it ran on — instantly when its
+ * containers still run there (warm: checked again, then the balancer switches back), by
+ * `docker start` when they were only stopped, by a pull when they are gone — takes over the
+ * balancer, and the current version drains and is kept per promote.keep_old.
  */
 export async function rollbackPromoted(ctx: Context, state: DeployState): Promise<OpResult> {
   const live = state.live!;
   const livePool = state.pools[live]!;
   const prev = state.previous!;
   const idle = otherPool(live);
-  const hosts = ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
+  const hosts =
+    prev.pool === idle && prev.hosts?.length
+      ? prev.hosts
+      : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
   if (hosts.length === 0)
     throw new DeployError(
       `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`,
     );
+  const release: Release = {
+    version: prev.version,
+    image: prev.image ?? ctx.config.image,
+    ...(prev.digest ? { digest: prev.digest } : {}),
+  };
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {
-      message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
+      message: `would bring ${prev.version} back on ${idle} (${prev.kept === 'warm' ? 'still running: a switch back' : prev.kept === 'stopped' ? 'stopped: docker start, no pull' : 'started again'}) and retire ${livePool.version}`,
       version: prev.version,
       plan: [
-        ...planLines(hosts, startCommands(ctx, idle, prev.version)),
+        ...hosts.map(
+          (h) =>
+            `${h.name}: ${containerName(ctx.config.app, prev.version)} running → check it; stopped → docker start + check; missing → ${startCommands(
+              ctx,
+              idle,
+              release,
+            )
+              .map((c) => c.command)
+              .join(' && ')} + check`,
+        ),
         switchPlanLine(ctx),
-        ...planLines(livePool.hosts, stopCommands(ctx, livePool.version)),
       ],
       diff: change.diff,
       result: 'rolled_back',
     };
   }
-  await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
+  const how = await ctx.log.group(`bring ${prev.version} back on ${idle}`, () =>
+    bringBack(ctx, idle, hosts, release),
+  );
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${idle}`,
     update: (s) => {
-      s.pools[idle] = { version: prev.version, hosts, since: new Date().toISOString() };
-      s.previous = { pool: live, version: livePool.version };
+      s.pools[idle] = { ...release, hosts, since: new Date().toISOString() };
+      s.previous = { ...livePool, pool: live, kept: 'warm' };
       s.live = idle;
       s.pools[live] = null;
     },
-    onFailure: () => removeFromPool(ctx, idle, hosts),
+    onFailure: () =>
+      retire(
+        ctx,
+        idle,
+        hosts,
+        'stop',
+        how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version),
+      ),
   });
-  await ctx.log.group(`stop ${livePool.version} on ${live}`, () =>
-    stopPool(ctx, live, livePool.hosts, livePool.version),
+  const kept = await ctx.log.group(`keep ${live} ${livePool.version} for a roll forward`, () =>
+    keepOld(ctx, live, livePool.hosts, livePool.version),
   );
+  // The switch recorded the old pool as warm; a stop (now or by a timer) is recorded too.
+  if (kept.kept !== 'warm' || kept.stopAt) {
+    state.previous = { ...state.previous!, ...kept };
+    await ctx.store.write(state);
+  }
+  const came = [
+    how.warm ? `${how.warm} still running (switched back)` : '',
+    how.started ? `${how.started} started again (no pull)` : '',
+    how.pulled ? `${how.pulled} pulled and started` : '',
+  ].filter(Boolean);
   return {
-    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts); ${livePool.version} retired`,
+    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts: ${came.join(', ')}); ${livePool.version} ${describeKept(kept)}`,
     version: prev.version,
     diff: change.diff,
     result: 'rolled_back',

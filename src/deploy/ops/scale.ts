@@ -1,6 +1,14 @@
 import { DeployError, UsageError } from '../../errors.js';
 import { recordOf, type Context } from '../context.js';
-import { planLines, removeFromPool, startCommands, startPool, stopCommands, stopPool } from '../pool.js';
+import {
+  planLines,
+  removeFromPool,
+  startCommands,
+  startPool,
+  stopCommands,
+  stopPool,
+  type Release,
+} from '../pool.js';
 import type { DeployState, HostRecord } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
@@ -25,12 +33,18 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
       version: current.version,
     };
 
+  // New hosts run exactly what the others run: the same digest.
+  const release: Release = {
+    version: current.version,
+    image: current.image ?? ctx.config.image,
+    ...(current.digest ? { digest: current.digest } : {}),
+  };
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const change = await planSwitch(ctx, servers(ctx, [...desired, ...(cand?.hosts ?? [])]));
   const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(', ') || 'none'}), -${removed.length} (${removed.map((h) => h.name).join(', ') || 'none'})`;
   if (ctx.dryRun) {
     const plan = [
-      ...planLines(added, startCommands(ctx, live, current.version)),
+      ...planLines(added, startCommands(ctx, live, release)),
       switchPlanLine(ctx),
       ...planLines(removed, stopCommands(ctx, current.version)),
     ];
@@ -38,7 +52,7 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
   }
   if (added.length)
     await ctx.log.group(`start ${current.version} on new ${live} hosts`, () =>
-      startPool(ctx, live, added, current.version),
+      startPool(ctx, live, added, release),
     );
   await commitSwitch(ctx, state, change, {
     title: 'switch the balancer',

@@ -3,7 +3,7 @@ import { DeployError, messageOf, UsageError } from '../../errors.js';
 import { percentile } from '../../util/stats.js';
 import { balancerCheckUrl } from '../checks.js';
 import type { Context } from '../context.js';
-import { removeFromPool } from '../pool.js';
+import { removeFromPool, type Release } from '../pool.js';
 import type { DeployState, HostRecord } from '../state.js';
 import { commitSwitch, planSwitch, servers } from '../switch.js';
 import { promote } from './promote.js';
@@ -122,9 +122,10 @@ export async function shiftTraffic(
   state: DeployState,
   pool: PoolName,
   hosts: HostRecord[],
-  version: string,
+  release: Release,
   steps: number[],
 ): Promise<OpResult> {
+  const { version } = release;
   const livePool = state.live ? state.pools[state.live] : null;
   if (!state.live || !livePool) throw new DeployError('--steps needs a live pool to shift traffic from');
   const budget = ctx.config.shift;
@@ -147,7 +148,7 @@ export async function shiftTraffic(
       title: `shift ${percent}% to ${pool} ${version}`,
       update: (s) => {
         if (!entering) return;
-        s.pools[pool] = { version, hosts, since: new Date().toISOString() };
+        s.pools[pool] = { ...release, hosts, since: new Date().toISOString() };
         s.candidate = pool;
       },
       onFailure: fail,

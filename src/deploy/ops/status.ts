@@ -34,7 +34,11 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
     try {
       const shell = await ctx.remote.get(targetOf(ctx.config, host));
       const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
-      if (list[0]) ({ name: container, state: st, version } = list[0]);
+      // The running one first: a host may also hold stopped versions kept for a rollback.
+      const shown = list.find((c) => c.state === 'running') ?? list[0];
+      if (shown) ({ name: container, state: st, version } = shown);
+      const stopped = list.filter((c) => c !== shown).length;
+      if (stopped) st = `${st} (+${stopped} kept)`;
     } catch (err) {
       st = `unreachable: ${(err as Error).message}`;
     }
@@ -57,7 +61,30 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
   const report: StatusReport = {
     live: state.live,
     candidate: state.candidate,
-    previous: state.previous,
+    previous: state.previous
+      ? {
+          pool: state.previous.pool,
+          version: state.previous.version,
+          ...(state.previous.digest ? { digest: state.previous.digest } : {}),
+          ...(state.previous.kept ? { kept: state.previous.kept } : {}),
+          ...(state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}),
+        }
+      : null,
+    pools: (['live', 'candidate'] as const).flatMap((role) => {
+      const pool = state[role];
+      const p = pool ? state.pools[pool] : null;
+      return pool && p
+        ? [
+            {
+              pool,
+              role,
+              version: p.version,
+              ...(p.image ? { image: p.image } : {}),
+              ...(p.digest ? { digest: p.digest } : {}),
+            },
+          ]
+        : [];
+    }),
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
     balancers: files.map((f, i) => ({
