@@ -35210,7 +35210,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash5,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -35898,11 +35898,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -36067,8 +36067,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -36108,7 +36108,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -38430,7 +38430,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash5,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -38856,7 +38856,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash4(this.hashName);
+          const hash2 = createHash5(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -39864,9 +39864,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -45301,7 +45301,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash4,
+      createHash: createHash5,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -45523,7 +45523,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key2, verify) => {
             if (hashAlgo)
-              key2 = createHash4(hashAlgo).update(key2).digest("hex");
+              key2 = createHash5(hashAlgo).update(key2).digest("hex");
             const ret = hashCb(key2, verify);
             if (ret !== void 0)
               verify(ret);
@@ -73680,7 +73680,8 @@ function hostUrl(address, port2, path4) {
 }
 
 // src/deploy/lock.ts
-import { randomBytes } from "node:crypto";
+import { createHash as createHash4, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname as hostname3, userInfo } from "node:os";
 
 // src/commands/lock.ts
@@ -73689,6 +73690,18 @@ var lockFile = {
   create: (path4) => `set -C; cat > ${sh(path4)}`,
   /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
   read: (path4) => `cat ${sh(path4)} 2>/dev/null; true`,
+  /**
+   * Takes a stale lock (`token`) away atomically: renames the file to a name of this shell's
+   * own, then looks at what it moved. Exit 0: it was the stale lock, now gone (create again);
+   * 3: someone else moved it first; 4: it was a new lock (put back with `ln`, which fails
+   * rather than overwrite). Only the one run whose rename moved the stale file removes it.
+   */
+  takeOver: (path4, token) => [
+    `t=${sh(`${path4}.takeover`)}.$$`,
+    `mv ${sh(path4)} "$t" 2>/dev/null || exit 3`,
+    `if grep -q ${sh(token)} "$t"; then rm -f "$t"; exit 0; fi`,
+    `ln "$t" ${sh(path4)} 2>/dev/null; rm -f "$t"; exit 4`
+  ].join("; "),
   /** Removes the lock if it still holds `token` (another run may have taken it over). */
   removeIfHeld: (path4, token) => `grep -q ${sh(token)} ${sh(path4)} 2>/dev/null && rm -f ${sh(path4)}; true`
 };
@@ -73705,12 +73718,15 @@ var LockFile = class {
     const info2 = {
       owner: `${safeUser()}@${hostname3()} pid ${process.pid}`,
       host: hostname3(),
+      ...MACHINE ? { machine: MACHINE } : {},
       pid: process.pid,
+      ...pidStart(process.pid) ? { pidStart: pidStart(process.pid) } : {},
       command,
       token: randomBytes(12).toString("hex"),
       since: (/* @__PURE__ */ new Date()).toISOString(),
       expires: Date.now() + ttlMs
     };
+    let takeovers = 0;
     for (; ; ) {
       const res = await this.shell.exec(lockFile.create(this.path), {
         stdin: JSON.stringify(info2),
@@ -73721,9 +73737,10 @@ var LockFile = class {
         return;
       }
       const holder = await this.holder();
-      if (holder && (holder.expires < Date.now() || diedHere(holder))) {
-        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
-        continue;
+      if (holder && takeovers < 5 && (holder.expires < Date.now() || diedHere(holder))) {
+        takeovers++;
+        const taken = await this.shell.exec(lockFile.takeOver(this.path, holder.token), { check: false });
+        if (taken.code === 0 || taken.code === 3) continue;
       }
       if (Date.now() >= deadline) {
         const who = holder ? `${holder.owner} (${holder.command}, since ${holder.since}, expires ${new Date(holder.expires).toISOString()})` : "an unknown holder";
@@ -73749,14 +73766,37 @@ var LockFile = class {
     await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
   }
 };
+function machineIdentity() {
+  const read = (path4) => {
+    try {
+      return readFileSync(path4, "utf8").trim();
+    } catch {
+      return void 0;
+    }
+  };
+  const id = read("/etc/machine-id") ?? read("/var/lib/dbus/machine-id");
+  const boot = read("/proc/sys/kernel/random/boot_id");
+  if (!id || !boot) return void 0;
+  return createHash4("sha256").update(`${id} ${boot} ${hostname3()}`).digest("hex").slice(0, 32);
+}
+var MACHINE = machineIdentity();
+function pidStart(pid) {
+  try {
+    const stat2 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat2.slice(stat2.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return void 0;
+  }
+}
 function diedHere(holder) {
-  if (holder.host !== hostname3() || !Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
+  if (!MACHINE || holder.machine !== MACHINE) return false;
+  if (!Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
-    return false;
   } catch (err) {
     return err.code === "ESRCH";
   }
+  return holder.pidStart !== void 0 && pidStart(holder.pid) !== holder.pidStart;
 }
 function safeUser() {
   try {
@@ -75617,7 +75657,7 @@ async function authorizeCommand(octokit, repo, command, comment, policy) {
 }
 
 // src/action/event.ts
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 function runEnvironment(env = process.env) {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) throw new UsageError("GITHUB_REPOSITORY is not set: run this inside GitHub Actions");
@@ -75636,7 +75676,7 @@ function runEnvironment(env = process.env) {
 function readEventPayload(env = process.env) {
   const path4 = env.GITHUB_EVENT_PATH;
   if (!path4) return {};
-  return JSON.parse(readFileSync(path4, "utf8"));
+  return JSON.parse(readFileSync2(path4, "utf8"));
 }
 var COMMENT_COMMANDS = ["deploy", "promote", "rollback", "status"];
 function commentCommand(body) {
@@ -76149,7 +76189,7 @@ function readInputs() {
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync2, existsSync as existsSync2 } from "fs";
+import { readFileSync as readFileSync3, existsSync as existsSync2 } from "fs";
 import { EOL as EOL6 } from "os";
 var Context = class {
   /**
@@ -76160,7 +76200,7 @@ var Context = class {
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+        this.payload = JSON.parse(readFileSync3(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path4 = process.env.GITHUB_EVENT_PATH;
         process.stdout.write(`GITHUB_EVENT_PATH ${path4} does not exist${EOL6}`);

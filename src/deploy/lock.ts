@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { lockFile } from '../commands/lock.js';
 import { DeployError } from '../errors.js';
@@ -20,7 +21,15 @@ export interface Lock {
 export interface LockInfo {
   owner: string;
   host: string;
+  /**
+   * Which machine and boot the holder runs on (hashed /etc/machine-id, boot id, host name):
+   * a dead PID means a dead holder only on the same machine in the same boot. Absent where
+   * the machine cannot be told apart (then only the TTL frees the lock).
+   */
+  machine?: string;
   pid: number;
+  /** When the holder's process started (/proc/PID/stat): a PID reused by another process is not the holder. */
+  pidStart?: string;
   command: string;
   token: string;
   since: string;
@@ -40,12 +49,15 @@ export class LockFile implements Lock {
     const info: LockInfo = {
       owner: `${safeUser()}@${hostname()} pid ${process.pid}`,
       host: hostname(),
+      ...(MACHINE ? { machine: MACHINE } : {}),
       pid: process.pid,
+      ...(pidStart(process.pid) ? { pidStart: pidStart(process.pid)! } : {}),
       command,
       token: randomBytes(12).toString('hex'),
       since: new Date().toISOString(),
       expires: Date.now() + ttlMs,
     };
+    let takeovers = 0;
     for (;;) {
       const res = await this.shell.exec(lockFile.create(this.path), {
         stdin: JSON.stringify(info),
@@ -56,11 +68,13 @@ export class LockFile implements Lock {
         return;
       }
       const holder = await this.holder();
-      if (holder && (holder.expires < Date.now() || diedHere(holder))) {
+      if (holder && takeovers < 5 && (holder.expires < Date.now() || diedHere(holder))) {
+        takeovers++;
         // The holder's lease ran out (it was killed, or its machine went away), or it ran
-        // on this machine and its process is gone (kill -9): take the lock over.
-        await this.shell.exec(lockFile.removeIfHeld(this.path, holder.token));
-        continue;
+        // on this machine in this boot and its process is gone (kill -9): take the lock over,
+        // atomically (two runs that both see it stale cannot both remove it).
+        const taken = await this.shell.exec(lockFile.takeOver(this.path, holder.token), { check: false });
+        if (taken.code === 0 || taken.code === 3) continue;
       }
       if (Date.now() >= deadline) {
         const who = holder
@@ -91,14 +105,52 @@ export class LockFile implements Lock {
   }
 }
 
-function diedHere(holder: LockInfo): boolean {
-  if (holder.host !== hostname() || !Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
+/** This machine in this boot: a hash of /etc/machine-id and the boot id, and the host name. */
+function machineIdentity(): string | undefined {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const id = read('/etc/machine-id') ?? read('/var/lib/dbus/machine-id');
+  const boot = read('/proc/sys/kernel/random/boot_id');
+  if (!id || !boot) return undefined;
+  return createHash('sha256').update(`${id} ${boot} ${hostname()}`).digest('hex').slice(0, 32);
+}
+
+const MACHINE = machineIdentity();
+
+/** This machine's identity as a lock records it (undefined where it cannot be told). */
+export function thisMachine(): string | undefined {
+  return MACHINE;
+}
+
+/** The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
+function pidStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The holder ran on this very machine in this boot and its process is gone (or its PID now
+ * belongs to another process). Machines that share a host name (cloned runners) differ in
+ * their machine id; a lock without a machine identity is never judged here (only its TTL).
+ */
+export function diedHere(holder: LockInfo): boolean {
+  if (!MACHINE || holder.machine !== MACHINE) return false;
+  if (!Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
-    return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  return holder.pidStart !== undefined && pidStart(holder.pid) !== holder.pidStart;
 }
 
 function safeUser(): string {

@@ -28,7 +28,7 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
     config = {
       app: 'webapp',
       image: 'hubuser/app',
-      registry: { server: lab.registry },
+      registry: { server: lab.registry, insecure: true },
       ssh: { user: lab.sshUser, private_key: lab.sshKey, known_hosts: lab.knownHosts },
       container: {
         port: 8000,

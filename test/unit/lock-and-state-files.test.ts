@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { lockFile } from '../../src/commands/lock.js';
 import { files } from '../../src/commands/files.js';
-import { LockFile, type LockInfo } from '../../src/deploy/lock.js';
+import { LockFile, thisMachine, type LockInfo } from '../../src/deploy/lock.js';
 import { emptyState, StateFile } from '../../src/deploy/state.js';
 import { Journal } from '../fakes/journal.js';
 import { FakeRemoteHosts } from '../fakes/remote.js';
@@ -24,6 +28,15 @@ function lockHost(initial?: LockInfo) {
     return {};
   });
   remote.on('lb', new RegExp(`^${escape(lockFile.read(PATH))}$`), () => ({ stdout: content ?? '' }));
+  // The atomic take-over: only a rename of the stale lock itself removes it.
+  remote.on('lb', /^t=/, ({ command }) => {
+    if (content === undefined) return { code: 3 };
+    if (command === lockFile.takeOver(PATH, (JSON.parse(content) as LockInfo).token)) {
+      content = undefined;
+      return {};
+    }
+    return { code: 4 };
+  });
   remote.on('lb', /^grep -q /, ({ command }) => {
     if (
       content !== undefined &&
@@ -81,17 +94,51 @@ describe('the lock file', () => {
     expect(host.remote.commandsOn('lb')).toEqual([
       lockFile.create(PATH),
       lockFile.read(PATH),
-      lockFile.removeIfHeld(PATH, 'feedfacecafe'),
+      lockFile.takeOver(PATH, 'feedfacecafe'),
       lockFile.create(PATH),
     ]);
     expect(JSON.parse(host.content()!)).toMatchObject({ command: 'deploy' });
   });
 
-  it('held by a process of this machine that is gone (kill -9): taken over before its expiry', async () => {
-    const host = lockHost(other({ host: hostname(), pid: 2 ** 22 + 12345 }));
+  it('held by a process of this machine (same machine id and boot) that is gone (kill -9): taken over before its expiry, atomically', async () => {
+    const host = lockHost(other({ host: hostname(), machine: thisMachine(), pid: 2 ** 22 + 12345 }));
     const lock = new LockFile(await host.remote.get(lb), PATH);
     await lock.acquire('deploy', 60_000, 0);
-    expect(JSON.parse(host.content()!)).toMatchObject({ command: 'deploy', pid: process.pid });
+    expect(JSON.parse(host.content()!)).toMatchObject({
+      command: 'deploy',
+      pid: process.pid,
+      machine: thisMachine(),
+    });
+    expect(host.remote.commandsOn('lb')).toContain(lockFile.takeOver(PATH, 'feedfacecafe'));
+  });
+
+  it('a machine with the same host name is another machine: its lock is not taken over before its TTL', async () => {
+    const host = lockHost(
+      other({ host: hostname(), machine: 'another-machine-same-name', pid: 2 ** 22 + 12345 }),
+    );
+    const lock = new LockFile(await host.remote.get(lb), PATH);
+    await expect(lock.acquire('deploy', 60_000, 0)).rejects.toThrow(/another bluegreen run holds the lock/);
+    expect(JSON.parse(host.content()!)).toMatchObject({ token: 'feedfacecafe' });
+  });
+
+  it('a live PID of this machine that now belongs to another process (start time differs) is a dead holder', async () => {
+    const host = lockHost(other({ machine: thisMachine(), pid: process.ppid, pidStart: '1' }));
+    const lock = new LockFile(await host.remote.get(lb), PATH);
+    await lock.acquire('deploy', 60_000, 0);
+    expect(JSON.parse(host.content()!)).toMatchObject({ pid: process.pid });
+    // …and one whose start time matches is alive: no take-over.
+    const alive = lockHost(other({ machine: thisMachine(), pid: process.pid, pidStart: undefined }));
+    await expect(new LockFile(await alive.remote.get(lb), PATH).acquire('deploy', 60_000, 0)).rejects.toThrow(
+      /holds the lock/,
+    );
+  });
+
+  it('a take-over that finds a new lock in place of the stale one (another run was quicker) leaves it and waits', async () => {
+    const host = lockHost(other({ expires: Date.now() - 1000 }));
+    host.remote.on('lb', /^t=/, { code: 4 });
+    const lock = new LockFile(await host.remote.get(lb), PATH);
+    await expect(lock.acquire('deploy', 60_000, 0)).rejects.toThrow(/holds the lock/);
+    expect(host.remote.commandsOn('lb').filter((c) => c.startsWith('t='))).toHaveLength(1);
   });
 });
 
@@ -133,5 +180,23 @@ describe('the state file', () => {
       Array.from({ length: 30 }, (_, i) => `run ${i + 5}`),
     );
     expect(call!.stdin!.endsWith('}\n')).toBe(true);
+  });
+});
+
+describe('the take-over command, in a real shell', () => {
+  const run = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }).status;
+  const dir = () => mkdtempSync(join(tmpdir(), 'bg-lock-'));
+
+  it('removes the stale lock it names (exit 0); leaves a new one in place (exit 4); a gone one is exit 3', () => {
+    const d = dir();
+    const path = join(d, 'x.lock');
+    writeFileSync(path, '{"token":"stale1"}');
+    expect(run(lockFile.takeOver(path, 'stale1'))).toBe(0);
+    expect(existsSync(path)).toBe(false);
+    expect(run(lockFile.takeOver(path, 'stale1'))).toBe(3);
+    writeFileSync(path, '{"token":"fresh2"}');
+    expect(run(lockFile.takeOver(path, 'stale1'))).toBe(4);
+    expect(readFileSync(path, 'utf8')).toBe('{"token":"fresh2"}');
+    expect(readdirSync(d)).toEqual(['x.lock']);
   });
 });
