@@ -76070,7 +76070,8 @@ async function execute(engine, inputs, reporter, req, place) {
         {
           privateKey: inputs.sshPrivateKey,
           knownHosts: inputs.knownHosts,
-          registryPassword: inputs.registryPassword
+          registryPassword: inputs.registryPassword,
+          registryPullPassword: inputs.registryPullPassword
         },
         process.env
       ),
@@ -76136,7 +76137,7 @@ function maskSecretInputs() {
     setSecret(key2);
     for (const line of key2.split(/\r?\n/)) if (line.trim()) setSecret(line.trim());
   }
-  for (const name of ["registry_password", "github_token"]) {
+  for (const name of ["registry_password", "registry_pull_password", "github_token"]) {
     const value = input2(name);
     if (value) setSecret(value);
   }
@@ -76177,6 +76178,7 @@ function readInputs() {
     ...optional2("known_hosts") ? { knownHosts: input2("known_hosts") } : {},
     ...optional2("registry_username") ? { registryUsername: input2("registry_username") } : {},
     ...optional2("registry_password") ? { registryPassword: input2("registry_password") } : {},
+    ...optional2("registry_pull_password") ? { registryPullPassword: input2("registry_pull_password") } : {},
     ...optional2("github_token") ? { githubToken: input2("github_token") } : {},
     environment,
     allowedCommentersPermission: permission,

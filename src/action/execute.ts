@@ -128,6 +128,7 @@ export async function execute(
           privateKey: inputs.sshPrivateKey,
           knownHosts: inputs.knownHosts,
           registryPassword: inputs.registryPassword,
+          registryPullPassword: inputs.registryPullPassword,
         },
         process.env,
       ),

@@ -15,6 +15,7 @@ export const INPUT_NAMES = [
   'known_hosts',
   'registry_username',
   'registry_password',
+  'registry_pull_password',
   'github_token',
   'environment',
   'allowed_commenters_permission',
@@ -45,6 +46,7 @@ export interface ActionInputs {
   knownHosts?: string;
   registryUsername?: string;
   registryPassword?: string;
+  registryPullPassword?: string;
   githubToken?: string;
   environment: string;
   allowedCommentersPermission: PermissionLevel;
@@ -68,7 +70,7 @@ export function maskSecretInputs(): void {
     // The runner masks a multi-line secret only as a whole; a line printed alone must be masked too.
     for (const line of key.split(/\r?\n/)) if (line.trim()) core.setSecret(line.trim());
   }
-  for (const name of ['registry_password', 'github_token'] as const) {
+  for (const name of ['registry_password', 'registry_pull_password', 'github_token'] as const) {
     const value = input(name);
     if (value) core.setSecret(value);
   }
@@ -112,6 +114,9 @@ export function readInputs(): ActionInputs {
     ...(optional('known_hosts') ? { knownHosts: input('known_hosts') } : {}),
     ...(optional('registry_username') ? { registryUsername: input('registry_username') } : {}),
     ...(optional('registry_password') ? { registryPassword: input('registry_password') } : {}),
+    ...(optional('registry_pull_password')
+      ? { registryPullPassword: input('registry_pull_password') }
+      : {}),
     ...(optional('github_token') ? { githubToken: input('github_token') } : {}),
     environment,
     allowedCommentersPermission: permission as PermissionLevel,
