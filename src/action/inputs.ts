@@ -114,9 +114,7 @@ export function readInputs(): ActionInputs {
     ...(optional('known_hosts') ? { knownHosts: input('known_hosts') } : {}),
     ...(optional('registry_username') ? { registryUsername: input('registry_username') } : {}),
     ...(optional('registry_password') ? { registryPassword: input('registry_password') } : {}),
-    ...(optional('registry_pull_password')
-      ? { registryPullPassword: input('registry_pull_password') }
-      : {}),
+    ...(optional('registry_pull_password') ? { registryPullPassword: input('registry_pull_password') } : {}),
     ...(optional('github_token') ? { githubToken: input('github_token') } : {}),
     environment,
     allowedCommentersPermission: permission as PermissionLevel,
