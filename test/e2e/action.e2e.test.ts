@@ -3,26 +3,25 @@
 // event payload file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and GITHUB_API_URL on a
 // fake GitHub that validates every call against GitHub's OpenAPI description. It runs the
 // real engine against the lab's hosts. The steps share one lab and run in order, as a team
-// would: a dry-run deploy plans without recording anything; the CLI deploys 1.0.0 and the
-// pull request's head (tagged with its full SHA) beside it; a reader's /promote is refused
+// would: a dry-run deploy plans without recording anything; a dispatched deploy puts 1.0.0
+// live and `/deploy <sha>` the pull request's head (tagged with its full SHA) beside it; a reader's /promote is refused
 // without 👀; ignored comments touch nothing; /deploy refusals (head moved after the comment,
 // an old SHA named, a fork) change nothing; /status answers without host names; /promote
 // from a pull request whose head is not the candidate is refused by the engine's guard;
 // /promote from the candidate's pull request goes live; a dispatched rollback brings 1.0.0
 // back and retires the promoted deployment.
 //
-// Deploys through the action wait for prepareImage (src/deploy/image.ts, a stub until the
-// image digest lands), so this file sets up its deploys with the CLI; the action's deploy
-// path is covered without a lab by test/unit/action-run.test.ts.
+// Deploys go through the action too: a dispatched deploy of 1.0.0 and a `/deploy <sha>` of
+// the pull request head, each resolved to its digest once and run by every host by it.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../github/fake-github.js';
-import { bluegreen, labConfig } from '../harness/bluegreen.js';
-import { httpGet, labSkipReason, loadLab, resetLab, type Lab } from '../harness/lab.js';
+import { labConfig } from '../harness/bluegreen.js';
+import { dockerOn, httpGet, labSkipReason, loadLab, resetLab, type Lab } from '../harness/lab.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const skip = labSkipReason();
@@ -245,12 +244,45 @@ describe.skipIf(skip !== undefined)('the action, bundled, against the lab and a 
     expect(r.summary).toMatch(new RegExp(`greenhost00: .*:${WORKFLOW_SHA}`));
   });
 
-  it('the CLI deploys 1.0.0 live on green and the pull request head beside it on blue', async () => {
-    const env = { BLUEGREEN_SSH_KEY: readFileSync(lab.sshKey, 'utf8') };
-    for (const version of ['1.0.0', PR_HEAD]) {
-      const r = await bluegreen(join(dir, 'bluegreen.yml'), ['deploy', '--version', version], env);
-      expect(r.code, r.stderr).toBe(0);
-    }
+  /** The digest the state records for a pool, and what each of its hosts runs. */
+  function digests(pool: 'green' | 'blue'): { recorded: string; running: string[] } {
+    const state = JSON.parse(
+      readFileSync(`${dirname(lab.balancer.localFile)}/bluegreen-shop.state.json`, 'utf8'),
+    ) as {
+      pools: Record<string, { digest: string; version: string } | null>;
+    };
+    const p = state.pools[pool]!;
+    const hosts = pool === 'green' ? lab.hosts.green : lab.hosts.blue;
+    const running = hosts.map((h) =>
+      dockerOn(lab, h.name, ['inspect', '--format', '{{.Config.Image}}', `shop-${p.version}`]).stdout.trim(),
+    );
+    return { recorded: p.digest, running };
+  }
+
+  it('workflow_dispatch deploy of 1.0.0: the tag resolved to a digest once, recorded in the deployment, run by every host', async () => {
+    const r = await runAction('workflow_dispatch', { inputs: { version: '1.0.0' } }, { version: '1.0.0' });
+    expect(r.code, r.stdout).toBe(0);
+    const { recorded, running } = digests('green');
+    expect(recorded).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(r.outputs).toMatchObject({
+      version: '1.0.0',
+      digest: recorded,
+      live_pool: 'green',
+      result: 'success',
+    });
+    expect(new Set(running)).toEqual(new Set([`${lab.registry}/hubuser/app@${recorded}`]));
+    expect(fake.deployments.at(-1)!.body.payload).toMatchObject({ version: '1.0.0', digest: recorded });
+    expect(r.summary).toContain(recorded);
+  });
+
+  it('/deploy <sha> of the pull request head (a full SHA): deployed beside the live pool, by digest', async () => {
+    const r = await runAction('issue_comment', commentEvent('ada-admin', `/deploy ${PR_HEAD}`));
+    expect(r.code, r.stdout).toBe(0);
+    expect(reactions()).toEqual(['eyes', 'rocket']);
+    const { recorded, running } = digests('blue');
+    expect(r.outputs).toMatchObject({ version: PR_HEAD, digest: recorded, candidate_pool: 'blue' });
+    expect(new Set(running)).toEqual(new Set([`${lab.registry}/hubuser/app@${recorded}`]));
+    expect(fake.deployments.at(-1)!.body).toMatchObject({ ref: PR_HEAD });
     expect(await servedVersions()).toEqual(['1.0.0', '2.0.0']);
   });
 

@@ -102,9 +102,16 @@ lab_render registry.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY" >"$LAB_DIR/regis
 setsid docker-registry serve "$LAB_DIR/registry/config.yml" </dev/null >>"$LAB_DIR/registry/registry.log" 2>&1 9>&- &
 echo $! >"$LAB_DIR/registry/registry.pid"
 # The same storage behind htpasswd (bcrypt) authentication, for the tests of credentials.
-[ -f "$LAB_DIR/registry/password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$LAB_DIR/registry/password"
-chmod 600 "$LAB_DIR/registry/password"
-htpasswd -Bbn bluegreen-ci "$(cat "$LAB_DIR/registry/password")" >"$LAB_DIR/registry/htpasswd"
+# Two users: bluegreen-ci (the CI's, pushes) and bluegreen-pull (the hosts' pull-only one;
+# the lab registry does not tell them apart, the tests check which one each side uses).
+for u in password password-pull; do
+  [ -f "$LAB_DIR/registry/$u" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$LAB_DIR/registry/$u"
+  chmod 600 "$LAB_DIR/registry/$u"
+done
+{
+  htpasswd -Bbn bluegreen-ci "$(cat "$LAB_DIR/registry/password")"
+  htpasswd -Bbn bluegreen-pull "$(cat "$LAB_DIR/registry/password-pull")"
+} >"$LAB_DIR/registry/htpasswd"
 lab_render registry-auth.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY_AUTH" >"$LAB_DIR/registry/config-auth.yml"
 setsid docker-registry serve "$LAB_DIR/registry/config-auth.yml" </dev/null >>"$LAB_DIR/registry/registry-auth.log" 2>&1 9>&- &
 echo $! >"$LAB_DIR/registry/registry-auth.pid"
