@@ -1,10 +1,10 @@
 import { dirname } from 'node:path';
-import { validateVersion } from './config/load.js';
+import { validateVersion } from './config/version.js';
 import type { Config } from './config/schema.js';
 import type { EngineOptions, Secrets } from './deploy/context.js';
 import { COMMAND_NAMES, type CommandName } from './deploy/outcome.js';
 import type { CommandArgs } from './deploy/run.js';
-import { parseSteps } from './deploy/ops/shift.js';
+import { parseSteps } from './config/steps.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './util/log.js';
 

@@ -4,7 +4,10 @@ import { main } from '../cli.js';
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // Exit as soon as the output is written: the SSH connections are closed already, and
+    // waiting for their sockets to finish closing only delays the shell (or CI step).
     process.exitCode = code;
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   },
   (err: unknown) => {
     process.stderr.write(

@@ -3,7 +3,6 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { configSchema, POOLS, type Config } from './schema.js';
-import { PATTERNS } from './validators.js';
 
 /** Reads, parses and validates a config file. Every error names the file and the field. */
 export async function loadConfig(path: string): Promise<Config> {
@@ -185,13 +184,4 @@ function checkPools(config: Config, source: string): void {
   }
 }
 
-/** Validates a version given on the command line or by the action: it becomes the image tag. */
-export function validateVersion(version: string | undefined, field = 'version'): string {
-  if (!version) throw new UsageError(`${field}: is required (the image tag to deploy, e.g. 2.0.0)`);
-  if (!PATTERNS.tag.test(version)) {
-    throw new UsageError(
-      `${field}: ${JSON.stringify(version)} is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)`,
-    );
-  }
-  return version;
-}
+export { validateVersion } from './version.js';

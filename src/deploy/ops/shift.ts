@@ -1,5 +1,5 @@
 import type { Config, PoolName } from '../../config/schema.js';
-import { DeployError, messageOf, UsageError } from '../../errors.js';
+import { DeployError, messageOf } from '../../errors.js';
 import { percentile } from '../../util/stats.js';
 import { balancerCheckUrl } from '../checks.js';
 import type { Context } from '../context.js';
@@ -16,17 +16,7 @@ import type { OpResult } from './types.js';
 // the candidate back. The last step (100) is a promote: the old pool leaves the balancer
 // (weight 0 is not a valid nginx weight), drains, and stops.
 
-/** Parses and validates `--steps`: increasing integers in 1..100, ending in 100. */
-export function parseSteps(text: string, field = '--steps'): number[] {
-  const parts = text.split(',').map((p) => p.trim());
-  const steps = parts.map(Number);
-  const bad = (why: string) => new UsageError(`${field}: ${JSON.stringify(text)} ${why} (e.g. 10,50,100)`);
-  if (parts.some((p) => !/^\d{1,3}$/.test(p))) throw bad('must be a comma-separated list of integers');
-  if (steps.some((s) => s < 1 || s > 100)) throw bad('must hold percentages between 1 and 100');
-  if (steps.some((s, i) => i > 0 && s <= steps[i - 1]!)) throw bad('must be strictly increasing');
-  if (steps.at(-1) !== 100) throw bad('must end in 100');
-  return steps;
-}
+export { parseSteps } from '../../config/steps.js';
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
