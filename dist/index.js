@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-VA5SPUWC.js";
+} from "./chunks/chunk-KZZA3HZX.js";
 import {
   parseSteps
 } from "./chunks/chunk-XTSSKOCU.js";

@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-VA5SPUWC.js";
+} from "./chunk-KZZA3HZX.js";
 import "./chunk-XTSSKOCU.js";
 import "./chunk-Y73W57ZB.js";
 export {
