@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-KZZA3HZX.js";
+} from "./chunks/chunk-FC3XZEQI.js";
 import {
   parseSteps
 } from "./chunks/chunk-XTSSKOCU.js";
