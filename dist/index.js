@@ -69978,7 +69978,17 @@ var configSchema = external_exports.strictObject({
   registry: external_exports.strictObject({
     server: external_exports.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "a registry host[:port]"),
     username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional(),
-    password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional()
+    password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional(),
+    pull_username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional().describe("a pull-only user for the hosts (default: username), so hosts never hold a push token"),
+    pull_password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional().describe("the variable holding the pull-only password"),
+    insecure: external_exports.boolean().default(false).describe("plain HTTP: the registry is in the hosts' docker insecure-registries")
+  }).superRefine((r, ctx) => {
+    if (r.pull_username === void 0 !== (r.pull_password_env === void 0))
+      ctx.addIssue({
+        code: "custom",
+        path: [r.pull_username === void 0 ? "pull_username" : "pull_password_env"],
+        message: "set pull_username and pull_password_env together"
+      });
   }).optional(),
   build: external_exports.strictObject({
     context: external_exports.string().default("."),
@@ -70726,6 +70736,10 @@ function parseBackendServers(text, section) {
 function serverName(host, port2) {
   return `bg-${host.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${port2}`;
 }
+function addressKey(s) {
+  return `${s.host.replace(/^\[|\]$/g, "").toLowerCase()}:${s.port}`;
+}
+var KEPT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 var MAX_WEIGHT = 256;
 function escapeHaproxyValue(value) {
   if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535)
@@ -70734,10 +70748,33 @@ function escapeHaproxyValue(value) {
     if (/^bg-[A-Za-z0-9-]{1,120}$/.test(value)) return value;
     if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
     if (value.includes(":") && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, "")}]`;
+    if (KEPT_NAME.test(value)) return value;
   }
   throw new Error(
     `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`
   );
+}
+function namedServers(existing, servers2) {
+  const known = /* @__PURE__ */ new Map();
+  for (const e of existing)
+    if (KEPT_NAME.test(e.name) && !known.has(addressKey(e))) known.set(addressKey(e), e.name);
+  const taken = new Set(existing.map((e) => e.name));
+  const seen = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const s of servers2) {
+    const key2 = addressKey(s);
+    if (seen.has(key2)) continue;
+    seen.add(key2);
+    let name = known.get(key2);
+    if (name === void 0) {
+      const base = serverName(s.host, s.port);
+      name = base;
+      for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
+    }
+    taken.add(name);
+    out.push({ ...s, name });
+  }
+  return out;
 }
 function renderServers(servers2, indent) {
   if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
@@ -70746,14 +70783,14 @@ function renderServers(servers2, indent) {
     if (s.weight !== void 0 && (s.weight < 0 || s.weight > MAX_WEIGHT))
       throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
   }
-  return import_ejs.default.render(
-    haproxy_backend_default,
-    {
-      indent,
-      servers: servers2.map((s) => ({ ...s, name: serverName(s.host, s.port) }))
-    },
-    { escape: escapeHaproxyValue }
-  );
+  return import_ejs.default.render(haproxy_backend_default, { indent, servers: servers2 }, { escape: escapeHaproxyValue });
+}
+function allServerLines(text, section) {
+  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+    const w = words(l.text);
+    const addr = w[0] === "server" && w.length >= 3 ? parseAddress(w[2]) : void 0;
+    return addr ? [{ name: w[1], ...addr }] : [];
+  });
 }
 var BackendNotFound = class extends Error {
 };
@@ -70771,7 +70808,8 @@ function replaceBackend(text, name, servers2) {
     at = body.length;
     while (at > 0 && words(body[at - 1].text).length === 0) at--;
   }
-  const rendered = renderServers(servers2, indent);
+  const existing = [...parseBackendServers(text, section), ...allServerLines(text, section)];
+  const rendered = renderServers(namedServers(existing, servers2), indent);
   let out = "";
   body.forEach((l, i) => {
     if (i === at) out += rendered;
@@ -70784,6 +70822,31 @@ function replaceBackend(text, name, servers2) {
   let head = text.slice(0, section.bodyStart);
   if (!head.endsWith("\n")) head += "\n";
   return head + out + text.slice(section.end);
+}
+function planBackendChange(current, next, name) {
+  const serversOf = (text) => {
+    const section = findBackend(text, name);
+    return section ? parseBackendServers(text, section) : [];
+  };
+  const before = serversOf(current);
+  const after = serversOf(next);
+  const staying = new Set(after.map(addressKey));
+  const had = new Set(before.map(addressKey));
+  const leaving = before.filter((s) => !staying.has(addressKey(s)));
+  const adds = after.some((s) => !had.has(addressKey(s)));
+  if (leaving.length === 0 || !adds) return { leaving };
+  const strip = ({ host, port: port2, weight }) => ({
+    host,
+    port: port2,
+    ...weight !== void 0 ? { weight } : {}
+  });
+  return {
+    leaving,
+    staged: replaceBackend(current, name, [
+      ...after.map(strip),
+      ...leaving.map(({ host, port: port2 }) => ({ host, port: port2 }))
+    ])
+  };
 }
 
 // src/balancer/haproxy.ts
@@ -70838,17 +70901,14 @@ var HaproxyDriver = class extends FileBalancer {
     return replaceBackend(text, this.cfg.upstream, servers2);
   }
   async apply(current, next) {
-    const keep = new Set(this.named(next).map((s) => s.name));
-    const before = this.named(current);
-    const removed = before.map((s) => s.name).filter((n) => !keep.has(n));
-    const had = new Set(before.map((s) => s.name));
-    const adds = this.named(next).some((s) => !had.has(s.name));
+    const plan = planBackendChange(current, next, this.cfg.upstream);
+    const leaving = plan.leaving;
+    const removed = leaving.map((s) => s.name);
     const firstWorkers = await this.workerPids();
     let staged = false;
     let stagedText = current;
-    if (removed.length > 0 && adds) {
-      const leaving2 = before.filter((s) => removed.includes(s.name)).map(({ host, port: port2 }) => ({ host, port: port2 }));
-      stagedText = this.render(next, [...this.servers(next), ...leaving2]);
+    if (plan.staged !== void 0) {
+      stagedText = plan.staged;
       await this.writeAndTest(current, stagedText, "backend");
       await this.reloadConfirmed(current, firstWorkers);
       this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
@@ -70877,7 +70937,6 @@ var HaproxyDriver = class extends FileBalancer {
       oldWorkers,
       () => this.setState(removed, "ready").catch(() => void 0)
     );
-    const leaving = before.filter((s) => removed.includes(s.name));
     const old = undrained ? { ms: 0, undrained: 0 } : await this.drainWorkers(
       [.../* @__PURE__ */ new Set([...firstWorkers, ...oldWorkers])],
       Math.max(0, this.cfg.drain_timeout - drainMs),
