@@ -69962,6 +69962,7 @@ var hostEntry = external_exports.union([
   }).transform((h) => ({ name: h.name ?? h.ssh.host, ssh: h.ssh, address: h.address ?? h.ssh.host }))
 ]);
 var pool = external_exports.array(hostEntry).default([]);
+var RESERVED_MEMBER_PARAMS = ["loadfactor", "retry", "route", "status"];
 var safeOption = external_exports.string().regex(
   PATTERNS.dockerOption,
   "docker option words may hold letters, digits and _ . , : = / @ + % - only (one word per list item)"
@@ -70023,7 +70024,9 @@ var configSchema = external_exports.strictObject({
   }).prefault({}),
   pools: external_exports.strictObject({ green: pool, blue: pool }),
   balancer: external_exports.strictObject({
-    type: external_exports.enum(["nginx", "haproxy"]).default("nginx").describe("nginx (an `upstream NAME { \u2026 }` block) or haproxy (a `backend NAME` section)"),
+    type: external_exports.enum(["nginx", "haproxy", "apache"]).default("nginx").describe(
+      'nginx (an `upstream NAME { \u2026 }` block), haproxy (a `backend NAME` section) or apache (a `<Proxy "balancer://NAME">` block)'
+    ),
     host: sshTarget.optional().describe("the one balancer host (or list several under hosts)"),
     container: external_exports.string().regex(PATTERNS.containerName, "a docker container name (letters, digits, _ . -)").optional().describe(
       "the balancer runs in this docker container on the balancer host: balancer.file is the host path bind-mounted into it"
@@ -70032,17 +70035,29 @@ var configSchema = external_exports.strictObject({
       "several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first"
     ),
     file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path without spaces, shell syntax or .. segments"),
-    upstream: external_exports.string().regex(PATTERNS.upstreamName, "an nginx upstream / HAProxy backend name (letters, digits, _ . -)").default("app_server"),
+    upstream: external_exports.string().regex(
+      PATTERNS.upstreamName,
+      "an nginx upstream / HAProxy backend / Apache balancer name (letters, digits, _ . -)"
+    ).default("app_server"),
     test: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
-      "default: `nginx -t` / `haproxy -c -f FILE`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE`"
+      "default: `nginx -t` / `haproxy -c -f FILE` / `apachectl -t`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE` / `docker exec NAME httpd -t`"
     ),
     reload: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
-      "default: `nginx -s reload` / SIGUSR2 to the HAProxy master; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME`"
+      "default: `nginx -s reload` / SIGUSR2 to the HAProxy master / `apachectl graceful`; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME` / `docker kill -s USR1 NAME`"
     ),
     pid_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional().describe(
-      "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), or /run/haproxy.pid for haproxy"
+      "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), /run/haproxy.pid for haproxy, or the PidFile of `apachectl -t -D DUMP_RUN_CFG` for apache"
     ),
     admin_socket: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").default("/run/haproxy/admin.sock").describe("haproxy: the runtime API socket (`stats socket \u2026 level admin`), used to drain servers"),
+    member_params: external_exports.record(
+      external_exports.string().regex(/^[a-z]{1,40}$/, "an Apache worker parameter name (lowercase letters)"),
+      external_exports.union([
+        external_exports.string().regex(/^[A-Za-z0-9_.,+-]{1,100}$/, "a value without spaces, quotes, # or :"),
+        external_exports.number().int().min(0).max(65535)
+      ])
+    ).optional().describe(
+      "apache: parameters for every BalancerMember bluegreen writes, e.g. { upgrade: websocket } for WebSocket through the balancer"
+    ),
     url: external_exports.url({ protocol: /^https?$/, error: "an http:// or https:// URL where users reach the app" }),
     max_fails: external_exports.number().int().min(0).max(100).default(1),
     fail_timeout: duration3("10s"),
@@ -70066,6 +70081,23 @@ var configSchema = external_exports.strictObject({
         return external_exports.NEVER;
       }
       seen.add(key2);
+    }
+    if (b.member_params !== void 0 && b.type !== "apache") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["member_params"],
+        message: `is for balancer.type apache (BalancerMember parameters), not ${b.type}: remove it`
+      });
+      return external_exports.NEVER;
+    }
+    const reserved = Object.keys(b.member_params ?? {}).find((k) => RESERVED_MEMBER_PARAMS.includes(k));
+    if (reserved !== void 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["member_params", reserved],
+        message: `${reserved} is set by bluegreen (loadfactor: deploy --steps; retry: balancer.fail_timeout) or differs per member (route, status): remove it`
+      });
+      return external_exports.NEVER;
     }
     if (b.container !== void 0 && b.pid_file !== void 0) {
       ctx.addIssue({
@@ -70213,6 +70245,29 @@ function sh(...argv) {
   return argv.map(quote).join(" ");
 }
 
+// src/commands/apache.ts
+var apache = {
+  /**
+   * `-t -D DUMP_RUN_CFG` (test, and print the run-time settings: PidFile …) as the configured
+   * test command runs Apache: the same program, `-f`/`-d` options and envvars (apachectl),
+   * with `configtest` spelled `-t`. A test command that is not such a line (no `-t`) gives
+   * `fallback` (argv) with those options.
+   */
+  dumpRunConfig(test, fallback) {
+    const words3 = (test?.trim().split(/\s+/) ?? []).map((w) => w === "configtest" ? "-t" : w);
+    return `${words3.includes("-t") ? words3.join(" ") : sh(...fallback, "-t")} -D DUMP_RUN_CFG 2>/dev/null`;
+  },
+  /**
+   * Prints the inode and modification time of the master's pid file, which Apache writes
+   * anew at every generation (start, graceful restart): a change proves a reload was taken.
+   */
+  pidFileStamp: (path) => `stat -L -c '%i %y' ${sh(path)} 2>/dev/null; true`
+};
+function pidFileIn(dump) {
+  const m = /^PidFile: "([^"]+)"/m.exec(dump);
+  return m?.[1];
+}
+
 // src/commands/container.ts
 var container = {
   inspect: (name) => sh("docker", "inspect", "--type", "container", name),
@@ -70221,13 +70276,16 @@ var container = {
   /**
    * Host PIDs of the workers of the balancer in container `name`: the children of its main
    * process (the container's init when it runs with --init: then of the process that init
-   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
+   * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
    */
-  workers: (name, match) => [
+  workers: (name, match, sameProgram = false) => [
     `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
     `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
     `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
-    `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+    ...sameProgram ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`] : [
+      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+    ]
   ].join("; "),
   /**
    * The file as the container sees it, through its main process's root: a single-file bind
@@ -70306,6 +70364,11 @@ var files = {
 var processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
+  /**
+   * PIDs of the children of the master in pidFile that run the master's own program (Apache's
+   * child processes; not a piped logger, which lives on across reloads).
+   */
+  childrenRunningMaster: (pidFile) => `m=$(cat ${sh(pidFile)}); c=$(ps -o comm= -p "$m"); ps -o pid=,comm= --ppid "$m" | awk -v c="$c" '$2 == c { print $1 }'`,
   /** nginx's worker PIDs: the master's children that are worker processes. */
   nginxWorkers: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
   /**
@@ -70317,342 +70380,11 @@ var processes = {
   alive: (pids) => `for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`
 };
 
-// src/util/time.ts
-function sleep(ms) {
-  return new Promise((resolve4) => setTimeout(resolve4, ms));
-}
+// src/balancer/apache-config.ts
+var import_ejs2 = __toESM(require_ejs(), 1);
 
-// src/util/hash.ts
-import { createHash } from "node:crypto";
-function sha256(text) {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-// src/balancer/container-facts.ts
-import { posix as posix2 } from "node:path";
-function parseInspect(json2) {
-  const [first] = JSON.parse(json2);
-  return {
-    running: first?.State?.Running === true,
-    status: first?.State?.Status ?? "unknown",
-    pid: first?.State?.Pid ?? 0,
-    mounts: (first?.Mounts ?? []).flatMap(
-      (m) => m.Source && m.Destination ? [{ source: m.Source, destination: m.Destination }] : []
-    )
-  };
-}
-function findMount(mounts, file2) {
-  let best;
-  for (const m of mounts) {
-    const source = m.source.replace(/\/+$/, "") || "/";
-    let inside;
-    if (source === file2) inside = m.destination;
-    else if (file2.startsWith(source === "/" ? "/" : `${source}/`))
-      inside = posix2.join(m.destination, posix2.relative(source, file2));
-    if (inside !== void 0 && (!best || source.length > best.depth))
-      best = { depth: source.length, inside };
-  }
-  return best?.inside;
-}
-
-// src/balancer/file-balancer.ts
-var RELOAD_CONFIRM_MS = 1e4;
-var POLL_MS = 100;
-var FileBalancer = class {
-  constructor(conn, config2, log) {
-    this.conn = conn;
-    this.log = log;
-    this.cfg = config2.balancer;
-    this.host = conn.target.name;
-  }
-  host;
-  cfg;
-  resolved;
-  get backupPath() {
-    return `${this.cfg.file}.bluegreen.bak`;
-  }
-  /** Present only while an in-place write is under way (see files.writeInPlace). */
-  get journalPath() {
-    return `${this.cfg.file}.bluegreen.writing`;
-  }
-  /** The test and reload commands as configured, or their defaults (for plans and messages). */
-  describeCommands() {
-    const name = this.cfg.container;
-    const m = this.processModel;
-    return {
-      test: this.cfg.test ?? (name ? m.containerTest(name, "<balancer.file inside the container>") : m.hostTest(this.cfg.file)),
-      reload: this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? "<pid file>"))
-    };
-  }
-  runtime() {
-    this.resolved ??= this.resolveRuntime();
-    this.resolved.catch(() => this.resolved = void 0);
-    return this.resolved;
-  }
-  async resolveRuntime() {
-    const m = this.processModel;
-    const name = this.cfg.container;
-    if (name === void 0) {
-      const pidFile = this.cfg.pid_file ?? await m.defaultPidFile();
-      return {
-        test: this.cfg.test ?? m.hostTest(this.cfg.file),
-        reload: this.cfg.reload ?? m.hostReload(pidFile),
-        workers: m.hostWorkers(pidFile),
-        workersWhere: `via ${pidFile}`
-      };
-    }
-    const facts = await this.inspectContainer(name);
-    return {
-      test: this.cfg.test ?? m.containerTest(name, facts.inside),
-      reload: this.cfg.reload ?? m.containerReload(name),
-      workers: container.workers(name, m.workerMatch),
-      workersWhere: `in container ${name}`,
-      container: facts
-    };
-  }
-  async inspectContainer(name) {
-    const res = await this.conn.exec(container.inspect(name), { check: false });
-    if (res.code !== 0)
-      throw this.error(
-        `balancer.container: no container named ${name} (\`docker inspect\`: ${lastLines(res.stderr)}); start it, or fix the name`
-      );
-    const facts = parseInspect(res.stdout);
-    if (!facts.running)
-      throw this.error(
-        `balancer.container: container ${name} is not running (${facts.status}); start it (docker start ${name}) first`
-      );
-    const inside = findMount(facts.mounts, this.cfg.file);
-    if (inside === void 0)
-      throw this.error(
-        `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} \u2192 ${mt.destination}`).join(", ") || "none"}); bluegreen writes the host file, so it must be the one the container reads`
-      );
-    return { ...facts, name, inside };
-  }
-  /**
-   * Before a change touches any pool host: the balancer runs and bluegreen can find its
-   * workers (how it confirms reloads and drains). A wrong container name or pid file is
-   * reported here, while nothing has been started yet.
-   */
-  async prepare() {
-    await this.workerPids();
-  }
-  async read() {
-    const recovered = await this.conn.exec(
-      files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
-      { check: false }
-    );
-    const what = recovered.stdout.trim();
-    if (what === "restored")
-      this.log.warn(
-        `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
-        this.host
-      );
-    else if (what === "completed")
-      this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
-    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
-    if (res.code !== 0) {
-      throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
-    }
-    if (!this.hasBlock(res.stdout)) {
-      throw this.error(
-        `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`
-      );
-    }
-    return res.stdout;
-  }
-  async facts() {
-    const name = this.cfg.container;
-    if (name === void 0) return {};
-    const res = await this.conn.exec(container.inspect(name), { check: false });
-    if (res.code !== 0) return { container: { name, running: false, status: "missing" } };
-    const facts = parseInspect(res.stdout);
-    const inside = findMount(facts.mounts, this.cfg.file);
-    let sameFile;
-    if (facts.running && inside !== void 0) {
-      const [host, seen] = await Promise.all([
-        this.conn.exec(files.read(this.cfg.file), { check: false }),
-        this.conn.exec(container.readInside(facts.pid, inside), { check: false })
-      ]);
-      if (host.code === 0 && seen.code === 0) sameFile = host.stdout === seen.stdout;
-    }
-    return {
-      container: {
-        name,
-        running: facts.running,
-        status: facts.status,
-        ...inside !== void 0 ? { inside } : {},
-        ...sameFile !== void 0 ? { sameFile } : {}
-      }
-    };
-  }
-  /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
-  async validate(current, next) {
-    const rt = await this.runtime();
-    await this.expectContainerSees(rt, current, "before the change");
-    await this.write(next, true);
-    let res;
-    try {
-      res = await this.conn.exec(rt.test, { check: false });
-    } finally {
-      await this.write(current, false);
-    }
-    if (res.code !== 0) {
-      throw this.error(
-        `\`${rt.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`
-      );
-    }
-  }
-  async revert(previous) {
-    await this.apply(await this.read(), previous);
-  }
-  error(message) {
-    return new DeployError(`balancer ${this.host}: ${message}`, this.host);
-  }
-  /**
-   * Writes the file in place. `backup: true` first copies the file as it is to backupPath;
-   * without it the backup already holds what an interrupted write must go back to (a restore
-   * writes back the very text the backup was taken of).
-   */
-  async write(text, backup) {
-    await this.conn.exec(
-      files.writeInPlace(this.cfg.file, backup ? this.backupPath : void 0, this.journalPath, sha256(text)),
-      { stdin: text }
-    );
-  }
-  /**
-   * In a container, the file must be the one the container reads: a single-file bind mount
-   * of a file that was since replaced on the host (an editor's write-and-rename) pins the old
-   * inode, and a reload would then load the old config while everything looks fine.
-   */
-  async expectContainerSees(rt, text, when) {
-    const c = rt.container;
-    if (!c) return;
-    const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
-    if (res.code !== 0)
-      throw this.error(
-        `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
-      );
-    if (res.stdout !== text)
-      throw this.error(
-        `container ${c.name} does not see ${this.cfg.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
-      );
-  }
-  /**
-   * Writes `next` in place (keeping a backup unless `backup: false`) and runs the test;
-   * restores `current` if it fails (and reloads it, when the running config was already changed).
-   */
-  async writeAndTest(current, next, what, opts = {}) {
-    const rt = await this.runtime();
-    await this.expectContainerSees(rt, opts.onDisk ?? current, "before the change");
-    await this.write(next, opts.backup ?? true);
-    try {
-      await this.expectContainerSees(rt, next, "after writing it");
-    } catch (err) {
-      await this.restore(current, opts.reloadOnFailure ?? false);
-      throw err;
-    }
-    const test = await this.conn.exec(rt.test, { check: false });
-    if (test.code !== 0) {
-      await this.restore(current, opts.reloadOnFailure ?? false);
-      throw this.error(
-        `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`
-      );
-    }
-  }
-  /**
-   * Runs the reload command and waits for a new worker. On failure the previous file is
-   * written back (and reloaded, so a half-taken reload is undone) before throwing.
-   */
-  async reloadConfirmed(current, oldWorkers, onFailure) {
-    const rt = await this.runtime();
-    const started = Date.now();
-    const reload = await this.conn.exec(rt.reload, { check: false });
-    if (reload.code !== 0) {
-      await onFailure?.();
-      await this.restore(current, true);
-      throw this.error(
-        `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
-      );
-    }
-    if (!await this.waitForNewWorkers(rt, oldWorkers)) {
-      await onFailure?.();
-      await this.restore(current, true);
-      throw this.error(
-        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
-      );
-    }
-    return Date.now() - started;
-  }
-  /**
-   * Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests:
-   * that is the drain. Connections that outlive balancer.drain_timeout (long streams) do not
-   * hold the switch back: they are counted, reported, and end when the old pool stops.
-   */
-  async drainWorkers(oldWorkers, timeoutMs, leaving) {
-    const started = Date.now();
-    const left = await this.waitForExit(oldWorkers, timeoutMs);
-    const ms = Date.now() - started;
-    if (left.length === 0) return { ms, undrained: 0 };
-    const undrained = await this.connectionsTo(leaving);
-    this.warnUndrained(undrained, `old ${this.type} workers ${left.join(", ")} still serving`);
-    return { ms, undrained: Math.max(0, undrained) };
-  }
-  /** Established connections from the balancer host to `servers` (-1: cannot tell). */
-  async connectionsTo(servers2) {
-    if (servers2.length === 0) return 0;
-    const res = await this.conn.exec(processes.connectionsTo(servers2), { check: false });
-    const n = Number.parseInt(res.stdout.trim(), 10);
-    return Number.isInteger(n) ? n : -1;
-  }
-  warnUndrained(count, what) {
-    this.log.warn(
-      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count < 0 ? "with connections" : `${count} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
-      this.host
-    );
-  }
-  async restore(previous, reload = false) {
-    await this.write(previous, false);
-    if (reload) await this.conn.exec((await this.runtime()).reload, { check: false });
-  }
-  async workerPids() {
-    const rt = await this.runtime();
-    const res = await this.conn.exec(rt.workers, { check: false });
-    const pids = pidsIn(res.stdout);
-    if (pids.length === 0) {
-      const name = this.cfg.container ? void 0 : containerNameIn(`${this.cfg.reload ?? ""} ${this.cfg.test ?? ""}`);
-      const hint = name ? `${this.type} runs in a container (balancer.test/reload use docker): set balancer.container: ${name}` : this.processModel.noWorkersHint;
-      throw this.error(`cannot find ${this.type}'s workers ${rt.workersWhere} (${hint})`);
-    }
-    return pids;
-  }
-  async waitForNewWorkers(rt, old) {
-    const deadline = Date.now() + RELOAD_CONFIRM_MS;
-    while (Date.now() < deadline) {
-      const res = await this.conn.exec(rt.workers, { check: false });
-      if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
-      await sleep(POLL_MS);
-    }
-    return false;
-  }
-  async waitForExit(pids, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (; ; ) {
-      const alive = pidsIn((await this.conn.exec(processes.alive(pids), { check: false })).stdout);
-      if (alive.length === 0 || Date.now() >= deadline) return alive;
-      await sleep(POLL_MS);
-    }
-  }
-};
-function pidsIn(text) {
-  return text.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-}
-function lastLines(s) {
-  return s.trim().split("\n").slice(-3).join(" | ");
-}
-function containerNameIn(command) {
-  const m = /\bdocker\s+kill\s+(?:(?:-s|--signal)(?:\s+|=)\S+\s+)?([a-zA-Z0-9][\w.-]*)/.exec(command) ?? /\bdocker\s+exec\s+(?:-\S+\s+)*([a-zA-Z0-9][\w.-]*)/.exec(command);
-  return m?.[1];
-}
+// raw:src/balancer/apache-members.ejs
+var apache_members_default = '<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const m of members) { _%>\n<%- indent %>BalancerMember "http://<%= m.host %>:<%= m.port %>" retry=<%= retry %><% if (m.weight !== undefined) { %> loadfactor=<%= m.weight %><% } %><% for (const [key, value] of params) { %> <%= key %>=<%= value %><% } %>\n<%_ } _%>\n';
 
 // src/balancer/haproxy-config.ts
 var import_ejs = __toESM(require_ejs(), 1);
@@ -70849,6 +70581,634 @@ function planBackendChange(current, next, name) {
   };
 }
 
+// src/balancer/apache-config.ts
+var MAX_LOADFACTOR = 100;
+function physicalLines(text, from, to) {
+  const out = [];
+  let i = from;
+  while (i < to) {
+    const nl = text.indexOf("\n", i);
+    const stop = nl === -1 || nl >= to ? to : nl + 1;
+    const raw = text.slice(i, stop);
+    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
+    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
+    i = stop;
+  }
+  return out;
+}
+function logicalLines(text, from = 0, to = text.length) {
+  const out = [];
+  let group2 = [];
+  for (const l of physicalLines(text, from, to)) {
+    group2.push(l);
+    if (l.text.endsWith("\\") && l.eol !== "") continue;
+    out.push({
+      lines: group2,
+      text: group2.map((g, i) => i < group2.length - 1 ? g.text.slice(0, -1) : g.text).join(" "),
+      index: group2[0].index
+    });
+    group2 = [];
+  }
+  if (group2.length > 0)
+    out.push({ lines: group2, text: group2.map((g) => g.text).join(" "), index: group2[0].index });
+  return out;
+}
+var isComment = (l) => /^\s*#/.test(l.text);
+var isBlank = (l) => l.text.trim() === "";
+function words2(line) {
+  const out = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && (line[i] === " " || line[i] === "	")) i++;
+    if (i >= line.length) break;
+    const q = line[i];
+    if (q === '"' || q === "'") {
+      let w = "";
+      let j = i + 1;
+      while (j < line.length && line[j] !== q) {
+        if (line[j] === "\\" && j + 1 < line.length) j++;
+        w += line[j];
+        j++;
+      }
+      out.push(w);
+      i = j + 1;
+    } else {
+      let j = i;
+      while (j < line.length && line[j] !== " " && line[j] !== "	") j++;
+      out.push(line.slice(i, j));
+      i = j;
+    }
+  }
+  return out;
+}
+function namesBalancer(url2, name) {
+  return url2 !== void 0 && url2.replace(/\/$/, "").toLowerCase() === `balancer://${name.toLowerCase()}`;
+}
+function proxySectionUrl(line) {
+  const m = /^\s*<proxy[ \t]+(.*)>\s*$/i.exec(line);
+  return m ? words2(m[1])[0] : void 0;
+}
+function findProxyBlocks(text, name) {
+  const all = logicalLines(text);
+  const blocks = [];
+  for (let i = 0; i < all.length; i++) {
+    const l = all[i];
+    if (isComment(l) || !namesBalancer(proxySectionUrl(l.text), name)) continue;
+    const close = all.slice(i + 1).find((c) => /^\s*<\/proxy\s*>\s*$/i.test(c.text));
+    if (!close) continue;
+    const last = l.lines.at(-1);
+    blocks.push({
+      start: l.index,
+      bodyStart: last.index + last.text.length + last.eol.length,
+      bodyEnd: close.index
+    });
+  }
+  return blocks;
+}
+function findProxyBlock(text, name) {
+  return findProxyBlocks(text, name)[0];
+}
+function isMember(l) {
+  return !isComment(l) && words2(l.text)[0]?.toLowerCase() === "balancermember";
+}
+function parseMemberUrl(url2) {
+  const m = /^http:\/\/(\[[0-9A-Fa-f:.]+\]|[^/:[\]\s]+)(?::(\d{1,5}))?\/?$/i.exec(url2);
+  if (!m) return void 0;
+  return { host: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : 80 };
+}
+function statusFlags(value) {
+  const flags = /* @__PURE__ */ new Set();
+  let set2 = true;
+  for (const c of value.toUpperCase()) {
+    if (c === "+" || c === "-") set2 = c === "+";
+    else if (set2) flags.add(c);
+    else flags.delete(c);
+  }
+  return flags;
+}
+function parseMembers(text, block) {
+  return logicalLines(text, block.bodyStart, block.bodyEnd).filter(isMember).flatMap((l) => {
+    const [, url2 = "", ...params] = words2(l.text);
+    const addr = parseMemberUrl(url2);
+    if (!addr) return [];
+    const param = (key2) => params.find((p) => p.toLowerCase().startsWith(`${key2}=`))?.slice(key2.length + 1);
+    const flags = statusFlags(param("status") ?? "");
+    const weight = Number(param("loadfactor"));
+    return [
+      {
+        ...addr,
+        ...param("loadfactor") !== void 0 && Number.isFinite(weight) ? { weight } : {},
+        active: !["D", "S", "H", "R"].some((f) => flags.has(f))
+      }
+    ];
+  });
+}
+function parseServers(text, name) {
+  const block = findProxyBlock(text, name);
+  if (!block) return [];
+  return parseMembers(text, block).filter((m) => m.active).map(({ host, port: port2, weight }) => ({ host, port: port2, ...weight !== void 0 ? { weight } : {} }));
+}
+var PARAM = /^[A-Za-z0-9_.,+-]{1,100}$/;
+function escapeApacheValue(value) {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535)
+    return String(value);
+  if (typeof value === "string") {
+    if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
+    if (value.includes(":") && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, "")}]`;
+    if (PARAM.test(value)) return value;
+  }
+  throw new Error(
+    `refusing to render ${JSON.stringify(value)} into Apache config: not a host, port, number or parameter word`
+  );
+}
+function loadfactors(servers2) {
+  const top = Math.max(0, ...servers2.map((s) => s.weight ?? 0));
+  return servers2.map((s) => {
+    if (s.weight === void 0) return s;
+    if (!Number.isInteger(s.weight) || s.weight < 1)
+      throw new Error(`Apache loadfactor ${s.weight} is outside 1..${MAX_LOADFACTOR}`);
+    const weight = top > MAX_LOADFACTOR ? Math.max(1, Math.round(s.weight * MAX_LOADFACTOR / top)) : s.weight;
+    return { ...s, weight };
+  });
+}
+function renderMembers(servers2, indent, options) {
+  if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
+  for (const word of options.params.flat())
+    if (!PARAM.test(word))
+      throw new Error(`refusing to render ${JSON.stringify(word)} into Apache config: not a parameter word`);
+  const seen = /* @__PURE__ */ new Set();
+  const members2 = loadfactors(servers2).filter((s) => {
+    const key2 = addressKey(s);
+    return seen.has(key2) ? false : (seen.add(key2), true);
+  });
+  return import_ejs2.default.render(
+    apache_members_default,
+    { indent, members: members2, retry: options.retrySeconds, params: options.params },
+    { escape: escapeApacheValue }
+  );
+}
+var ProxyBlockNotFound = class extends Error {
+};
+function replaceMembers(text, name, servers2, options) {
+  const blocks = findProxyBlocks(text, name);
+  const block = blocks[0];
+  if (!block) throw new ProxyBlockNotFound(`<Proxy "balancer://${name}"> \u2026 </Proxy> not found`);
+  if (blocks.length > 1)
+    throw new Error(
+      `<Proxy "balancer://${name}"> appears ${blocks.length} times: keep its members in one block, which bluegreen then manages`
+    );
+  if (servers2.length === 0) throw new Error(`balancer://${name}: refusing to render a block without members`);
+  const outside = logicalLines(text).filter(
+    (l) => (l.index < block.start || l.index >= block.bodyEnd) && isMember(l) && namesBalancer(words2(l.text)[1], name)
+  );
+  if (outside.length > 0)
+    throw new Error(
+      `\`${outside[0].text.trim()}\` adds a member to balancer://${name} outside its <Proxy> block: move it into the block, whose members bluegreen manages`
+    );
+  const body = logicalLines(text, block.bodyStart, block.bodyEnd);
+  const firstMember = body.findIndex(isMember);
+  const indentFrom = body[firstMember] ?? body.find((l) => !isBlank(l));
+  const indent = indentFrom ? /^[ \t]*/.exec(indentFrom.text)[0] : "    ";
+  let at = firstMember;
+  if (at === -1) {
+    at = body.length;
+    while (at > 0 && (isBlank(body[at - 1]) || isComment(body[at - 1]))) at--;
+  }
+  const rendered = renderMembers(servers2, indent, options);
+  let out = "";
+  body.forEach((l, i) => {
+    if (i === at) out += rendered;
+    if (!isMember(l)) out += l.lines.map((p) => p.text + p.eol).join("");
+  });
+  if (at === body.length) out += rendered;
+  return text.slice(0, block.bodyStart) + out + text.slice(block.bodyEnd);
+}
+
+// src/util/hash.ts
+import { createHash } from "node:crypto";
+function sha256(text) {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+// src/util/time.ts
+function sleep(ms) {
+  return new Promise((resolve4) => setTimeout(resolve4, ms));
+}
+
+// src/balancer/container-facts.ts
+import { posix as posix2 } from "node:path";
+function parseInspect(json2) {
+  const [first] = JSON.parse(json2);
+  return {
+    running: first?.State?.Running === true,
+    status: first?.State?.Status ?? "unknown",
+    pid: first?.State?.Pid ?? 0,
+    mounts: (first?.Mounts ?? []).flatMap(
+      (m) => m.Source && m.Destination ? [{ source: m.Source, destination: m.Destination }] : []
+    )
+  };
+}
+function findMount(mounts, file2) {
+  let best;
+  for (const m of mounts) {
+    const source = m.source.replace(/\/+$/, "") || "/";
+    let inside;
+    if (source === file2) inside = m.destination;
+    else if (file2.startsWith(source === "/" ? "/" : `${source}/`))
+      inside = posix2.join(m.destination, posix2.relative(source, file2));
+    if (inside !== void 0 && (!best || source.length > best.depth))
+      best = { depth: source.length, inside };
+  }
+  return best?.inside;
+}
+
+// src/balancer/file-balancer.ts
+var RELOAD_CONFIRM_MS = 1e4;
+var POLL_MS = 100;
+var FileBalancer = class {
+  constructor(conn, config2, log) {
+    this.conn = conn;
+    this.log = log;
+    this.cfg = config2.balancer;
+    this.host = conn.target.name;
+  }
+  host;
+  cfg;
+  resolved;
+  get backupPath() {
+    return `${this.cfg.file}.bluegreen.bak`;
+  }
+  /** Present only while an in-place write is under way (see files.writeInPlace). */
+  get journalPath() {
+    return `${this.cfg.file}.bluegreen.writing`;
+  }
+  /** The test and reload commands as configured, or their defaults (for plans and messages). */
+  describeCommands() {
+    const name = this.cfg.container;
+    const m = this.processModel;
+    return {
+      test: this.cfg.test ?? (name ? m.containerTest(name, "<balancer.file inside the container>") : m.hostTest(this.cfg.file)),
+      reload: this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? "<pid file>"))
+    };
+  }
+  runtime() {
+    this.resolved ??= this.resolveRuntime();
+    this.resolved.catch(() => this.resolved = void 0);
+    return this.resolved;
+  }
+  async resolveRuntime() {
+    const m = this.processModel;
+    const name = this.cfg.container;
+    if (name === void 0) {
+      const pidFile = this.cfg.pid_file ?? await m.defaultPidFile();
+      const generation2 = await m.generation?.({ pidFile });
+      return {
+        test: this.cfg.test ?? m.hostTest(this.cfg.file),
+        reload: this.cfg.reload ?? m.hostReload(pidFile),
+        workers: m.hostWorkers(pidFile),
+        workersWhere: `via ${pidFile}`,
+        ...generation2 ? { generation: generation2 } : {}
+      };
+    }
+    const facts = await this.inspectContainer(name);
+    const generation = await m.generation?.({ container: name, pid: facts.pid });
+    return {
+      test: this.cfg.test ?? m.containerTest(name, facts.inside),
+      reload: this.cfg.reload ?? m.containerReload(name),
+      workers: m.containerWorkers?.(name) ?? container.workers(name, m.workerMatch),
+      workersWhere: `in container ${name}`,
+      ...generation ? { generation } : {},
+      container: facts
+    };
+  }
+  async inspectContainer(name) {
+    const res = await this.conn.exec(container.inspect(name), { check: false });
+    if (res.code !== 0)
+      throw this.error(
+        `balancer.container: no container named ${name} (\`docker inspect\`: ${lastLines(res.stderr)}); start it, or fix the name`
+      );
+    const facts = parseInspect(res.stdout);
+    if (!facts.running)
+      throw this.error(
+        `balancer.container: container ${name} is not running (${facts.status}); start it (docker start ${name}) first`
+      );
+    const inside = findMount(facts.mounts, this.cfg.file);
+    if (inside === void 0)
+      throw this.error(
+        `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} \u2192 ${mt.destination}`).join(", ") || "none"}); bluegreen writes the host file, so it must be the one the container reads`
+      );
+    return { ...facts, name, inside };
+  }
+  /**
+   * Before a change touches any pool host: the balancer runs and bluegreen can find its
+   * workers (how it confirms reloads and drains). A wrong container name or pid file is
+   * reported here, while nothing has been started yet.
+   */
+  async prepare() {
+    await this.workerPids();
+  }
+  async read() {
+    const recovered = await this.conn.exec(
+      files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
+      { check: false }
+    );
+    const what = recovered.stdout.trim();
+    if (what === "restored")
+      this.log.warn(
+        `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
+        this.host
+      );
+    else if (what === "completed")
+      this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
+    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
+    if (res.code !== 0) {
+      throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
+    }
+    if (!this.hasBlock(res.stdout)) {
+      throw this.error(
+        `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`
+      );
+    }
+    return res.stdout;
+  }
+  async facts() {
+    const name = this.cfg.container;
+    if (name === void 0) return {};
+    const res = await this.conn.exec(container.inspect(name), { check: false });
+    if (res.code !== 0) return { container: { name, running: false, status: "missing" } };
+    const facts = parseInspect(res.stdout);
+    const inside = findMount(facts.mounts, this.cfg.file);
+    let sameFile;
+    if (facts.running && inside !== void 0) {
+      const [host, seen] = await Promise.all([
+        this.conn.exec(files.read(this.cfg.file), { check: false }),
+        this.conn.exec(container.readInside(facts.pid, inside), { check: false })
+      ]);
+      if (host.code === 0 && seen.code === 0) sameFile = host.stdout === seen.stdout;
+    }
+    return {
+      container: {
+        name,
+        running: facts.running,
+        status: facts.status,
+        ...inside !== void 0 ? { inside } : {},
+        ...sameFile !== void 0 ? { sameFile } : {}
+      }
+    };
+  }
+  /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
+  async validate(current, next) {
+    const rt = await this.runtime();
+    await this.expectContainerSees(rt, current, "before the change");
+    await this.write(next, true);
+    let res;
+    try {
+      res = await this.conn.exec(rt.test, { check: false });
+    } finally {
+      await this.write(current, false);
+    }
+    if (res.code !== 0) {
+      throw this.error(
+        `\`${rt.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`
+      );
+    }
+  }
+  async revert(previous) {
+    await this.apply(await this.read(), previous);
+  }
+  error(message) {
+    return new DeployError(`balancer ${this.host}: ${message}`, this.host);
+  }
+  /**
+   * Writes the file in place. `backup: true` first copies the file as it is to backupPath;
+   * without it the backup already holds what an interrupted write must go back to (a restore
+   * writes back the very text the backup was taken of).
+   */
+  async write(text, backup) {
+    await this.conn.exec(
+      files.writeInPlace(this.cfg.file, backup ? this.backupPath : void 0, this.journalPath, sha256(text)),
+      { stdin: text }
+    );
+  }
+  /**
+   * In a container, the file must be the one the container reads: a single-file bind mount
+   * of a file that was since replaced on the host (an editor's write-and-rename) pins the old
+   * inode, and a reload would then load the old config while everything looks fine.
+   */
+  async expectContainerSees(rt, text, when) {
+    const c = rt.container;
+    if (!c) return;
+    const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
+    if (res.code !== 0)
+      throw this.error(
+        `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
+      );
+    if (res.stdout !== text)
+      throw this.error(
+        `container ${c.name} does not see ${this.cfg.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
+      );
+  }
+  /**
+   * Writes `next` in place (keeping a backup unless `backup: false`) and runs the test;
+   * restores `current` if it fails (and reloads it, when the running config was already changed).
+   */
+  async writeAndTest(current, next, what, opts = {}) {
+    const rt = await this.runtime();
+    await this.expectContainerSees(rt, opts.onDisk ?? current, "before the change");
+    await this.write(next, opts.backup ?? true);
+    try {
+      await this.expectContainerSees(rt, next, "after writing it");
+    } catch (err) {
+      await this.restore(current, opts.reloadOnFailure ?? false);
+      throw err;
+    }
+    const test = await this.conn.exec(rt.test, { check: false });
+    if (test.code !== 0) {
+      await this.restore(current, opts.reloadOnFailure ?? false);
+      throw this.error(
+        `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`
+      );
+    }
+  }
+  /**
+   * Runs the reload command and waits for a new worker. On failure the previous file is
+   * written back (and reloaded, so a half-taken reload is undone) before throwing.
+   */
+  async reloadConfirmed(current, oldWorkers, onFailure) {
+    const rt = await this.runtime();
+    const generation = rt.generation ? await this.generationOf(rt) : void 0;
+    const started = Date.now();
+    const reload = await this.conn.exec(rt.reload, { check: false });
+    if (reload.code !== 0) {
+      await onFailure?.();
+      await this.restore(current, true);
+      throw this.error(
+        `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
+      );
+    }
+    if (!await this.waitForNewWorkers(rt, oldWorkers, generation)) {
+      await onFailure?.();
+      await this.restore(current, true);
+      throw this.error(
+        `${this.type} started no new worker${generation !== void 0 ? " of a new generation" : ""} within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
+      );
+    }
+    return Date.now() - started;
+  }
+  /**
+   * Waits (up to `timeoutMs`) until the old workers have exited, i.e. finished their requests:
+   * that is the drain. Connections that outlive balancer.drain_timeout (long streams) do not
+   * hold the switch back: they are counted, reported, and end when the old pool stops.
+   */
+  async drainWorkers(oldWorkers, timeoutMs, leaving) {
+    const started = Date.now();
+    const left = await this.waitForExit(oldWorkers, timeoutMs);
+    const ms = Date.now() - started;
+    if (left.length === 0) return { ms, undrained: 0 };
+    const undrained = await this.connectionsTo(leaving);
+    this.warnUndrained(undrained, `old ${this.type} workers ${left.join(", ")} still serving`);
+    return { ms, undrained: Math.max(0, undrained) };
+  }
+  /** Established connections from the balancer host to `servers` (-1: cannot tell). */
+  async connectionsTo(servers2) {
+    if (servers2.length === 0) return 0;
+    const res = await this.conn.exec(processes.connectionsTo(servers2), { check: false });
+    const n = Number.parseInt(res.stdout.trim(), 10);
+    return Number.isInteger(n) ? n : -1;
+  }
+  warnUndrained(count, what) {
+    this.log.warn(
+      `balancer ${this.host}: ${what} after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${count < 0 ? "with connections" : `${count} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
+      this.host
+    );
+  }
+  async restore(previous, reload = false) {
+    await this.write(previous, false);
+    if (reload) await this.conn.exec((await this.runtime()).reload, { check: false });
+  }
+  async workerPids() {
+    const rt = await this.runtime();
+    const res = await this.conn.exec(rt.workers, { check: false });
+    const pids = pidsIn(res.stdout);
+    if (pids.length === 0) {
+      const name = this.cfg.container ? void 0 : containerNameIn(`${this.cfg.reload ?? ""} ${this.cfg.test ?? ""}`);
+      const hint = name ? `${this.type} runs in a container (balancer.test/reload use docker): set balancer.container: ${name}` : this.processModel.noWorkersHint;
+      throw this.error(`cannot find ${this.type}'s workers ${rt.workersWhere} (${hint})`);
+    }
+    return pids;
+  }
+  async generationOf(rt) {
+    return (await this.conn.exec(rt.generation, { check: false })).stdout.trim();
+  }
+  /** A worker that was not there before (and, when the driver can tell, a new generation). */
+  async waitForNewWorkers(rt, old, generation) {
+    const deadline = Date.now() + RELOAD_CONFIRM_MS;
+    let renewed = generation === void 0;
+    while (Date.now() < deadline) {
+      if (!renewed) {
+        const now = await this.generationOf(rt);
+        renewed = now !== "" && now !== generation;
+      }
+      if (renewed) {
+        const res = await this.conn.exec(rt.workers, { check: false });
+        if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
+      }
+      await sleep(POLL_MS);
+    }
+    return false;
+  }
+  async waitForExit(pids, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (; ; ) {
+      const alive = pidsIn((await this.conn.exec(processes.alive(pids), { check: false })).stdout);
+      if (alive.length === 0 || Date.now() >= deadline) return alive;
+      await sleep(POLL_MS);
+    }
+  }
+};
+function pidsIn(text) {
+  return text.split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+}
+function lastLines(s) {
+  return s.trim().split("\n").slice(-3).join(" | ");
+}
+function containerNameIn(command) {
+  const m = /\bdocker\s+kill\s+(?:(?:-s|--signal)(?:\s+|=)\S+\s+)?([a-zA-Z0-9][\w.-]*)/.exec(command) ?? /\bdocker\s+exec\s+(?:-\S+\s+)*([a-zA-Z0-9][\w.-]*)/.exec(command);
+  return m?.[1];
+}
+
+// src/balancer/apache.ts
+var HOST_TEST = "apachectl -t";
+var HOST_RELOAD = "apachectl graceful";
+var DEFAULT_PID_FILE = "/run/apache2/apache2.pid";
+var ApacheDriver = class extends FileBalancer {
+  type = "apache";
+  processModel = {
+    hostTest: () => HOST_TEST,
+    hostReload: () => HOST_RELOAD,
+    // Apache's children (not a piped logger, which lives on across graceful restarts).
+    hostWorkers: (pidFile) => processes.childrenRunningMaster(pidFile),
+    defaultPidFile: async () => await this.dumpedPidFile(["apachectl"]) ?? DEFAULT_PID_FILE,
+    // The official image (`httpd`) runs httpd as the container's main process.
+    containerTest: (name) => container.exec(name, "httpd", "-t"),
+    containerReload: (name) => container.kill(name, "USR1"),
+    containerWorkers: (name) => container.workers(name, void 0, true),
+    // Apache writes its pid file anew at every generation: the proof that a graceful restart
+    // was taken (under load Apache also starts children by itself, so a new PID alone is not).
+    generation: async (where) => {
+      if ("pidFile" in where) return apache.pidFileStamp(where.pidFile);
+      const inside = await this.dumpedPidFile(["docker", "exec", where.container, "httpd"]);
+      if (inside === void 0) {
+        this.log.warn(
+          `balancer ${this.host}: cannot read Apache's PidFile in container ${where.container} (\`httpd -t -D DUMP_RUN_CFG\`); a reload is confirmed by new child PIDs alone`,
+          this.host
+        );
+        return void 0;
+      }
+      return apache.pidFileStamp(`/proc/${where.pid}/root${inside}`);
+    },
+    noWorkersHint: this.cfg.container ? `is container ${this.cfg.container} running httpd? \`docker top ${this.cfg.container}\`` : "is Apache running? set balancer.pid_file to its pid file (`apachectl -t -D DUMP_RUN_CFG` shows it)"
+  };
+  /** The PidFile Apache runs with, from `-t -D DUMP_RUN_CFG` of the test command (or `fallback`). */
+  async dumpedPidFile(fallback) {
+    const dump = await this.conn.exec(apache.dumpRunConfig(this.cfg.test, fallback), { check: false });
+    return pidFileIn(dump.stdout);
+  }
+  blockName() {
+    return `\`<Proxy "balancer://${this.cfg.upstream}"> \u2026 </Proxy>\` block`;
+  }
+  hasBlock(text) {
+    return findProxyBlock(text, this.cfg.upstream) !== void 0;
+  }
+  get memberOptions() {
+    return {
+      // nginx's max_fails=0 (never take a server out) is retry=0 here.
+      retrySeconds: this.cfg.max_fails === 0 ? 0 : Math.round(this.cfg.fail_timeout / 1e3),
+      params: Object.entries(this.cfg.member_params ?? {}).map(([k, v]) => [k, String(v)])
+    };
+  }
+  servers(text) {
+    return parseServers(text, this.cfg.upstream);
+  }
+  render(text, servers2) {
+    return replaceMembers(text, this.cfg.upstream, servers2, this.memberOptions);
+  }
+  async apply(current, next) {
+    const before = await this.workerPids();
+    await this.writeAndTest(current, next, "balancer members");
+    const now = await this.workerPids().catch(() => []);
+    const oldWorkers = [.../* @__PURE__ */ new Set([...before, ...now])];
+    const reloadMs = await this.reloadConfirmed(current, oldWorkers);
+    const keep = new Set(this.servers(next).map(addressKey));
+    const leaving = this.servers(current).filter((s) => !keep.has(addressKey(s)));
+    const drain = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout, leaving);
+    this.log.info(
+      `balancer ${this.host}: graceful restart in ${reloadMs}ms, old children drained in ${drain.ms}ms`
+    );
+    return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
+  }
+};
+
 // src/balancer/haproxy.ts
 function runtimeCommand(socket, command) {
   return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
@@ -70991,9 +71351,9 @@ var nginx = {
    * not an nginx -t line gives plain `nginx -T` (the compiled-in config path).
    */
   dumpConfig(test) {
-    const words2 = test?.trim().split(/\s+/) ?? [];
-    const isNginxTest = words2.length > 0 && /(^|\/)nginx$/.test(words2[0]) && words2.includes("-t");
-    const argv = isNginxTest ? words2.map((w) => w === "-t" ? "-T" : w) : ["nginx", "-T"];
+    const words3 = test?.trim().split(/\s+/) ?? [];
+    const isNginxTest = words3.length > 0 && /(^|\/)nginx$/.test(words3[0]) && words3.includes("-t");
+    const argv = isNginxTest ? words3.map((w) => w === "-t" ? "-T" : w) : ["nginx", "-T"];
     return `${isNginxTest ? argv.join(" ") : sh(...argv)} 2>/dev/null`;
   }
 };
@@ -71006,7 +71366,7 @@ function pidDirective(dump) {
 }
 
 // src/balancer/nginx-config.ts
-var import_ejs2 = __toESM(require_ejs(), 1);
+var import_ejs3 = __toESM(require_ejs(), 1);
 
 // raw:src/balancer/upstream.ejs
 var upstream_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\nupstream <%= name %> {\n<%_ for (const line of directives) { _%>\n    <%- line %>\n<%_ } _%>\n<%_ for (const s of servers) { _%>\n    server <%= s.host %>:<%= s.port %> max_fails=<%= maxFails %> fail_timeout=<%= failTimeout %>s<% if (s.weight !== undefined) { %> weight=<%= s.weight %><% } %>;\n<%_ } _%>\n}\n";
@@ -71054,7 +71414,7 @@ function tokenize(text) {
 function directives(body) {
   return body.replace(/#[^\n]*/g, "").split(";").map((d) => d.trim().replace(/\s+/g, " ")).filter((d) => d !== "");
 }
-function parseServers(body) {
+function parseServers2(body) {
   return directives(body).filter((d) => d.startsWith("server ")).flatMap((d) => {
     const [, addr = "", ...params] = d.split(" ");
     if (params.includes("down") || params.includes("backup")) return [];
@@ -71076,7 +71436,7 @@ function renderUpstream(options, existingBody) {
   if (options.servers.length === 0)
     throw new Error(`upstream ${options.name}: refusing to render a block without servers`);
   const kept = directives(existingBody).filter((d) => !d.startsWith("server ")).map((d) => `${d};`);
-  return import_ejs2.default.render(
+  return import_ejs3.default.render(
     upstream_default,
     {
       name: options.name,
@@ -71121,7 +71481,7 @@ var NginxDriver = class extends FileBalancer {
   }
   servers(text) {
     const block = findUpstream(text, this.cfg.upstream);
-    return block ? parseServers(block.body) : [];
+    return block ? parseServers2(block.body) : [];
   }
   render(text, servers2) {
     return replaceUpstream(text, {
@@ -71150,6 +71510,8 @@ function createDriver(type, conn, config2, log) {
       return new NginxDriver(conn, config2, log);
     case "haproxy":
       return new HaproxyDriver(conn, config2, log);
+    case "apache":
+      return new ApacheDriver(conn, config2, log);
   }
 }
 

@@ -24,6 +24,8 @@ export interface BalancerRuntime {
   workers: string;
   /** For messages: where the workers were looked for. */
   workersWhere: string;
+  /** Prints what changes when the balancer loads a config (see ProcessModel.generation). */
+  generation?: string;
   container?: ContainerFacts & { name: string; inside: string };
 }
 
@@ -40,6 +42,15 @@ export interface ProcessModel {
   containerReload(name: string): string;
   /** Text in a worker's command line (nginx: "worker process"); undefined: every child. */
   workerMatch?: string;
+  /** In a container: the command listing the workers, when not container.workers(name, workerMatch). */
+  containerWorkers?(name: string): string;
+  /**
+   * Optional: a command printing something that changes exactly when the balancer loads a
+   * config (Apache: its pid file, written anew at every generation), or undefined when it
+   * cannot be found. Given, a reload counts as done once that output changed and a new worker
+   * appeared: Apache starts children by itself under load, so a new PID alone proves nothing.
+   */
+  generation?(where: { pidFile: string } | { container: string; pid: number }): Promise<string | undefined>;
   /** What to tell the user when no worker is found. */
   noWorkersHint: string;
 }
@@ -112,19 +123,23 @@ export abstract class FileBalancer implements HostBalancer {
     const name = this.cfg.container;
     if (name === undefined) {
       const pidFile = this.cfg.pid_file ?? (await m.defaultPidFile());
+      const generation = await m.generation?.({ pidFile });
       return {
         test: this.cfg.test ?? m.hostTest(this.cfg.file),
         reload: this.cfg.reload ?? m.hostReload(pidFile),
         workers: m.hostWorkers(pidFile),
         workersWhere: `via ${pidFile}`,
+        ...(generation ? { generation } : {}),
       };
     }
     const facts = await this.inspectContainer(name);
+    const generation = await m.generation?.({ container: name, pid: facts.pid });
     return {
       test: this.cfg.test ?? m.containerTest(name, facts.inside),
       reload: this.cfg.reload ?? m.containerReload(name),
-      workers: container.workers(name, m.workerMatch),
+      workers: m.containerWorkers?.(name) ?? container.workers(name, m.workerMatch),
       workersWhere: `in container ${name}`,
+      ...(generation ? { generation } : {}),
       container: facts,
     };
   }
@@ -303,6 +318,7 @@ export abstract class FileBalancer implements HostBalancer {
     onFailure?: () => Promise<void>,
   ): Promise<number> {
     const rt = await this.runtime();
+    const generation = rt.generation ? await this.generationOf(rt) : undefined;
     const started = Date.now();
     const reload = await this.conn.exec(rt.reload, { check: false });
     if (reload.code !== 0) {
@@ -314,11 +330,11 @@ export abstract class FileBalancer implements HostBalancer {
     }
     // A reload command returns before the reload is done, and may exit 0 although the new
     // config then fails at runtime: only a new worker PID proves the reload took effect.
-    if (!(await this.waitForNewWorkers(rt, oldWorkers))) {
+    if (!(await this.waitForNewWorkers(rt, oldWorkers, generation))) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
+        `${this.type} started no new worker${generation !== undefined ? ' of a new generation' : ''} within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
       );
     }
     return Date.now() - started;
@@ -381,11 +397,23 @@ export abstract class FileBalancer implements HostBalancer {
     return pids;
   }
 
-  private async waitForNewWorkers(rt: BalancerRuntime, old: number[]): Promise<boolean> {
+  private async generationOf(rt: BalancerRuntime): Promise<string> {
+    return (await this.conn.exec(rt.generation!, { check: false })).stdout.trim();
+  }
+
+  /** A worker that was not there before (and, when the driver can tell, a new generation). */
+  private async waitForNewWorkers(rt: BalancerRuntime, old: number[], generation?: string): Promise<boolean> {
     const deadline = Date.now() + RELOAD_CONFIRM_MS;
+    let renewed = generation === undefined;
     while (Date.now() < deadline) {
-      const res = await this.conn.exec(rt.workers, { check: false });
-      if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
+      if (!renewed) {
+        const now = await this.generationOf(rt);
+        renewed = now !== '' && now !== generation;
+      }
+      if (renewed) {
+        const res = await this.conn.exec(rt.workers, { check: false });
+        if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
+      }
       await sleep(POLL_MS);
     }
     return false;

@@ -86,6 +86,12 @@ export const files = {
 export const processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile: string) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
+  /**
+   * PIDs of the children of the master in pidFile that run the master's own program (Apache's
+   * child processes; not a piped logger, which lives on across reloads).
+   */
+  childrenRunningMaster: (pidFile: string) =>
+    `m=$(cat ${sh(pidFile)}); c=$(ps -o comm= -p "$m"); ps -o pid=,comm= --ppid "$m" | awk -v c="$c" '$2 == c { print $1 }'`,
   /** nginx's worker PIDs: the master's children that are worker processes. */
   nginxWorkers: (pidFile: string) =>
     `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,

@@ -1,0 +1,181 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApacheDriver } from '../../src/balancer/apache.js';
+import { processes } from '../../src/commands/files.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Connection, ExecOptions, ExecResult } from '../../src/ssh/connection.js';
+import { silentLogger } from '../../src/util/log.js';
+
+// The decision the Apache driver adds to the shared file mechanism: a reload counts only when
+// Apache started a new generation (its pid file written anew) AND a new child runs, because
+// Apache also starts children by itself under load. A fake host answers the driver's commands.
+
+const config = parseConfig(`
+app: webapp
+image: hubuser/app
+pools: { green: [g0], blue: [b0] }
+balancer:
+  type: apache
+  host: lb
+  file: /srv/apache/app.conf
+  pid_file: /srv/apache/apache2.pid
+  test: apache2 -f /srv/apache/apache2.conf -t
+  reload: apache2 -f /srv/apache/apache2.conf -k graceful
+  url: http://lb/
+  drain_timeout: 5s
+`);
+
+const before =
+  '<Proxy "balancer://app_server">\n    BalancerMember "http://10.0.0.1:8000" retry=10\n</Proxy>\n';
+
+class FakeApache {
+  file = before;
+  stamp = 1;
+  children = [101, 102];
+  alive = new Set([101, 102]);
+  nextPid = 200;
+  commands: string[] = [];
+  /** What a graceful restart does: by default a new generation. */
+  onReload: () => void = () => {
+    this.stamp++;
+    this.children = [this.nextPid++, this.nextPid++];
+    for (const p of this.children) this.alive.add(p);
+  };
+  /** Polls of the old children until they exit (their requests take that long). */
+  exitAfterPolls = 3;
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.commands.push(command);
+    const ok = (stdout = ''): Promise<ExecResult> => Promise.resolve({ code: 0, stdout, stderr: '' });
+    if (command.includes('stat -L -c')) return ok(`${this.stamp} 2026-12-01 06:00:0${this.stamp}`);
+    if (command.includes('ps -o pid=,comm= --ppid')) return ok(this.children.join('\n'));
+    if (command.includes('kill -0')) {
+      const asked = (/for p in ([\d ]+);/.exec(command)?.[1] ?? '').trim().split(' ').map(Number);
+      if (--this.exitAfterPolls <= 0)
+        for (const p of asked) if (!this.children.includes(p)) this.alive.delete(p);
+      return ok(asked.filter((p) => this.alive.has(p)).join('\n'));
+    }
+    if (command.includes('cat > "$tmp"')) {
+      this.file = options.stdin ?? '';
+      return ok();
+    }
+    if (command.startsWith('cat ')) return ok(this.file);
+    if (command.includes('-k graceful')) {
+      this.onReload();
+      return ok();
+    }
+    if (command.includes(' -t')) return ok();
+    return ok(); // recovery of an interrupted write, ss …
+  }
+}
+
+function driverOn(host: FakeApache): ApacheDriver {
+  const conn = {
+    target: { name: 'lb', host: 'lb', port: 22 },
+    exec: host.exec.bind(host),
+  } as unknown as Connection;
+  return new ApacheDriver(conn, config, silentLogger);
+}
+
+describe('Apache driver', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('a graceful restart: new generation and new children; waits for the old children to exit', async () => {
+    const host = new FakeApache();
+    const d = driverOn(host);
+    const next = d.render(before, [{ host: '10.0.0.2', port: 8000 }]);
+    const done = d.apply(before, next);
+    await vi.runAllTimersAsync();
+    const res = await done;
+    expect(host.file).toBe(next);
+    expect(res.undrained).toBe(0);
+    expect(host.alive.has(101) || host.alive.has(102)).toBe(false);
+    // the reload happened after the test
+    const test = host.commands.findIndex((c) => c.endsWith(' -t'));
+    const reload = host.commands.findIndex((c) => c.includes('-k graceful'));
+    expect(test).toBeGreaterThan(-1);
+    expect(reload).toBeGreaterThan(test);
+  });
+
+  it('a child Apache started by itself is no proof: without a new generation the file is restored', async () => {
+    const host = new FakeApache();
+    // the reload command exits 0 but reaches no Apache (another instance's pid file …), while
+    // this Apache starts a spare child under load
+    host.onReload = () => {
+      host.children = [...host.children, host.nextPid++];
+    };
+    const d = driverOn(host);
+    const next = d.render(before, [{ host: '10.0.0.2', port: 8000 }]);
+    const done = d.apply(before, next).catch((e: Error) => e);
+    await vi.runAllTimersAsync();
+    const err = await done;
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /apache started no new worker of a new generation within 10s after `apache2 -f \/srv\/apache\/apache2.conf -k graceful`.*previous file restored/,
+    );
+    expect(host.file).toBe(before);
+  });
+
+  it('the children to drain are those running right before the reload, spares started during the test included', async () => {
+    const host = new FakeApache();
+    const exec = host.exec.bind(host);
+    // a spare child starts while the new file is tested
+    host.exec = (command, options) => {
+      if (command.endsWith(' -t')) {
+        host.children.push(150);
+        host.alive.add(150);
+      }
+      return exec(command, options);
+    };
+    const d = driverOn(host);
+    const next = d.render(before, [{ host: '10.0.0.2', port: 8000 }]);
+    const done = d.apply(before, next);
+    await vi.runAllTimersAsync();
+    await done;
+    const waited = host.commands.filter((c) => c.includes('kill -0'));
+    expect(waited.length).toBeGreaterThan(0);
+    expect(waited[0]).toContain('for p in 101 102 150;');
+  });
+});
+
+describe("Apache's children", () => {
+  it('are the children running the master’s own program: a piped logger is not one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bg-apache-'));
+    const pidFile = join(dir, 'master.pid');
+    // a "master" (sh) with two children running sh, and one running sleep (the piped logger)
+    const master = spawn(
+      'sh',
+      ['-c', `sh -c 'sleep 30; :' & sh -c 'sleep 30; :' & sleep 30 & echo $$ > ${pidFile}; wait`],
+      { stdio: 'ignore', detached: true },
+    );
+    try {
+      let out = '';
+      for (let i = 0; i < 100 && out.split('\n').filter(Boolean).length < 2; i++) {
+        spawnSync('sleep', ['0.05']);
+        if (existsSync(pidFile))
+          out = spawnSync('sh', ['-c', processes.childrenRunningMaster(pidFile)], {
+            encoding: 'utf8',
+          }).stdout;
+      }
+      const all = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(master.pid)], {
+        encoding: 'utf8',
+      }).stdout;
+      const byComm = (c: string) =>
+        all
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((w) => w[1] === c)
+          .map((w) => w[0])
+          .sort();
+      expect(byComm('sleep')).toHaveLength(1);
+      expect(out.split('\n').filter(Boolean).sort()).toEqual(byComm('sh'));
+      expect(byComm('sh')).toHaveLength(2);
+    } finally {
+      process.kill(-master.pid!, 'SIGTERM');
+    }
+  });
+});
