@@ -142,6 +142,80 @@ describe('Apache driver', () => {
   });
 });
 
+describe('Apache driver, in a container (balancer.container)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const inContainer = parseConfig(`
+app: webapp
+image: hubuser/app
+pools: { green: [g0], blue: [b0] }
+balancer:
+  type: apache
+  host: lb
+  container: web
+  file: /srv/apache/app.conf
+  url: http://lb/
+  drain_timeout: 5s
+`);
+
+  it('runs httpd in the container, and reads its pid file (found by -D DUMP_RUN_CFG) through /proc/PID/root', async () => {
+    const host = new FakeApache();
+    const exec = host.exec.bind(host);
+    host.exec = (command, options) => {
+      if (/^docker (inspect --type container web|exec web httpd -t -D)|--signal USR1/.test(command))
+        host.commands.push(command);
+      if (command.startsWith('docker inspect --type container web'))
+        return Promise.resolve({
+          code: 0,
+          stderr: '',
+          stdout: JSON.stringify([
+            {
+              State: { Running: true, Status: 'running', Pid: 4242 },
+              Mounts: [{ Source: '/srv/apache', Destination: '/usr/local/apache2/conf' }],
+            },
+          ]),
+        });
+      if (command.includes('DUMP_RUN_CFG'))
+        return Promise.resolve({
+          code: 0,
+          stderr: '',
+          stdout: 'PidFile: "/usr/local/apache2/logs/httpd.pid"\n',
+        });
+      if (command.includes('--signal USR1')) {
+        host.onReload();
+        return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+      }
+      return exec(command, options);
+    };
+    const conn = {
+      target: { name: 'lb', host: 'lb', port: 22 },
+      exec: host.exec.bind(host),
+    } as unknown as Connection;
+    const d = new ApacheDriver(conn, inContainer, silentLogger);
+    expect(d.describeCommands()).toEqual({
+      test: 'docker exec web httpd -t',
+      reload: 'docker kill --signal USR1 web',
+    });
+    const next = d.render(before, [{ host: '10.0.0.2', port: 8000 }]);
+    const done = d.apply(before, next);
+    await vi.runAllTimersAsync();
+    await done;
+    expect(host.file).toBe(next);
+    expect(host.commands).toContain('docker exec web httpd -t -D DUMP_RUN_CFG 2>/dev/null');
+    expect(host.commands).toContain(
+      "stat -L -c '%i %y' /proc/4242/root/usr/local/apache2/logs/httpd.pid 2>/dev/null; true",
+    );
+    expect(host.commands).toContain('docker exec web httpd -t');
+    expect(host.commands).toContain('docker kill --signal USR1 web');
+    expect(
+      host.commands.some(
+        (c) => c.includes('docker inspect --type container --format') && c.includes('$2 == c'),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe("Apache's children", () => {
   it('are the children running the master’s own program: a piped logger is not one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bg-apache-'));
