@@ -66,7 +66,7 @@ const BALANCERS: BalancerId[] = ['nginx', 'haproxy', 'nginxHost', 'haproxyHost',
  * closing: reset, as browsers then retry. mpm_event also closes keep-alive connections when a
  * child's workers are all busy (as when the lab's two cores are busy pulling images), with the
  * same effect. What one such episode may cost, at most, in these tests (measured: up to 32 such
- * resets, 8 idle ones and a p99 of 1.1 s in a window with a reload).
+ * resets, 8 idle ones and a p99 of 1.1 s in a window with a reload; in about two reloads of three).
  */
 const APACHE_PER_EPISODE = { idleResets: 10, queuedResets: 50, p99Ms: 1500 };
 
