@@ -1,7 +1,7 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli.js) into single ESM files.
 // ssh2's optional native addons are left out: it falls back to its pure-JS crypto.
 import { build } from 'esbuild';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 
 // `import text from './x.ejs?raw'` (as Vite, and so Vitest, understands it): the file's text.
@@ -38,11 +38,16 @@ const common = {
   },
 };
 
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
+// One build for both entries: the action (dist/index.js) and the CLI (dist/cli.js), with the
+// code they share in dist/chunks/. The CLI loads its engine chunk only when a command needs
+// it (a dynamic import), so `bluegreen --help` and `validate` do not compile the whole engine.
+await rm('dist/chunks', { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: { index: 'src/index.ts', cli: 'src/bin/bluegreen.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
 });
 await chmod('dist/cli.js', 0o755);

@@ -1,25 +1,40 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, validateVersion } from './config/load.js';
-import type { CommandName } from './deploy/outcome.js';
-import { runCommand } from './deploy/run.js';
-import { parseSteps } from './deploy/shift.js';
+import {
+  CLI_FIELDS,
+  commandArgs,
+  engineOptions,
+  parseCommand,
+  parseStepList,
+  parseVersion,
+  secretsFor,
+} from './engine-options.js';
 import { exitCodeOf, messageOf, UsageError } from './errors.js';
 import { formatOutcome } from './report/text.js';
 import { cancelOnSignals, signalExitCode } from './util/cancel.js';
 import { consoleLogger, liveLogger } from './util/log.js';
+import { describeConfig } from './validate.js';
 
-const HELP = `bluegreen — zero-downtime blue-green deploys of a Docker app behind nginx
+// The command line: flags in, one engine command, text (or JSON) out, an exit code back.
+// src/bin/bluegreen.ts calls main(); importing this file runs nothing. The engine (SSH,
+// balancer drivers, the registry client) is loaded only when a command needs it, so
+// `--help` and `validate` start in a fraction of the time.
+
+const HELP = `bluegreen — zero-downtime blue-green deploys of a Docker app behind a load balancer (nginx or HAProxy)
 
 Usage:
   bluegreen deploy --version V [--promote]   start V on the idle pool, preflight it, add it to the upstream
   bluegreen deploy --version V --steps 10,50,100
                                              …then shift traffic to it step by step (sampled, rolled back
                                              on a failed step; the last step, 100, promotes)
-  bluegreen promote                          make the candidate the only pool; drain and stop the old one
-  bluegreen rollback                         undo the last deploy (or bring the previous version back)
+  bluegreen promote                          make the candidate the only pool; the old one drains and is
+                                             kept (running, per promote.keep_old) for an instant rollback
+  bluegreen rollback                         undo the last deploy, or bring the previous version back
+                                             (a switch back when it still runs; docker start when stopped)
   bluegreen scale                            make the live pool match the hosts listed in the config
-  bluegreen status [--json]                  what runs where, and what nginx sends traffic to
+  bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
+  bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
+  bluegreen validate                         check the config file alone (no host is contacted)
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -27,7 +42,7 @@ Options:
       --promote       promote right after a deploy that verified
       --steps LIST    deploy: percentages of traffic for the new pool, increasing, ending in 100
       --force         go ahead although the balancers' files differ from each other
-  -n, --dry-run       print the plan and the nginx diff; change nothing
+  -n, --dry-run       print the plan and the balancer diff; change nothing
       --json          print the outcome as JSON on stdout
   -q, --quiet         no progress lines
   -h, --help          this help
@@ -35,13 +50,12 @@ Options:
 Environment:
   BLUEGREEN_SSH_KEY       private key text (instead of ssh.private_key)
   BLUEGREEN_KNOWN_HOSTS   known_hosts text (instead of ssh.known_hosts)
-  registry.password_env   names the variable holding the registry password
+  registry.password_env   names the variable holding the registry password (build, push)
+  registry.pull_password_env  names the variable holding the hosts' pull-only password
 
 Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
 SIGINT/SIGTERM (what it started was cleaned up).`;
-
-const COMMANDS: readonly CommandName[] = ['deploy', 'promote', 'rollback', 'scale', 'status'];
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -70,21 +84,29 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 2;
   }
-  const command = positionals[0] as CommandName;
   try {
-    if (!COMMANDS.includes(command))
-      throw new UsageError(
-        `unknown command ${JSON.stringify(positionals[0])}: expected one of ${COMMANDS.join(', ')}`,
-      );
+    const command = parseCommand(positionals[0]!, CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-    if (command !== 'deploy' && values.version) throw new UsageError(`--version applies to deploy only`);
-    const version = command === 'deploy' ? validateVersion(values.version, '--version') : undefined;
-    if (command !== 'deploy' && values.steps !== undefined)
-      throw new UsageError('--steps applies to deploy only');
-    const steps = values.steps !== undefined ? parseSteps(values.steps) : undefined;
     const configPath = resolve(values.config);
+    const { loadConfig } = await import('./config/load.js');
+    if (command === 'validate') {
+      process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join('\n')}\n`);
+      return 0;
+    }
+    const args = commandArgs(
+      {
+        command,
+        ...(values.version !== undefined
+          ? { version: parseVersion(values.version, CLI_FIELDS.version) }
+          : {}),
+        ...(values.steps !== undefined ? { steps: parseStepList(values.steps, CLI_FIELDS.steps) } : {}),
+        promote: values.promote,
+        force: values.force,
+      },
+      CLI_FIELDS,
+    );
     const config = await loadConfig(configPath);
-    const passwordEnv = config.registry?.password_env;
+    const { runCommand } = await import('./deploy/run.js');
     const quiet = values.quiet || values.json;
     // A live view in a terminal; plain lines in CI and when piped.
     const log =
@@ -95,25 +117,15 @@ export async function main(argv: string[]): Promise<number> {
       log.warn(`${name} received: stopping at the next step and cleaning up`),
     );
     const { outcome, error } = await runCommand(
-      {
+      engineOptions({
         config,
-        baseDir: dirname(configPath),
-        secrets: {
-          ...(process.env.BLUEGREEN_SSH_KEY ? { privateKey: process.env.BLUEGREEN_SSH_KEY } : {}),
-          ...(process.env.BLUEGREEN_KNOWN_HOSTS ? { knownHosts: process.env.BLUEGREEN_KNOWN_HOSTS } : {}),
-          ...(passwordEnv && process.env[passwordEnv] ? { registryPassword: process.env[passwordEnv] } : {}),
-        },
+        configPath,
+        secrets: secretsFor(config, {}, process.env),
         log,
         dryRun: values['dry-run'],
         signal: cancel.signal,
-      },
-      {
-        command,
-        ...(version ? { version } : {}),
-        promote: values.promote,
-        ...(steps ? { steps } : {}),
-        force: values.force,
-      },
+      }),
+      args,
     ).finally(() => cancel.dispose());
     if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     else process.stdout.write(`${formatOutcome(outcome)}\n`);
@@ -127,15 +139,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeOf(err);
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(
-      `bluegreen: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);

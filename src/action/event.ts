@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CommandName } from '../deploy/outcome.js';
+import type { Command } from '../engine-options.js';
 import { UsageError } from '../errors.js';
 import type { ActionInputs } from './inputs.js';
 
@@ -12,7 +12,10 @@ export interface RunEnvironment {
   eventName: string;
   owner: string;
   repo: string;
-  /** The commit the workflow runs on (for issue_comment: the default branch head). */
+  /**
+   * The commit the workflow runs on (for issue_comment: the default branch head). Image tags
+   * for commits are this full SHA: 40 hex digits cannot be guessed or collided with.
+   */
   sha: string;
   actor: string;
   apiUrl: string;
@@ -49,20 +52,37 @@ export interface PrComment {
   id: number;
   user: string;
   pullNumber: number;
+  /** When GitHub recorded the comment (from the event payload, not from anything the PR author controls). */
+  createdAt: string;
+  /** `/deploy <sha>`: the commit the commenter named (lowercase hex, 7 to 40 digits). */
+  sha?: string;
+}
+
+export interface ParsedCommand {
+  command: CommentCommand;
+  sha?: string;
 }
 
 export type Trigger =
   /** push, workflow_dispatch, schedule…: the command input decides, deploy by default. */
-  | { kind: 'input'; command: CommandName; version?: string }
+  | { kind: 'input'; command: Command; version?: string }
   /** A new comment on a pull request whose first line is a command. */
   | { kind: 'comment'; command: CommentCommand; comment: PrComment }
   /** Nothing to do (an edited comment, not a command, not a pull request). */
   | { kind: 'ignored'; reason: string };
 
-/** `/deploy` (and the others) alone on the comment's first line; anything else is conversation. */
-export function commentCommand(body: string): CommentCommand | undefined {
-  const m = /^\/([a-z]+)\s*$/.exec(body.split(/\r?\n/, 1)[0]!.trim());
-  return m && (COMMENT_COMMANDS as readonly string[]).includes(m[1]!) ? (m[1] as CommentCommand) : undefined;
+/**
+ * `/deploy`, `/deploy <sha>` (7 to 40 hex digits) or `/promote`, `/rollback`, `/status` alone
+ * on the comment's first line; anything else is conversation.
+ */
+export function commentCommand(body: string): ParsedCommand | undefined {
+  const line = body.split(/\r?\n/, 1)[0]!.trim();
+  const deploy = /^\/deploy\s+([0-9a-f]{7,40})$/.exec(line);
+  if (deploy) return { command: 'deploy', sha: deploy[1]! };
+  const m = /^\/([a-z]+)$/.exec(line);
+  return m && (COMMENT_COMMANDS as readonly string[]).includes(m[1]!)
+    ? { command: m[1] as CommentCommand }
+    : undefined;
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -89,16 +109,30 @@ export function triggerOf(
   if (!issue?.pull_request)
     return { kind: 'ignored', reason: 'the comment is on an issue, not a pull request' };
   const comment = asRecord(payload.comment);
-  const command = commentCommand(typeof comment?.body === 'string' ? comment.body : '');
-  if (!command) return { kind: 'ignored', reason: 'the comment is not a bluegreen command' };
+  const parsed = commentCommand(typeof comment?.body === 'string' ? comment.body : '');
+  if (!parsed) return { kind: 'ignored', reason: 'the comment is not a bluegreen command' };
   const user = asRecord(comment?.user)?.login;
-  if (typeof comment?.id !== 'number' || typeof user !== 'string' || typeof issue.number !== 'number') {
-    throw new UsageError('issue_comment payload lacks comment.id, comment.user.login or issue.number');
+  const createdAt = comment?.created_at;
+  if (
+    typeof comment?.id !== 'number' ||
+    typeof user !== 'string' ||
+    typeof issue.number !== 'number' ||
+    typeof createdAt !== 'string' ||
+    Number.isNaN(Date.parse(createdAt))
+  ) {
+    throw new UsageError(
+      'issue_comment payload lacks comment.id, comment.user.login, comment.created_at or issue.number',
+    );
   }
-  return { kind: 'comment', command, comment: { id: comment.id, user, pullNumber: issue.number } };
-}
-
-/** Image tags for commits are the short SHA, as `git rev-parse --short=7` prints it. */
-export function shortSha(sha: string): string {
-  return sha.slice(0, 7);
+  return {
+    kind: 'comment',
+    command: parsed.command,
+    comment: {
+      id: comment.id,
+      user,
+      pullNumber: issue.number,
+      createdAt,
+      ...(parsed.sha ? { sha: parsed.sha } : {}),
+    },
+  };
 }

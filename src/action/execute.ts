@@ -1,21 +1,26 @@
 import * as core from '@actions/core';
 import { dirname, resolve } from 'node:path';
 import type { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { prepareImage, PreparedImage } from '../deploy/image.js';
 import type { CommandName, Outcome } from '../deploy/outcome.js';
 import type { runCommand } from '../deploy/run.js';
-import { UsageError } from '../errors.js';
+import { ACTION_FIELDS, commandArgs, engineOptions, secretsFor } from '../engine-options.js';
+import { messageOf } from '../errors.js';
 import { actionLogger } from '../report/action-log.js';
-import type { DeploymentRecord, GitHubReporter } from '../report/github.js';
+import type { DeploymentRecord, DeploymentRequest, GitHubReporter } from '../report/github.js';
 import { summaryMarkdown, writeJobSummary } from '../report/summary.js';
+import { cancelOnSignals } from '../util/cancel.js';
 import type { ActionInputs } from './inputs.js';
+import { refuseBuildOfOtherCommit } from './workspace.js';
 
-// Runs one engine command for the action and records it: the GitHub deployment and commit
-// status around it (for commands that change something), the outputs and the job summary.
+// Runs one engine command for the action and records it: the image fixed first (deploy),
+// then the GitHub deployment and commit status around the command (for commands that change
+// something), the outputs and the job summary.
 
 export interface Engine {
   runCommand: typeof runCommand;
   loadConfig: typeof loadConfig;
+  prepareImage: typeof prepareImage;
 }
 
 export interface CommandRequest {
@@ -24,6 +29,8 @@ export interface CommandRequest {
   /** The commit this run deploys, where its deployment and commit status go. */
   sha: string;
   actor: string;
+  /** promote from a PR comment: the candidate must run this version. */
+  expectCandidate?: string;
 }
 
 export interface Executed {
@@ -32,48 +39,51 @@ export interface Executed {
   deployment?: DeploymentRecord;
 }
 
-function withRegistryUser(config: Config, inputs: ActionInputs): Config {
-  if (inputs.registryUsername) {
-    if (!config.registry)
-      throw new UsageError('input registry_username: the config has no registry.server to log in to');
-    return { ...config, registry: { ...config.registry, username: inputs.registryUsername } };
-  }
-  if (inputs.registryPassword && !config.registry?.username) {
-    core.warning(
-      'registry_password is set but no registry user (registry_username or registry.username): the hosts will not log in',
-    );
-  }
-  return config;
+export interface RunPlace {
+  runUrl: string;
+  workspace: string;
 }
 
-/** The version a rollback took away: the candidate if there was one, else what was live. */
-export function rolledBackVersion(o: Outcome): string | undefined {
-  return (o.before.find((v) => v.role === 'candidate') ?? o.before.find((v) => v.role === 'live'))?.version;
+/** Versions that ran before and no longer run: their deployments are retired after success. */
+export function retiredVersions(o: Outcome): string[] {
+  const after = new Set(o.after.map((v) => v.version));
+  return [...new Set(o.before.map((v) => v.version))].filter((v) => !after.has(v));
 }
 
-function setOutputs(o: Outcome, deployment: DeploymentRecord | undefined, requested?: string): void {
-  core.setOutput('version', o.version ?? requested ?? '');
+function setOutputs(
+  o: Outcome,
+  deployment: DeploymentRecord | undefined,
+  req: CommandRequest,
+  image: PreparedImage | undefined,
+): void {
+  core.setOutput('version', o.version ?? req.version ?? '');
   core.setOutput('live_pool', o.after.find((v) => v.role === 'live')?.pool ?? '');
   core.setOutput('candidate_pool', o.after.find((v) => v.role === 'candidate')?.pool ?? '');
   core.setOutput('deployment_id', deployment ? String(deployment.id) : '');
   core.setOutput('result', o.result);
+  core.setOutput('image', o.image ?? image?.image ?? '');
+  core.setOutput('digest', o.digest ?? image?.digest ?? '');
+  core.setOutput('sha', req.sha);
 }
 
-/** Aborts the engine on the runner's cancel (SIGINT, then SIGTERM): composite actions get no post step. */
-function cancellation(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const abort = (sig: NodeJS.Signals) => {
-    core.warning(`received ${sig}: cancelling, cleaning up what was started`);
-    controller.abort(new Error(`cancelled (${sig})`));
-  };
-  process.on('SIGINT', abort);
-  process.on('SIGTERM', abort);
+/** The outcome of a run that stopped before the engine started (the image could not be prepared). */
+function stoppedBeforeStart(
+  req: CommandRequest,
+  dryRun: boolean,
+  balancerUrl: string,
+  error: unknown,
+): Outcome {
   return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
+    command: req.command,
+    result: 'failure',
+    dryRun,
+    ...(req.version ? { version: req.version } : {}),
+    message: messageOf(error),
+    before: [],
+    after: [],
+    hosts: [],
+    balancerUrl,
+    durationMs: 0,
   };
 }
 
@@ -82,53 +92,95 @@ export async function execute(
   inputs: ActionInputs,
   reporter: GitHubReporter,
   req: CommandRequest,
-  runUrl: string,
-  workspace: string,
+  place: RunPlace,
 ): Promise<Executed> {
-  const configPath = resolve(workspace, inputs.configPath);
-  const config = withRegistryUser(await engine.loadConfig(configPath), inputs);
-  const changes = req.command !== 'status' && !inputs.dryRun;
-  const record = {
-    command: req.command,
-    sha: req.sha,
-    environment: inputs.environment,
-    ...(req.version ? { version: req.version } : {}),
-  };
-  const deployment = changes ? await reporter.start(record) : undefined;
-  const cancel = cancellation();
+  const args = commandArgs(
+    {
+      command: req.command,
+      ...(req.version !== undefined ? { version: req.version } : {}),
+      ...(inputs.steps ? { steps: inputs.steps } : {}),
+      force: inputs.force,
+      ...(req.expectCandidate ? { expectCandidate: req.expectCandidate } : {}),
+    },
+    ACTION_FIELDS,
+  );
+  const configPath = resolve(place.workspace, inputs.configPath);
+  const config = await engine.loadConfig(configPath);
+  if (req.command === 'deploy' && config.build)
+    await refuseBuildOfOtherCommit(resolve(dirname(configPath), config.build.context), req.sha);
+  // A GitHub deployment records what serves users: not a status, a prune or a dry run.
+  const changes = !['status', 'prune'].includes(req.command) && !inputs.dryRun;
+  const links = { runUrl: place.runUrl, environment: inputs.environment };
+  const cancel = cancelOnSignals((name) =>
+    core.warning(`received ${name}: cancelling, cleaning up what was started`),
+  );
+  let image: PreparedImage | undefined;
+  let deployment: DeploymentRecord | undefined;
+  let record: DeploymentRequest | undefined;
   let run;
   try {
-    run = await engine.runCommand(
-      {
+    const opts = engineOptions({
+      config,
+      configPath,
+      secrets: secretsFor(
         config,
-        baseDir: dirname(configPath),
-        secrets: {
-          ...(inputs.sshPrivateKey ? { privateKey: inputs.sshPrivateKey } : {}),
-          ...(inputs.knownHosts ? { knownHosts: inputs.knownHosts } : {}),
-          ...(inputs.registryPassword ? { registryPassword: inputs.registryPassword } : {}),
+        {
+          privateKey: inputs.sshPrivateKey,
+          knownHosts: inputs.knownHosts,
+          registryPassword: inputs.registryPassword,
+          registryPullPassword: inputs.registryPullPassword,
         },
-        log: actionLogger(),
-        actor: req.actor,
-        dryRun: inputs.dryRun,
-        signal: cancel.signal,
-      },
-      {
-        command: req.command,
-        ...(req.version ? { version: req.version } : {}),
-        ...(req.command === 'deploy' && inputs.steps ? { steps: inputs.steps } : {}),
-        force: inputs.force,
-      },
-    );
+        process.env,
+      ),
+      log: actionLogger(),
+      ...(inputs.registryUsername ? { registryUsername: inputs.registryUsername } : {}),
+      actor: req.actor,
+      dryRun: inputs.dryRun,
+      signal: cancel.signal,
+    });
+    // The image is fixed before anything is recorded: the deployment names its digest.
+    if (req.command === 'deploy' && !inputs.dryRun) {
+      try {
+        image = await engine.prepareImage(opts, args.version!);
+      } catch (error) {
+        const outcome = stoppedBeforeStart(req, inputs.dryRun, config.balancer.url, error);
+        await reporter.finish(
+          { command: req.command, sha: req.sha, environment: inputs.environment },
+          undefined,
+          outcome,
+          true,
+        );
+        setOutputs(outcome, undefined, req, undefined);
+        await writeJobSummary(summaryMarkdown(outcome, links));
+        return { outcome, error };
+      }
+    }
+    // A PR's /promote names the version it makes live: a later rollback can retire it by that.
+    const version = req.version ?? req.expectCandidate;
+    record = {
+      command: req.command,
+      sha: req.sha,
+      environment: inputs.environment,
+      ...(version ? { version } : {}),
+      ...(image ? { image: image.image, digest: image.digest } : {}),
+    };
+    deployment = changes ? await reporter.start(record) : undefined;
+    run = await engine.runCommand(opts, { ...args, ...(image ? { digest: image.digest } : {}) });
   } finally {
     cancel.dispose();
   }
-  const { outcome, error } = run;
+  const outcome: Outcome = {
+    ...(image ? { image: image.image, digest: image.digest } : {}),
+    ...run.outcome,
+  };
+  const { error } = run;
   if (changes) {
     await reporter.finish(record, deployment, outcome, error !== undefined);
-    const taken = req.command === 'rollback' && !error ? rolledBackVersion(outcome) : undefined;
-    if (taken) await reporter.retire(inputs.environment, taken, deployment);
+    if (error === undefined)
+      for (const version of retiredVersions(outcome))
+        await reporter.retire(inputs.environment, version, deployment, req.command);
   }
-  setOutputs(outcome, deployment, req.version);
-  await writeJobSummary(summaryMarkdown(outcome, { runUrl, environment: inputs.environment }));
+  setOutputs(outcome, deployment, req, image);
+  await writeJobSummary(summaryMarkdown(outcome, links));
   return { outcome, ...(error !== undefined ? { error } : {}), ...(deployment ? { deployment } : {}) };
 }

@@ -1,7 +1,5 @@
 import * as core from '@actions/core';
-import { validateVersion } from '../config/load.js';
-import type { CommandName } from '../deploy/outcome.js';
-import { parseSteps } from '../deploy/shift.js';
+import { ACTION_FIELDS, parseCommand, parseStepList, parseVersion, type Command } from '../engine-options.js';
 import { UsageError } from '../errors.js';
 import { PERMISSION_LEVELS, type PermissionLevel } from './permission.js';
 
@@ -17,6 +15,7 @@ export const INPUT_NAMES = [
   'known_hosts',
   'registry_username',
   'registry_password',
+  'registry_pull_password',
   'github_token',
   'environment',
   'allowed_commenters_permission',
@@ -24,22 +23,30 @@ export const INPUT_NAMES = [
   'dry_run',
   'steps',
   'force',
+  'mode',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
 
-export const ACTION_COMMANDS: readonly CommandName[] = ['deploy', 'promote', 'rollback', 'scale', 'status'];
+/**
+ * What one run of the action does with a PR comment. A workflow can split the work into
+ * jobs: `authorize` (read-only, no secrets) decides, `refusal` answers a refused command,
+ * `run` (the only job with secrets) runs an authorized one. `run` alone does all three.
+ */
+export const MODES = ['run', 'authorize', 'refusal'] as const;
+export type Mode = (typeof MODES)[number];
 
 export interface ActionInputs {
   /** Undefined when empty: the event decides (deploy, or the PR comment's command). */
-  command?: CommandName;
+  command?: Command;
   configPath: string;
-  /** Undefined when empty: the short commit SHA (or the PR head SHA for /deploy). */
+  /** Undefined when empty: the full commit SHA (or the PR head SHA for /deploy). */
   version?: string;
   sshPrivateKey?: string;
   knownHosts?: string;
   registryUsername?: string;
   registryPassword?: string;
+  registryPullPassword?: string;
   githubToken?: string;
   environment: string;
   allowedCommentersPermission: PermissionLevel;
@@ -48,6 +55,7 @@ export interface ActionInputs {
   /** deploy: traffic percentages for a gradual shift (validated). */
   steps?: number[];
   force: boolean;
+  mode: Mode;
 }
 
 function input(name: InputName): string {
@@ -62,7 +70,7 @@ export function maskSecretInputs(): void {
     // The runner masks a multi-line secret only as a whole; a line printed alone must be masked too.
     for (const line of key.split(/\r?\n/)) if (line.trim()) core.setSecret(line.trim());
   }
-  for (const name of ['registry_password', 'github_token'] as const) {
+  for (const name of ['registry_password', 'registry_pull_password', 'github_token'] as const) {
     const value = input(name);
     if (value) core.setSecret(value);
   }
@@ -83,13 +91,10 @@ function optional(name: InputName): string | undefined {
 /** Reads and validates every input. Call maskSecretInputs() first. */
 export function readInputs(): ActionInputs {
   const command = optional('command');
-  if (command !== undefined && !ACTION_COMMANDS.includes(command as CommandName)) {
-    throw new UsageError(
-      `input command: ${JSON.stringify(command)} is not one of ${ACTION_COMMANDS.join(', ')}`,
-    );
-  }
   const version = optional('version');
-  if (version !== undefined) validateVersion(version, 'input version');
+  const mode = input('mode') || 'run';
+  if (!MODES.includes(mode as Mode))
+    throw new UsageError(`input mode: ${JSON.stringify(mode)} is not one of ${MODES.join(', ')}`);
   const permission = input('allowed_commenters_permission') || 'write';
   if (!PERMISSION_LEVELS.includes(permission as PermissionLevel)) {
     throw new UsageError(
@@ -101,20 +106,22 @@ export function readInputs(): ActionInputs {
     throw new UsageError('input environment: one line of at most 255 characters');
   const key = core.getInput('ssh_private_key', { trimWhitespace: false }).trim();
   return {
-    ...(command ? { command: command as CommandName } : {}),
+    ...(command ? { command: parseCommand(command, ACTION_FIELDS.command) } : {}),
     configPath: input('config') || '.github/bluegreen.yml',
-    ...(version ? { version } : {}),
+    ...(version ? { version: parseVersion(version, ACTION_FIELDS.version) } : {}),
     // OpenSSH needs the key's final newline, which a secret pasted into GitHub often loses.
     ...(key ? { sshPrivateKey: `${key}\n` } : {}),
     ...(optional('known_hosts') ? { knownHosts: input('known_hosts') } : {}),
     ...(optional('registry_username') ? { registryUsername: input('registry_username') } : {}),
     ...(optional('registry_password') ? { registryPassword: input('registry_password') } : {}),
+    ...(optional('registry_pull_password') ? { registryPullPassword: input('registry_pull_password') } : {}),
     ...(optional('github_token') ? { githubToken: input('github_token') } : {}),
     environment,
     allowedCommentersPermission: permission as PermissionLevel,
     allowForks: booleanInput('allow_forks', false),
     dryRun: booleanInput('dry_run', false),
-    ...(optional('steps') ? { steps: parseSteps(input('steps'), 'input steps') } : {}),
+    ...(optional('steps') ? { steps: parseStepList(input('steps'), ACTION_FIELDS.steps) } : {}),
     force: booleanInput('force', false),
+    mode: mode as Mode,
   };
 }

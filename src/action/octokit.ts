@@ -1,12 +1,7 @@
 import * as github from '@actions/github';
+import type { Octokit } from '../report/octokit.js';
 
-export type Octokit = ReturnType<typeof github.getOctokit>;
-
-/** The repository every API call is about. */
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
+export type { Octokit, RepoRef } from '../report/octokit.js';
 
 /**
  * @actions/github reads GITHUB_API_URL once, when it is imported; passing it again here

@@ -2,7 +2,7 @@ import ejs from 'ejs';
 import { PATTERNS } from '../config/validators.js';
 import template from './apache-members.ejs?raw';
 import { addressKey } from './haproxy-config.js';
-import type { UpstreamServer } from './nginx-config.js';
+import type { UpstreamServer } from './driver.js';
 
 // Pure text operations on an Apache httpd config: find the `<Proxy "balancer://NAME">`
 // block, read its BalancerMember lines, and replace them. Everything else (the block's other

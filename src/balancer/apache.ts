@@ -2,10 +2,9 @@ import { apache, pidFileIn } from '../commands/apache.js';
 import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
 import { findProxyBlock, parseServers, replaceMembers, type MemberOptions } from './apache-config.js';
-import type { ApplyResult } from './driver.js';
+import type { ApplyResult, UpstreamServer } from './driver.js';
 import { FileBalancer, type ProcessModel } from './file-balancer.js';
 import { addressKey } from './haproxy-config.js';
-import type { UpstreamServer } from './nginx-config.js';
 
 /** Debian's and Red Hat's apachectl both take `-t` and `graceful`. */
 const HOST_TEST = 'apachectl -t';

@@ -1,4 +1,9 @@
-import type { UpstreamServer } from './nginx-config.js';
+/** One backend server as every balancer sees it: address, port, and a weight when traffic is shifted. */
+export interface UpstreamServer {
+  host: string;
+  port: number;
+  weight?: number;
+}
 
 /**
  * What the deploy engine needs from a load balancer. A driver knows how to read, render,

@@ -2,13 +2,12 @@ import { container } from '../commands/container.js';
 import { files, processes } from '../commands/files.js';
 import type { Config } from '../config/schema.js';
 import { DeployError } from '../errors.js';
-import type { Connection } from '../ssh/connection.js';
+import type { RemoteShell } from '../ssh/remote.js';
 import { sha256 } from '../util/hash.js';
 import type { Logger } from '../util/log.js';
 import { sleep } from '../util/time.js';
 import { findMount, parseInspect, type ContainerFacts } from './container-facts.js';
-import type { ApplyResult, BalancerFacts, HostBalancer } from './driver.js';
-import type { UpstreamServer } from './nginx-config.js';
+import type { ApplyResult, BalancerFacts, HostBalancer, UpstreamServer } from './driver.js';
 
 export const RELOAD_CONFIRM_MS = 10_000;
 export const POLL_MS = 100;
@@ -73,7 +72,7 @@ export abstract class FileBalancer implements HostBalancer {
   private resolved: Promise<BalancerRuntime> | undefined;
 
   constructor(
-    protected readonly conn: Connection,
+    protected readonly conn: RemoteShell,
     config: Config,
     protected readonly log: Logger,
   ) {

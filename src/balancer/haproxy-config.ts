@@ -1,7 +1,7 @@
 import ejs from 'ejs';
 import { isHost, PATTERNS } from '../config/validators.js';
+import type { UpstreamServer } from './driver.js';
 import template from './haproxy-backend.ejs?raw';
-import type { UpstreamServer } from './nginx-config.js';
 
 // Pure text operations on an HAProxy config: find one `backend NAME` section, read its
 // servers, and replace its `server` lines. Everything else (other sections, and the

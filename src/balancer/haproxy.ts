@@ -1,8 +1,8 @@
 import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
-import { sh } from '../commands/shell.js';
+import { haproxy } from '../commands/haproxy.js';
 import { sleep } from '../util/time.js';
-import type { ApplyResult } from './driver.js';
+import type { ApplyResult, UpstreamServer } from './driver.js';
 import { FileBalancer, lastLines, POLL_MS, type ProcessModel } from './file-balancer.js';
 import {
   findBackend,
@@ -11,12 +11,6 @@ import {
   replaceBackend,
   type BackendServer,
 } from './haproxy-config.js';
-import type { UpstreamServer } from './nginx-config.js';
-
-/** One command to HAProxy's runtime API (admin socket), as a shell line (Debian's socat). */
-export function runtimeCommand(socket: string, command: string): string {
-  return `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`;
-}
 
 /** Parses `show stat` CSV: current sessions (scur) and status per server of one backend. */
 export function parseShowStat(csv: string, backend: string): Map<string, { scur: number; status: string }> {
@@ -53,9 +47,8 @@ export class HaproxyDriver extends FileBalancer {
 
   /** Workers are the master's children (old ones included until they finish). */
   protected readonly processModel: ProcessModel = {
-    hostTest: (file) => sh('haproxy', '-c', '-f', file),
-    // Debian's haproxy.service reloads the same way (`kill -USR2 $MAINPID`, master-worker mode).
-    hostReload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+    hostTest: (file) => haproxy.check(file),
+    hostReload: (pidFile) => haproxy.reload(pidFile),
     hostWorkers: (pidFile) => processes.children(pidFile),
     defaultPidFile: () => Promise.resolve('/run/haproxy.pid'),
     containerTest: (name, inside) => container.exec(name, 'haproxy', '-c', '-f', inside),
@@ -140,7 +133,7 @@ export class HaproxyDriver extends FileBalancer {
   }
 
   private async runtimeApi(command: string): Promise<string> {
-    const res = await this.conn.exec(runtimeCommand(this.cfg.admin_socket, command), { check: false });
+    const res = await this.conn.exec(haproxy.runtime(this.cfg.admin_socket, command), { check: false });
     if (res.code !== 0) {
       throw this.error(
         `HAProxy runtime API at ${this.cfg.admin_socket} (balancer.admin_socket) failed for \`${command}\`: ${lastLines(res.stderr || res.stdout)}`,

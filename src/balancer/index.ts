@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { Connection } from '../ssh/connection.js';
+import type { RemoteShell } from '../ssh/remote.js';
 import type { Logger } from '../util/log.js';
 import { ApacheDriver } from './apache.js';
 import type { HostBalancer } from './driver.js';
@@ -11,7 +11,7 @@ export type BalancerType = Config['balancer']['type'];
 /** The driver for `balancer.type` on one balancer host. */
 export function createDriver(
   type: BalancerType,
-  conn: Connection,
+  conn: RemoteShell,
   config: Config,
   log: Logger,
 ): HostBalancer {

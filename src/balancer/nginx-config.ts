@@ -1,15 +1,10 @@
 import ejs from 'ejs';
 import { isHost, PATTERNS } from '../config/validators.js';
+import type { UpstreamServer } from './driver.js';
 import template from './upstream.ejs?raw';
 
 // Pure text operations on an nginx config: find one upstream block, read its servers,
 // and replace it with a rendered one. Everything outside the block stays byte-identical.
-
-export interface UpstreamServer {
-  host: string;
-  port: number;
-  weight?: number;
-}
 
 export interface Block {
   start: number;

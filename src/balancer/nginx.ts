@@ -1,9 +1,9 @@
 import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
 import { nginx, pidDirective } from '../commands/nginx.js';
-import type { ApplyResult } from './driver.js';
+import type { ApplyResult, UpstreamServer } from './driver.js';
 import { FileBalancer, type ProcessModel } from './file-balancer.js';
-import { findUpstream, parseServers, replaceUpstream, type UpstreamServer } from './nginx-config.js';
+import { findUpstream, parseServers, replaceUpstream } from './nginx-config.js';
 
 /**
  * nginx: the `upstream NAME { … }` block of balancer.file holds the servers. A reload

@@ -6,12 +6,18 @@ import { sh } from './shell.js';
 export const LABEL_APP = 'bluegreen.app';
 export const LABEL_VERSION = 'bluegreen.version';
 export const LABEL_POOL = 'bluegreen.pool';
+export const LABEL_DIGEST = 'bluegreen.digest';
+
+/** Marks the detached timer that stops a warm old pool (promote.keep_old: DURATION) on a host. */
+export const KEEP_OLD_MARKER = 'bluegreen-keep-old';
 
 export interface RunSpec {
   app: string;
   version: string;
   pool: string;
+  /** What docker runs: `repository@sha256:…` once the digest is known. */
   image: string;
+  digest?: string;
   port: number;
   env: Record<string, string>;
   options: string[];
@@ -27,6 +33,11 @@ export function imageRef(image: string, version: string): string {
   return `${image}:${version}`;
 }
 
+/** The image by content: `repository@sha256:…` (the tag is only a name that can move). */
+export function pinnedRef(image: string, digest: string): string {
+  return `${image}@${digest}`;
+}
+
 function usesHostNetwork(options: string[]): boolean {
   return options.some(
     (o, i) =>
@@ -37,8 +48,6 @@ function usesHostNetwork(options: string[]): boolean {
 }
 
 export const docker = {
-  pull: (image: string) => sh('docker', 'pull', '--quiet', image),
-
   /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
   run(spec: RunSpec): string {
     const argv = ['docker', 'run', '-d', '--name', containerName(spec.app, spec.version)];
@@ -50,6 +59,7 @@ export const docker = {
       '--label',
       `${LABEL_POOL}=${spec.pool}`,
     );
+    if (spec.digest) argv.push('--label', `${LABEL_DIGEST}=${spec.digest}`);
     argv.push('--restart', spec.restart);
     if (!usesHostNetwork(spec.options)) argv.push('-p', `${spec.port}:${spec.port}`);
     for (const [k, v] of Object.entries(spec.env)) argv.push('-e', `${k}=${v}`);
@@ -71,16 +81,101 @@ export const docker = {
 
   stop: (name: string, timeoutSeconds: number) =>
     sh('docker', 'stop', '--time', String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name: string, timeoutSeconds: number) =>
+    `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
   remove: (name: string) => sh('docker', 'rm', '--force', name),
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app: string) =>
     `${sh('docker', 'ps', '-aq', '--filter', `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
   logs: (name: string, lines = 20) => sh('docker', 'logs', '--tail', String(lines), name),
+
+  /**
+   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
+   * for this one command and removed when it ends however it ends (an SSH session that drops
+   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
+   * password comes on stdin.
+   */
+  pull: (ref: string, login?: { server: string; username: string }) => {
+    if (!login) return sh('docker', 'pull', '--quiet', ref);
+    return [
+      'set -e',
+      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+      `trap 'rm -rf "$d"' EXIT`,
+      `trap 'exit 129' HUP`,
+      `trap 'exit 130' INT`,
+      `trap 'exit 143' TERM`,
+      'export DOCKER_CONFIG="$d"',
+      `${sh('docker', 'login', '--username', login.username, '--password-stdin', login.server)} >/dev/null`,
+      sh('docker', 'pull', '--quiet', ref),
+    ].join('; ');
+  },
+
+  /**
+   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
+   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
+   * every other running container of the app, and removes a stale `keep` so it runs afresh.
+   */
+  makeRoom: (app: string, keep: string, stopSeconds: number) =>
+    [
+      docker.cancelScheduledStops(app),
+      docker.stopRunning(app, stopSeconds),
+      `${sh('docker', 'rm', '--force', keep)} >/dev/null 2>&1`,
+      'true',
+    ].join('; '),
+  /** Stops every running container of the app on a host (they stay, stopped). */
+  stopRunning: (app: string, stopSeconds: number) =>
+    `for c in $(${sh('docker', 'ps', '-q', '--filter', `label=${LABEL_APP}=${app}`)}); do ${sh('docker', 'stop', '--time', String(stopSeconds))} "$c" >/dev/null; done`,
+
+  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
+  stateOf: (name: string) =>
+    `${sh('docker', 'inspect', '--type', 'container', '--format', '{{.State.Status}}', name)} 2>/dev/null || echo missing`,
+  start: (name: string) => sh('docker', 'start', name),
+
+  /**
+   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
+   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
+   * command line, so a later run sees and cancels it (pkill -f).
+   */
+  scheduleStop: (app: string, name: string, seconds: number, stopSeconds: number) => {
+    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds}; ${sh('docker', 'stop', '--time', String(stopSeconds), name)}`;
+    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
+  },
+  /** Cancels every stop timer of the app on a host. */
+  cancelScheduledStops: (app: string) =>
+    `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, '\\.')} `)} 2>/dev/null; true`,
+  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
+  scheduledStops: (app: string) =>
+    `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, '\\.')} `)} 2>/dev/null; true`,
+
+  /** Every container of the app with what retention needs: `id name state version created image`. */
+  inventory: (app: string) =>
+    sh(
+      'docker',
+      'ps',
+      '-a',
+      '--no-trunc',
+      '--filter',
+      `label=${LABEL_APP}=${app}`,
+      '--format',
+      `{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Label "${LABEL_VERSION}"}}\t{{.CreatedAt}}\t{{.Image}}`,
+    ),
+  removeContainers: (names: string[]) => sh('docker', 'rm', '--force', ...names),
+  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
+  removeImages: (refs: string[]) => `${sh('docker', 'image', 'rm', ...refs)} >/dev/null 2>&1; true`,
   /** Reads the password from stdin so it never shows in `ps` on the host. */
   login: (server: string, username: string) =>
     sh('docker', 'login', '--username', username, '--password-stdin', server),
 
-  // Local commands (the machine that runs bluegreen builds and pushes).
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server: string, username: string) => [
+    'login',
+    '--username',
+    username,
+    '--password-stdin',
+    server,
+  ],
   build: (context: string, dockerfile: string, tag: string, args: Record<string, string>) => {
     const argv = ['build', '--file', dockerfile, '--tag', tag];
     for (const [k, v] of Object.entries(args)) argv.push('--build-arg', `${k}=${v}`);

@@ -3,7 +3,6 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { configSchema, POOLS, type Config } from './schema.js';
-import { PATTERNS } from './validators.js';
 
 /** Reads, parses and validates a config file. Every error names the file and the field. */
 export async function loadConfig(path: string): Promise<Config> {
@@ -28,7 +27,7 @@ export function validateConfig(raw: unknown, source = 'config'): Config {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${source}: expected a mapping with app, image, pools and balancer`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new UsageError(`${source}: ${formatIssues(parsed.error.issues)}`);
   const config = parsed.data;
   checkPools(config, source);
@@ -68,10 +67,17 @@ function unwrapUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((i) => {
     if (i.code !== 'invalid_union') return [i];
     const branch = i.errors.find((b) => !b.some((e) => e.code === 'invalid_type' && e.path.length === 0));
-    if (!branch)
+    if (!branch) {
+      // No branch took the value's type: say what the field takes (a duration, or a host).
+      const expected = expectedAt(configSchema, i.path) ?? '"host", "host:port" or { ssh, address, name }';
+      const input = (i as { input?: unknown }).input;
       return [
-        { ...i, message: 'expected "host", "host:port" or { ssh, address, name }' } as z.core.$ZodIssue,
+        {
+          ...i,
+          message: `expected ${expected}${input === undefined ? '' : `, got ${show(input)}`}`,
+        } as z.core.$ZodIssue,
       ];
+    }
     return unwrapUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] }) as z.core.$ZodIssue));
   });
 }
@@ -82,10 +88,81 @@ function formatIssues(issues: z.core.$ZodIssue[]): string {
     if (i.code === 'unrecognized_keys') {
       return `${field === '(top level)' ? '' : field + ': '}unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     }
-    if (i.code === 'invalid_type' && i.input === undefined) return `${field}: is required`;
-    return `${field}: ${i.message}`;
+    const input = (i as { input?: unknown }).input;
+    if (i.code === 'invalid_type' && input === undefined) return `${field}: is required`;
+    const got = input === undefined ? '' : `, got ${show(input)}`;
+    if (['invalid_type', 'invalid_value', 'too_small', 'too_big'].includes(i.code)) {
+      const expected =
+        expectedAt(configSchema, i.path) ?? ('expected' in i ? String(i.expected) : 'another value');
+      return `${field}: expected ${expected}${got}`;
+    }
+    return `${field}: ${i.message}${i.message.includes(show(input)) ? '' : got}`;
   });
   return lines.length === 1 ? lines[0]! : `\n  - ${lines.join('\n  - ')}`;
+}
+
+/** A value as a message quotes it: JSON, at most 60 characters. */
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+type AnySchema = z.core.$ZodType;
+
+/** The schema of the field at `path`, through defaults, optionals and transforms. */
+function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | undefined {
+  let node: AnySchema | undefined = schema;
+  for (let i = 0; node;) {
+    const def = node._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (['default', 'prefault', 'optional', 'nullable', 'readonly'].includes(def.type))
+      node = def.innerType as AnySchema;
+    else if (def.type === 'pipe') node = def.in as AnySchema;
+    else if (i === path.length) return node;
+    else if (def.type === 'object') node = (def.shape as Record<string, AnySchema>)[String(path[i++])];
+    else if (def.type === 'array' || def.type === 'record') {
+      node = (def.type === 'array' ? def.element : def.valueType) as AnySchema;
+      i++;
+    } else return undefined;
+  }
+  return undefined;
+}
+
+/** What a field expects, in words: "a whole number from 1 to 1000", "true or false" … */
+export function expectedAt(schema: AnySchema, path: readonly PropertyKey[]): string | undefined {
+  const node = schemaAt(schema, path);
+  if (!node) return undefined;
+  const def = node._zod.def as unknown as { type: string; options?: AnySchema[] };
+  switch (def.type) {
+    case 'number': {
+      const n = node as unknown as { isInt: boolean; minValue: number | null; maxValue: number | null };
+      const what = n.isInt ? 'a whole number' : 'a number';
+      const lo = n.minValue !== null && Number.isFinite(n.minValue) ? n.minValue : undefined;
+      const hi =
+        n.maxValue !== null && Number.isFinite(n.maxValue) && n.maxValue < 2 ** 52 ? n.maxValue : undefined;
+      if (lo !== undefined && hi !== undefined) return `${what} from ${lo} to ${hi}`;
+      if (lo !== undefined) return `${what} ≥ ${lo}`;
+      return what;
+    }
+    case 'string':
+      return 'text';
+    case 'boolean':
+      return 'true or false';
+    case 'array':
+      return 'a list';
+    case 'object':
+    case 'record':
+      return 'a mapping';
+    case 'enum':
+      return `one of ${(node as unknown as { options: string[] }).options.join(', ')}`;
+    case 'union': {
+      const kinds = (def.options ?? []).map((o) => (o._zod.def as { type: string }).type);
+      if (kinds.includes('string') && kinds.includes('number'))
+        return 'a duration such as "500ms", "2s" or "1m"';
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function checkPools(config: Config, source: string): void {
@@ -107,13 +184,4 @@ function checkPools(config: Config, source: string): void {
   }
 }
 
-/** Validates a version given on the command line or by the action: it becomes the image tag. */
-export function validateVersion(version: string | undefined, field = 'version'): string {
-  if (!version) throw new UsageError(`${field}: is required (the image tag to deploy, e.g. 2.0.0)`);
-  if (!PATTERNS.tag.test(version)) {
-    throw new UsageError(
-      `${field}: ${JSON.stringify(version)} is not a valid image tag (letters, digits, _ . -, at most 128, not starting with . or -)`,
-    );
-  }
-  return version;
-}
+export { validateVersion } from './version.js';

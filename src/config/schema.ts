@@ -320,6 +320,37 @@ export const configSchema = z.strictObject({
       ttl: duration('30m').describe('a lock older than this is taken over'),
     })
     .prefault({}),
+  promote: z
+    .strictObject({
+      keep_old: z
+        .union([z.literal('until_next_deploy'), z.string(), z.number()])
+        .default('until_next_deploy')
+        .transform((v, ctx) => {
+          if (v === 'until_next_deploy') return { until: 'next_deploy' as const };
+          const ms = parseDuration(v);
+          if (ms === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `expected until_next_deploy, 0 or a duration such as "5m", got ${JSON.stringify(v)}`,
+            });
+            return z.NEVER;
+          }
+          return { until: 'duration' as const, ms };
+        })
+        .describe(
+          'how long the old pool keeps running after a promote, outside the balancer, as the instant rollback: until_next_deploy (default), a duration (then its containers are stopped, not removed), or 0 (stopped at once)',
+        ),
+    })
+    .prefault({}),
+  retain: z
+    .number()
+    .int()
+    .min(2)
+    .max(100)
+    .default(3)
+    .describe(
+      'containers (and their images) of the app kept per host, running or stopped; older ones are removed after a successful promote and by `bluegreen prune` (never the live or previous version)',
+    ),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,31 +1,60 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { getExecOutput } from '@actions/exec';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { docker, imageRef } from '../commands/docker.js';
+import { sh } from '../commands/shell.js';
 import { DeployError } from '../errors.js';
 import type { Context } from './context.js';
 
 // Build and push happen on the machine running bluegreen (a CI runner or a laptop),
-// with its own docker CLI and DOCKER_HOST.
+// with its own docker CLI and DOCKER_HOST. A registry login goes to a throw-away
+// DOCKER_CONFIG directory made for this build and removed when it ends (also when the run
+// is cancelled), never to the runner's ~/.docker/config.json.
 
-function run(args: string[], stdin?: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolvePromise, reject) => {
-    // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
-    const child = spawn('docker', args, {
-      env: { DOCKER_BUILDKIT: '0', ...process.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+/** What a build needs of a run. */
+export type BuildInputs = Pick<Context, 'config' | 'baseDir' | 'log'> & { secrets?: Context['secrets'] };
+
+/** Runs the local docker CLI; its output is collected (stdout and stderr in order), not echoed. */
+async function run(
+  args: string[],
+  stdin?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  const env: Record<string, string> = { DOCKER_BUILDKIT: '0' };
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, extraEnv);
+  try {
+    const res = await getExecOutput('docker', args, {
+      // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
+      env,
+      silent: true,
+      ignoreReturnCode: true,
+      // Always given, so stdin is closed (and a password never appears in the argv).
+      input: Buffer.from(stdin ?? ''),
+      listeners: { stdout: collect, stderr: collect },
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', (err) =>
-      reject(new DeployError(`cannot run docker locally: ${err.message} (is the docker CLI installed?)`)),
+    return { code: res.exitCode, output };
+  } catch (err) {
+    throw new DeployError(
+      `cannot run docker locally: ${(err as Error).message} (is the docker CLI installed?)`,
     );
-    child.on('close', (code) => resolvePromise({ code: code ?? 1, output }));
-    child.stdin.end(stdin ?? '');
-  });
+  }
 }
 
-export function buildCommands(ctx: Context, version: string): string[][] {
+/** `docker login` before a build, when the registry needs one (the password goes to its stdin). */
+function loginCommand(ctx: BuildInputs): string[] | undefined {
+  const { registry } = ctx.config;
+  if (!registry?.username || !ctx.secrets?.registryPassword) return undefined;
+  return docker.localLogin(registry.server, registry.username);
+}
+
+/** The build and push of `version` (argv after `docker`), in order; none without `build:`. */
+export function buildCommands(ctx: BuildInputs, version: string): string[][] {
   const build = ctx.config.build;
   if (!build) return [];
   const tag = imageRef(ctx.config.image, version);
@@ -40,28 +69,46 @@ export function buildCommands(ctx: Context, version: string): string[][] {
   ];
 }
 
-export async function buildAndPush(ctx: Context, version: string): Promise<void> {
-  const { registry } = ctx.config;
-  if (registry?.username && ctx.secrets.registryPassword) {
-    const login = await run(
-      ['login', '--username', registry.username, '--password-stdin', registry.server],
-      ctx.secrets.registryPassword,
-    );
-    if (login.code !== 0)
-      throw new DeployError(
-        `docker login ${registry.server} failed: ${login.output.trim().split('\n').at(-1)}`,
-      );
-  }
-  for (const args of buildCommands(ctx, version)) {
-    const started = Date.now();
-    const res = await run(args);
-    if (res.code !== 0) {
-      throw new DeployError(
-        `docker ${args[0]} failed: ${res.output.trim().split('\n').slice(-5).join('\n')}`,
+/** `local: docker …` lines: what buildAndPush runs, for the --dry-run plan. */
+export function buildPlan(ctx: BuildInputs, version: string): string[] {
+  const commands = buildCommands(ctx, version);
+  const login = loginCommand(ctx);
+  return [...(login && commands.length ? [login] : []), ...commands].map(
+    (argv) => `local: ${sh('docker', ...argv)}`,
+  );
+}
+
+export async function buildAndPush(ctx: BuildInputs, version: string): Promise<void> {
+  const login = loginCommand(ctx);
+  const dockerConfig = login ? mkdtempSync(join(tmpdir(), 'bluegreen-docker-')) : undefined;
+  const cleanup = () => {
+    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
+  };
+  // A cancelled run still ends through the finally below; this covers an exit in between.
+  process.once('exit', cleanup);
+  const env: Record<string, string> = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
+  try {
+    if (login) {
+      const res = await run(login, ctx.secrets?.registryPassword, env);
+      if (res.code !== 0)
+        throw new DeployError(
+          `docker login ${ctx.config.registry!.server} failed: ${res.output.trim().split('\n').at(-1)}`,
+        );
+    }
+    for (const args of buildCommands(ctx, version)) {
+      const started = Date.now();
+      const res = await run(args, undefined, env);
+      if (res.code !== 0) {
+        throw new DeployError(
+          `docker ${args[0]} failed: ${res.output.trim().split('\n').slice(-5).join('\n')}`,
+        );
+      }
+      ctx.log.info(
+        `docker ${args[0]} ${imageRef(ctx.config.image, version)}: ${((Date.now() - started) / 1000).toFixed(1)}s`,
       );
     }
-    ctx.log.info(
-      `docker ${args[0]} ${imageRef(ctx.config.image, version)}: ${((Date.now() - started) / 1000).toFixed(1)}s`,
-    );
+  } finally {
+    cleanup();
+    process.off('exit', cleanup);
   }
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Config } from '../config/schema.js';
-import { sleep } from '../util/time.js';
+import { systemClock, type Clock } from '../util/time.js';
 
 // HTTP checks made by the machine running bluegreen, on a fresh connection each time so
 // that every attempt really reaches the server (no keep-alive reuse).
@@ -16,7 +16,13 @@ export interface CheckResult {
   headers?: http.IncomingHttpHeaders;
 }
 
-type Checks = Config['checks'];
+export type Checks = Config['checks'];
+
+/** How the engine checks a URL: once, or until it passes. The real one is `httpChecker`. */
+export interface Checker {
+  once(url: string, checks: Checks): Promise<CheckResult>;
+  withRetries(url: string, checks: Checks, signal?: AbortSignal): Promise<CheckResult>;
+}
 
 export function httpGet(
   url: string,
@@ -65,22 +71,29 @@ export async function checkOnce(url: string, checks: Checks): Promise<CheckResul
   }
 }
 
-/** Retries until the check passes or `retries` attempts were made. */
-export async function checkWithRetries(
-  url: string,
-  checks: Checks,
-  signal?: AbortSignal,
-): Promise<CheckResult> {
-  const started = Date.now();
-  let last: CheckResult = { ok: false, error: 'not tried', ms: 0, attempts: 0 };
-  for (let attempt = 1; attempt <= checks.retries; attempt++) {
-    if (signal?.aborted) break;
-    last = await checkOnce(url, checks);
-    if (last.ok) return { ...last, attempts: attempt, ms: Date.now() - started };
-    if (attempt < checks.retries) await sleep(checks.interval);
-  }
-  return { ...last, attempts: checks.retries, ms: Date.now() - started };
+/**
+ * A Checker from a single-attempt check: `withRetries` tries until the check passes or
+ * `retries` attempts were made, `interval` apart, and stops early once `signal` is aborted.
+ */
+export function retryingChecker(once: Checker['once'], clock: Clock = systemClock): Checker {
+  return {
+    once,
+    async withRetries(url, checks, signal) {
+      const started = clock.now();
+      let last: CheckResult = { ok: false, error: 'not tried', ms: 0, attempts: 0 };
+      for (let attempt = 1; attempt <= checks.retries; attempt++) {
+        if (signal?.aborted) break;
+        last = await once(url, checks);
+        if (last.ok) return { ...last, attempts: attempt, ms: clock.now() - started };
+        if (attempt < checks.retries) await clock.sleep(checks.interval);
+      }
+      return { ...last, attempts: checks.retries, ms: clock.now() - started };
+    },
+  };
 }
+
+/** Checks over HTTP from the machine running bluegreen. */
+export const httpChecker: Checker = retryingChecker(checkOnce);
 
 /** Where checks through the balancer go: checks.path on balancer.url. */
 export function balancerCheckUrl(config: Config): string {

@@ -5,19 +5,24 @@ import { createDriver } from '../balancer/index.js';
 import { BalancerSet } from '../balancer/set.js';
 import type { Config, HostRef } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { Connection, SshTarget } from '../ssh/connection.js';
 import { KnownHosts, type HostKeyPolicy } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
+import type { RemoteHosts, RemoteShell, SshTarget } from '../ssh/remote.js';
 import type { Logger } from '../util/log.js';
-import { Lock } from './lock.js';
+import { systemClock, type Clock } from '../util/time.js';
+import { httpChecker, type Checker } from './checks.js';
+import { registryImages, type ImageSource } from './image.js';
+import { LockFile, type Lock } from './lock.js';
 import { Recorder } from './outcome.js';
-import { StateStore, statePath, type HostRecord } from './state.js';
+import { StateFile, statePath, type HostRecord, type StateStore } from './state.js';
 
 /** Secrets come from the environment or action inputs, never from the config file. */
 export interface Secrets {
   privateKey?: string;
   knownHosts?: string;
   registryPassword?: string;
+  /** The pull-only password for the hosts (registry.pull_password_env). */
+  registryPullPassword?: string;
 }
 
 export interface EngineOptions {
@@ -31,7 +36,10 @@ export interface EngineOptions {
   signal?: AbortSignal;
 }
 
-/** Everything one run works with. Built once by openContext, closed by closeContext. */
+/**
+ * Everything one run works with. Built once by openContext (over SSH and HTTP), closed by
+ * closeContext; the unit tests build one over fakes (test/fakes/context.ts).
+ */
 export interface Context {
   config: Config;
   baseDir: string;
@@ -40,13 +48,20 @@ export interface Context {
   actor: string;
   dryRun: boolean;
   signal: AbortSignal;
-  ssh: SshPool;
-  /** The first balancer: holds the state record and the lock. */
-  balancerConn: Connection;
+  /** The shells of the pool hosts (and of the balancers). */
+  remote: RemoteHosts;
   /** Every balancer host (one or many) behind the driver boundary. */
   balancer: BalancerSet;
+  /** The state record (on the first balancer). */
   store: StateStore;
+  /** Keeps changing runs apart (beside the state record). */
   lock: Lock;
+  /** Checks of hosts and of the balancer's URL. */
+  checker: Checker;
+  /** Time for loops that sample (deploy --steps). */
+  clock: Clock;
+  /** Where a deploy's image comes from: built and pushed if configured, resolved to its digest. */
+  images: ImageSource;
   recorder: Recorder;
 }
 
@@ -130,15 +145,15 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     host: h.host,
     port: h.port ?? config.ssh.port,
   }));
-  let balancerConns: Connection[];
+  let balancerShells: RemoteShell[];
   try {
-    balancerConns = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
+    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;
   }
   // The state record and the lock live on the first balancer.
-  const balancerConn = balancerConns[0]!;
+  const first = balancerShells[0]!;
   const path = statePath(config);
   return {
     config,
@@ -148,18 +163,20 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     actor: opts.actor ?? process.env.USER ?? 'unknown',
     dryRun: opts.dryRun ?? false,
     signal: opts.signal ?? new AbortController().signal,
-    ssh,
-    balancerConn,
+    remote: ssh,
     balancer: new BalancerSet(
-      balancerConns.map((c) => createDriver(config.balancer.type, c, config, opts.log)),
+      balancerShells.map((shell) => createDriver(config.balancer.type, shell, config, opts.log)),
       opts.log,
     ),
-    store: new StateStore(balancerConn, path, config.app),
-    lock: new Lock(balancerConn, `${path}.lock`),
+    store: new StateFile(first, path, config.app),
+    lock: new LockFile(first, `${path}.lock`),
+    checker: httpChecker,
+    clock: systemClock,
+    images: registryImages,
     recorder: new Recorder(),
   };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
-  await ctx.ssh.closeAll();
+  await ctx.remote.closeAll();
 }

@@ -1,28 +1,46 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { sh } from '../commands/shell.js';
+import { lockFile } from '../commands/lock.js';
 import { DeployError } from '../errors.js';
-import type { Connection } from '../ssh/connection.js';
+import type { RemoteShell } from '../ssh/remote.js';
 import { sleep } from '../util/time.js';
 
-// A lock file next to the state record, created with O_EXCL (`set -C`), holding who took
-// it and until when. A lock past its expiry (its holder died) is taken over.
+// Keeps two runs that change things apart. The real one is a lock file next to the state
+// record, created with O_EXCL (`set -C`), holding who took it and until when. A lock past
+// its expiry (its holder died) is taken over.
+
+export interface Lock {
+  readonly path: string;
+  /** Takes the lock for `command`, waiting up to `waitMs` for another holder; throws naming the holder. */
+  acquire(command: string, ttlMs: number, waitMs: number): Promise<void>;
+  /** Gives the lock back if this run still holds it. */
+  release(): Promise<void>;
+}
 
 export interface LockInfo {
   owner: string;
   host: string;
+  /**
+   * Which machine and boot the holder runs on (hashed /etc/machine-id, boot id, host name):
+   * a dead PID means a dead holder only on the same machine in the same boot. Absent where
+   * the machine cannot be told apart (then only the TTL frees the lock).
+   */
+  machine?: string;
   pid: number;
+  /** When the holder's process started (/proc/PID/stat): a PID reused by another process is not the holder. */
+  pidStart?: string;
   command: string;
   token: string;
   since: string;
   expires: number; // epoch ms
 }
 
-export class Lock {
+export class LockFile implements Lock {
   private held: LockInfo | undefined;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly shell: RemoteShell,
     readonly path: string,
   ) {}
 
@@ -31,14 +49,17 @@ export class Lock {
     const info: LockInfo = {
       owner: `${safeUser()}@${hostname()} pid ${process.pid}`,
       host: hostname(),
+      ...(MACHINE ? { machine: MACHINE } : {}),
       pid: process.pid,
+      ...(pidStart(process.pid) ? { pidStart: pidStart(process.pid)! } : {}),
       command,
       token: randomBytes(12).toString('hex'),
       since: new Date().toISOString(),
       expires: Date.now() + ttlMs,
     };
+    let takeovers = 0;
     for (;;) {
-      const res = await this.conn.exec(`set -C; cat > ${sh(this.path)}`, {
+      const res = await this.shell.exec(lockFile.create(this.path), {
         stdin: JSON.stringify(info),
         check: false,
       });
@@ -47,11 +68,13 @@ export class Lock {
         return;
       }
       const holder = await this.holder();
-      if (holder && (holder.expires < Date.now() || diedHere(holder))) {
+      if (holder && takeovers < 5 && (holder.expires < Date.now() || diedHere(holder))) {
+        takeovers++;
         // The holder's lease ran out (it was killed, or its machine went away), or it ran
-        // on this machine and its process is gone (kill -9): take the lock over.
-        await this.conn.exec(`grep -q ${sh(holder.token)} ${sh(this.path)} && rm -f ${sh(this.path)}; true`);
-        continue;
+        // on this machine in this boot and its process is gone (kill -9): take the lock over,
+        // atomically (two runs that both see it stale cannot both remove it).
+        const taken = await this.shell.exec(lockFile.takeOver(this.path, holder.token), { check: false });
+        if (taken.code === 0 || taken.code === 3) continue;
       }
       if (Date.now() >= deadline) {
         const who = holder
@@ -66,7 +89,7 @@ export class Lock {
   }
 
   async holder(): Promise<LockInfo | undefined> {
-    const res = await this.conn.exec(`cat ${sh(this.path)} 2>/dev/null; true`);
+    const res = await this.shell.exec(lockFile.read(this.path));
     try {
       return JSON.parse(res.stdout) as LockInfo;
     } catch {
@@ -78,21 +101,56 @@ export class Lock {
     if (!this.held) return;
     const token = this.held.token;
     this.held = undefined;
-    await this.conn.exec(
-      `grep -q ${sh(token)} ${sh(this.path)} 2>/dev/null && rm -f ${sh(this.path)}; true`,
-      { check: false },
-    );
+    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
   }
 }
 
-function diedHere(holder: LockInfo): boolean {
-  if (holder.host !== hostname() || !Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
+/** This machine in this boot: a hash of /etc/machine-id and the boot id, and the host name. */
+function machineIdentity(): string | undefined {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const id = read('/etc/machine-id') ?? read('/var/lib/dbus/machine-id');
+  const boot = read('/proc/sys/kernel/random/boot_id');
+  if (!id || !boot) return undefined;
+  return createHash('sha256').update(`${id} ${boot} ${hostname()}`).digest('hex').slice(0, 32);
+}
+
+const MACHINE = machineIdentity();
+
+/** This machine's identity as a lock records it (undefined where it cannot be told). */
+export function thisMachine(): string | undefined {
+  return MACHINE;
+}
+
+/** The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
+function pidStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The holder ran on this very machine in this boot and its process is gone (or its PID now
+ * belongs to another process). Machines that share a host name (cloned runners) differ in
+ * their machine id; a lock without a machine identity is never judged here (only its TTL).
+ */
+export function diedHere(holder: LockInfo): boolean {
+  if (!MACHINE || holder.machine !== MACHINE) return false;
+  if (!Number.isInteger(holder.pid) || holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
-    return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  return holder.pidStart !== undefined && pidStart(holder.pid) !== holder.pidStart;
 }
 
 function safeUser(): string {

@@ -3,7 +3,9 @@ import type { PoolName } from '../config/schema.js';
 
 // What a run did, in a shape the CLI prints and the action reports to GitHub.
 
-export type CommandName = 'deploy' | 'promote' | 'rollback' | 'scale' | 'status';
+/** The engine's commands: the one list the CLI, the action and the engine share. */
+export const COMMAND_NAMES = ['deploy', 'promote', 'rollback', 'scale', 'prune', 'status'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 export type Result = 'success' | 'failure' | 'rolled_back';
 
 export interface StepRecord {
@@ -31,6 +33,10 @@ export interface Outcome {
   result: Result;
   dryRun: boolean;
   version?: string;
+  /** The repository the hosts pulled (deploy), e.g. registry.example.com/app. */
+  image?: string;
+  /** The digest every host ran, `sha256:…`: the image is pinned by it, not by the tag. */
+  digest?: string;
   message: string;
   before: PoolView[];
   after: PoolView[];
@@ -48,7 +54,15 @@ export interface Outcome {
 export interface StatusReport {
   live: PoolName | null;
   candidate: PoolName | null;
-  previous: { pool: PoolName; version: string } | null;
+  previous: {
+    pool: PoolName;
+    version: string;
+    digest?: string;
+    kept?: 'warm' | 'stopped';
+    stopAt?: string;
+  } | null;
+  /** What each pool in use runs: version and the digest its hosts run it by. */
+  pools?: { pool: PoolName; role: 'live' | 'candidate'; version: string; image?: string; digest?: string }[];
   upstream: { host: string; port: number; weight?: number }[];
   upstreamEditedByHand: boolean;
   /** Every balancer host: its file's sha256 and servers; `drift` when it differs from the first's. */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DeployError, messageOf } from '../errors.js';
+import { DeployError, messageOf, UsageError } from '../errors.js';
 import { closeContext, openContext, type Context, type EngineOptions } from './context.js';
 import type { CommandName, Outcome, PoolView } from './outcome.js';
 import { deploy } from './ops/deploy.js';
@@ -7,9 +7,11 @@ import { promote } from './ops/promote.js';
 import { rollback } from './ops/rollback.js';
 import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
+import { pruneCommand } from './ops/prune.js';
 import type { OpResult } from './ops/types.js';
+import { refuseDrift } from './guards.js';
 import type { DeployState } from './state.js';
-import { reconcile, refuseDrift } from './steps.js';
+import { reconcile } from './switch.js';
 
 export interface CommandArgs {
   command: CommandName;
@@ -19,6 +21,10 @@ export interface CommandArgs {
   steps?: number[];
   /** Go ahead although the balancers' files differ from each other. */
   force?: boolean;
+  /** deploy: run exactly this image digest (`sha256:…`, from prepareImage); no build, no tag lookup. */
+  digest?: string;
+  /** promote: refuse unless the candidate runs this version (a PR's /promote names its head). */
+  expectCandidate?: string;
 }
 
 export interface RunResult {
@@ -39,7 +45,7 @@ function views(state: DeployState): PoolView[] {
 function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise<OpResult> {
   switch (args.command) {
     case 'deploy':
-      return deploy(ctx, state, args.version!, args.promote ?? false, args.steps);
+      return deploy(ctx, state, args.version!, args.promote ?? false, args.steps, args.digest);
     case 'promote':
       return promote(ctx, state);
     case 'rollback':
@@ -48,6 +54,8 @@ function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise
       return scale(ctx, state);
     case 'status':
       return status(ctx, state);
+    case 'prune':
+      return pruneCommand(ctx, state);
   }
 }
 
@@ -55,8 +63,13 @@ function operation(ctx: Context, state: DeployState, args: CommandArgs): Promise
  * Runs one command end to end: connect, lock (for changing commands), read the state,
  * run the operation, record history, unlock, disconnect. Never throws for a failed
  * operation: the error is returned beside an Outcome, so callers can always report.
+ * `open` builds the context (the unit tests pass one over fakes).
  */
-export async function runCommand(opts: EngineOptions, args: CommandArgs): Promise<RunResult> {
+export async function runCommand(
+  opts: EngineOptions,
+  args: CommandArgs,
+  open: (opts: EngineOptions) => Promise<Context> = openContext,
+): Promise<RunResult> {
   const started = Date.now();
   const changes = args.command !== 'status' && !opts.dryRun;
   const base: Outcome = {
@@ -74,22 +87,28 @@ export async function runCommand(opts: EngineOptions, args: CommandArgs): Promis
   let ctx: Context | undefined;
   let locked = false;
   try {
-    ctx = await openContext(opts);
+    ctx = await open(opts);
     if (changes) {
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;
     }
     const state = await ctx.store.read();
     base.before = views(state);
-    if (args.command !== 'status') await refuseDrift(ctx, args.force ?? false);
-    if (changes) await ctx.balancer.prepare();
-    if (changes) await reconcile(ctx, state);
+    if (args.command === 'promote' && args.expectCandidate !== undefined)
+      refuseOtherCandidate(state, args.expectCandidate);
+    // Only the commands that change the balancer look at its files first.
+    const switches = !['status', 'prune'].includes(args.command);
+    if (switches) await refuseDrift(ctx, args.force ?? false);
+    if (changes && switches) await ctx.balancer.prepare();
+    if (changes && switches) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome: Outcome = {
       ...base,
       result: res.result ?? 'success',
       message: res.message,
       ...(res.version ? { version: res.version } : {}),
+      ...(res.image ? { image: res.image } : {}),
+      ...(res.digest ? { digest: res.digest } : {}),
       after: ctx.dryRun ? base.before : views(state),
       hosts: ctx.recorder.hosts,
       ...(res.diff ? { balancerDiff: res.diff } : {}),
@@ -124,6 +143,20 @@ export async function runCommand(opts: EngineOptions, args: CommandArgs): Promis
       await closeContext(ctx);
     }
   }
+}
+
+/**
+ * `/promote` on a pull request promotes that pull request's deploy, nothing else: refuses
+ * when the candidate runs another version (or there is none), naming both.
+ */
+export function refuseOtherCandidate(state: DeployState, expected: string): void {
+  const candidate = state.candidate ? state.pools[state.candidate] : null;
+  if (!candidate)
+    throw new UsageError(`promote refused: there is no candidate; expected ${expected} to be deployed first`);
+  if (candidate.version !== expected)
+    throw new UsageError(
+      `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`,
+    );
 }
 
 async function appendHistory(ctx: Context, outcome: Outcome): Promise<void> {

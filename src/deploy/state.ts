@@ -2,10 +2,10 @@ import { posix } from 'node:path';
 import type { Config, PoolName } from '../config/schema.js';
 import { files } from '../commands/files.js';
 import { DeployError } from '../errors.js';
-import type { Connection } from '../ssh/connection.js';
+import type { RemoteShell } from '../ssh/remote.js';
 
 // The one state record of an app: which pool is live, which is a candidate, the version
-// and hosts of each. It lives on the balancer host next to the upstream file, so every
+// and hosts of each. It lives on the balancer host next to the balancer's file, so every
 // machine that runs bluegreen (a laptop, a CI runner) sees the same truth.
 
 export interface HostRecord {
@@ -17,8 +17,28 @@ export interface HostRecord {
 
 export interface PoolState {
   version: string;
+  /** What the hosts run: the repository, and the digest the tag resolved to (by which they run it). */
+  image?: string;
+  digest?: string;
   hosts: HostRecord[];
   since: string;
+}
+
+/**
+ * What was live before the last promote (or rollback): what `rollback` brings back. Its
+ * containers are warm (still running, outside the balancer: a rollback only switches back),
+ * or stopped (kept: a rollback starts them again, no pull).
+ */
+export interface PreviousPool {
+  pool: PoolName;
+  version: string;
+  image?: string;
+  digest?: string;
+  /** Its hosts as they were (absent in records written before bluegreen kept them). */
+  hosts?: HostRecord[];
+  kept?: 'warm' | 'stopped';
+  /** promote.keep_old: DURATION: when the hosts' timers stop the warm containers. */
+  stopAt?: string;
 }
 
 export interface HistoryEntry {
@@ -38,13 +58,13 @@ export interface DeployState {
   candidate: PoolName | null;
   pools: Record<PoolName, PoolState | null>;
   /** What was live before the last promote: what `rollback` brings back. */
-  previous: { pool: PoolName; version: string } | null;
-  /** sha256 of the upstream file bluegreen last wrote, to notice edits made by hand. */
+  previous: PreviousPool | null;
+  /** sha256 of the balancer's file bluegreen last wrote, to notice edits made by hand. */
   upstreamSha256: string | null;
   history: HistoryEntry[];
 }
 
-const HISTORY_LIMIT = 30;
+export const HISTORY_LIMIT = 30;
 
 export function emptyState(app: string): DeployState {
   return {
@@ -66,43 +86,58 @@ export function statePath(config: Config): string {
   );
 }
 
-export { sha256 } from '../util/hash.js';
-
 export function otherPool(pool: PoolName): PoolName {
   return pool === 'green' ? 'blue' : 'green';
 }
 
-export class StateStore {
+/** Where the state record is kept: a file on the first balancer (StateFile), or a test's memory. */
+export interface StateStore {
+  readonly path: string;
+  /** The record, or an empty one when there is none yet. */
+  read(): Promise<DeployState>;
+  /** Replaces the record (its history trimmed to the last HISTORY_LIMIT entries). */
+  write(state: DeployState): Promise<void>;
+}
+
+/** The record's text as stored: history trimmed (in `state` too), pretty JSON, a final newline. */
+export function serializeState(state: DeployState): string {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+/** Parses a stored record (`path` on `host`, for errors); an empty text is an empty record. */
+export function parseState(text: string, app: string, path: string, host: string): DeployState {
+  if (text.trim() === '') return emptyState(app);
+  let parsed: DeployState;
+  try {
+    parsed = JSON.parse(text) as DeployState;
+  } catch {
+    throw new DeployError(
+      `state record ${path} on ${host} is not valid JSON; the previous one is at ${path}.bak`,
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`,
+    );
+  }
+  return parsed;
+}
+
+/** The record as a file on a host (the first balancer), written atomically with the previous one as `.bak`. */
+export class StateFile implements StateStore {
   constructor(
-    private readonly conn: Connection,
+    private readonly shell: RemoteShell,
     readonly path: string,
     private readonly app: string,
   ) {}
 
   async read(): Promise<DeployState> {
-    const res = await this.conn.exec(files.readIfExists(this.path));
-    if (res.stdout.trim() === '') return emptyState(this.app);
-    let parsed: DeployState;
-    try {
-      parsed = JSON.parse(res.stdout) as DeployState;
-    } catch {
-      throw new DeployError(
-        `state record ${this.path} on ${this.conn.target.name} is not valid JSON; the previous one is at ${this.path}.bak`,
-      );
-    }
-    if (parsed.schema !== 1 || parsed.app !== this.app) {
-      throw new DeployError(
-        `state record ${this.path} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${this.app}`,
-      );
-    }
-    return parsed;
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
   }
 
-  /** Atomic write (temp file + rename) keeping the previous record as `.bak`. */
   async write(state: DeployState): Promise<void> {
-    state.history = state.history.slice(-HISTORY_LIMIT);
-    await this.conn.exec(files.writeAtomic(this.path, `${this.path}.bak`), {
-      stdin: `${JSON.stringify(state, null, 2)}\n`,
-    });
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
   }
 }

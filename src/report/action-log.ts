@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Logger } from '../util/log.js';
+import { formatStepLine, type Logger } from '../util/log.js';
 
 // The engine's Logger on the Actions log: groups fold each phase, and warnings and errors
 // become annotations titled with the host they concern, so a failed host shows on the run
@@ -13,10 +13,7 @@ export function actionLogger(): Logger {
     info: (message) => core.info(message),
     warn: (message, host) => core.warning(message, props(host)),
     error: (message, host) => core.error(message, props(host)),
-    hostStep: (host, step, ok, ms, detail) =>
-      core.info(
-        `${host.padEnd(14)} ${step.padEnd(8)} ${ok ? 'ok  ' : 'FAIL'} ${(ms / 1000).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ''}`,
-      ),
+    hostStep: (host, step, ok, ms, detail) => core.info(formatStepLine(host, step, ok, ms, detail)),
     group: async (title, fn) => {
       if (depth > 0) {
         core.info(`-- ${title}`);

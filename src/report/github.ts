@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Octokit, RepoRef } from '../action/octokit.js';
+import type { Octokit, RepoRef } from './octokit.js';
 import type { CommandName, Outcome } from '../deploy/outcome.js';
 import { messageOf } from '../errors.js';
 
@@ -24,6 +24,9 @@ export interface DeploymentRequest {
   /** The exact commit deployed: the workflow's SHA, or the PR head for comment commands. */
   sha: string;
   version?: string;
+  /** deploy: the repository the hosts pull and the digest they run. */
+  image?: string;
+  digest?: string;
   environment: string;
 }
 
@@ -70,10 +73,14 @@ export class GitHubReporter {
         auto_merge: false,
         required_contexts: [],
         transient_environment: false,
+        // What ran, exactly: the tag names it, the digest pins it (tags can be moved).
         payload: {
           tool: 'bluegreen',
           command: req.command,
           ...(req.version ? { version: req.version } : {}),
+          ...(req.image ? { image: req.image } : {}),
+          ...(req.digest ? { digest: req.digest } : {}),
+          sha: req.sha,
         },
       }),
     );
@@ -125,13 +132,14 @@ export class GitHubReporter {
   }
 
   /**
-   * After a rollback, the deployment of the version taken away is no longer what runs:
-   * mark it inactive (GitHub does not retire production deployments by itself).
+   * After a promote or a rollback, the deployment of a version taken away is no longer what
+   * runs: mark it inactive (GitHub does not retire production deployments by itself).
    */
   async retire(
     environment: string,
     version: string,
     current: DeploymentRecord | undefined,
+    by: CommandName,
   ): Promise<number | undefined> {
     const list = await this.safely('list deployments', () =>
       this.octokit.rest.repos.listDeployments({ ...this.repo, environment, per_page: 50 }),
@@ -145,7 +153,7 @@ export class GitHubReporter {
     await this.deploymentStatus(
       { id: target.id },
       'inactive',
-      `${version} rolled back${current ? ` by deployment ${current.id}` : ''}`,
+      `${version} ${by === 'rollback' ? 'rolled back' : 'replaced'}${current ? ` by deployment ${current.id} (${by})` : ''}`,
     );
     return target.id;
   }

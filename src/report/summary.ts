@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import type { HostReport, Outcome, PoolView } from '../deploy/outcome.js';
 
-// Markdown views of an outcome: the job summary (hosts × steps, the nginx diff, the pools
+// Markdown views of an outcome: the job summary (hosts × steps, the balancer's diff, the pools
 // before and after as a Mermaid diagram) and the shorter reply to a PR comment.
 
 export interface RunLinks {
@@ -88,14 +88,14 @@ export function poolsDiagram(o: Outcome): string {
     ['before', o.before],
     ['after', o.after],
   ] as const) {
-    lines.push(`  subgraph ${side}`, `    ${side}_nginx(["nginx"])`);
+    lines.push(`  subgraph ${side}`, `    ${side}_balancer(["balancer"])`);
     if (views.length === 0) lines.push(`    ${side}_none["no pool"]`);
     for (const v of views) {
       lines.push(
         `    ${side}_${v.pool}["${label(`${v.pool}: ${v.version}`)}<br/>${label(v.hosts.join(', '))}"]`,
       );
       lines.push(
-        `    ${side}_nginx ${v.role === 'live' ? '-->|live|' : '-.->|candidate|'} ${side}_${v.pool}`,
+        `    ${side}_balancer ${v.role === 'live' ? '-->|live|' : '-.->|candidate|'} ${side}_${v.pool}`,
       );
     }
     lines.push('  end');
@@ -117,6 +117,7 @@ export function summaryMarkdown(o: Outcome, links: RunLinks): string {
     '',
     `Took ${seconds(o.durationMs)}. App: ${o.balancerUrl}`,
   ];
+  if (o.image && o.digest) parts.push('', `Image: \`${o.image}@${o.digest}\``);
   if (o.command !== 'status' || o.before.length > 0)
     parts.push('', '### Pools', '', poolsTable(o), '', poolsDiagram(o));
   const status = statusTable(o);
@@ -127,17 +128,36 @@ export function summaryMarkdown(o: Outcome, links: RunLinks): string {
   if (o.balancerDiff)
     parts.push(
       '',
-      `### nginx upstream${o.dryRun ? ' (not applied)' : ''}`,
+      `### Balancer change${o.dryRun ? ' (not applied)' : ''}`,
       '',
       fenced('diff', o.balancerDiff),
     );
   return `${parts.join('\n')}\n`;
 }
 
-export function commentMarkdown(o: Outcome, links: RunLinks): string {
-  const parts = [`**${headline(o, links.environment)}**`, '', `> ${cell(o.message)}`, '', poolsTable(o)];
-  const hosts = o.command === 'status' ? statusTable(o) : hostsTable(o.hosts);
-  if (hosts) parts.push('', '<details><summary>Hosts</summary>', '', hosts, '', '</details>');
+/**
+ * The reply to a PR comment: verdict, versions and pools, host counts, and the run. Anyone
+ * who can read the pull request reads it, so host names and addresses, checks and container
+ * logs stay in the job summary; the engine's message is shown only when `showMessage` (a
+ * success, or a refusal before any host was touched).
+ */
+export function commentMarkdown(o: Outcome, links: RunLinks, showMessage: boolean): string {
+  const message = showMessage
+    ? cell(o.message)
+    : 'failed: which host and why (checks, container logs) is in the job summary of the run';
+  const parts = [`**${headline(o, links.environment)}**`, '', `> ${message}`, '', poolsTable(o)];
+  if (o.digest) parts.push('', `Image digest: \`${o.digest}\``);
+  const results =
+    o.command === 'status'
+      ? (o.status?.hosts ?? []).map((h) => h.ok)
+      : o.hosts.map((h) => h.steps.every((s) => s.ok));
+  if (results.length > 0) {
+    const failed = results.filter((ok) => !ok).length;
+    parts.push(
+      '',
+      `Hosts: ${results.length - failed} ok${failed ? `, ${failed} failed` : ''} (details in the job summary)`,
+    );
+  }
   parts.push('', `[Workflow run](${links.runUrl})`);
   return parts.join('\n');
 }

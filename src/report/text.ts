@@ -6,7 +6,19 @@ export function formatStatus(o: Outcome): string {
   const s = o.status;
   if (!s) return o.message;
   const lines = [o.message];
-  if (s.previous) lines.push(`previous: ${s.previous.version} (was on ${s.previous.pool})`);
+  for (const p of s.pools ?? [])
+    lines.push(
+      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ''}${p.digest})` : ''}`,
+    );
+  if (s.previous) {
+    const how =
+      s.previous.kept === 'warm'
+        ? `old pool warm (${s.previous.version}, still running outside the balancer${s.previous.stopAt ? `, stopped at ${s.previous.stopAt}` : ''}): a rollback only switches back`
+        : s.previous.kept === 'stopped'
+          ? `stopped, kept: a rollback starts it again (no pull)`
+          : 'a rollback starts it again';
+    lines.push(`previous: ${s.previous.version} on ${s.previous.pool}: ${how}`);
+  }
   lines.push(
     `upstream: ${s.upstream.map((u) => `${u.host}:${u.port}${u.weight ? ` weight=${u.weight}` : ''}`).join(', ') || '(no servers)'}`,
   );

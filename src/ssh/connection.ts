@@ -1,13 +1,14 @@
 import { NodeSSH } from 'node-ssh';
 import { DeployError } from '../errors.js';
 import { checkHostKey, hostKeyAlgorithms, type HostKeyPolicy } from './known-hosts.js';
-
-export interface SshTarget {
-  /** A label for messages (the host's name in the config). */
-  name: string;
-  host: string;
-  port: number;
-}
+import {
+  connectionLost,
+  exitError,
+  type ExecOptions,
+  type ExecResult,
+  type RemoteShell,
+  type SshTarget,
+} from './remote.js';
 
 export interface SshOptions {
   user: string;
@@ -16,20 +17,8 @@ export interface SshOptions {
   connectTimeoutMs: number;
 }
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ExecOptions {
-  stdin?: string;
-  /** Reject on a non-zero exit code (default true). */
-  check?: boolean;
-}
-
 /** One SSH connection to one host, reused for every command sent there. */
-export class Connection {
+export class Connection implements RemoteShell {
   private broken: Error | undefined;
 
   private constructor(
@@ -77,11 +66,7 @@ export class Connection {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (this.broken)
-      throw new DeployError(
-        `${this.target.name}: SSH connection lost: ${this.broken.message}`,
-        this.target.name,
-      );
+    if (this.broken) throw connectionLost(this.target, this.broken.message);
     let res;
     try {
       res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
@@ -100,13 +85,7 @@ export class Connection {
       );
     }
     const result = { code: res.code, stdout: res.stdout, stderr: res.stderr };
-    if ((options.check ?? true) && result.code !== 0) {
-      const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ');
-      throw new DeployError(
-        `${this.target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ''}`,
-        this.target.name,
-      );
-    }
+    if ((options.check ?? true) && result.code !== 0) throw exitError(this.target, command, result);
     return result;
   }
 

@@ -28,8 +28,11 @@ export class KnownHosts {
       let revoked = false;
       if (parts[0]?.startsWith('@')) {
         const marker = parts.shift();
-        if (marker === '@cert-authority') continue; // certificates are not supported: ignore, never trust
-        revoked = marker === '@revoked';
+        // @revoked distrusts a key. Every other marker is ignored, as OpenSSH ignores markers it
+        // does not know: @cert-authority (certificates are not supported) and typos such as
+        // @revoke must never turn into a trusted key.
+        if (marker !== '@revoked') continue;
+        revoked = true;
       }
       const [names, type, key] = parts;
       if (!names || !type || !key) continue;

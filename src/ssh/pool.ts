@@ -1,12 +1,13 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import { Connection, type SshOptions, type SshTarget } from './connection.js';
+import { Connection, type SshOptions } from './connection.js';
+import { eachSettled, type RemoteHosts, type SshTarget } from './remote.js';
 
 /**
  * Owns every SSH connection of a run: one per host, opened on first use and reused,
  * and a bound on how many hosts are worked on at once (p-limit: a tiny, well-tested
  * queue instead of a hand-rolled one).
  */
-export class SshPool {
+export class SshPool implements RemoteHosts {
   private readonly connections = new Map<string, Promise<Connection>>();
   readonly limit: LimitFunction;
 
@@ -42,15 +43,8 @@ export class SshPool {
   }
 
   /** Runs fn for every item, at most `concurrency` at a time; never rejects. */
-  async each<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-    return Promise.all(
-      items.map((item) =>
-        this.limit(() => fn(item)).then(
-          (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
-          (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
-        ),
-      ),
-    );
+  each<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+    return eachSettled(this.limit, items, fn);
   }
 
   async closeAll(): Promise<void> {

@@ -10,6 +10,11 @@ export interface Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
 
+/** The plain per-host step line both the terminal and the Actions log print. */
+export function formatStepLine(host: string, step: string, ok: boolean, ms: number, detail?: string): string {
+  return `${host.padEnd(14)} ${step.padEnd(8)} ${ok ? 'ok  ' : 'FAIL'} ${(ms / 1000).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ''}`;
+}
+
 export function consoleLogger(stream: NodeJS.WritableStream = process.stderr, quiet = false): Logger {
   const t0 = Date.now();
   const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`;
@@ -20,10 +25,7 @@ export function consoleLogger(stream: NodeJS.WritableStream = process.stderr, qu
     info: (m) => write(m),
     warn: (m) => write(`warning: ${m}`),
     error: (m) => write(`error: ${m}`),
-    hostStep: (host, step, ok, ms, detail) =>
-      write(
-        `  ${host.padEnd(14)} ${step.padEnd(8)} ${ok ? 'ok  ' : 'FAIL'} ${(ms / 1000).toFixed(2).padStart(6)}s${detail ? `  ${detail}` : ''}`,
-      ),
+    hostStep: (host, step, ok, ms, detail) => write(`  ${formatStepLine(host, step, ok, ms, detail)}`),
     group: async (title, fn) => {
       write(`== ${title}`);
       return fn();

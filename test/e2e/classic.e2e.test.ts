@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bluegreen, writeConfig } from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, workerPids, type Lab } from '../harness/lab.js';
@@ -28,7 +29,7 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
     config = {
       app: 'webapp',
       image: 'hubuser/app',
-      registry: { server: lab.registry },
+      registry: { server: lab.registry, insecure: true },
       ssh: { user: lab.sshUser, private_key: lab.sshKey, known_hosts: lab.knownHosts },
       container: {
         port: 8000,
@@ -70,8 +71,22 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
     const res = await bluegreen(path, ['deploy', '--version', '1.0.0']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/greenhost00\s+pull\s+ok/);
-    const running = dockerOn(lab, 'greenhost00', ['ps', '--format', '{{.Image}}']).stdout.trim();
-    expect(running).toBe(`${lab.registry}/hubuser/app:1.0.0`);
+    // Every host runs the image by the digest the state records (hubuser/app from registry.server).
+    const state = JSON.parse(
+      readFileSync(`${dirname(lab.balancer.localFile)}/bluegreen-webapp.state.json`, 'utf8'),
+    ) as {
+      pools: { green: { digest: string } };
+    };
+    expect(state.pools.green.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    for (const h of lab.hosts.green.slice(0, 3)) {
+      const image = dockerOn(lab, h.name, [
+        'inspect',
+        '--format',
+        '{{.Config.Image}}',
+        'webapp-1.0.0',
+      ]).stdout.trim();
+      expect(image).toBe(`${lab.registry}/hubuser/app@${state.pools.green.digest}`);
+    }
     const seen = seenByContainer();
     for (const h of lab.hosts.green.slice(0, 3)) expect(seen).toContain(`server ${h.address}:8000`);
     // written in place: the bind mount of the single file still holds the same inode
@@ -85,8 +100,9 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
       readFileSync(lab.syslog.file, 'utf8')
         .split('\n')
         .filter((l) => / webapp\[\d+\]: app 1\.0\.0 listening/.test(l));
-    // docker's syslog driver names the daemon's host in each message: one line per green host
-    const hosts = () => new Set(lines().map((l) => / (greenhost\d\d) webapp\[/.exec(l)?.[1]));
+    // The receiver writes where each datagram came from: one line per green host.
+    const byAddress = new Map(lab.hosts.green.map((h) => [h.address, h.name]));
+    const hosts = () => new Set(lines().map((l) => byAddress.get(l.split(' ')[0]!)));
     while (hosts().size < 3 && Date.now() < deadline) await settle(100);
     console.log(`syslog: ${lines().slice(0, 3).join('\n        ')}`);
     expect([...hosts()].sort()).toEqual(['greenhost00', 'greenhost01', 'greenhost02']);

@@ -73,7 +73,10 @@ describe.skipIf(skip)('the seed story, end to end', () => {
     const before = readFileSync(lab.balancer.localFile, 'utf8');
     const res = await bluegreen(config3, ['deploy', '--version', '2.0.0', '--dry-run']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('bluehost00: docker pull --quiet 10.88.0.1:5000/hubuser/app:2.0.0');
+    // The tag resolved to its digest once: every host would pull and run exactly that.
+    expect(res.stdout).toMatch(
+      /bluehost00: docker pull --quiet 10\.88\.0\.1:5000\/hubuser\/app@sha256:[0-9a-f]{64}\n/,
+    );
     expect(res.stdout).toMatch(/\+ {4}server 10\.88\.0\.60:8000/);
     expect(readFileSync(lab.balancer.localFile, 'utf8')).toBe(before);
     expect(containersOn(lab, 'bluehost00')).toEqual([]);
@@ -140,9 +143,14 @@ describe.skipIf(skip)('the seed story, end to end', () => {
     await phase('promote', ['promote']);
     const promoted = await sample(url, 30);
     expect([...promoted.bodies.keys()]).toEqual([V2]);
-    for (const h of lab.hosts.green.slice(0, 5)) expect(containersOn(lab, h.name)).toEqual([]);
+    // The old pool keeps running outside the balancer (promote.keep_old): the instant rollback.
+    for (const h of lab.hosts.green.slice(0, 5))
+      expect(containersOn(lab, h.name)).toEqual(['webapp-1.0.0 running']);
 
-    await phase('rollback', ['rollback']);
+    const back = await phase('rollback', ['rollback']);
+    // Warm: checked again and switched back, nothing pulled, run or started.
+    expect(back.stdout + back.stderr).toContain('5 still running (switched back)');
+    expect(back.stderr).not.toMatch(/greenhost0\d\s+(pull|start)\s/);
     const rolled = await sample(url, 30);
     expect([...rolled.bodies.keys()]).toEqual([V1]);
     await settle(1000);

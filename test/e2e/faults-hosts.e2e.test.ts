@@ -89,8 +89,8 @@ describe.skipIf(skip)('faults: hosts', () => {
     [
       'container answers after 3 s (timeout 1 s)',
       { RESPONSE_DELAY_MS: '3000' },
-      { retries: 2, timeout: '1s' },
-      /failed after 2 attempts: no response within 1000ms/,
+      { retries: 4, timeout: '1s' },
+      /failed after 4 attempts: no response within 1000ms/,
     ],
   ])('a candidate whose %s fails its check', async (fault, env, checks, pattern) => {
     const misbehaving = cfg({ container: { env: { PORT: '8000', ...env } }, checks });

@@ -112,7 +112,12 @@ describe.skipIf(skip !== undefined)('lab', () => {
 
   it('runs the classic balancers as containers on dockerhost, each reading its bind-mounted file', () => {
     if (!lab) throw new Error(skip);
-    const ps = dockerOn(lab, 'dockerhost', ['ps', '--format', '{{.Names}} {{.Image}} {{.Mounts}}']).stdout;
+    const ps = dockerOn(lab, 'dockerhost', [
+      'ps',
+      '--no-trunc',
+      '--format',
+      '{{.Names}} {{.Image}} {{.Mounts}}',
+    ]).stdout;
     expect(ps).toContain('balancer nginx /root/nginx.conf');
     expect(ps).toMatch(/haproxy haproxy /);
     // what the container reads is the file on the host, as a user sees it at /root/nginx.conf

@@ -17,6 +17,8 @@ export const FAKED_OPERATIONS = [
   'repos/create-commit-status',
   'repos/get-collaborator-permission-level',
   'pulls/get',
+  'pulls/list-commits',
+  'issues/list-events-for-timeline',
   'issues/create-comment',
   'reactions/create-for-issue-comment',
 ] as const;
@@ -42,10 +44,33 @@ export interface Collaborator {
   role_name: string;
 }
 
+/** One event of a pull request's timeline, as the tests script it (rendered into GitHub's shapes). */
+export type TimelineEntry =
+  | { event: 'committed'; sha: string }
+  | { event: 'commented'; id: number; user: string; at: string }
+  | {
+      event: 'reviewed';
+      user: string;
+      commitId: string;
+      at: string;
+      state?: 'approved' | 'commented' | 'changes_requested';
+    }
+  | {
+      event: 'head_ref_force_pushed' | 'head_ref_deleted' | 'head_ref_restored' | 'reopened';
+      user: string;
+      at: string;
+      commitId?: string;
+    };
+
 export interface PullRequest {
   headSha: string;
   /** owner/name of the head repository; null when the fork was deleted. */
   headRepo: string | null;
+  state?: 'open' | 'closed';
+  /** Oldest first, as GitHub lists it. */
+  timeline?: TimelineEntry[];
+  /** The pull request's commits, oldest first (default: the head alone). */
+  commits?: string[];
 }
 
 interface StoredDeployment {
@@ -58,6 +83,19 @@ interface StoredDeployment {
 type Json = Record<string, unknown>;
 
 let subsetCache: Subset | undefined;
+
+/** The specific schema each scripted timeline event must match (the operation's own anyOf accepts any object). */
+const TIMELINE_SCHEMAS: Record<TimelineEntry['event'], string> = {
+  committed: 'timeline-committed-event',
+  commented: 'timeline-comment-event',
+  reviewed: 'timeline-reviewed-event',
+  head_ref_force_pushed: 'state-change-issue-event',
+  head_ref_deleted: 'state-change-issue-event',
+  head_ref_restored: 'state-change-issue-event',
+  reopened: 'state-change-issue-event',
+};
+
+type SchemaCheck = (value: unknown) => string | undefined;
 
 function subset(): Subset {
   subsetCache ??= extractOperations(FAKED_OPERATIONS);
@@ -81,6 +119,33 @@ function exampleFor(doc: OpenApiDoc, op: Operation): { status: number; body: unk
   return { status: 200, body: {} };
 }
 
+type AjvClass = new (opts: object) => {
+  addSchema(schema: object, key: string): unknown;
+  compile(
+    schema: object,
+  ): ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+};
+
+/** Validators for the subset's component schemas, made with openapi-backend's own Ajv class. */
+function componentChecker(Ajv: AjvClass): (name: string) => SchemaCheck {
+  const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
+  addFormats.default(ajv as never);
+  ajv.addSchema(subset().doc, 'github');
+  const cache = new Map<string, SchemaCheck>();
+  return (name) => {
+    let check = cache.get(name);
+    if (!check) {
+      const validate = ajv.compile({ $ref: `github#/components/schemas/${name}` });
+      check = (value) =>
+        validate(value)
+          ? undefined
+          : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ');
+      cache.set(name, check);
+    }
+    return check;
+  };
+}
+
 export class FakeGitHub {
   readonly calls: RecordedCall[] = [];
   readonly violations: Violation[] = [];
@@ -97,6 +162,8 @@ export class FakeGitHub {
   private nextId = 1000;
   private server!: Server;
   private api!: OpenAPIBackend;
+  /** Checks a value against one component schema of the description, by name. */
+  private schemaCheck!: (name: string) => SchemaCheck;
   url = '';
   initMs = 0;
 
@@ -115,6 +182,7 @@ export class FakeGitHub {
       validate: true,
       customizeAjv: (ajv) => {
         addFormats.default(ajv);
+        fake.schemaCheck ??= componentChecker(ajv.constructor as AjvClass);
         return ajv;
       },
     });
@@ -162,11 +230,12 @@ export class FakeGitHub {
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     };
     this.calls.push(call);
-    const answer = (status: number, body: unknown) => {
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'x-github-request-id': `FAKE:${this.calls.length}`,
+        ...headers,
       });
       res.end(JSON.stringify(body));
     };
@@ -208,13 +277,14 @@ export class FakeGitHub {
     if (failure) return answer(failure, { message: `fake failure ${failure}` });
     const params = this.api.router.parseRequest(request, operation).params as Record<string, string>;
     const example = exampleFor(subset().doc, operation);
-    const [status, body] = this.respond(
+    const [status, full] = this.respond(
       operation.operationId!,
       params,
       query,
       (call.body ?? {}) as Json,
       example,
     );
+    const { body, headers } = Array.isArray(full) ? this.page(url, full) : { body: full, headers: {} };
     if (status < 300) {
       const check = this.api.validateResponse(body, operation, status);
       if (!check.valid)
@@ -222,7 +292,18 @@ export class FakeGitHub {
           `${operation.operationId} ${status}: ${(check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ')}`,
         );
     }
-    answer(status, body);
+    answer(status, body, headers);
+  }
+
+  /** One page of a list answer (`page`, `per_page`; GitHub's default 30) and its Link header. */
+  private page(url: URL, items: unknown[]): { body: unknown[]; headers: Record<string, string> } {
+    const perPage = Number(url.searchParams.get('per_page') ?? 30);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const body = items.slice((page - 1) * perPage, page * perPage);
+    if (page * perPage >= items.length) return { body, headers: {} };
+    const next = new URL(url.pathname + url.search, this.url);
+    next.searchParams.set('page', String(page + 1));
+    return { body, headers: { link: `<${next.href}>; rel="next"` } };
   }
 
   private respond(
@@ -263,6 +344,7 @@ export class FakeGitHub {
             ...base,
             number: Number(params.pull_number),
             requested_teams: [],
+            state: pr.state ?? 'open',
             head: { ...head, sha: pr.headSha, repo: headRepo },
             base: {
               ...baseRef,
@@ -270,6 +352,26 @@ export class FakeGitHub {
             },
           },
         ];
+      }
+      case 'issues/list-events-for-timeline': {
+        const pr = this.pulls.get(Number(params.issue_number));
+        if (!pr) return [404, { message: 'Not Found' }];
+        const comment = (base as unknown as Json[]).find((e) => e.event === 'commented')!;
+        return [
+          200,
+          (pr.timeline ?? []).map((e, i) => {
+            const item = this.timelineJson(comment, e, i);
+            const problem = this.schemaCheck(TIMELINE_SCHEMAS[e.event])(item);
+            if (problem) this.responseViolations.push(`timeline ${e.event}: ${problem}`);
+            return item;
+          }),
+        ];
+      }
+      case 'pulls/list-commits': {
+        const pr = this.pulls.get(Number(params.pull_number));
+        if (!pr) return [404, { message: 'Not Found' }];
+        const item = (base as unknown as Json[])[0]!;
+        return [200, (pr.commits ?? [pr.headSha]).map((sha) => ({ ...item, sha, node_id: `C_${sha}` }))];
       }
       case 'repos/create-deployment': {
         const id = this.nextId++;
@@ -334,6 +436,78 @@ export class FakeGitHub {
         return [201, { ...base, id: this.nextId++, content: body.content, created_at: now }];
       default:
         return [example.status, base];
+    }
+  }
+
+  /** A scripted timeline entry in the shape GitHub answers (the description's comment event as a template). */
+  private timelineJson(comment: Json, e: TimelineEntry, index: number): Json {
+    const user = (login: string) => ({
+      ...(comment.user as Json),
+      login,
+      url: `https://api.github.com/users/${login}`,
+    });
+    const id = 5000 + index;
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`;
+    const html = `https://github.com/${this.owner}/${this.repo}`;
+    switch (e.event) {
+      case 'committed': {
+        const who = { name: 'Dev', email: 'dev@example.com', date: '2000-01-01T00:00:00Z' };
+        return {
+          event: 'committed',
+          sha: e.sha,
+          node_id: `C_${e.sha}`,
+          url: `${api}/git/commits/${e.sha}`,
+          html_url: `${html}/commit/${e.sha}`,
+          author: who,
+          committer: who,
+          tree: { sha: e.sha, url: `${api}/git/trees/${e.sha}` },
+          message: 'change',
+          parents: [],
+          verification: {
+            verified: false,
+            reason: 'unsigned',
+            signature: null,
+            payload: null,
+            verified_at: null,
+          },
+        };
+      }
+      case 'commented':
+        return {
+          ...comment,
+          id: e.id,
+          user: user(e.user),
+          actor: user(e.user),
+          created_at: e.at,
+          updated_at: e.at,
+        };
+      case 'reviewed':
+        return {
+          event: 'reviewed',
+          id,
+          node_id: `PRR_${id}`,
+          user: user(e.user),
+          body: null,
+          state: e.state ?? 'approved',
+          commit_id: e.commitId,
+          html_url: `${html}/pull/1#pullrequestreview-${id}`,
+          pull_request_url: `${api}/pulls/1`,
+          _links: { html: { href: `${html}/pull/1` }, pull_request: { href: `${api}/pulls/1` } },
+          author_association: 'MEMBER',
+          submitted_at: e.at,
+        };
+      default:
+        return {
+          id,
+          node_id: `HRFPE_${id}`,
+          url: `${api}/issues/events/${id}`,
+          actor: user(e.user),
+          event: e.event,
+          commit_id: e.commitId ?? null,
+          commit_url: e.commitId ? `${api}/commits/${e.commitId}` : null,
+          created_at: e.at,
+          performed_via_github_app: null,
+        };
     }
   }
 

@@ -71,7 +71,32 @@ export function extractOperations(operationIds: readonly string[]): Subset {
     (components[kind] ??= {})[name] = value;
     collectRefs(value, refs);
   }
-  return { doc: { openapi: full.openapi, info: full.info, paths, components }, allRoutes };
+  const doc = { openapi: full.openapi, info: full.info, paths, components };
+  nullableWithoutType(doc);
+  return { doc, allRoutes };
+}
+
+/**
+ * GitHub's description marks some schemas `nullable` beside anyOf/oneOf/allOf instead of a
+ * `type` (e.g. a commit's author in pulls/list-commits); Ajv refuses to compile those. Say
+ * the same thing in a form it takes: "one of these, or null".
+ */
+function nullableWithoutType(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const v of value) nullableWithoutType(v);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const schema = value as Record<string, unknown>;
+  for (const v of Object.values(schema)) nullableWithoutType(v);
+  if (!('nullable' in schema) || 'type' in schema) return;
+  const nullable = schema.nullable === true;
+  delete schema.nullable;
+  const combinator = ['anyOf', 'oneOf', 'allOf'].find((k) => k in schema);
+  if (!nullable || !combinator) return;
+  const inner = { [combinator]: schema[combinator] };
+  delete schema[combinator];
+  schema.anyOf = [inner, { type: 'null' }];
 }
 
 /** Follows a local $ref (one or more hops) within the subset. */

@@ -51,7 +51,14 @@ export interface Lab {
   /** The lab registry (plain HTTP, no authentication): every image of the lab is in it. */
   registry: string;
   /** The same storage behind htpasswd authentication. */
-  registryAuth: { address: string; username: string; passwordFile: string };
+  registryAuth: {
+    address: string;
+    username: string;
+    passwordFile: string;
+    /** A second user, for the hosts' pull-only credential. */
+    pullUsername: string;
+    pullPasswordFile: string;
+  };
   sshUser: string;
   sshKey: string;
   knownHosts: string;

@@ -175,6 +175,8 @@ const lab: Lab = {
     address: env('LAB_REGISTRY_AUTH'),
     username: 'bluegreen-ci',
     passwordFile: `${d}/registry/password`,
+    pullUsername: 'bluegreen-pull',
+    pullPasswordFile: `${d}/registry/password-pull`,
   },
   sshUser: 'root',
   sshKey: `${d}/id_ed25519`,

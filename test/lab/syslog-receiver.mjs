@@ -1,5 +1,6 @@
 // The lab's syslog server: receives the apps' log lines (docker --log-driver syslog over
-// UDP) and appends each datagram as one line to a file, as a central syslog server would.
+// UDP) and appends each datagram as one line to a file, prefixed with the address it came
+// from (as rsyslog's fromhost-ip: docker's default syslog format names no host).
 // Usage: node syslog-receiver.mjs ADDRESS PORT FILE
 import { createSocket } from 'node:dgram';
 import { appendFileSync } from 'node:fs';
@@ -10,7 +11,9 @@ if (!address || !port || !file) {
   process.exit(2);
 }
 const socket = createSocket('udp4');
-socket.on('message', (msg) => appendFileSync(file, `${msg.toString('utf8').replace(/\n+$/, '')}\n`));
+socket.on('message', (msg, from) =>
+  appendFileSync(file, `${from.address} ${msg.toString('utf8').replace(/\n+$/, '')}\n`),
+);
 socket.on('error', (err) => {
   console.error(`syslog receiver: ${err.message}`);
   process.exit(1);

@@ -103,9 +103,16 @@ lab_render registry.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY" >"$LAB_DIR/regis
 setsid docker-registry serve "$LAB_DIR/registry/config.yml" </dev/null >>"$LAB_DIR/registry/registry.log" 2>&1 9>&- &
 echo $! >"$LAB_DIR/registry/registry.pid"
 # The same storage behind htpasswd (bcrypt) authentication, for the tests of credentials.
-[ -f "$LAB_DIR/registry/password" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$LAB_DIR/registry/password"
-chmod 600 "$LAB_DIR/registry/password"
-htpasswd -Bbn bluegreen-ci "$(cat "$LAB_DIR/registry/password")" >"$LAB_DIR/registry/htpasswd"
+# Two users: bluegreen-ci (the CI's, pushes) and bluegreen-pull (the hosts' pull-only one;
+# the lab registry does not tell them apart, the tests check which one each side uses).
+for u in password password-pull; do
+  [ -f "$LAB_DIR/registry/$u" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$LAB_DIR/registry/$u"
+  chmod 600 "$LAB_DIR/registry/$u"
+done
+{
+  htpasswd -Bbn bluegreen-ci "$(cat "$LAB_DIR/registry/password")"
+  htpasswd -Bbn bluegreen-pull "$(cat "$LAB_DIR/registry/password-pull")"
+} >"$LAB_DIR/registry/htpasswd"
 lab_render registry-auth.yml LAB_DIR="$LAB_DIR" ADDR="$LAB_REGISTRY_AUTH" >"$LAB_DIR/registry/config-auth.yml"
 setsid docker-registry serve "$LAB_DIR/registry/config-auth.yml" </dev/null >>"$LAB_DIR/registry/registry-auth.log" 2>&1 9>&- &
 echo $! >"$LAB_DIR/registry/registry-auth.pid"
@@ -139,6 +146,19 @@ mounts_for() {
   esac
 }
 
+# All the hosts share this machine's CPUs, where real hosts have their own: an image pull
+# (download and extraction, done by dockerd) on the idle pool would take CPU from the live
+# pool's containers and the balancer, which it never does in production. So the daemons run
+# in a cgroup of low CPU weight; the containers (--cgroup-parent /$LAB_CGROUP/HOST) keep the
+# default weight. With no cgroup v1 cpu controller the daemons just run without it.
+DAEMON_CPU=/sys/fs/cgroup/cpu/$LAB_CGROUP/daemons
+if [ -d /sys/fs/cgroup/cpu ] && mkdir -p "$DAEMON_CPU" 2>/dev/null && echo 128 >"$DAEMON_CPU/cpu.shares"; then
+  JOIN_DAEMON_CPU="echo \$\$ > '$DAEMON_CPU/cgroup.procs' && "
+else
+  JOIN_DAEMON_CPU=''
+  lab_log "   no cgroup v1 cpu controller: image pulls on one host compete for CPU with the others' containers"
+fi
+
 start_host() { # NAME [sshonly]
   local h=$1 ip d sock key mnt
   ip=$(lab_host_ip "$h")
@@ -162,7 +182,7 @@ start_host() { # NAME [sshonly]
   # does 20.10 take deprecated-key-path; without it every daemon shares one daemon ID).
   printf '{\n  "deprecated-key-path": "%s"\n}\n' "$d/key.json" >"$d/daemon.json"
   setsid nsenter --net="/run/netns/$h" -- unshare --mount --propagation slave --uts -- \
-    sh -c "${mnt}hostname $h && exec dockerd \
+    sh -c "${JOIN_DAEMON_CPU}${mnt}hostname $h && exec dockerd \
       --config-file '$d/daemon.json' \
       --data-root '$d/docker' --exec-root '$d/run' --pidfile '$d/dockerd.pid' \
       -H 'unix://$sock' \

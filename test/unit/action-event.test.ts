@@ -14,11 +14,12 @@ const inputs = {
   allowForks: false,
   dryRun: false,
   force: false,
+  mode: 'run' as const,
 };
 const comment = (body: string, extra: object = {}) => ({
   action: 'created',
   issue: { number: 5, pull_request: { url: 'u' } },
-  comment: { id: 77, body, user: { login: 'wes' } },
+  comment: { id: 77, body, user: { login: 'wes' }, created_at: '2026-03-01T10:00:00Z' },
   ...extra,
 });
 
@@ -36,8 +37,22 @@ describe('triggerOf', () => {
     expect(triggerOf('issue_comment', comment('/deploy\nplease'), inputs)).toEqual({
       kind: 'comment',
       command: 'deploy',
-      comment: { id: 77, user: 'wes', pullNumber: 5 },
+      comment: { id: 77, user: 'wes', pullNumber: 5, createdAt: '2026-03-01T10:00:00Z' },
     });
+  });
+
+  it('/deploy <sha> carries the commit the commenter named', () => {
+    const sha = 'c0ffee1'.padEnd(40, 'b');
+    expect(triggerOf('issue_comment', comment(`/deploy ${sha}`), inputs)).toMatchObject({
+      command: 'deploy',
+      comment: { sha },
+    });
+  });
+
+  it('refuses a comment payload without the time GitHub recorded it', () => {
+    const payload = comment('/deploy');
+    delete (payload.comment as { created_at?: string }).created_at;
+    expect(() => triggerOf('issue_comment', payload, inputs)).toThrow(/comment\.created_at/);
   });
 
   it.each([
@@ -49,12 +64,34 @@ describe('triggerOf', () => {
     expect(triggerOf('issue_comment', payload, inputs).kind).toBe('ignored');
   });
 
-  it('reads the command alone on the first line only', () => {
+  it('reads the command alone on the first line only; /deploy may name a commit', () => {
     expect(
-      ['/status', ' /promote  ', '/rollback\r\nnow', '/deploy now', '/Deploy', '`/deploy`'].map(
-        commentCommand,
-      ),
-    ).toEqual(['status', 'promote', 'rollback', undefined, undefined, undefined]);
+      [
+        '/status',
+        ' /promote  ',
+        '/rollback\r\nnow',
+        '/deploy now',
+        '/Deploy',
+        '`/deploy`',
+        '/deploy abc1234',
+        '/deploy abc123',
+        '/deploy ABC1234',
+        `/deploy ${'a'.repeat(41)}`,
+        '/promote abc1234',
+      ].map(commentCommand),
+    ).toEqual([
+      { command: 'status' },
+      { command: 'promote' },
+      { command: 'rollback' },
+      undefined,
+      undefined,
+      undefined,
+      { command: 'deploy', sha: 'abc1234' },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -105,7 +142,7 @@ describe('reporting text', () => {
     expect(md).toContain('| host | pool | pull | start |');
     expect(md).toContain('| b1 | blue | ✅ 1.2s | ❌ 0.3s exit 1 |');
     expect(md).toContain('```diff\n-    server g1:8000;\n+    server b1:8000;\n```');
-    expect(md).toContain('before_nginx -->|live| before_green');
-    expect(md).toContain('after_nginx -.->|candidate| after_blue');
+    expect(md).toContain('before_balancer -->|live| before_green');
+    expect(md).toContain('after_balancer -.->|candidate| after_blue');
   });
 });

@@ -97,6 +97,51 @@ describe('fake GitHub', () => {
     expect(fake.responseViolations).toEqual([]);
   });
 
+  it('pages list answers with Link headers, as Octokit follows them, in valid timeline shapes', async () => {
+    fake.reset();
+    const sha = (i: number) => i.toString(16).padStart(40, '0');
+    fake.pulls.set(8, {
+      headSha: sha(149),
+      headRepo: 'octo-org/shop',
+      commits: Array.from({ length: 150 }, (_, i) => sha(i)),
+      timeline: [
+        ...Array.from({ length: 150 }, (_, i) => ({ event: 'committed' as const, sha: sha(i) })),
+        { event: 'commented', id: 1, user: 'alice', at: '2026-03-01T10:00:00Z' },
+        { event: 'reviewed', user: 'alice', commitId: sha(149), at: '2026-03-01T09:00:00Z' },
+        { event: 'head_ref_force_pushed', user: 'bob', at: '2026-03-01T11:00:00Z', commitId: sha(149) },
+        { event: 'reopened', user: 'bob', at: '2026-03-01T11:00:01Z' },
+      ],
+    });
+    const octokit = octokitFor('t', fake.url);
+    const repo = { owner: 'octo-org', repo: 'shop' };
+    const timeline = await octokit.paginate(octokit.rest.issues.listEventsForTimeline, {
+      ...repo,
+      issue_number: 8,
+      per_page: 100,
+    });
+    expect(timeline.map((e) => e.event).slice(-4)).toEqual([
+      'commented',
+      'reviewed',
+      'head_ref_force_pushed',
+      'reopened',
+    ]);
+    expect(timeline).toHaveLength(154);
+    const commits = await octokit.paginate(octokit.rest.pulls.listCommits, {
+      ...repo,
+      pull_number: 8,
+      per_page: 100,
+    });
+    expect(commits.map((c) => c.sha)).toEqual(Array.from({ length: 150 }, (_, i) => sha(i)));
+    expect(fake.sequence()).toEqual([
+      'issues/list-events-for-timeline',
+      'issues/list-events-for-timeline',
+      'pulls/list-commits',
+      'pulls/list-commits',
+    ]);
+    expect(fake.violations).toEqual([]);
+    expect(fake.responseViolations).toEqual([]);
+  });
+
   it('answers scripted failures with the status asked for', async () => {
     fake.reset();
     fake.failures.set('issues/create-comment', 500);

@@ -64,8 +64,12 @@ describe('action.yml ↔ code ↔ README', () => {
     expect(Object.keys(action.outputs).sort()).toEqual([
       'candidate_pool',
       'deployment_id',
+      'digest',
+      'image',
       'live_pool',
       'result',
+      'sha',
+      'verdict',
       'version',
     ]);
   });
@@ -96,6 +100,7 @@ describe('readInputs', () => {
       allowForks: false,
       dryRun: false,
       force: false,
+      mode: 'run',
     });
   });
 
@@ -108,7 +113,9 @@ describe('readInputs', () => {
     vi.stubEnv('INPUT_REGISTRY_USERNAME', 'bot');
     vi.stubEnv('INPUT_STEPS', '10, 50,100');
     vi.stubEnv('INPUT_FORCE', 'true');
+    vi.stubEnv('INPUT_MODE', 'authorize');
     expect(readInputs()).toMatchObject({
+      mode: 'authorize',
       command: 'promote',
       sshPrivateKey: '-----BEGIN KEY-----\nabc\n-----END KEY-----\n',
       allowForks: true,
@@ -121,7 +128,8 @@ describe('readInputs', () => {
   });
 
   it.each([
-    ['COMMAND', 'destroy', /input command: "destroy" is not one of/],
+    ['COMMAND', 'destroy', /unknown input command "destroy": expected one of deploy, .*, validate/],
+    ['MODE', 'deploy', /input mode: "deploy" is not one of run, authorize, refusal/],
     ['VERSION', '1.0.0;rm -rf /', /input version: .* is not a valid image tag/],
     ['ALLOWED_COMMENTERS_PERMISSION', 'everyone', /not one of read, triage, write, maintain, admin/],
     ['DRY_RUN', 'yes', /input dry_run: expected true or false/],

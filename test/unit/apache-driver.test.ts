@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApacheDriver } from '../../src/balancer/apache.js';
 import { processes } from '../../src/commands/files.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { Connection, ExecOptions, ExecResult } from '../../src/ssh/connection.js';
+import type { ExecOptions, ExecResult, RemoteShell } from '../../src/ssh/remote.js';
 import { silentLogger } from '../../src/util/log.js';
 
 // The decision the Apache driver adds to the shared file mechanism: a reload counts only when
@@ -76,7 +76,7 @@ function driverOn(host: FakeApache): ApacheDriver {
   const conn = {
     target: { name: 'lb', host: 'lb', port: 22 },
     exec: host.exec.bind(host),
-  } as unknown as Connection;
+  } as unknown as RemoteShell;
   return new ApacheDriver(conn, config, silentLogger);
 }
 
@@ -191,7 +191,7 @@ balancer:
     const conn = {
       target: { name: 'lb', host: 'lb', port: 22 },
       exec: host.exec.bind(host),
-    } as unknown as Connection;
+    } as unknown as RemoteShell;
     const d = new ApacheDriver(conn, inContainer, silentLogger);
     expect(d.describeCommands()).toEqual({
       test: 'docker exec web httpd -t',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplyResult, HostBalancer } from '../../src/balancer/driver.js';
-import type { UpstreamServer } from '../../src/balancer/nginx-config.js';
+import type { ApplyResult, HostBalancer, UpstreamServer } from '../../src/balancer/driver.js';
 import { BalancerSet, driftOf } from '../../src/balancer/set.js';
 import { silentLogger } from '../../src/util/log.js';
 

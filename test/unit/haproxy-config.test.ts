@@ -8,7 +8,8 @@ import {
   replaceBackend,
   serverName,
 } from '../../src/balancer/haproxy-config.js';
-import { parseShowStat, runtimeCommand } from '../../src/balancer/haproxy.js';
+import { parseShowStat } from '../../src/balancer/haproxy.js';
+import { haproxy } from '../../src/commands/haproxy.js';
 
 const file = `global
     stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners
@@ -255,7 +256,7 @@ other,bg-10-0-0-1-8000,0,0,7,7,,,,,,,,,,0,0,UP
   });
 
   it('quotes the command and the socket path for the shell', () => {
-    expect(runtimeCommand('/run/haproxy/admin.sock', 'set server app_server/bg-1 state drain')).toBe(
+    expect(haproxy.runtime('/run/haproxy/admin.sock', 'set server app_server/bg-1 state drain')).toBe(
       "printf '%s\\n' 'set server app_server/bg-1 state drain' | socat -t 5 stdio unix-connect:/run/haproxy/admin.sock",
     );
   });

@@ -25,6 +25,15 @@ const verify = (text: string, fingerprints: Record<string, string> = {}) => ({
 });
 
 describe('host key verification', () => {
+  it('ignores lines with markers it does not know, as OpenSSH does: they never trust a key', () => {
+    for (const marker of ['@cert-authority', '@revoke', '@trusted', '@']) {
+      expect(checkHostKey(verify(`${marker} ${line('host1', a)}`), 'host1', 22, a)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/host1 is not in known_hosts/),
+      });
+    }
+  });
+
   it('accepts the recorded key for plain, bracketed-port and hashed entries', () => {
     expect(checkHostKey(verify(line('host1,10.0.0.1', a)), '10.0.0.1', 22, a).ok).toBe(true);
     expect(checkHostKey(verify(line('[host1]:2222', a)), 'host1', 2222, a).ok).toBe(true);

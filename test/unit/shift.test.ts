@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { judgeStep, parseSteps, percentile, shiftWeights } from '../../src/deploy/shift.js';
+import { judgeStep, parseSteps, shiftWeights } from '../../src/deploy/ops/shift.js';
+import { percentile } from '../../src/util/stats.js';
 
 const budget = { step_duration: 5000, max_error_rate: 0.01, max_p99: 1000, concurrency: 4 };
 

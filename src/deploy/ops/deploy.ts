@@ -1,24 +1,18 @@
 import { DeployError, UsageError } from '../../errors.js';
-import { buildAndPush, buildCommands } from '../build.js';
+import { buildPlan } from '../build.js';
+import type { PreparedImage } from '../image.js';
 import { recordOf, type Context } from '../context.js';
-import { otherPool, sha256, type DeployState } from '../state.js';
-import {
-  applySwitch,
-  planSwitch,
-  removeFromPool,
-  servers,
-  startCommands,
-  startPool,
-  verifyThroughBalancer,
-} from '../steps.js';
-import type { OpResult } from './types.js';
+import { planLines, removeFromPool, startCommands, startPool, type Release } from '../pool.js';
+import { otherPool, type DeployState } from '../state.js';
+import { commitSwitch, planSwitch, servers, switchPlanLine, verifyThroughBalancer } from '../switch.js';
 import { promote } from './promote.js';
 import { rollbackCandidate } from './rollback.js';
-import { shiftTraffic } from '../shift.js';
+import { shiftTraffic } from './shift.js';
+import type { OpResult } from './types.js';
 
 /**
  * Deploys `version` to the idle pool: build/push (when configured), start and preflight
- * every host, and only then add the pool to the upstream beside the live one.
+ * every host, and only then add the pool to the balancer beside the live one.
  */
 export async function deploy(
   ctx: Context,
@@ -26,6 +20,7 @@ export async function deploy(
   version: string,
   andPromote: boolean,
   steps?: number[],
+  digest?: string,
 ): Promise<OpResult> {
   const { config } = ctx;
   if (steps && !state.live)
@@ -48,10 +43,20 @@ export async function deploy(
   const change = await planSwitch(ctx, servers(ctx, [...(live?.hosts ?? []), ...hosts]));
 
   if (ctx.dryRun) {
+    // The digest the hosts would run, if the tag exists yet (a build would make a new one).
+    let planned: Release = { version, image: config.image, ...(digest ? { digest } : {}) };
+    if (!digest && !config.build)
+      planned = await ctx.images.resolve(ctx, version).then(
+        (p) => ({ version, ...p }),
+        (err: Error) => {
+          ctx.log.warn(`the plan shows the tag: ${err.message}`);
+          return planned;
+        },
+      );
     const plan = [
-      ...buildCommands(ctx, version).map((argv) => `local: docker ${argv.join(' ')}`),
-      ...hosts.flatMap((h) => startCommands(ctx, pool, version).map((c) => `${h.name}: ${c}`)),
-      `balancer: write ${config.balancer.file}, \`${ctx.balancer.describeCommands().test}\`, \`${ctx.balancer.describeCommands().reload}\``,
+      ...buildPlan(ctx, version),
+      ...planLines(hosts, startCommands(ctx, pool, planned)),
+      switchPlanLine(ctx),
       ...(steps
         ? [
             `balancer: shift ${steps.join('% → ')}% to ${pool}, each step sampled ${config.shift.step_duration}ms`,
@@ -66,22 +71,27 @@ export async function deploy(
     };
   }
 
-  if (config.build) await ctx.log.group('build and push', () => buildAndPush(ctx, version));
-  await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, version));
-  if (steps) return shiftTraffic(ctx, state, pool, hosts, version, steps);
-  await ctx.log.group('switch the balancer', async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, pool, hosts);
-      throw err;
-    }
+  // Built (when configured) and resolved to its digest once; every host runs exactly that.
+  const image: PreparedImage = digest
+    ? { image: config.image, digest }
+    : await ctx.images.prepare(ctx, version);
+  const release: Release = { version, ...image };
+  await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, release));
+  // The idle pool's hosts held the previous version, still running (warm): it is stopped now.
+  if (state.previous?.pool === pool && state.previous.kept === 'warm') {
+    state.previous.kept = 'stopped';
+    delete state.previous.stopAt;
+  }
+  if (steps) return shiftTraffic(ctx, state, pool, hosts, release, steps);
+  await commitSwitch(ctx, state, change, {
+    title: 'switch the balancer',
+    update: (s) => {
+      s.pools[pool] = { ...release, hosts, since: new Date().toISOString() };
+      if (s.live) s.candidate = pool;
+      else s.live = pool;
+    },
+    onFailure: () => removeFromPool(ctx, pool, hosts),
   });
-  state.pools[pool] = { version, hosts, since: new Date().toISOString() };
-  if (state.live) state.candidate = pool;
-  else state.live = pool;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
 
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
@@ -101,11 +111,18 @@ export async function deploy(
   const where = `${version} live on ${pool} (${hosts.length} hosts)`;
   if (andPromote && state.candidate) {
     const promoted = await promote(ctx, state);
-    return { ...promoted, diff: [change.diff, promoted.diff].filter(Boolean).join('\n') };
+    return {
+      ...promoted,
+      image: release.image,
+      ...(release.digest ? { digest: release.digest } : {}),
+      diff: [change.diff, promoted.diff].filter(Boolean).join('\n'),
+    };
   }
   return {
     message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
     version,
+    image: release.image,
+    ...(release.digest ? { digest: release.digest } : {}),
     diff: change.diff,
   };
 }

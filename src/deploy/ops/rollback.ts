@@ -1,15 +1,20 @@
 import { DeployError } from '../../errors.js';
 import { recordOf, type Context } from '../context.js';
-import { otherPool, sha256, type DeployState } from '../state.js';
+import { containerName } from '../../commands/docker.js';
 import {
-  applySwitch,
-  planSwitch,
-  removeFromPool,
-  servers,
+  bringBack,
+  keepOld,
+  planLines,
+  retire,
   startCommands,
-  startPool,
+  stopCommands,
+  stopKeepingCommands,
   stopPool,
-} from '../steps.js';
+  type Release,
+} from '../pool.js';
+import { describeKept } from './promote.js';
+import { otherPool, type DeployState } from '../state.js';
+import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
 
 /** Before promote: the live pool alone again; the candidate's containers go. */
@@ -19,24 +24,21 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
   const livePool = state.pools[state.live!]!;
   const change = await planSwitch(ctx, servers(ctx, livePool.hosts));
   if (ctx.dryRun) {
-    const plan = candPool.hosts.map(
-      (h) => `${h.name}: docker rm ${ctx.config.app} ${candPool.version} (after the drain)`,
-    );
     return {
       message: `would roll back candidate ${candPool.version} on ${cand}`,
       version: livePool.version,
-      plan,
+      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
       diff: change.diff,
       result: 'rolled_back',
     };
   }
-  await ctx.log.group(`switch the balancer back to ${state.live} only`, () =>
-    applySwitch(ctx, change, state),
-  );
-  state.candidate = null;
-  state.pools[cand] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer back to ${state.live} only`,
+    update: (s) => {
+      s.candidate = null;
+      s.pools[cand] = null;
+    },
+  });
   await ctx.log.group(`remove ${candPool.version} from ${cand}`, () =>
     stopPool(ctx, cand, candPool.hosts, candPool.version),
   );
@@ -49,55 +51,86 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
 }
 
 /**
- * After promote: the previous version comes back on the idle pool (preflighted like any
- * deploy), takes over the upstream, and the current version drains and stops.
+ * After promote: the previous version comes back on the pool it ran on — instantly when its
+ * containers still run there (warm: checked again, then the balancer switches back), by
+ * `docker start` when they were only stopped, by a pull when they are gone — takes over the
+ * balancer, and the current version drains and is kept per promote.keep_old.
  */
 export async function rollbackPromoted(ctx: Context, state: DeployState): Promise<OpResult> {
   const live = state.live!;
   const livePool = state.pools[live]!;
   const prev = state.previous!;
   const idle = otherPool(live);
-  const hosts = ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
+  const hosts =
+    prev.pool === idle && prev.hosts?.length
+      ? prev.hosts
+      : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
   if (hosts.length === 0)
     throw new DeployError(
       `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`,
     );
+  const release: Release = {
+    version: prev.version,
+    image: prev.image ?? ctx.config.image,
+    ...(prev.digest ? { digest: prev.digest } : {}),
+  };
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
-    const plan = [
-      ...hosts.flatMap((h) => startCommands(ctx, idle, prev.version).map((c) => `${h.name}: ${c}`)),
-      ...livePool.hosts.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${livePool.version} (after the drain)`,
-      ),
-    ];
     return {
-      message: `would bring ${prev.version} back on ${idle} and retire ${livePool.version}`,
+      message: `would bring ${prev.version} back on ${idle} (${prev.kept === 'warm' ? 'still running: a switch back' : prev.kept === 'stopped' ? 'stopped: docker start, no pull' : 'started again'}) and retire ${livePool.version}`,
       version: prev.version,
-      plan,
+      plan: [
+        ...hosts.map(
+          (h) =>
+            `${h.name}: ${containerName(ctx.config.app, prev.version)} running → check it; stopped → docker start + check; missing → ${startCommands(
+              ctx,
+              idle,
+              release,
+            )
+              .map((c) => c.command)
+              .join(' && ')} + check`,
+        ),
+        switchPlanLine(ctx),
+      ],
       diff: change.diff,
       result: 'rolled_back',
     };
   }
-  await ctx.log.group(`start ${prev.version} on ${idle}`, () => startPool(ctx, idle, hosts, prev.version));
-  await ctx.log.group(`switch the balancer to ${idle}`, async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await removeFromPool(ctx, idle, hosts);
-      throw err;
-    }
-  });
-  state.pools[idle] = { version: prev.version, hosts, since: new Date().toISOString() };
-  state.previous = { pool: live, version: livePool.version };
-  state.live = idle;
-  state.pools[live] = null;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
-  await ctx.log.group(`stop ${livePool.version} on ${live}`, () =>
-    stopPool(ctx, live, livePool.hosts, livePool.version),
+  const how = await ctx.log.group(`bring ${prev.version} back on ${idle}`, () =>
+    bringBack(ctx, idle, hosts, release),
   );
+  await commitSwitch(ctx, state, change, {
+    title: `switch the balancer to ${idle}`,
+    update: (s) => {
+      s.pools[idle] = { ...release, hosts, since: new Date().toISOString() };
+      s.previous = { ...livePool, pool: live, kept: 'warm' };
+      s.live = idle;
+      s.pools[live] = null;
+    },
+    onFailure: () =>
+      retire(
+        ctx,
+        idle,
+        hosts,
+        'stop',
+        how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version),
+      ),
+  });
+  const kept = await ctx.log.group(`keep ${live} ${livePool.version} for a roll forward`, () =>
+    keepOld(ctx, live, livePool.hosts, livePool.version),
+  );
+  // The switch recorded the old pool as warm; a stop (now or by a timer) is recorded too.
+  if (kept.kept !== 'warm' || kept.stopAt) {
+    state.previous = { ...state.previous!, ...kept };
+    await ctx.store.write(state);
+  }
+  const came = [
+    how.warm ? `${how.warm} still running (switched back)` : '',
+    how.started ? `${how.started} started again (no pull)` : '',
+    how.pulled ? `${how.pulled} pulled and started` : '',
+  ].filter(Boolean);
   return {
-    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts); ${livePool.version} retired`,
+    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts: ${came.join(', ')}); ${livePool.version} ${describeKept(kept)}`,
     version: prev.version,
     diff: change.diff,
     result: 'rolled_back',

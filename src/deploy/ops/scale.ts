@@ -1,15 +1,16 @@
 import { DeployError, UsageError } from '../../errors.js';
 import { recordOf, type Context } from '../context.js';
-import { sha256, type DeployState, type HostRecord } from '../state.js';
 import {
-  applySwitch,
-  planSwitch,
+  planLines,
   removeFromPool,
-  servers,
   startCommands,
   startPool,
+  stopCommands,
   stopPool,
-} from '../steps.js';
+  type Release,
+} from '../pool.js';
+import type { DeployState, HostRecord } from '../state.js';
+import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
 
 const key = (h: HostRecord) => `${h.host}:${h.port}`;
@@ -32,33 +33,36 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
       version: current.version,
     };
 
+  // New hosts run exactly what the others run: the same digest.
+  const release: Release = {
+    version: current.version,
+    image: current.image ?? ctx.config.image,
+    ...(current.digest ? { digest: current.digest } : {}),
+  };
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const change = await planSwitch(ctx, servers(ctx, [...desired, ...(cand?.hosts ?? [])]));
   const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(', ') || 'none'}), -${removed.length} (${removed.map((h) => h.name).join(', ') || 'none'})`;
   if (ctx.dryRun) {
     const plan = [
-      ...added.flatMap((h) => startCommands(ctx, live, current.version).map((c) => `${h.name}: ${c}`)),
-      ...removed.map(
-        (h) => `${h.name}: docker stop + rm ${ctx.config.app} ${current.version} (after the drain)`,
-      ),
+      ...planLines(added, startCommands(ctx, live, release)),
+      switchPlanLine(ctx),
+      ...planLines(removed, stopCommands(ctx, current.version)),
     ];
     return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
   }
   if (added.length)
     await ctx.log.group(`start ${current.version} on new ${live} hosts`, () =>
-      startPool(ctx, live, added, current.version),
+      startPool(ctx, live, added, release),
     );
-  await ctx.log.group('switch the balancer', async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
+  await commitSwitch(ctx, state, change, {
+    title: 'switch the balancer',
+    update: () => {
+      current.hosts = desired;
+    },
+    onFailure: async () => {
       if (added.length) await removeFromPool(ctx, live, added);
-      throw err;
-    }
+    },
   });
-  current.hosts = desired;
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
   if (removed.length)
     await ctx.log.group('stop removed hosts', () => stopPool(ctx, live, removed, current.version));
   return {

@@ -1,11 +1,12 @@
 import type { PoolName } from '../../config/schema.js';
 import { docker, parseContainerList } from '../../commands/docker.js';
-import { checkOnce, hostUrl } from '../checks.js';
+import { driftOf } from '../../balancer/set.js';
+import { sha256 } from '../../util/hash.js';
+import { hostUrl } from '../checks.js';
 import { recordOf, targetOf, type Context } from '../context.js';
 import type { StatusReport } from '../outcome.js';
-import { sha256, type DeployState, type HostRecord } from '../state.js';
+import type { DeployState, HostRecord } from '../state.js';
 import type { OpResult } from './types.js';
-import { driftOf } from '../../balancer/set.js';
 
 /** What is live, what is candidate, and per host: container and check result. Changes nothing. */
 export async function status(ctx: Context, state: DeployState): Promise<OpResult> {
@@ -25,19 +26,23 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
       hosts.push({ host: h, pool });
     }
   }
-  const rows = await ctx.ssh.each(hosts, async ({ host, pool }) => {
+  const rows = await ctx.remote.each(hosts, async ({ host, pool }) => {
     const url = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
     let container = '-';
     let st = 'none';
     let version = '-';
     try {
-      const conn = await ctx.ssh.get(targetOf(ctx.config, host));
-      const list = parseContainerList((await conn.exec(docker.list(ctx.config.app))).stdout);
-      if (list[0]) ({ name: container, state: st, version } = list[0]);
+      const shell = await ctx.remote.get(targetOf(ctx.config, host));
+      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
+      // The running one first: a host may also hold stopped versions kept for a rollback.
+      const shown = list.find((c) => c.state === 'running') ?? list[0];
+      if (shown) ({ name: container, state: st, version } = shown);
+      const stopped = list.filter((c) => c !== shown).length;
+      if (stopped) st = `${st} (+${stopped} kept)`;
     } catch (err) {
       st = `unreachable: ${(err as Error).message}`;
     }
-    const check = await checkOnce(url, {
+    const check = await ctx.checker.once(url, {
       ...ctx.config.checks,
       timeout: Math.min(ctx.config.checks.timeout, 2000),
     });
@@ -56,7 +61,30 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
   const report: StatusReport = {
     live: state.live,
     candidate: state.candidate,
-    previous: state.previous,
+    previous: state.previous
+      ? {
+          pool: state.previous.pool,
+          version: state.previous.version,
+          ...(state.previous.digest ? { digest: state.previous.digest } : {}),
+          ...(state.previous.kept ? { kept: state.previous.kept } : {}),
+          ...(state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}),
+        }
+      : null,
+    pools: (['live', 'candidate'] as const).flatMap((role) => {
+      const pool = state[role];
+      const p = pool ? state.pools[pool] : null;
+      return pool && p
+        ? [
+            {
+              pool,
+              role,
+              version: p.version,
+              ...(p.image ? { image: p.image } : {}),
+              ...(p.digest ? { digest: p.digest } : {}),
+            },
+          ]
+        : [];
+    }),
     upstream: ctx.balancer.servers(text),
     upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
     balancers: files.map((f, i) => ({

@@ -1,30 +1,22 @@
-import type { Config, PoolName } from '../config/schema.js';
-import { DeployError, UsageError } from '../errors.js';
-import { balancerCheckUrl, checkOnce } from './checks.js';
-import type { Context } from './context.js';
-import { promote } from './ops/promote.js';
-import { rollbackCandidate } from './ops/rollback.js';
-import type { OpResult } from './ops/types.js';
-import { sha256, type DeployState, type HostRecord } from './state.js';
-import { applySwitch, planSwitch, removeFromPool, servers } from './steps.js';
+import type { Config, PoolName } from '../../config/schema.js';
+import { DeployError, messageOf } from '../../errors.js';
+import { percentile } from '../../util/stats.js';
+import { balancerCheckUrl } from '../checks.js';
+import type { Context } from '../context.js';
+import { removeFromPool, type Release } from '../pool.js';
+import type { DeployState, HostRecord } from '../state.js';
+import { commitSwitch, planSwitch, servers } from '../switch.js';
+import { promote } from './promote.js';
+import { rollbackCandidate } from './rollback.js';
+import type { OpResult } from './types.js';
 
-// `deploy --steps 10,50,100`: after preflight, the new pool joins the upstream with a small
+// `deploy --steps 10,50,100`: after preflight, the new pool joins the balancer with a small
 // weight, and its share grows step by step. Each step is sampled through balancer.url for
 // shift.step_duration and judged against an error-rate and a p99 budget; a failed step rolls
-// the candidate back. The last step (100) is a promote: the old pool leaves the upstream
+// the candidate back. The last step (100) is a promote: the old pool leaves the balancer
 // (weight 0 is not a valid nginx weight), drains, and stops.
 
-/** Parses and validates `--steps`: increasing integers in 1..100, ending in 100. */
-export function parseSteps(text: string, field = '--steps'): number[] {
-  const parts = text.split(',').map((p) => p.trim());
-  const steps = parts.map(Number);
-  const bad = (why: string) => new UsageError(`${field}: ${JSON.stringify(text)} ${why} (e.g. 10,50,100)`);
-  if (parts.some((p) => !/^\d{1,3}$/.test(p))) throw bad('must be a comma-separated list of integers');
-  if (steps.some((s) => s < 1 || s > 100)) throw bad('must hold percentages between 1 and 100');
-  if (steps.some((s, i) => i > 0 && s <= steps[i - 1]!)) throw bad('must be strictly increasing');
-  if (steps.at(-1) !== 100) throw bad('must end in 100');
-  return steps;
-}
+export { parseSteps } from '../../config/steps.js';
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -68,18 +60,10 @@ export interface StepVerdict {
   reason?: string;
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 /** Judges one step's sample against the budget. */
 export function judgeStep(sample: StepSample, budget: Config['shift']): StepVerdict {
   const errorRate = sample.requests === 0 ? 1 : sample.failed / sample.requests;
-  const p99Ms = percentile(
-    [...sample.latenciesMs].sort((a, b) => a - b),
-    99,
-  );
+  const p99Ms = sample.latenciesMs.length === 0 ? 0 : percentile(sample.latenciesMs, 99);
   const problems: string[] = [];
   if (sample.requests === 0) problems.push('no request completed');
   else if (errorRate > budget.max_error_rate)
@@ -103,10 +87,10 @@ export async function sampleThroughBalancer(
 ): Promise<StepSample> {
   const url = balancerCheckUrl(ctx.config);
   const sample: StepSample = { requests: 0, failed: 0, latenciesMs: [] };
-  const deadline = Date.now() + durationMs;
+  const deadline = ctx.clock.now() + durationMs;
   const worker = async () => {
-    while (Date.now() < deadline && !ctx.signal.aborted) {
-      const r = await checkOnce(url, ctx.config.checks);
+    while (ctx.clock.now() < deadline && !ctx.signal.aborted) {
+      const r = await ctx.checker.once(url, ctx.config.checks);
       sample.requests++;
       sample.latenciesMs.push(r.ms);
       if (!r.ok) {
@@ -121,16 +105,17 @@ export async function sampleThroughBalancer(
 
 /**
  * Runs the steps for a pool that was just started and preflighted. The candidate enters the
- * upstream at the first step; a failed step (budget or balancer) rolls it back.
+ * balancer at the first step; a failed step (budget or balancer) rolls it back.
  */
 export async function shiftTraffic(
   ctx: Context,
   state: DeployState,
   pool: PoolName,
   hosts: HostRecord[],
-  version: string,
+  release: Release,
   steps: number[],
 ): Promise<OpResult> {
+  const { version } = release;
   const livePool = state.live ? state.pools[state.live] : null;
   if (!state.live || !livePool) throw new DeployError('--steps needs a live pool to shift traffic from');
   const budget = ctx.config.shift;
@@ -142,23 +127,23 @@ export async function shiftTraffic(
       ...servers(ctx, hosts).map((s) => ({ ...s, weight: w.candidate })),
     ];
     const entering = state.candidate !== pool;
-    try {
-      const change = await planSwitch(ctx, targets);
-      await ctx.log.group(`shift ${percent}% to ${pool} ${version}`, () => applySwitch(ctx, change, state));
-      if (change.diff) diffs.push(change.diff);
-      state.upstreamSha256 = sha256(change.after);
-    } catch (err) {
-      if (entering) {
-        await removeFromPool(ctx, pool, hosts);
-        throw err;
-      }
-      return failStep(ctx, state, version, percent, (err as Error).message);
-    }
-    if (entering) {
-      state.pools[pool] = { version, hosts, since: new Date().toISOString() };
-      state.candidate = pool;
-    }
-    await ctx.store.write(state);
+    // Before the candidate entered, its containers just go; after, the step is rolled back.
+    const fail = async (err: unknown): Promise<never> => {
+      if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
+      await removeFromPool(ctx, pool, hosts);
+      throw err;
+    };
+    const change = await planSwitch(ctx, targets).catch(fail);
+    await commitSwitch(ctx, state, change, {
+      title: `shift ${percent}% to ${pool} ${version}`,
+      update: (s) => {
+        if (!entering) return;
+        s.pools[pool] = { ...release, hosts, since: new Date().toISOString() };
+        s.candidate = pool;
+      },
+      onFailure: fail,
+    });
+    if (change.diff) diffs.push(change.diff);
     ctx.log.info(
       `shift: ${percent}% of requests to ${pool} ${version} (weights: live ${w.live}, candidate ${w.candidate}); sampling ${budget.step_duration}ms through ${ctx.config.balancer.url}`,
     );
