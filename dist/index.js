@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-7MCAGB7K.js";
+} from "./chunks/chunk-OMQSQD4X.js";
 import {
   parseSteps
 } from "./chunks/chunk-XTSSKOCU.js";

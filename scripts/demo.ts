@@ -12,7 +12,8 @@ import { bluegreen, labConfig, ROOT, writeConfig } from '../test/harness/bluegre
 import { readFileSync } from 'node:fs';
 import { httpGet, loadLab, resetLab } from '../test/harness/lab.js';
 import { holdLabLock } from '../test/harness/lab-lock.js';
-import { assertZeroDowntime, formatWindows, type RunningLoad } from '../test/harness/load.js';
+import { assertZeroDowntime, formatWindows } from '../test/harness/load.js';
+import type { LoadProcess } from '../test/harness/load-process.js';
 import { mixedLoad } from '../test/harness/zero-downtime.js';
 
 const { values } = parseArgs({
@@ -75,7 +76,7 @@ interface Row {
 }
 const rows: Row[] = [];
 // The load starts once something serves: before the first deploy nginx can only answer 502.
-let load: RunningLoad | undefined;
+let load: LoadProcess | undefined;
 
 async function phase(
   name: string,

@@ -5,12 +5,13 @@ import { DeployError } from '../errors.js';
 import type { RemoteShell } from '../ssh/remote.js';
 import { sha256 } from '../util/hash.js';
 import type { Logger } from '../util/log.js';
-import { sleep } from '../util/time.js';
 import { findMount, parseInspect, type ContainerFacts } from './container-facts.js';
 import type { ApplyResult, BalancerFacts, HostBalancer, UpstreamServer } from './driver.js';
 
 export const RELOAD_CONFIRM_MS = 10_000;
 export const POLL_MS = 100;
+/** How often the loops that run on the balancer host look (one exec each, not one per poll). */
+const REMOTE_POLL_MS = 50;
 
 /**
  * How one balancer is run on its host, resolved once per run: the commands that test and
@@ -70,6 +71,8 @@ export abstract class FileBalancer implements HostBalancer {
   readonly host: string;
   protected readonly cfg: Config['balancer'];
   private resolved: Promise<BalancerRuntime> | undefined;
+  /** The file's text as this run last read or wrote it. */
+  private known: string | undefined;
 
   constructor(
     protected readonly conn: RemoteShell,
@@ -171,28 +174,35 @@ export abstract class FileBalancer implements HostBalancer {
     await this.workerPids();
   }
 
+  /**
+   * The file as it is (read once per run, then known: this run holds the lock and every write
+   * goes through write() below). An interrupted write is first finished or undone (its
+   * journal), in the same SSH exec.
+   */
   async read(): Promise<string> {
-    const recovered = await this.conn.exec(
-      files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
+    if (this.known !== undefined) return this.known;
+    const res = await this.conn.exec(
+      `{ ${files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath)}; } >&2; ${files.read(this.cfg.file)}`,
       { check: false },
     );
-    const what = recovered.stdout.trim();
-    if (what === 'restored')
+    if (/^restored$/m.test(res.stderr))
       this.log.warn(
         `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
         this.host,
       );
-    else if (what === 'completed')
+    else if (/^completed$/m.test(res.stderr))
       this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
-    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
     if (res.code !== 0) {
-      throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
+      throw this.error(
+        `cannot read ${this.cfg.file}: ${res.stderr.replace(/^(restored|completed)$/m, '').trim()} (check balancer.file)`,
+      );
     }
     if (!this.hasBlock(res.stdout)) {
       throw this.error(
         `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`,
       );
     }
+    this.known = res.stdout;
     return res.stdout;
   }
 
@@ -254,10 +264,12 @@ export abstract class FileBalancer implements HostBalancer {
    * writes back the very text the backup was taken of).
    */
   private async write(text: string, backup: boolean): Promise<void> {
+    this.known = undefined;
     await this.conn.exec(
       files.writeInPlace(this.cfg.file, backup ? this.backupPath : undefined, this.journalPath, sha256(text)),
       { stdin: text },
     );
+    this.known = text;
   }
 
   /**
@@ -400,31 +412,31 @@ export abstract class FileBalancer implements HostBalancer {
     return (await this.conn.exec(rt.generation!, { check: false })).stdout.trim();
   }
 
-  /** A worker that was not there before (and, when the driver can tell, a new generation). */
+  /**
+   * Polls on the host, in one exec: a worker that was not there before (and, when the driver
+   * can tell, a new generation: `generation` is what its marker said before the reload).
+   */
   private async waitForNewWorkers(rt: BalancerRuntime, old: number[], generation?: string): Promise<boolean> {
-    const deadline = Date.now() + RELOAD_CONFIRM_MS;
-    let renewed = generation === undefined;
-    while (Date.now() < deadline) {
-      if (!renewed) {
-        const now = await this.generationOf(rt);
-        renewed = now !== '' && now !== generation;
-      }
-      if (renewed) {
-        const res = await this.conn.exec(rt.workers, { check: false });
-        if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
-      }
-      await sleep(POLL_MS);
-    }
-    return false;
+    const res = await this.conn.exec(
+      processes.waitForNewWorkers(
+        rt.workers,
+        old,
+        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
+        rt.generation !== undefined && generation !== undefined
+          ? { command: rt.generation, before: generation }
+          : undefined,
+      ),
+      { check: false },
+    );
+    return res.code === 0;
   }
 
   private async waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const alive = pidsIn((await this.conn.exec(processes.alive(pids), { check: false })).stdout);
-      if (alive.length === 0 || Date.now() >= deadline) return alive;
-      await sleep(POLL_MS);
-    }
+    if (pids.length === 0) return [];
+    const res = await this.conn.exec(processes.waitForExit(pids, Math.ceil(timeoutMs / REMOTE_POLL_MS)), {
+      check: false,
+    });
+    return res.code === 0 ? [] : pidsIn(res.stdout);
   }
 }
 

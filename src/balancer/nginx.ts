@@ -2,7 +2,7 @@ import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
 import { nginx, pidDirective } from '../commands/nginx.js';
 import type { ApplyResult, UpstreamServer } from './driver.js';
-import { FileBalancer, type ProcessModel } from './file-balancer.js';
+import { FileBalancer, lastLines, type ProcessModel } from './file-balancer.js';
 import { findUpstream, parseServers, replaceUpstream } from './nginx-config.js';
 
 /**
@@ -20,6 +20,13 @@ export class NginxDriver extends FileBalancer {
     // The pid directive of the config nginx runs with (a non-default pid path is common).
     defaultPidFile: async () => {
       const dump = await this.conn.exec(nginx.dumpConfig(this.cfg.test), { check: false });
+      // nginx -T exits non-zero when the config it would load is broken: say so (the running
+      // nginx still serves its old config, and a reload would fail). No nginx on the host
+      // (127): the default, and the workers are not found there either — the error says why.
+      if (dump.code !== 0 && dump.code !== 127)
+        throw this.error(
+          `\`${nginx.dumpConfig(this.cfg.test)}\` failed: ${lastLines(dump.stderr)} (fix the config, or set balancer.pid_file)`,
+        );
       return pidDirective(dump.stdout) ?? '/run/nginx.pid';
     },
     containerTest: (name) => container.exec(name, 'nginx', '-t'),

@@ -101,7 +101,36 @@ export const processes = {
    */
   connectionsTo: (servers: { host: string; port: number }[]) =>
     `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers.map((s) => `dst ${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(' or ')} )`)} | wc -l`,
-  /** Prints those of the given PIDs that are still alive. */
-  alive: (pids: number[]) =>
-    `for p in ${pids.map(String).join(' ')}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`,
+  /**
+   * Waits on the host (one SSH exec, polling every 50 ms) until `workers` lists a PID that is
+   * not in `old`: a reload took effect. With `generation`, its command must also print
+   * something else than `before` (not empty): a new generation (Apache's pid file written anew).
+   * Exit 0 with the new list, or 1 after `tries` polls.
+   */
+  waitForNewWorkers: (
+    workers: string,
+    old: number[],
+    tries: number,
+    generation?: { command: string; before: string },
+  ) =>
+    [
+      `old=' ${old.join(' ')} '`,
+      ...(generation ? [`before=${sh(generation.before)}`] : []),
+      'i=0',
+      `while [ "$i" -lt ${tries} ]; do ${
+        generation ? `now=$(${generation.command}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ''
+      }pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${
+        generation ? '; fi' : ''
+      }; sleep 0.05; i=$((i + 1)); done`,
+      'exit 1',
+    ].join('; '),
+  /**
+   * Waits on the host (one SSH exec, polling every 50 ms) until none of `pids` is alive: the
+   * old workers finished their requests. Exit 0, or 1 after `tries` polls with the ones left.
+   */
+  waitForExit: (pids: number[], tries: number) =>
+    [
+      'i=0',
+      `while :; do left=''; for p in ${pids.map(String).join(' ')}; do kill -0 "$p" 2>/dev/null && left="$left $p"; done; [ -z "$left" ] && exit 0; [ "$i" -ge ${tries} ] && { echo $left; exit 1; }; sleep 0.05; i=$((i + 1)); done`,
+    ].join('; '),
 };

@@ -13,7 +13,7 @@ export const nginx = {
     const isNginxTest = words.length > 0 && /(^|\/)nginx$/.test(words[0]!) && words.includes('-t');
     // The words come from the user's own test command, which runs as it is anyway.
     const argv = isNginxTest ? words.map((w) => (w === '-t' ? '-T' : w)) : ['nginx', '-T'];
-    return `${isNginxTest ? argv.join(' ') : sh(...argv)} 2>/dev/null`;
+    return isNginxTest ? argv.join(' ') : sh(...argv);
   },
 };
 

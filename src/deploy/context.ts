@@ -145,6 +145,11 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     host: h.host,
     port: h.port ?? config.ssh.port,
   }));
+  // Every pool host the run may work on is connected meanwhile (the handshakes overlap the
+  // lock, the state and the balancer's file); a host that cannot be reached fails later, in
+  // its own step, where it is reported.
+  for (const h of [...config.pools.green, ...config.pools.blue])
+    ssh.get(targetOf(config, h)).catch(() => undefined);
   let balancerShells: RemoteShell[];
   try {
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));

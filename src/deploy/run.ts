@@ -116,7 +116,8 @@ export async function runCommand(
       ...(res.status ? { status: res.status } : {}),
       durationMs: Date.now() - started,
     };
-    if (changes) await appendHistory(ctx, outcome);
+    // The run holds the lock: the state it wrote is the state (no read back).
+    if (changes) await appendHistory(ctx, outcome, state);
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? 'rolled_back' : 'failure';
@@ -159,8 +160,8 @@ export function refuseOtherCandidate(state: DeployState, expected: string): void
     );
 }
 
-async function appendHistory(ctx: Context, outcome: Outcome): Promise<void> {
-  const state = await ctx.store.read();
+async function appendHistory(ctx: Context, outcome: Outcome, known?: DeployState): Promise<void> {
+  const state = known ?? (await ctx.store.read());
   const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
   state.history.push({
     at: new Date().toISOString(),

@@ -89,9 +89,16 @@ async function applySwitch(ctx: Context, change: Switch, state: DeployState): Pr
  */
 export async function verifyThroughBalancer(ctx: Context, requests: number): Promise<void> {
   const url = balancerCheckUrl(ctx.config);
-  for (let i = 0; i < requests; i++) {
-    const r = await ctx.checker.once(url, ctx.config.checks);
-    if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url}: ${r.error}`);
+  // Four at a time: as many fresh connections, over the pools, in a quarter of the time.
+  const parallel = 4;
+  for (let i = 0; i < requests; i += parallel) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(parallel, requests - i) }, () =>
+        ctx.checker.once(url, ctx.config.checks),
+      ),
+    );
+    const failed = batch.find((r) => !r.ok);
+    if (failed) throw new DeployError(`verify through the balancer failed: GET ${url}: ${failed.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url}`);
 }

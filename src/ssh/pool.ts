@@ -9,6 +9,7 @@ import { eachSettled, type RemoteHosts, type SshTarget } from './remote.js';
  */
 export class SshPool implements RemoteHosts {
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly settled = new WeakSet<Promise<Connection>>();
   readonly limit: LimitFunction;
 
   constructor(
@@ -21,25 +22,27 @@ export class SshPool implements RemoteHosts {
   async get(target: SshTarget): Promise<Connection> {
     const key = `${target.host}:${target.port}`;
     let conn = this.connections.get(key);
-    // A connection that dropped (host rebooted, network blip) is replaced, so cleanup
-    // after a drop can still reach the host.
-    if (
-      conn &&
-      (await conn.then(
-        (c) => c.isBroken,
-        () => true,
-      ))
-    ) {
+    if (conn) {
+      // A connection being opened (or one that failed to open: its error is this call's too;
+      // it is forgotten, so the next call tries again).
+      const c = await conn;
+      // A connection that dropped (host rebooted, network blip) is replaced, so cleanup
+      // after a drop can still reach the host.
+      if (!c.isBroken) return c;
       this.connections.delete(key);
       conn = undefined;
     }
-    if (!conn) {
-      conn = Connection.open(target, this.options);
+    conn = Connection.open(target, this.options);
+    const opened = conn;
+    this.connections.set(key, opened);
+    opened.then(
+      () => this.settled.add(opened),
       // A failed connection is not cached: the next call tries again.
-      conn.catch(() => this.connections.delete(key));
-      this.connections.set(key, conn);
-    }
-    return conn;
+      () => {
+        if (this.connections.get(key) === opened) this.connections.delete(key);
+      },
+    );
+    return opened;
   }
 
   /** Runs fn for every item, at most `concurrency` at a time; never rejects. */
@@ -47,9 +50,15 @@ export class SshPool implements RemoteHosts {
     return eachSettled(this.limit, items, fn);
   }
 
+  /** Closes every connection; one still being opened is closed once open, without waiting for it. */
   async closeAll(): Promise<void> {
     const all = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => undefined)));
+    await Promise.all(
+      all.map((c) => {
+        const closed = c.then((x) => x.close()).catch(() => undefined);
+        return this.settled.has(c) ? closed : undefined;
+      }),
+    );
   }
 }

@@ -373,8 +373,9 @@ describe.skipIf(skip !== undefined)('the action, bundled, against the lab and a 
       'repos/create-deployment-status',
       'repos/create-deployment-status',
       'repos/create-commit-status',
-      // 1.0.0 was deployed by the CLI: no deployment of it to retire.
+      // The dispatched deployment of 1.0.0 no longer runs: marked inactive.
       'repos/list-deployments',
+      'repos/create-deployment-status',
       'issues/create-comment',
       'reactions/create-for-issue-comment',
     ]);
@@ -383,6 +384,8 @@ describe.skipIf(skip !== undefined)('the action, bundled, against the lab and a 
       payload: { command: 'promote', version: PR_HEAD, sha: PR_HEAD },
     });
     expect(fake.commitStatuses.at(-1)).toMatchObject({ sha: PR_HEAD, state: 'success' });
+    const first = fake.deployments.find((d) => (d.body.payload as { version?: string }).version === '1.0.0')!;
+    expect(fake.deploymentStates(first.id).at(-1)).toBe('inactive');
     const reply = String(fake.comments.at(-1)!.body);
     expect(reply).toContain('`promote`');
     expect(reply).toMatch(

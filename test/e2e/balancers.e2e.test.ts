@@ -133,7 +133,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
       checks: { retries: 3 },
     });
     const load = mixedLoad(t.url, 200, { bodies: [V1], firstWindow: 'steady' });
-    await settle(500);
+    await settle(1500);
     load.mark('failed deploy');
     const res = await bluegreen(failing, ['deploy', '--version', '2.0.0']);
     load.mark('after');
@@ -159,7 +159,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
       load.mark(`after ${args[0]}`);
       return res;
     };
-    await settle(1000);
+    await settle(1500);
     await phase(['deploy', '--version', '2.0.0']);
     expect(await bodiesOf(t.url, 30)).toEqual([V2, V1].sort());
     const promoted = await phase(['promote']);
@@ -168,7 +168,8 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
         /drained bg-10-88-0-1\d-8000(, bg-10-88-0-1\d-8000){2} in \d+ms, reloaded HAProxy/,
       );
     expect(await bodiesOf(t.url, 20)).toEqual([V2]);
-    for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
+    // The old pool keeps running outside the balancer: the instant rollback.
+    for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual(['webapp-1.0.0']);
     await phase(['rollback']);
     expect(await bodiesOf(t.url, 20)).toEqual([V1]);
     await settle(500);
@@ -325,7 +326,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
         load.mark(`step ${pct}%`);
         await run.waitFor(new RegExp(`shift: step ${pct}% passed`), 60_000);
         load.mark(`after step ${pct}%`);
-        const w = load.snapshot().windows.find((x) => x.name === `step ${pct}%`)!;
+        const w = (await load.snapshot()).windows.find((x) => x.name === `step ${pct}%`)!;
         const share = (w.bodies[V2] ?? 0) / Math.max(1, w.answered);
         shares.push(`${pct}%: ${w.bodies[V2] ?? 0}/${w.answered} = ${(share * 100).toFixed(1)}%`);
         expect(share, `step ${pct}%`).toBeGreaterThanOrEqual(lo);
@@ -571,9 +572,8 @@ describe.skipIf(skip)('two nginx balancers (lb2 and lb3)', () => {
     try {
       const res = await bluegreen(cfg, ['rollback']);
       expect(res.code).toBe(1);
-      expect(res.stderr).toMatch(
-        /refused by 1 of 2 balancers, so none was changed:\n\s+10\.88\.0\.5: .*bogus_directive/,
-      );
+      // Found before anything is started: lb3's nginx cannot even print its config.
+      expect(res.stderr).toMatch(/balancer 10\.88\.0\.5: `nginx -c \S+ -T` failed: .*bogus_directive/);
       expect(files.map((f) => readFileSync(f, 'utf8'))).toEqual(before);
       expect(await bodiesOf(one.url, 10)).toEqual([V2]);
     } finally {

@@ -119,7 +119,7 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
       for (let i = 0; i < 30; i++) seen.add((await httpGet(lab.balancer.url)).body);
       expect([...seen].sort(), name).toEqual(bodies.sort());
     };
-    await settle(1000);
+    await settle(1500);
     await step('deploy', ['deploy', '--version', '2.0.0'], [V1, V2]);
     await step('promote', ['promote'], [V2]);
     await step('rollback', ['rollback'], [V1]);

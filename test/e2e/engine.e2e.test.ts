@@ -104,7 +104,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
       }),
     );
     const load = mixedLoad(url, 200, { bodies: [V1], firstWindow: 'steady' });
-    await settle(500);
+    await settle(1500);
     load.mark('failed deploy');
     const res = await bluegreen(failing, ['deploy', '--version', '2.0.0']);
     load.mark('after');

@@ -50,26 +50,51 @@ describe.skipIf(skip)('faults: hosts', () => {
     }
   });
 
-  it('the image missing from the registry', async () => {
+  it('the image missing from the registry: refused when the tag is resolved, before any host is touched', async () => {
     const { res } = await underLoad(
       'image tag missing from the registry',
       () => bluegreen(f.goodPath, ['deploy', '--version', '9.9.9']),
       FAILED_DEPLOY,
     );
-    expect(res.stderr).toMatch(
-      /bluehost0\d: `docker pull --quiet 10\.88\.0\.1:5000\/hubuser\/app:9\.9\.9` exited 1: .*(not found|manifest unknown)/,
-    );
+    expect(res.stderr).toMatch(/image 10\.88\.0\.1:5000\/hubuser\/app:9\.9\.9: the registry has no such tag/);
+    expect(res.stderr).not.toMatch(/bluehost0\d\s+(pull|start)/);
   });
 
-  it('the registry down during pull', async () => {
+  it('the registry down: refused when the tag is resolved, before any host is touched', async () => {
     const { res } = await underLoad(
       'registry down (nothing listening)',
-      () => bluegreen(cfg({ image: '10.88.0.1:5001/hubuser/app' }), ['deploy', '--version', '2.0.0']),
+      () =>
+        bluegreen(cfg({ image: '10.88.0.1:5001/hubuser/app', registry: { server: '10.88.0.1:5001' } }), [
+          'deploy',
+          '--version',
+          '2.0.0',
+        ]),
       FAILED_DEPLOY,
     );
     expect(res.stderr).toMatch(
-      /bluehost0\d: `docker pull .*10\.88\.0\.1:5001\/hubuser\/app:2\.0\.0` exited 1: .*(connection refused|connect)/,
+      /image 10\.88\.0\.1:5001\/hubuser\/app:2\.0\.0: cannot reach the registry at http:\/\/10\.88\.0\.1:5001: ECONNREFUSED/,
     );
+  });
+
+  it('the registry unreachable from the hosts during their pull: named per host, all cleaned up', async () => {
+    // The tag resolves (bluegreen reaches the registry); the blue hosts cannot (a firewall in
+    // their namespaces refuses the registry's port), so their pulls fail.
+    const rule = `OUTPUT -d 10.88.0.1 -p tcp --dport 5000 -j REJECT`;
+    for (const h of f.blue()) sh(`ip netns exec ${h.name} iptables -w -I ${rule}`);
+    for (const h of f.blue()) dockerOn(f.lab, h.name, ['rmi', '-f', f.lab.images.v2], { check: false });
+    try {
+      const { res, left } = await underLoad(
+        'registry unreachable from the hosts during the pull',
+        () => bluegreen(f.goodPath, ['deploy', '--version', '2.0.0']),
+        FAILED_DEPLOY,
+      );
+      expect(res.stderr).toMatch(
+        /bluehost0\d: `docker pull --quiet 10\.88\.0\.1:5000\/hubuser\/app@sha256:[0-9a-f]{64}` exited 1: .*(connection refused|connect)/,
+      );
+      expect(left).toBe(0);
+    } finally {
+      for (const h of f.blue()) sh(`ip netns exec ${h.name} iptables -w -D ${rule}`, { check: false });
+    }
   });
 
   // Candidates that misbehave in the ways apps do: the same deploy, the app's own knobs.
@@ -155,7 +180,8 @@ describe.skipIf(skip)('faults: hosts', () => {
         const deadline = Date.now() + 30_000;
         while (!(pullPid = pullOnHost()) && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 20));
-        sh(`pkill -KILL -P ${master}`); // the per-connection sshd processes, not the listener
+        // the per-connection sshd processes, not the listener
+        sh(`pkill -KILL -P ${master}`, { check: false });
         return run.done;
       },
       FAILED_DEPLOY,

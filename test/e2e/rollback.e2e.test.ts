@@ -67,7 +67,7 @@ describe.skipIf(skip)('rollback to a kept old pool, and retention', () => {
     );
 
     const load = mixedLoad(lab.balancer.url, 300, { firstWindow: 'steady' });
-    await settle(1000);
+    await settle(1500);
     load.mark('rollback');
     const res = await bluegreen(c, ['rollback', '--json']);
     load.mark('after');

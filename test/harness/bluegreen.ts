@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Lab } from './lab.js';
@@ -108,6 +108,13 @@ export function startBluegreen(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // bluegreen runs on a CI runner or a laptop, not on the hosts: in the lab, where everything
+  // shares two cores, it runs at a lower CPU priority than the balancer and the live pool.
+  try {
+    setPriority(child.pid!, 10);
+  } catch {
+    // Already gone, or not allowed: it runs at the default priority.
+  }
   let stdout = '';
   let stderr = '';
   const watchers: { pattern: RegExp; resolve: () => void }[] = [];

@@ -1,13 +1,7 @@
 import { expect } from 'vitest';
 import { saveResult } from './results.js';
-import {
-  assertZeroDowntime,
-  formatWindows,
-  startLoad,
-  type LoadReport,
-  type RunningLoad,
-  type ZeroDowntimeRules,
-} from './load.js';
+import { assertZeroDowntime, formatWindows, type LoadReport, type ZeroDowntimeRules } from './load.js';
+import { startLoadProcess, type LoadProcess } from './load-process.js';
 
 // The zero-downtime claim as every e2e test under load checks it: an open-loop mix of fresh
 // GETs, keep-alive GETs and fresh POSTs through the balancer (whose retries are off in the
@@ -26,9 +20,9 @@ export interface MixedLoadOptions {
   firstWindow?: string;
 }
 
-/** Starts the standard mix at `ratePerSecond` in total. */
-export function mixedLoad(url: string, ratePerSecond: number, opts: MixedLoadOptions = {}): RunningLoad {
-  return startLoad({
+/** Starts the standard mix at `ratePerSecond` in total, in a process of its own (load-process.ts). */
+export function mixedLoad(url: string, ratePerSecond: number, opts: MixedLoadOptions = {}): LoadProcess {
+  return startLoadProcess({
     url,
     rates: {
       freshGet: ratePerSecond * MIX.freshGet,

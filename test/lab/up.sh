@@ -147,10 +147,11 @@ mounts_for() {
 }
 
 # All the hosts share this machine's CPUs, where real hosts have their own: an image pull
-# (download and extraction, done by dockerd) on the idle pool would take CPU from the live
-# pool's containers and the balancer, which it never does in production. So the daemons run
-# in a cgroup of low CPU weight; the containers (--cgroup-parent /$LAB_CGROUP/HOST) keep the
-# default weight. With no cgroup v1 cpu controller the daemons just run without it.
+# (download and extraction, done by dockerd) on the idle pool, or the SSH sessions of a run,
+# would take CPU from the live pool's containers and the balancer, which they never do in
+# production. So the hosts' daemons (dockerd and sshd, with what they start) run in a cgroup
+# of low CPU weight; the containers (--cgroup-parent /$LAB_CGROUP/HOST) keep the default
+# weight. With no cgroup v1 cpu controller the daemons just run without it.
 DAEMON_CPU=/sys/fs/cgroup/cpu/$LAB_CGROUP/daemons
 if [ -d /sys/fs/cgroup/cpu ] && mkdir -p "$DAEMON_CPU" 2>/dev/null && echo 128 >"$DAEMON_CPU/cpu.shares"; then
   JOIN_DAEMON_CPU="echo \$\$ > '$DAEMON_CPU/cgroup.procs' && "
@@ -172,7 +173,7 @@ start_host() { # NAME [sshonly]
   mnt=$(mounts_for "$h")
   # sshd needs an absolute path, no PAM and a log file (there is no syslog daemon).
   nsenter --net="/run/netns/$h" -- unshare --uts --mount --propagation slave -- \
-    sh -c "${mnt}hostname $h && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$d/sshd.log'" </dev/null >>"$d/sshd.log" 2>&1 9>&- ||
+    sh -c "${JOIN_DAEMON_CPU}${mnt}hostname $h && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$d/sshd.log'" </dev/null >>"$d/sshd.log" 2>&1 9>&- ||
     { tail -n 20 "$d/sshd.log" >&2; lab_die "sshd of $h did not start"; }
   echo "$ip $(cut -d' ' -f1,2 "$key.pub")" >>"$LAB_DIR/known_hosts.tmp"
   [ "${2:-}" = sshonly ] && return 0

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApacheDriver } from '../../src/balancer/apache.js';
+import { apache } from '../../src/commands/apache.js';
 import { processes } from '../../src/commands/files.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ExecOptions, ExecResult, RemoteShell } from '../../src/ssh/remote.js';
@@ -44,20 +45,31 @@ class FakeApache {
     this.children = [this.nextPid++, this.nextPid++];
     for (const p of this.children) this.alive.add(p);
   };
-  /** Polls of the old children until they exit (their requests take that long). */
-  exitAfterPolls = 3;
+  stampText = () => `${this.stamp} 2026-12-01 06:00:0${this.stamp}`;
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
     const ok = (stdout = ''): Promise<ExecResult> => Promise.resolve({ code: 0, stdout, stderr: '' });
-    if (command.includes('stat -L -c')) return ok(`${this.stamp} 2026-12-01 06:00:0${this.stamp}`);
-    if (command.includes('ps -o pid=,comm= --ppid')) return ok(this.children.join('\n'));
+    const fail = (stdout = ''): Promise<ExecResult> => Promise.resolve({ code: 1, stdout, stderr: '' });
+    // The host-side wait for a reload (processes.waitForNewWorkers): a new generation, if asked
+    // for, and a child that was not there.
+    if (command.includes('while [ "$i" -lt')) {
+      const old = (/old=' ([\d ]*) '/.exec(command)?.[1] ?? '').split(' ').map(Number);
+      const before = /before='([^']*)'/.exec(command)?.[1];
+      const renewed = before === undefined || this.stampText() !== before;
+      return renewed && this.children.some((p) => !old.includes(p)) ? ok(this.children.join(' ')) : fail();
+    }
+    // The host-side wait for the old children (processes.waitForExit): they finish their
+    // requests and exit, unless they are still the running generation.
     if (command.includes('kill -0')) {
       const asked = (/for p in ([\d ]+);/.exec(command)?.[1] ?? '').trim().split(' ').map(Number);
-      if (--this.exitAfterPolls <= 0)
-        for (const p of asked) if (!this.children.includes(p)) this.alive.delete(p);
-      return ok(asked.filter((p) => this.alive.has(p)).join('\n'));
+      for (const p of asked) if (!this.children.includes(p)) this.alive.delete(p);
+      const left = asked.filter((p) => this.alive.has(p));
+      return left.length === 0 ? ok() : fail(left.join(' '));
     }
+    if (command.includes('stat -L -c')) return ok(this.stampText());
+    if (command.includes('ps -o pid=,comm= --ppid')) return ok(this.children.join('\n'));
+    if (command.includes('>&2; cat ')) return ok(this.file);
     if (command.includes('cat > "$tmp"')) {
       this.file = options.stdin ?? '';
       return ok();
@@ -251,5 +263,32 @@ describe("Apache's children", () => {
     } finally {
       process.kill(-master.pid!, 'SIGTERM');
     }
+  });
+});
+
+describe('the wait for a reload on the host, with a generation marker', () => {
+  it('needs a new child AND the marker changed (a real shell, a file standing in for the pid file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bg-gen-'));
+    const marker = join(dir, 'apache2.pid');
+    writeFileSync(marker, '1\n');
+    const stamp = apache.pidFileStamp(marker);
+    const before = spawnSync('sh', ['-c', stamp], { encoding: 'utf8' }).stdout.trim();
+    const wait = (workers: string) =>
+      spawnSync(
+        'sh',
+        ['-c', processes.waitForNewWorkers(workers, [101, 102], 3, { command: stamp, before })],
+        {
+          encoding: 'utf8',
+        },
+      );
+    // a new child, the pid file untouched: no reload
+    expect(wait('echo 101 102 150').status).toBe(1);
+    // the pid file written anew (a new inode, as Apache writes it), the same children: not yet
+    rmSync(marker);
+    writeFileSync(marker, '1\n');
+    expect(wait('echo 101 102').status).toBe(1);
+    // both
+    const done = wait('echo 102 200');
+    expect([done.status, done.stdout.trim()]).toEqual([0, '102 200']);
   });
 });

@@ -138,10 +138,10 @@ describe('a balancer in a container', () => {
 
 describe('nginx without a pid_file', () => {
   it('turns the configured test command into nginx -T with the same options', () => {
-    expect(nginx.dumpConfig(undefined)).toBe('nginx -T 2>/dev/null');
-    expect(nginx.dumpConfig('nginx -c /srv/nginx.conf -t')).toBe('nginx -c /srv/nginx.conf -T 2>/dev/null');
-    expect(nginx.dumpConfig('/usr/sbin/nginx -t -q')).toBe('/usr/sbin/nginx -T -q 2>/dev/null');
-    expect(nginx.dumpConfig('sudo /usr/local/bin/check')).toBe('nginx -T 2>/dev/null');
+    expect(nginx.dumpConfig(undefined)).toBe('nginx -T');
+    expect(nginx.dumpConfig('nginx -c /srv/nginx.conf -t')).toBe('nginx -c /srv/nginx.conf -T');
+    expect(nginx.dumpConfig('/usr/sbin/nginx -t -q')).toBe('/usr/sbin/nginx -T -q');
+    expect(nginx.dumpConfig('sudo /usr/local/bin/check')).toBe('nginx -T');
   });
 
   it('takes the pid directive of the main context', () => {

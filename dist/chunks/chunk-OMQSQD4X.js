@@ -22508,8 +22508,27 @@ var processes = {
    * connections to leaving backends); prints nothing when `ss` is missing.
    */
   connectionsTo: (servers2) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers2.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
-  /** Prints those of the given PIDs that are still alive. */
-  alive: (pids) => `for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && echo "$p"; done; true`
+  /**
+   * Waits on the host (one SSH exec, polling every 50 ms) until `workers` lists a PID that is
+   * not in `old`: a reload took effect. With `generation`, its command must also print
+   * something else than `before` (not empty): a new generation (Apache's pid file written anew).
+   * Exit 0 with the new list, or 1 after `tries` polls.
+   */
+  waitForNewWorkers: (workers, old, tries, generation) => [
+    `old=' ${old.join(" ")} '`,
+    ...generation ? [`before=${sh(generation.before)}`] : [],
+    "i=0",
+    `while [ "$i" -lt ${tries} ]; do ${generation ? `now=$(${generation.command}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ""}pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${generation ? "; fi" : ""}; sleep 0.05; i=$((i + 1)); done`,
+    "exit 1"
+  ].join("; "),
+  /**
+   * Waits on the host (one SSH exec, polling every 50 ms) until none of `pids` is alive: the
+   * old workers finished their requests. Exit 0, or 1 after `tries` polls with the ones left.
+   */
+  waitForExit: (pids, tries) => [
+    "i=0",
+    `while :; do left=''; for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && left="$left $p"; done; [ -z "$left" ] && exit 0; [ "$i" -ge ${tries} ] && { echo $left; exit 1; }; sleep 0.05; i=$((i + 1)); done`
+  ].join("; ")
 };
 
 // src/balancer/apache-config.ts
@@ -22922,12 +22941,6 @@ function sha256(text) {
   return createHash("sha256").update(text).digest("hex");
 }
 
-// src/util/time.ts
-function sleep(ms) {
-  return new Promise((resolve4) => setTimeout(resolve4, ms));
-}
-var systemClock = { now: () => Date.now(), sleep };
-
 // src/balancer/container-facts.ts
 import { posix as posix2 } from "node:path";
 function parseInspect(json) {
@@ -22958,6 +22971,7 @@ function findMount(mounts, file) {
 // src/balancer/file-balancer.ts
 var RELOAD_CONFIRM_MS = 1e4;
 var POLL_MS = 100;
+var REMOTE_POLL_MS = 50;
 var FileBalancer = class {
   constructor(conn, config, log) {
     this.conn = conn;
@@ -22968,6 +22982,8 @@ var FileBalancer = class {
   host;
   cfg;
   resolved;
+  /** The file's text as this run last read or wrote it. */
+  known;
   get backupPath() {
     return `${this.cfg.file}.bluegreen.bak`;
   }
@@ -23040,28 +23056,35 @@ var FileBalancer = class {
   async prepare() {
     await this.workerPids();
   }
+  /**
+   * The file as it is (read once per run, then known: this run holds the lock and every write
+   * goes through write() below). An interrupted write is first finished or undone (its
+   * journal), in the same SSH exec.
+   */
   async read() {
-    const recovered = await this.conn.exec(
-      files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath),
+    if (this.known !== void 0) return this.known;
+    const res = await this.conn.exec(
+      `{ ${files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath)}; } >&2; ${files.read(this.cfg.file)}`,
       { check: false }
     );
-    const what = recovered.stdout.trim();
-    if (what === "restored")
+    if (/^restored$/m.test(res.stderr))
       this.log.warn(
         `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
         this.host
       );
-    else if (what === "completed")
+    else if (/^completed$/m.test(res.stderr))
       this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
-    const res = await this.conn.exec(files.read(this.cfg.file), { check: false });
     if (res.code !== 0) {
-      throw this.error(`cannot read ${this.cfg.file}: ${res.stderr.trim()} (check balancer.file)`);
+      throw this.error(
+        `cannot read ${this.cfg.file}: ${res.stderr.replace(/^(restored|completed)$/m, "").trim()} (check balancer.file)`
+      );
     }
     if (!this.hasBlock(res.stdout)) {
       throw this.error(
         `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`
       );
     }
+    this.known = res.stdout;
     return res.stdout;
   }
   async facts() {
@@ -23118,10 +23141,12 @@ var FileBalancer = class {
    * writes back the very text the backup was taken of).
    */
   async write(text, backup) {
+    this.known = void 0;
     await this.conn.exec(
       files.writeInPlace(this.cfg.file, backup ? this.backupPath : void 0, this.journalPath, sha256(text)),
       { stdin: text }
     );
+    this.known = text;
   }
   /**
    * In a container, the file must be the one the container reads: a single-file bind mount
@@ -23233,30 +23258,28 @@ var FileBalancer = class {
   async generationOf(rt) {
     return (await this.conn.exec(rt.generation, { check: false })).stdout.trim();
   }
-  /** A worker that was not there before (and, when the driver can tell, a new generation). */
+  /**
+   * Polls on the host, in one exec: a worker that was not there before (and, when the driver
+   * can tell, a new generation: `generation` is what its marker said before the reload).
+   */
   async waitForNewWorkers(rt, old, generation) {
-    const deadline = Date.now() + RELOAD_CONFIRM_MS;
-    let renewed = generation === void 0;
-    while (Date.now() < deadline) {
-      if (!renewed) {
-        const now = await this.generationOf(rt);
-        renewed = now !== "" && now !== generation;
-      }
-      if (renewed) {
-        const res = await this.conn.exec(rt.workers, { check: false });
-        if (pidsIn(res.stdout).some((p) => !old.includes(p))) return true;
-      }
-      await sleep(POLL_MS);
-    }
-    return false;
+    const res = await this.conn.exec(
+      processes.waitForNewWorkers(
+        rt.workers,
+        old,
+        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
+        rt.generation !== void 0 && generation !== void 0 ? { command: rt.generation, before: generation } : void 0
+      ),
+      { check: false }
+    );
+    return res.code === 0;
   }
   async waitForExit(pids, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    for (; ; ) {
-      const alive = pidsIn((await this.conn.exec(processes.alive(pids), { check: false })).stdout);
-      if (alive.length === 0 || Date.now() >= deadline) return alive;
-      await sleep(POLL_MS);
-    }
+    if (pids.length === 0) return [];
+    const res = await this.conn.exec(processes.waitForExit(pids, Math.ceil(timeoutMs / REMOTE_POLL_MS)), {
+      check: false
+    });
+    return res.code === 0 ? [] : pidsIn(res.stdout);
   }
 };
 function pidsIn(text) {
@@ -23351,6 +23374,12 @@ var haproxy = {
   /** One command to the runtime API (admin socket), through Debian's socat. */
   runtime: (socket, command) => `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`
 };
+
+// src/util/time.ts
+function sleep(ms) {
+  return new Promise((resolve4) => setTimeout(resolve4, ms));
+}
+var systemClock = { now: () => Date.now(), sleep };
 
 // src/balancer/haproxy.ts
 function parseShowStat(csv, backend) {
@@ -23493,7 +23522,7 @@ var nginx = {
     const words3 = test?.trim().split(/\s+/) ?? [];
     const isNginxTest = words3.length > 0 && /(^|\/)nginx$/.test(words3[0]) && words3.includes("-t");
     const argv = isNginxTest ? words3.map((w) => w === "-t" ? "-T" : w) : ["nginx", "-T"];
-    return `${isNginxTest ? argv.join(" ") : sh(...argv)} 2>/dev/null`;
+    return isNginxTest ? argv.join(" ") : sh(...argv);
   }
 };
 function pidDirective(dump) {
@@ -23605,6 +23634,10 @@ var NginxDriver = class extends FileBalancer {
     // The pid directive of the config nginx runs with (a non-default pid path is common).
     defaultPidFile: async () => {
       const dump = await this.conn.exec(nginx.dumpConfig(this.cfg.test), { check: false });
+      if (dump.code !== 0 && dump.code !== 127)
+        throw this.error(
+          `\`${nginx.dumpConfig(this.cfg.test)}\` failed: ${lastLines(dump.stderr)} (fix the config, or set balancer.pid_file)`
+        );
       return pidDirective(dump.stdout) ?? "/run/nginx.pid";
     },
     containerTest: (name) => container.exec(name, "nginx", "-t"),
@@ -24936,32 +24969,43 @@ var SshPool = class {
     this.limit = pLimit(concurrency);
   }
   connections = /* @__PURE__ */ new Map();
+  settled = /* @__PURE__ */ new WeakSet();
   limit;
   async get(target) {
     const key2 = `${target.host}:${target.port}`;
     let conn = this.connections.get(key2);
-    if (conn && await conn.then(
-      (c) => c.isBroken,
-      () => true
-    )) {
+    if (conn) {
+      const c = await conn;
+      if (!c.isBroken) return c;
       this.connections.delete(key2);
       conn = void 0;
     }
-    if (!conn) {
-      conn = Connection.open(target, this.options);
-      conn.catch(() => this.connections.delete(key2));
-      this.connections.set(key2, conn);
-    }
-    return conn;
+    conn = Connection.open(target, this.options);
+    const opened = conn;
+    this.connections.set(key2, opened);
+    opened.then(
+      () => this.settled.add(opened),
+      // A failed connection is not cached: the next call tries again.
+      () => {
+        if (this.connections.get(key2) === opened) this.connections.delete(key2);
+      }
+    );
+    return opened;
   }
   /** Runs fn for every item, at most `concurrency` at a time; never rejects. */
   each(items, fn) {
     return eachSettled(this.limit, items, fn);
   }
+  /** Closes every connection; one still being opened is closed once open, without waiting for it. */
   async closeAll() {
     const all = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => void 0)));
+    await Promise.all(
+      all.map((c) => {
+        const closed = c.then((x) => x.close()).catch(() => void 0);
+        return this.settled.has(c) ? closed : void 0;
+      })
+    );
   }
 };
 
@@ -26399,6 +26443,8 @@ async function openContext(opts) {
     host: h.host,
     port: h.port ?? config.ssh.port
   }));
+  for (const h of [...config.pools.green, ...config.pools.blue])
+    ssh.get(targetOf(config, h)).catch(() => void 0);
   let balancerShells;
   try {
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
@@ -27143,9 +27189,16 @@ async function applySwitch(ctx, change, state) {
 }
 async function verifyThroughBalancer(ctx, requests) {
   const url = balancerCheckUrl(ctx.config);
-  for (let i = 0; i < requests; i++) {
-    const r = await ctx.checker.once(url, ctx.config.checks);
-    if (!r.ok) throw new DeployError(`verify through the balancer failed: GET ${url}: ${r.error}`);
+  const parallel = 4;
+  for (let i = 0; i < requests; i += parallel) {
+    const batch = await Promise.all(
+      Array.from(
+        { length: Math.min(parallel, requests - i) },
+        () => ctx.checker.once(url, ctx.config.checks)
+      )
+    );
+    const failed = batch.find((r) => !r.ok);
+    if (failed) throw new DeployError(`verify through the balancer failed: GET ${url}: ${failed.error}`);
   }
   ctx.log.info(`verified ${requests} requests through ${url}`);
 }
@@ -27857,7 +27910,7 @@ async function runCommand(opts, args, open2 = openContext) {
       ...res.status ? { status: res.status } : {},
       durationMs: Date.now() - started
     };
-    if (changes) await appendHistory(ctx, outcome);
+    if (changes) await appendHistory(ctx, outcome, state);
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? "rolled_back" : "failure";
@@ -27893,8 +27946,8 @@ function refuseOtherCandidate(state, expected) {
       `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`
     );
 }
-async function appendHistory(ctx, outcome) {
-  const state = await ctx.store.read();
+async function appendHistory(ctx, outcome, known) {
+  const state = known ?? await ctx.store.read();
   const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
   state.history.push({
     at: (/* @__PURE__ */ new Date()).toISOString(),
