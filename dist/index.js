@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-OMQSQD4X.js";
+} from "./chunks/chunk-PZT3M4NW.js";
 import {
   parseSteps
 } from "./chunks/chunk-XTSSKOCU.js";

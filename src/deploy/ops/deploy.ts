@@ -90,7 +90,7 @@ export async function deploy(
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => removeFromPool(ctx, pool, hosts),
+    onFailure: () => removeFromPool(ctx, pool, hosts, version),
   });
 
   try {

@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-OMQSQD4X.js";
+} from "./chunk-PZT3M4NW.js";
 import "./chunk-XTSSKOCU.js";
 import "./chunk-Y73W57ZB.js";
 export {
