@@ -184,13 +184,16 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
     const report = await load.stop();
     expect(report.total.sent).toBeGreaterThan(2000);
     expect(report.total.bodies[V2]).toBeGreaterThan(0);
-    // A rollback after promote reloads HAProxy twice (both sets, then the final one).
+    // HAProxy reloads four times here (deploy, promote, and a rollback after promote twice:
+    // both sets, then the final one); at each, the old worker closes its idle keep-alive
+    // connections, and a client reusing one at that instant sees a reset before any byte (up
+    // to 5 of the 16 pooled sockets measured on a busy machine). nginx closes them less often.
     expectZeroDowntime(
       suite,
       'deploy, promote, rollback',
       report,
       underLoad(kind, 3, {
-        maxIdleResets: kind === 'haproxy' ? 4 : 3,
+        maxIdleResets: kind === 'haproxy' ? 8 : 4,
         latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
       }),
     );
