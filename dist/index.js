@@ -12,7 +12,7 @@ import {
 } from "./chunks/chunk-LBMJHXFZ.js";
 import {
   loadConfig
-} from "./chunks/chunk-4AVEEYZL.js";
+} from "./chunks/chunk-MMDRIE2A.js";
 import {
   validateVersion
 } from "./chunks/chunk-NZ4MFCCD.js";
@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-FC3XZEQI.js";
+} from "./chunks/chunk-PZT3M4NW.js";
 import {
   parseSteps
 } from "./chunks/chunk-XTSSKOCU.js";

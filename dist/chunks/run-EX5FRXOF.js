@@ -1,21 +1,12 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig
-} from "./chunk-4AVEEYZL.js";
-import {
-  validateVersion
-} from "./chunk-NZ4MFCCD.js";
+  refuseOtherCandidate,
+  runCommand
+} from "./chunk-PZT3M4NW.js";
+import "./chunk-XTSSKOCU.js";
 import "./chunk-Y73W57ZB.js";
 export {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig,
-  validateVersion
+  refuseOtherCandidate,
+  runCommand
 };
