@@ -154,7 +154,8 @@ try {
     const ctx: BenchContext = { lab, settings };
     const tools = TOOLS.filter((t) => t !== 'ansible' || ansible.version);
     // A section that fails is reported as such and the others still run: one lab slot is
-    // too dear to lose to one tool's error. latest.json is written after every section.
+    // too dear to lose to one tool's error. latest.json is written after every section, and
+    // the comparison goes first: a run stopped early still has the tools' ratios.
     const section = async (name: Section, fn: () => Promise<void>) => {
       if (!has(name)) return;
       try {
@@ -164,10 +165,10 @@ try {
         log(`section ${name} FAILED: ${msg}`);
         results.failed = { ...results.failed, [name]: msg.slice(0, 500) };
       }
+      results.benchMs = performance.now() - benchStarted;
       mkdirSync(RESULTS_DIR, { recursive: true });
       writeResults(results);
     };
-    await section('fanout', async () => void (results.fanout = await measureFanout(ctx)));
     await section('compare', async () => void (results.compare = await measureCompare(ctx, tools)));
     await section('load', async () => void (results.load = await measureLoad(ctx)));
     await section(
@@ -181,6 +182,7 @@ try {
     await section('rollback', async () => void (results.rollback = await measureRollback(ctx)));
     await section('overhead', async () => void (results.overhead = await measureOverhead(ctx)));
     await section('floor', async () => void (results.floor = await measureFloor(ctx)));
+    await section('fanout', async () => void (results.fanout = await measureFanout(ctx)));
     await resetLab(lab);
     const cpuAfter = cpuWaitUs();
     if (cpuBefore !== undefined && cpuAfter !== undefined)
