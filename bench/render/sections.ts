@@ -43,7 +43,7 @@ export function runSection(r: Results): string {
   const t = r.settings;
   const mix = STREAMS.map((st) => `${Math.round(t.mix[st] * 100)} % ${STREAM_NAMES[st]}`).join(', ');
   return [
-    `Measured on ${r.at.slice(0, 10)} at commit \`${m.commit}\`, ${t.reps} repetition(s) of every timed run (medians below); the whole run took ${Math.round(r.benchMs / 60_000)} min.`,
+    `Measured on ${r.at.slice(0, 10)} at commit \`${m.commit}\`, ${t.reps} repetition(s) of every timed run (medians below); the whole run took ${Math.round(r.benchMs / 60_000)} min, waiting for the lab lock included.`,
     '',
     mdTable([
       ['', 'this run'],
