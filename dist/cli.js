@@ -11,7 +11,7 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-LBMJHXFZ.js";
+} from "./chunks/chunk-Q45EUFKS.js";
 import {
   validateVersion
 } from "./chunks/chunk-NZ4MFCCD.js";
@@ -154,7 +154,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-TZD2A4NC.js");
+    const { loadConfig } = await import("./chunks/load-436YW2WO.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -171,7 +171,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-EX5FRXOF.js");
+    const { runCommand } = await import("./chunks/run-YRS4TURC.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -184,7 +184,9 @@ Run \`bluegreen --help\` for usage.
         secrets: secretsFor(config, {}, process.env),
         log,
         dryRun: values["dry-run"],
-        signal: cancel.signal
+        signal: cancel.signal,
+        // A person's (or a script's) shell: where the config is silent, reach hosts as ssh does.
+        openssh: true
       }),
       args
     ).finally(() => cancel.dispose());

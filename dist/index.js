@@ -9,10 +9,10 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-LBMJHXFZ.js";
+} from "./chunks/chunk-Q45EUFKS.js";
 import {
   loadConfig
-} from "./chunks/chunk-MMDRIE2A.js";
+} from "./chunks/chunk-UVHU7F45.js";
 import {
   validateVersion
 } from "./chunks/chunk-NZ4MFCCD.js";
@@ -20,10 +20,11 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-PZT3M4NW.js";
+} from "./chunks/chunk-HGCQD7PP.js";
 import {
   parseSteps
 } from "./chunks/chunk-XTSSKOCU.js";
+import "./chunks/chunk-Y3WAZMHP.js";
 import {
   UsageError,
   __commonJS,

@@ -124,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
         log,
         dryRun: values['dry-run'],
         signal: cancel.signal,
+        // A person's (or a script's) shell: where the config is silent, reach hosts as ssh does.
+        openssh: true,
       }),
       args,
     ).finally(() => cancel.dispose());

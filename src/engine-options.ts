@@ -119,6 +119,8 @@ export interface OptionsRequest {
   actor?: string;
   dryRun: boolean;
   signal: AbortSignal;
+  /** Reach hosts as `ssh` would where the config is silent (agent, ~/.ssh): the CLI only. */
+  openssh?: boolean;
 }
 
 export function engineOptions(req: OptionsRequest): EngineOptions {
@@ -140,5 +142,6 @@ export function engineOptions(req: OptionsRequest): EngineOptions {
     ...(req.actor ? { actor: req.actor } : {}),
     dryRun: req.dryRun,
     signal: req.signal,
+    ...(req.openssh ? { openssh: true } : {}),
   };
 }

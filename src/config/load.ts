@@ -119,7 +119,11 @@ function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | 
     else if (def.type === 'pipe') node = def.in as AnySchema;
     else if (i === path.length) return node;
     else if (def.type === 'object') node = (def.shape as Record<string, AnySchema>)[String(path[i++])];
-    else if (def.type === 'array' || def.type === 'record') {
+    else if (def.type === 'union') {
+      // The option that has the rest of the path (e.g. the mapping form of ssh.proxy_jump).
+      const rest = path.slice(i);
+      return (def.options as AnySchema[]).map((o) => schemaAt(o, rest)).find((n) => n !== undefined);
+    } else if (def.type === 'array' || def.type === 'record') {
       node = (def.type === 'array' ? def.element : def.valueType) as AnySchema;
       i++;
     } else return undefined;
@@ -155,6 +159,9 @@ export function expectedAt(schema: AnySchema, path: readonly PropertyKey[]): str
     case 'enum':
       return `one of ${(node as unknown as { options: string[] }).options.join(', ')}`;
     case 'union': {
+      // A union that describes itself says what it takes (e.g. ssh.proxy_jump's forms).
+      const own = (node as { description?: string }).description;
+      if (own) return own;
       const kinds = (def.options ?? []).map((o) => (o._zod.def as { type: string }).type);
       if (kinds.includes('string') && kinds.includes('number'))
         return 'a duration such as "500ms", "2s" or "1m"';
@@ -169,7 +176,7 @@ function checkPools(config: Config, source: string): void {
   const seen = new Map<string, string>();
   for (const pool of POOLS) {
     config.pools[pool].forEach((h, i) => {
-      const key = `${h.ssh.host}:${h.ssh.port ?? config.ssh.port}`;
+      const key = `${h.ssh.host}:${h.ssh.port ?? config.ssh.port ?? 22}`;
       const where = `pools.${pool}.${i}`;
       const other = seen.get(key);
       if (other)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { parseHop, parseHops, type Hop } from './proxy-jump.js';
 import { PATTERNS, isHost, isPrintable } from './validators.js';
 
 // The config file's schema. Unknown keys are errors (strictObject), so a typo such as
@@ -57,6 +58,50 @@ const pool = z.array(hostEntry).default([]);
 
 /** BalancerMember parameters bluegreen writes itself, or that must differ per member. */
 const RESERVED_MEMBER_PARAMS = ['loadfactor', 'retry', 'route', 'status'];
+
+/** A proxy jump chain: `[user@]host[:port]`, several (a list, or comma-separated as ssh writes them), or `none`. */
+const hops = z
+  .union([z.string(), z.array(z.string()).min(1)])
+  .describe('a jump host "[user@]host[:port]", a list of them, or "none"')
+  .transform((v, ctx): Hop[] => {
+    const hops: Hop[] = [];
+    // A list's bad item is named by its index (ssh.proxy_jump.1).
+    for (const [i, text] of (typeof v === 'string' ? [v] : v).entries()) {
+      const parsed = typeof v === 'string' ? parseHops(text) : parseHop(text);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({
+          code: 'custom',
+          message: parsed,
+          input: text,
+          ...(typeof v === 'string' ? {} : { path: [i] }),
+        });
+        return z.NEVER;
+      }
+      hops.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+    }
+    return hops;
+  });
+
+/** Where the connections to the hosts go through jump hosts: per pool and balancer; unset means not given. */
+export interface ProxyJumps {
+  green?: Hop[];
+  blue?: Hop[];
+  balancer?: Hop[];
+}
+
+const proxyJump = z
+  // The mapping first: a config error inside it then names its key (ssh.proxy_jump.green).
+  .union([z.strictObject({ green: hops.optional(), blue: hops.optional(), balancer: hops.optional() }), hops])
+  .describe(
+    'a jump host "[user@]host[:port]", a list of them, "none", or a mapping { green, blue, balancer } of those',
+  )
+  .optional()
+  .transform((v): ProxyJumps =>
+    v === undefined ? {} : Array.isArray(v) ? { green: v, blue: v, balancer: v } : v,
+  )
+  .describe(
+    'bastion host(s) every SSH connection is tunnelled through (one connection to the bastion per run), as ssh -J: for all hosts, or per pool and balancer; none: direct, whatever ~/.ssh/config says',
+  );
 
 const safeOption = z
   .string()
@@ -124,16 +169,31 @@ export const configSchema = z.strictObject({
     .optional(),
   ssh: z
     .strictObject({
-      user: z.string().regex(PATTERNS.username, 'a Unix user name').default('root'),
-      port: port.default(22),
+      user: z
+        .string()
+        .regex(PATTERNS.username, 'a Unix user name')
+        .optional()
+        .describe(
+          'the user on every host (default: User of ~/.ssh/config for the host with the CLI, else root)',
+        ),
+      port: port
+        .optional()
+        .describe(
+          'the SSH port of every host without its own (default: Port of ~/.ssh/config for the host with the CLI, else 22)',
+        ),
       private_key: z
         .string()
         .optional()
-        .describe('path to the private key (the action passes the key itself instead)'),
+        .describe(
+          'path to the private key (the action passes the key itself instead; the CLI without one uses ssh-agent and ~/.ssh as ssh does)',
+        ),
       known_hosts: z
         .string()
         .optional()
-        .describe('path to a known_hosts file listing every host and the balancer'),
+        .describe(
+          'path to a known_hosts file listing every host and the balancer (the CLI without one reads ~/.ssh/known_hosts)',
+        ),
+      proxy_jump: proxyJump,
       fingerprints: z
         .record(
           z.string(),

@@ -1,13 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
 import { createDriver } from '../balancer/index.js';
 import { BalancerSet } from '../balancer/set.js';
 import type { Config, HostRef } from '../config/schema.js';
-import { UsageError } from '../errors.js';
-import { KnownHosts, type HostKeyPolicy } from '../ssh/known-hosts.js';
 import { SshPool } from '../ssh/pool.js';
 import type { RemoteHosts, RemoteShell, SshTarget } from '../ssh/remote.js';
+import { DEFAULT_PORT } from '../ssh/route.js';
+import { configTargets, sshSetup } from '../ssh/setup.js';
 import type { Logger } from '../util/log.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { httpChecker, type Checker } from './checks.js';
@@ -34,6 +31,11 @@ export interface EngineOptions {
   actor?: string;
   dryRun?: boolean;
   signal?: AbortSignal;
+  /**
+   * Where the config is silent, reach hosts as `ssh` would: ssh-agent, ~/.ssh/config,
+   * ~/.ssh/id_*, ~/.ssh/known_hosts (the CLI). The action never does (see src/ssh/setup.ts).
+   */
+  openssh?: boolean;
 }
 
 /**
@@ -66,7 +68,8 @@ export interface Context {
 }
 
 export function targetOf(config: Config, host: HostRef | HostRecord): SshTarget {
-  if ('ssh' in host) return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port };
+  if ('ssh' in host)
+    return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port ?? DEFAULT_PORT };
   return { name: host.name, host: host.host, port: host.port };
 }
 
@@ -74,84 +77,34 @@ export function recordOf(config: Config, host: HostRef): HostRecord {
   return {
     name: host.name,
     host: host.ssh.host,
-    port: host.ssh.port ?? config.ssh.port,
+    port: host.ssh.port ?? config.ssh.port ?? DEFAULT_PORT,
     address: host.address,
   };
 }
 
-async function readSecretFile(baseDir: string, path: string, field: string): Promise<string> {
-  const full = path.startsWith('~/')
-    ? join(homedir(), path.slice(2))
-    : isAbsolute(path)
-      ? path
-      : resolve(baseDir, path);
-  try {
-    return await readFile(full, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `${field}: cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-}
-
-async function hostKeyPolicy(opts: EngineOptions): Promise<HostKeyPolicy> {
-  const { config } = opts;
-  if (config.ssh.insecure_ignore_host_keys) {
-    opts.log.warn(
-      'ssh.insecure_ignore_host_keys is set: host keys are NOT verified; anyone on the path can impersonate your hosts',
-    );
-    return { kind: 'insecure' };
-  }
-  let text = opts.secrets?.knownHosts;
-  if (text === undefined && config.ssh.known_hosts)
-    text = await readSecretFile(opts.baseDir, config.ssh.known_hosts, 'ssh.known_hosts');
-  if (text === undefined)
-    text = await readFile(join(homedir(), '.ssh', 'known_hosts'), 'utf8').catch(() => '');
-  const knownHosts = new KnownHosts(text);
-  if (knownHosts.size === 0 && Object.keys(config.ssh.fingerprints).length === 0) {
-    throw new UsageError(
-      'ssh.known_hosts: no known host keys (set ssh.known_hosts or ssh.fingerprints, or pass known_hosts); bluegreen never trusts unknown hosts',
-    );
-  }
-  return { kind: 'verify', knownHosts, fingerprints: config.ssh.fingerprints };
-}
-
-async function privateKey(opts: EngineOptions): Promise<string> {
-  if (opts.secrets?.privateKey) return opts.secrets.privateKey;
-  if (opts.config.ssh.private_key)
-    return readSecretFile(opts.baseDir, opts.config.ssh.private_key, 'ssh.private_key');
-  for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
-    const key = await readFile(join(homedir(), '.ssh', name), 'utf8').catch(() => undefined);
-    if (key) return key;
-  }
-  throw new UsageError(
-    'ssh.private_key: no SSH key (set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY)',
-  );
-}
-
 export async function openContext(opts: EngineOptions): Promise<Context> {
-  const { config } = opts;
-  const ssh = new SshPool(
-    {
-      user: config.ssh.user,
-      privateKey: await privateKey(opts),
-      policy: await hostKeyPolicy(opts),
-      connectTimeoutMs: config.ssh.connect_timeout,
-    },
-    config.ssh.concurrency,
-  );
-  const balancerTargets: SshTarget[] = config.balancer.hosts.map((h) => ({
-    name: h.host,
-    host: h.host,
-    port: h.port ?? config.ssh.port,
-  }));
-  // Every pool host the run may work on is connected meanwhile (the handshakes overlap the
-  // lock, the state and the balancer's file); a host that cannot be reached fails later, in
-  // its own step, where it is reported.
-  for (const h of [...config.pools.green, ...config.pools.blue])
-    ssh.get(targetOf(config, h)).catch(() => undefined);
+  const setup = await sshSetup({
+    config: opts.config,
+    baseDir: opts.baseDir,
+    secrets: opts.secrets ?? {},
+    openssh: opts.openssh ?? false,
+    log: opts.log,
+  });
+  // The config with each host's port and address as ~/.ssh/config completes them (CLI).
+  const { config } = setup;
+  const ssh = new SshPool(setup.pool, config.ssh.concurrency);
+  const targets = configTargets(config);
+  const balancerTargets = targets.filter((t) => t.group === 'balancer').map((t) => t.target);
   let balancerShells: RemoteShell[];
   try {
+    // Every host's route is resolved (a missing key is reported here, before any connection)
+    // and every jump host logged in to: an unknown bastion fails before any host is touched.
+    await ssh.openJumpHosts(targets.map((t) => t.target));
+    // Every pool host the run may work on is connected meanwhile (the handshakes overlap the
+    // lock, the state and the balancer's file); a host that cannot be reached fails later, in
+    // its own step, where it is reported.
+    for (const h of [...config.pools.green, ...config.pools.blue])
+      ssh.get(targetOf(config, h)).catch(() => undefined);
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();

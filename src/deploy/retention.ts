@@ -1,6 +1,6 @@
 import { docker } from '../commands/docker.js';
 import type { PoolName } from '../config/schema.js';
-import { targetOf, type Context } from './context.js';
+import { recordOf, targetOf, type Context } from './context.js';
 import { timed } from './pool.js';
 import type { DeployState, HostRecord } from './state.js';
 
@@ -64,7 +64,7 @@ export async function prune(ctx: Context, state: DeployState, dryRun: boolean): 
   const keepVersions = protectedVersions(state);
   const hosts: { host: HostRecord; pool: PoolName }[] = (['green', 'blue'] as const).flatMap((pool) =>
     ctx.config.pools[pool].map((h) => ({
-      host: { name: h.name, host: h.ssh.host, port: h.ssh.port ?? ctx.config.ssh.port, address: h.address },
+      host: recordOf(ctx.config, h),
       pool,
     })),
   );

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { DeployError } from '../errors.js';
 import { checkHostKey, hostKeyAlgorithms, type HostKeyPolicy } from './known-hosts.js';
@@ -9,12 +10,51 @@ import {
   type RemoteShell,
   type SshTarget,
 } from './remote.js';
+import { describeEndpoint, type Endpoint } from './route.js';
 
-export interface SshOptions {
-  user: string;
-  privateKey: string;
+export interface ConnectOptions {
   policy: HostKeyPolicy;
   connectTimeoutMs: number;
+}
+
+/**
+ * Opens a verified, authenticated SSH connection to one endpoint: directly, or over `sock`
+ * (a channel a jump host opened to it). Rejects with why, in words, never with ssh2's error.
+ */
+export async function openSsh(endpoint: Endpoint, options: ConnectOptions, sock?: Duplex): Promise<NodeSSH> {
+  const ssh = new NodeSSH();
+  let rejectedKey: string | undefined;
+  const algorithms = hostKeyAlgorithms(options.policy, endpoint.host, endpoint.port);
+  try {
+    await ssh.connect({
+      ...(sock ? { sock } : { host: endpoint.host, port: endpoint.port }),
+      username: endpoint.user,
+      authHandler: authMethods(endpoint) as never,
+      readyTimeout: options.connectTimeoutMs,
+      keepaliveInterval: 10_000,
+      keepaliveCountMax: 3,
+      ...(algorithms ? { algorithms: { serverHostKey: algorithms as never } } : {}),
+      hostVerifier: (key: Buffer) => {
+        const decision = checkHostKey(options.policy, endpoint.host, endpoint.port, key, endpoint.name);
+        if (!decision.ok) rejectedKey = decision.reason;
+        return decision.ok;
+      },
+    });
+  } catch (err) {
+    ssh.dispose();
+    sock?.destroy();
+    throw new Error(rejectedKey ?? describeConnectError(err, options.connectTimeoutMs, endpoint));
+  }
+  return ssh;
+}
+
+/** What is offered, in ssh's order: the agent's keys, then each private key. */
+function authMethods(endpoint: Endpoint): object[] {
+  const username = endpoint.user;
+  return [
+    ...(endpoint.auth.agent ? [{ type: 'agent', username, agent: endpoint.auth.agent }] : []),
+    ...endpoint.auth.keys.map((k) => ({ type: 'publickey', username, key: k.text })),
+  ];
 }
 
 /** One SSH connection to one host, reused for every command sent there. */
@@ -34,35 +74,21 @@ export class Connection implements RemoteShell {
     });
   }
 
-  static async open(target: SshTarget, options: SshOptions): Promise<Connection> {
-    const ssh = new NodeSSH();
-    let rejectedKey: string | undefined;
-    const algorithms = hostKeyAlgorithms(options.policy, target.host, target.port);
+  /** Connects to `endpoint` (the target as ~/.ssh/config and the config resolve it); `via` names the jump hosts of `sock`. */
+  static async open(
+    target: SshTarget,
+    endpoint: Endpoint,
+    options: ConnectOptions,
+    tunnel?: { sock: Duplex; via: string },
+  ): Promise<Connection> {
     try {
-      await ssh.connect({
-        host: target.host,
-        port: target.port,
-        username: options.user,
-        privateKey: options.privateKey,
-        readyTimeout: options.connectTimeoutMs,
-        keepaliveInterval: 10_000,
-        keepaliveCountMax: 3,
-        ...(algorithms ? { algorithms: { serverHostKey: algorithms as never } } : {}),
-        hostVerifier: (key: Buffer) => {
-          const decision = checkHostKey(options.policy, target.host, target.port, key);
-          if (!decision.ok) rejectedKey = decision.reason;
-          return decision.ok;
-        },
-      });
+      return new Connection(target, await openSsh(endpoint, options, tunnel?.sock));
     } catch (err) {
-      ssh.dispose();
-      const why = rejectedKey ?? describeConnectError(err, options.connectTimeoutMs);
       throw new DeployError(
-        `${target.name}: cannot connect over SSH to ${options.user}@${target.host}:${target.port}: ${why}`,
+        `${target.name}: cannot connect over SSH to ${describeEndpoint(endpoint)}${tunnel ? ` via ${tunnel.via}` : ''}: ${(err as Error).message}`,
         target.name,
       );
     }
-    return new Connection(target, ssh);
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -99,12 +125,20 @@ export class Connection implements RemoteShell {
   }
 }
 
-function describeConnectError(err: unknown, timeoutMs: number): string {
+function describeConnectError(err: unknown, timeoutMs: number, endpoint: Endpoint): string {
   const e = err as { message?: string; code?: string; level?: string };
   if (e.message?.includes('Timed out'))
     return `no SSH handshake within ${timeoutMs}ms (is sshd running and the address right?)`;
   if (e.code === 'ECONNREFUSED') return 'connection refused (is sshd running on that port?)';
   if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return 'host unreachable';
-  if (e.level === 'client-authentication') return 'the private key was not accepted for that user';
+  if (e.level === 'client-authentication') {
+    const offered = [
+      ...(endpoint.auth.agent ? ["the ssh-agent's keys"] : []),
+      ...endpoint.auth.keys.map((k) => k.source),
+    ];
+    return offered.length === 1 && !endpoint.auth.agent
+      ? 'the private key was not accepted for that user'
+      : `no key was accepted for that user (offered: ${offered.join(', ') || 'none'})`;
+  }
   return e.message ?? String(err);
 }

@@ -106,11 +106,16 @@ export function checkHostKey(
   host: string,
   port: number,
   keyBlob: Buffer,
+  /** The name the config gives the host when ~/.ssh/config maps it to another HostName. */
+  alias?: string,
 ): HostKeyDecision {
   if (policy.kind === 'insecure') return { ok: true };
   const presented = keyBlob.toString('base64');
   const fp = fingerprint(keyBlob);
-  const pinned = policy.fingerprints[host] ?? policy.fingerprints[`${host}:${port}`];
+  const names = alias !== undefined && alias !== host ? [host, alias] : [host];
+  const pinned = names
+    .flatMap((n) => [policy.fingerprints[n], policy.fingerprints[`${n}:${port}`]])
+    .find((f) => f !== undefined);
   const known = policy.knownHosts.lookup(host, port);
   if (known.some((k) => k.revoked && k.key === presented))
     return { ok: false, reason: `host key ${fp} of ${host} is marked @revoked` };

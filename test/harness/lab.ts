@@ -72,6 +72,12 @@ export interface Lab {
   /** Where the apps' syslog driver sends (UDP), and the file the receiver appends to. */
   syslog: { address: string; port: number; file: string };
   hosts: { green: LabHost[]; blue: LabHost[] };
+  /**
+   * A jump host: sshd alone, no dockerd. `bash test/lab/bastion.sh close HOST…` lets only it
+   * reach those hosts' sshd (`open HOST…` undoes it); `sshLog` is its sshd's log (one
+   * "Accepted publickey" line per login).
+   */
+  bastion: { name: string; address: string; sshLog: string };
   images: { base: string; v1: string; v2: string; nginx: string; haproxy: string };
   upSeconds: number;
 }

@@ -197,6 +197,12 @@ const lab: Lab = {
     file: `${d}/syslog/messages.log`,
   },
   hosts: { green: names(env('LAB_GREEN')).map(host), blue: names(env('LAB_BLUE')).map(host) },
+  // sshd alone; `bash test/lab/bastion.sh close HOST…` makes it the only way to those hosts' sshd.
+  bastion: {
+    name: 'bastion',
+    address: addressOf('bastion'),
+    sshLog: `${d}/bastion/sshd.log`,
+  },
   images: {
     base: `${registry}/bluegreen-lab/node-base:latest`,
     v1: `${registry}/hubuser/app:1.0.0`,

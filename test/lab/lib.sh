@@ -27,9 +27,13 @@ LAB_VETH_PREFIX=bgl-
 LAB_CGROUP=bglab
 LAB_IPT_COMMENT=bluegreen-lab
 LAB_MAX_POOL=40
-LAB_NS_RE='^(dockerhost|haproxyhost|lb2|lb3|apachehost|greenhost[0-9]{2}|bluehost[0-9]{2})$'
+LAB_NS_RE='^(dockerhost|haproxyhost|lb2|lb3|apachehost|bastion|greenhost[0-9]{2}|bluehost[0-9]{2})$'
 # balancer hosts with sshd and a balancer installed on the host, no dockerd
 LAB_BALANCER_HOSTS=(haproxyhost lb2 lb3 apachehost)
+# jump hosts (bastions): sshd only, nothing else; test/lab/bastion.sh can make one the only
+# way to the pool hosts' sshd
+LAB_JUMP_HOSTS=(bastion)
+LAB_BASTION_IPT_COMMENT=bluegreen-lab-bastion
 # the HAProxy container on dockerhost listens here (the nginx container has port 80)
 LAB_HAPROXY_CONTAINER_PORT=8080
 # where the apps' syslog driver sends their logs (a small UDP receiver in the root namespace)
@@ -127,6 +131,7 @@ lab_host_ip() {
   lb2) echo "$LAB_NET.4" ;;
   lb3) echo "$LAB_NET.5" ;;
   apachehost) echo "$LAB_NET.6" ;;
+  bastion) echo "$LAB_NET.7" ;;
   greenhost[0-9][0-9]) echo "$LAB_NET.$((10 + 10#${1#greenhost}))" ;;
   bluehost[0-9][0-9]) echo "$LAB_NET.$((60 + 10#${1#bluehost}))" ;;
   *) return 1 ;;

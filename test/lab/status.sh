@@ -42,7 +42,7 @@ for h in $(lab_known_hosts); do
     if c=$(DOCKER_HOST="unix://$(lab_host_sock "$h")" timeout 5 docker ps -q 2>/dev/null | wc -l); then dk=up; else c=-; fi
   fi
   nodocker=0
-  case " ${LAB_BALANCER_HOSTS[*]} " in *" $h "*) nodocker=1 dk=- ;; esac
+  case " ${LAB_BALANCER_HOSTS[*]} ${LAB_JUMP_HOSTS[*]} " in *" $h "*) nodocker=1 dk=- ;; esac
   [ "$s" = up ] && { [ "$dk" = up ] || [ $nodocker = 1 ]; } || ok=1
   # shellcheck disable=SC2086
   pss=$(pss_of $ns_pids)

@@ -57,6 +57,9 @@ mapfile -t GREEN < <(lab_pool_names green "$N_GREEN")
 mapfile -t BLUE < <(lab_pool_names blue "$N_BLUE")
 HOSTS+=("${GREEN[@]}" "${BLUE[@]}")
 LBS=("${LAB_BALANCER_HOSTS[@]}")
+# Hosts with sshd alone: the bastion (test/lab/bastion.sh closes the pool hosts' sshd to all
+# but it, for the tests of ssh.proxy_jump).
+JUMPS=("${LAB_JUMP_HOSTS[@]}")
 # Directories dockerd/containerd create outside LAB_DIR: remember which existed before us,
 # so teardown removes only its own.
 if [ ! -f "$LAB_DIR/preexisting" ]; then
@@ -65,7 +68,7 @@ fi
 mkdir -p "$LAB_DIR/cache/hostkeys" "$LAB_DIR/home" "$LAB_DIR/registry/data" "$LAB_DIR/registry/stamps" /run/sshd
 chmod 700 "$LAB_DIR" "$LAB_DIR/home"
 : >"$LAB_DIR/hosts.list"
-for h in "${HOSTS[@]}" "${LBS[@]}"; do echo "$h $(lab_host_ip "$h")" >>"$LAB_DIR/hosts.list"; done
+for h in "${HOSTS[@]}" "${LBS[@]}" "${JUMPS[@]}"; do echo "$h $(lab_host_ip "$h")" >>"$LAB_DIR/hosts.list"; done
 
 # A fixed MAC: otherwise the bridge takes the lowest MAC of its ports, which changes as
 # veths join, and hosts keep stale ARP entries for the bridge address.
@@ -74,7 +77,7 @@ ip link set "$LAB_BRIDGE" type bridge stp_state 0 forward_delay 0 2>/dev/null ||
 sysctl -qw "net.ipv6.conf.$LAB_BRIDGE.disable_ipv6=1" 2>/dev/null || true
 ip addr add "$LAB_BRIDGE_IP/24" dev "$LAB_BRIDGE"
 ip link set "$LAB_BRIDGE" up
-for h in "${HOSTS[@]}" "${LBS[@]}"; do
+for h in "${HOSTS[@]}" "${LBS[@]}" "${JUMPS[@]}"; do
   ip netns add "$h"
   v=$(lab_veth "$h")
   ip link add "$v" type veth peer name eth0 netns "$h"
@@ -206,7 +209,7 @@ wait_docker() { # NAME TIMEOUT_S
   done
 }
 for h in "${HOSTS[@]}"; do start_host "$h"; done
-for h in "${LBS[@]}"; do start_host "$h" sshonly; done
+for h in "${LBS[@]}" "${JUMPS[@]}"; do start_host "$h" sshonly; done
 sort -t. -k4 -n "$LAB_DIR/known_hosts.tmp" >"$LAB_DIR/known_hosts"
 rm -f "$LAB_DIR/known_hosts.tmp"
 phase_end
@@ -382,7 +385,7 @@ for h in "${HOSTS[@]}"; do
   WAITERS+=($!)
 done
 for j in "${WAITERS[@]}"; do wait "$j" || lab_die "a host did not come up"; done
-for h in "${HOSTS[@]}" "${LBS[@]}"; do
+for h in "${HOSTS[@]}" "${LBS[@]}" "${JUMPS[@]}"; do
   [ -n "$(lab_pidfile_pid "$(lab_host_dir "$h")/sshd.pid")" ] || lab_die "sshd of $h did not start"
 done
 # ssh works end to end on one host (key, known_hosts, DOCKER_HOST)
@@ -401,5 +404,5 @@ LAB_GREEN="${GREEN[*]}" LAB_BLUE="${BLUE[*]}" LAB_UP_SECONDS=$UP_SECONDS LAB_DIR
 
 lab_log "== timings"
 for t in "${TIMINGS[@]}"; do lab_log "   $t"; done
-lab_log "   total      ${UP_SECONDS}s (${#GREEN[@]} green + ${#BLUE[@]} blue + dockerhost + ${LBS[*]})"
+lab_log "   total      ${UP_SECONDS}s (${#GREEN[@]} green + ${#BLUE[@]} blue + dockerhost + ${LBS[*]} ${JUMPS[*]})"
 echo "$LAB_DIR/lab.json"

@@ -27,7 +27,10 @@ function error(text: string): string {
 describe('config', () => {
   it('fills defaults and normalises hosts', () => {
     const c = parseConfig(minimal);
-    expect(c.ssh).toMatchObject({ user: 'root', port: 22, concurrency: 10, connect_timeout: 10_000 });
+    // ssh.user and ssh.port stay unset: root and 22 unless ~/.ssh/config says otherwise (CLI).
+    expect(c.ssh).toMatchObject({ concurrency: 10, connect_timeout: 10_000, proxy_jump: {} });
+    expect(c.ssh.user).toBeUndefined();
+    expect(c.ssh.port).toBeUndefined();
     expect(c.container).toMatchObject({ port: 8000, options: [], env: {}, restart: 'unless-stopped' });
     expect(c.balancer).toMatchObject({ type: 'nginx', upstream: 'app_server' });
     // test, reload and pid_file default in the driver (some only on the host: nginx -T's pid).

@@ -6,10 +6,11 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-MMDRIE2A.js";
+} from "./chunk-UVHU7F45.js";
 import {
   validateVersion
 } from "./chunk-NZ4MFCCD.js";
+import "./chunk-Y3WAZMHP.js";
 import "./chunk-Y73W57ZB.js";
 export {
   expectedAt,

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
+  parseHop,
+  parseHops
+} from "./chunk-Y3WAZMHP.js";
+import {
   PATTERNS,
   UsageError,
   __commonJS,
@@ -27111,6 +27115,30 @@ var hostEntry = external_exports.union([
 ]);
 var pool = external_exports.array(hostEntry).default([]);
 var RESERVED_MEMBER_PARAMS = ["loadfactor", "retry", "route", "status"];
+var hops = external_exports.union([external_exports.string(), external_exports.array(external_exports.string()).min(1)]).describe('a jump host "[user@]host[:port]", a list of them, or "none"').transform((v, ctx) => {
+  const hops2 = [];
+  for (const [i, text] of (typeof v === "string" ? [v] : v).entries()) {
+    const parsed = typeof v === "string" ? parseHops(text) : parseHop(text);
+    if (typeof parsed === "string") {
+      ctx.addIssue({
+        code: "custom",
+        message: parsed,
+        input: text,
+        ...typeof v === "string" ? {} : { path: [i] }
+      });
+      return external_exports.NEVER;
+    }
+    hops2.push(...Array.isArray(parsed) ? parsed : [parsed]);
+  }
+  return hops2;
+});
+var proxyJump = external_exports.union([external_exports.strictObject({ green: hops.optional(), blue: hops.optional(), balancer: hops.optional() }), hops]).describe(
+  'a jump host "[user@]host[:port]", a list of them, "none", or a mapping { green, blue, balancer } of those'
+).optional().transform(
+  (v) => v === void 0 ? {} : Array.isArray(v) ? { green: v, blue: v, balancer: v } : v
+).describe(
+  "bastion host(s) every SSH connection is tunnelled through (one connection to the bastion per run), as ssh -J: for all hosts, or per pool and balancer; none: direct, whatever ~/.ssh/config says"
+);
 var safeOption = external_exports.string().regex(
   PATTERNS.dockerOption,
   "docker option words may hold letters, digits and _ . , : = / @ + % - only (one word per list item)"
@@ -27148,10 +27176,19 @@ var configSchema = external_exports.strictObject({
     ).default({})
   }).optional(),
   ssh: external_exports.strictObject({
-    user: external_exports.string().regex(PATTERNS.username, "a Unix user name").default("root"),
-    port: port.default(22),
-    private_key: external_exports.string().optional().describe("path to the private key (the action passes the key itself instead)"),
-    known_hosts: external_exports.string().optional().describe("path to a known_hosts file listing every host and the balancer"),
+    user: external_exports.string().regex(PATTERNS.username, "a Unix user name").optional().describe(
+      "the user on every host (default: User of ~/.ssh/config for the host with the CLI, else root)"
+    ),
+    port: port.optional().describe(
+      "the SSH port of every host without its own (default: Port of ~/.ssh/config for the host with the CLI, else 22)"
+    ),
+    private_key: external_exports.string().optional().describe(
+      "path to the private key (the action passes the key itself instead; the CLI without one uses ssh-agent and ~/.ssh as ssh does)"
+    ),
+    known_hosts: external_exports.string().optional().describe(
+      "path to a known_hosts file listing every host and the balancer (the CLI without one reads ~/.ssh/known_hosts)"
+    ),
+    proxy_jump: proxyJump,
     fingerprints: external_exports.record(
       external_exports.string(),
       external_exports.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH SHA256 fingerprint "SHA256:\u2026"')
@@ -27390,7 +27427,10 @@ function schemaAt(schema, path) {
     else if (def.type === "pipe") node2 = def.in;
     else if (i === path.length) return node2;
     else if (def.type === "object") node2 = def.shape[String(path[i++])];
-    else if (def.type === "array" || def.type === "record") {
+    else if (def.type === "union") {
+      const rest = path.slice(i);
+      return def.options.map((o) => schemaAt(o, rest)).find((n) => n !== void 0);
+    } else if (def.type === "array" || def.type === "record") {
       node2 = def.type === "array" ? def.element : def.valueType;
       i++;
     } else return void 0;
@@ -27423,6 +27463,8 @@ function expectedAt(schema, path) {
     case "enum":
       return `one of ${node2.options.join(", ")}`;
     case "union": {
+      const own2 = node2.description;
+      if (own2) return own2;
       const kinds = (def.options ?? []).map((o) => o._zod.def.type);
       if (kinds.includes("string") && kinds.includes("number"))
         return 'a duration such as "500ms", "2s" or "1m"';
@@ -27436,7 +27478,7 @@ function checkPools(config2, source) {
   const seen = /* @__PURE__ */ new Map();
   for (const pool2 of POOLS) {
     config2.pools[pool2].forEach((h, i) => {
-      const key = `${h.ssh.host}:${h.ssh.port ?? config2.ssh.port}`;
+      const key = `${h.ssh.host}:${h.ssh.port ?? config2.ssh.port ?? 22}`;
       const where = `pools.${pool2}.${i}`;
       const other = seen.get(key);
       if (other)

@@ -4,6 +4,10 @@ import {
   Recorder
 } from "./chunk-XTSSKOCU.js";
 import {
+  formatHop,
+  parseHops
+} from "./chunk-Y3WAZMHP.js";
+import {
   DeployError,
   PATTERNS,
   UsageError,
@@ -117,8 +121,8 @@ function encode_char(c) {
       }
     };
     exports.hyphenToCamel = function(str) {
-      return str.replace(/-[a-z]/g, function(match) {
-        return match[1].toUpperCase();
+      return str.replace(/-[a-z]/g, function(match3) {
+        return match3[1].toUpperCase();
       });
     };
     exports.createNullProtoObjWherePossible = (function() {
@@ -232,10 +236,10 @@ var require_ejs = __commonJS({
     exports.localsName = _DEFAULT_LOCALS_NAME;
     exports.promiseImpl = new Function("return this;")().Promise;
     exports.resolveInclude = function(name, filename, isDir) {
-      var dirname3 = path4.dirname;
+      var dirname4 = path4.dirname;
       var extname2 = path4.extname;
       var resolve4 = path4.resolve;
-      var includePath = resolve4(isDir ? filename : dirname3(filename), name);
+      var includePath = resolve4(isDir ? filename : dirname4(filename), name);
       var ext = extname2(name);
       if (!ext) {
         includePath += ".ejs";
@@ -255,8 +259,8 @@ var require_ejs = __commonJS({
       var includePath;
       var filePath;
       var views2 = options.views;
-      var match = /^[A-Za-z]+:\\|^\//.exec(path5);
-      if (match && match.length) {
+      var match3 = /^[A-Za-z]+:\\|^\//.exec(path5);
+      if (match3 && match3.length) {
         path5 = path5.replace(/^\/*/, "");
         if (Array.isArray(options.root)) {
           includePath = resolvePaths(path5, options.root);
@@ -586,10 +590,10 @@ var require_ejs = __commonJS({
         };
         if (opts.filename && typeof Object.defineProperty === "function") {
           var filename = opts.filename;
-          var basename3 = path4.basename(filename, path4.extname(filename));
+          var basename4 = path4.basename(filename, path4.extname(filename));
           try {
             Object.defineProperty(returnedFn, "name", {
-              value: basename3,
+              value: basename4,
               writable: false,
               enumerable: false,
               configurable: true
@@ -895,8 +899,8 @@ var require_semver = __commonJS({
       }
     }
     var i;
-    exports.parse = parse;
-    function parse(version, options) {
+    exports.parse = parse2;
+    function parse2(version, options) {
       if (!options || typeof options !== "object") {
         options = {
           loose: !!options,
@@ -924,12 +928,12 @@ var require_semver = __commonJS({
     }
     exports.valid = valid;
     function valid(version, options) {
-      var v = parse(version, options);
+      var v = parse2(version, options);
       return v ? v.version : null;
     }
     exports.clean = clean;
     function clean(version, options) {
-      var s = parse(version.trim().replace(/^[=v]+/, ""), options);
+      var s = parse2(version.trim().replace(/^[=v]+/, ""), options);
       return s ? s.version : null;
     }
     exports.SemVer = SemVer;
@@ -1165,8 +1169,8 @@ var require_semver = __commonJS({
       if (eq(version1, version2)) {
         return null;
       } else {
-        var v1 = parse(version1);
-        var v2 = parse(version2);
+        var v1 = parse2(version1);
+        var v2 = parse2(version2);
         var prefix = "";
         if (v1.prerelease.length || v2.prerelease.length) {
           prefix = "pre";
@@ -1209,13 +1213,13 @@ var require_semver = __commonJS({
     function patch(a, loose) {
       return new SemVer(a, loose).patch;
     }
-    exports.compare = compare;
-    function compare(a, b, loose) {
+    exports.compare = compare2;
+    function compare2(a, b, loose) {
       return new SemVer(a, loose).compare(new SemVer(b, loose));
     }
     exports.compareLoose = compareLoose;
     function compareLoose(a, b) {
-      return compare(a, b, true);
+      return compare2(a, b, true);
     }
     exports.compareBuild = compareBuild;
     function compareBuild(a, b, loose) {
@@ -1225,7 +1229,7 @@ var require_semver = __commonJS({
     }
     exports.rcompare = rcompare;
     function rcompare(a, b, loose) {
-      return compare(b, a, loose);
+      return compare2(b, a, loose);
     }
     exports.sort = sort;
     function sort(list, loose) {
@@ -1241,27 +1245,27 @@ var require_semver = __commonJS({
     }
     exports.gt = gt;
     function gt(a, b, loose) {
-      return compare(a, b, loose) > 0;
+      return compare2(a, b, loose) > 0;
     }
     exports.lt = lt;
     function lt(a, b, loose) {
-      return compare(a, b, loose) < 0;
+      return compare2(a, b, loose) < 0;
     }
     exports.eq = eq;
     function eq(a, b, loose) {
-      return compare(a, b, loose) === 0;
+      return compare2(a, b, loose) === 0;
     }
     exports.neq = neq;
     function neq(a, b, loose) {
-      return compare(a, b, loose) !== 0;
+      return compare2(a, b, loose) !== 0;
     }
     exports.gte = gte;
     function gte(a, b, loose) {
-      return compare(a, b, loose) >= 0;
+      return compare2(a, b, loose) >= 0;
     }
     exports.lte = lte;
     function lte(a, b, loose) {
-      return compare(a, b, loose) <= 0;
+      return compare2(a, b, loose) <= 0;
     }
     exports.cmp = cmp;
     function cmp(a, op, b, loose) {
@@ -2053,7 +2057,7 @@ var require_semver = __commonJS({
     }
     exports.prerelease = prerelease;
     function prerelease(version, options) {
-      var parsed = parse(version, options);
+      var parsed = parse2(version, options);
       return parsed && parsed.prerelease.length ? parsed.prerelease : null;
     }
     exports.intersects = intersects;
@@ -2074,23 +2078,23 @@ var require_semver = __commonJS({
         return null;
       }
       options = options || {};
-      var match = null;
+      var match3 = null;
       if (!options.rtl) {
-        match = version.match(safeRe[t.COERCE]);
+        match3 = version.match(safeRe[t.COERCE]);
       } else {
         var next;
-        while ((next = safeRe[t.COERCERTL].exec(version)) && (!match || match.index + match[0].length !== version.length)) {
-          if (!match || next.index + next[0].length !== match.index + match[0].length) {
-            match = next;
+        while ((next = safeRe[t.COERCERTL].exec(version)) && (!match3 || match3.index + match3[0].length !== version.length)) {
+          if (!match3 || next.index + next[0].length !== match3.index + match3[0].length) {
+            match3 = next;
           }
           safeRe[t.COERCERTL].lastIndex = next.index + next[1].length + next[2].length;
         }
         safeRe[t.COERCERTL].lastIndex = -1;
       }
-      if (match === null) {
+      if (match3 === null) {
         return null;
       }
-      return parse(match[2] + "." + (match[3] || "0") + "." + (match[4] || "0"), options);
+      return parse2(match3[2] + "." + (match3[3] || "0") + "." + (match3[4] || "0"), options);
     }
   }
 });
@@ -9986,7 +9990,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve4 } = __require("path");
-    var { readFile: readFile3 } = __require("fs");
+    var { readFile: readFile4 } = __require("fs");
     var { execFile, spawn: spawn2 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -10204,7 +10208,7 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile3(socketPath, function readCygsocket(err, data) {
+          readFile4(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -10213,7 +10217,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile3(socketPath, readCygsocket);
+                readFile4(socketPath, readCygsocket);
               });
               return;
             }
@@ -11308,7 +11312,7 @@ var require_handlers_misc = __commonJS({
       },
       [MESSAGE.USERAUTH_FAILURE]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const authMethods = bufferParser.readList();
+        const authMethods2 = bufferParser.readList();
         const partialSuccess = bufferParser.readBool();
         bufferParser.clear();
         if (partialSuccess === void 0) {
@@ -11317,10 +11321,10 @@ var require_handlers_misc = __commonJS({
             "Inbound: Malformed USERAUTH_FAILURE packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: Received USERAUTH_FAILURE (${authMethods})`);
+        self2._debug && self2._debug(`Inbound: Received USERAUTH_FAILURE (${authMethods2})`);
         self2._authsQueue.shift();
         const handler = self2._handlers.USERAUTH_FAILURE;
-        handler && handler(self2, authMethods, partialSuccess);
+        handler && handler(self2, authMethods2, partialSuccess);
       },
       [MESSAGE.USERAUTH_SUCCESS]: (self2, payload) => {
         self2._debug && self2._debug("Inbound: Received USERAUTH_SUCCESS");
@@ -14874,22 +14878,22 @@ var require_Protocol = __commonJS({
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
       // 'ssh-userauth' service-specific
-      authFailure(authMethods, isPartial) {
+      authFailure(authMethods2, isPartial) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         if (this._authsQueue.length === 0)
           throw new Error("No auth in progress");
         let methods;
-        if (typeof authMethods === "boolean") {
-          isPartial = authMethods;
-          authMethods = void 0;
+        if (typeof authMethods2 === "boolean") {
+          isPartial = authMethods2;
+          authMethods2 = void 0;
         }
-        if (authMethods) {
+        if (authMethods2) {
           methods = [];
-          for (let i = 0; i < authMethods.length; ++i) {
-            if (authMethods[i].toLowerCase() === "none")
+          for (let i = 0; i < authMethods2.length; ++i) {
+            if (authMethods2[i].toLowerCase() === "none")
               continue;
-            methods.push(authMethods[i]);
+            methods.push(authMethods2[i]);
           }
           methods = methods.join(",");
         } else {
@@ -19035,15 +19039,15 @@ var require_client = __commonJS({
         this._agentFwdEnabled = false;
         this._agent = this.config.agent ? this.config.agent : void 0;
         this._remoteVer = void 0;
-        let privateKey2;
+        let privateKey;
         if (this.config.privateKey) {
-          privateKey2 = parseKey(this.config.privateKey, cfg.passphrase);
-          if (privateKey2 instanceof Error)
-            throw new Error(`Cannot parse privateKey: ${privateKey2.message}`);
-          if (Array.isArray(privateKey2)) {
-            privateKey2 = privateKey2[0];
+          privateKey = parseKey(this.config.privateKey, cfg.passphrase);
+          if (privateKey instanceof Error)
+            throw new Error(`Cannot parse privateKey: ${privateKey.message}`);
+          if (Array.isArray(privateKey)) {
+            privateKey = privateKey[0];
           }
-          if (privateKey2.getPrivatePEM() === null) {
+          if (privateKey.getPrivatePEM() === null) {
             throw new Error(
               "privateKey value does not contain a (valid) private key"
             );
@@ -19144,7 +19148,7 @@ var require_client = __commonJS({
               clearTimeout(this._readyTimeout);
               this.emit("ready");
             },
-            USERAUTH_FAILURE: (p, authMethods, partialSuccess) => {
+            USERAUTH_FAILURE: (p, authMethods2, partialSuccess) => {
               if (curAuth.keyAlgos) {
                 const oldKeyAlgo = curAuth.keyAlgos[0][0];
                 if (debug)
@@ -19194,7 +19198,7 @@ var require_client = __commonJS({
               }
               debug && debug(`Client: ${curAuth.type} auth failed`);
               curPartial = partialSuccess;
-              curAuthsLeft = authMethods;
+              curAuthsLeft = authMethods2;
               tryNextAuth();
             },
             USERAUTH_PASSWD_CHANGEREQ: (p, prompt) => {
@@ -19544,13 +19548,13 @@ var require_client = __commonJS({
         const authsAllowed = ["none"];
         if (this.config.password !== void 0)
           authsAllowed.push("password");
-        if (privateKey2 !== void 0)
+        if (privateKey !== void 0)
           authsAllowed.push("publickey");
         if (this._agent !== void 0)
           authsAllowed.push("agent");
         if (this.config.tryKeyboard)
           authsAllowed.push("keyboard-interactive");
-        if (privateKey2 !== void 0 && this.config.localHostname !== void 0 && this.config.localUsername !== void 0) {
+        if (privateKey !== void 0 && this.config.localHostname !== void 0 && this.config.localUsername !== void 0) {
           authsAllowed.push("hostbased");
         }
         if (Array.isArray(authHandler))
@@ -19579,13 +19583,13 @@ var require_client = __commonJS({
                 nextAuth = { type, username, password: this.config.password };
                 break;
               case "publickey":
-                nextAuth = { type, username, key: privateKey2 };
+                nextAuth = { type, username, key: privateKey };
                 break;
               case "hostbased":
                 nextAuth = {
                   type,
                   username,
-                  key: privateKey2,
+                  key: privateKey,
                   localHostname: this.config.localHostname,
                   localUsername: this.config.localUsername
                 };
@@ -20912,21 +20916,21 @@ var require_server = __commonJS({
           SUPPORTED_SERVER_HOST_KEY
         );
         for (let i = 0; i < hostKeys_.length; ++i) {
-          let privateKey2;
+          let privateKey;
           if (Buffer.isBuffer(hostKeys_[i]) || typeof hostKeys_[i] === "string")
-            privateKey2 = parseKey(hostKeys_[i]);
+            privateKey = parseKey(hostKeys_[i]);
           else
-            privateKey2 = parseKey(hostKeys_[i].key, hostKeys_[i].passphrase);
-          if (privateKey2 instanceof Error)
-            throw new Error(`Cannot parse privateKey: ${privateKey2.message}`);
-          if (Array.isArray(privateKey2)) {
-            privateKey2 = privateKey2[0];
+            privateKey = parseKey(hostKeys_[i].key, hostKeys_[i].passphrase);
+          if (privateKey instanceof Error)
+            throw new Error(`Cannot parse privateKey: ${privateKey.message}`);
+          if (Array.isArray(privateKey)) {
+            privateKey = privateKey[0];
           }
-          if (privateKey2.getPrivatePEM() === null)
+          if (privateKey.getPrivatePEM() === null)
             throw new Error("privateKey value contains an invalid private key");
-          if (hostKeyAlgoOrder.includes(privateKey2.type))
+          if (hostKeyAlgoOrder.includes(privateKey.type))
             continue;
-          if (privateKey2.type === "ssh-rsa") {
+          if (privateKey.type === "ssh-rsa") {
             let sha1Pos = hostKeyAlgos.indexOf("ssh-rsa");
             const sha256Pos = hostKeyAlgos.indexOf("rsa-sha2-256");
             const sha512Pos = hostKeyAlgos.indexOf("rsa-sha2-512");
@@ -20950,12 +20954,12 @@ var require_server = __commonJS({
                 default:
                   return;
               }
-              hostKeys[type] = privateKey2;
+              hostKeys[type] = privateKey;
               hostKeyAlgoOrder.push(type);
             });
           } else {
-            hostKeys[privateKey2.type] = privateKey2;
-            hostKeyAlgoOrder.push(privateKey2.type);
+            hostKeys[privateKey.type] = privateKey;
+            hostKeyAlgoOrder.push(privateKey.type);
           }
         }
         const algorithms = {
@@ -22361,11 +22365,6 @@ var require_lib2 = __commonJS({
 // src/deploy/run.ts
 import { hostname as hostname2 } from "node:os";
 
-// src/deploy/context.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join as join4, resolve as resolve3 } from "node:path";
-
 // src/commands/shell.ts
 var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 function quote(value) {
@@ -22411,12 +22410,12 @@ var container = {
    * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
    * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
    */
-  workers: (name, match, sameProgram = false) => [
+  workers: (name, match3, sameProgram = false) => [
     `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
     `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
     `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
     ...sameProgram ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`] : [
-      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match3 ? `index($0, ${JSON.stringify(match3)}) ` : ""}{ print $1 }`)}`
     ]
   ].join("; "),
   /**
@@ -23780,106 +23779,6 @@ var BalancerSet = class {
   }
 };
 
-// src/ssh/known-hosts.ts
-import { createHash as createHash2, createHmac } from "node:crypto";
-var KnownHosts = class {
-  entries = [];
-  constructor(text = "") {
-    for (const raw of text.split("\n")) {
-      const line = raw.trim();
-      if (!line || line.startsWith("#")) continue;
-      const parts = line.split(/\s+/);
-      let revoked = false;
-      if (parts[0]?.startsWith("@")) {
-        const marker = parts.shift();
-        if (marker !== "@revoked") continue;
-        revoked = true;
-      }
-      const [names, type, key2] = parts;
-      if (!names || !type || !key2) continue;
-      const entry = { patterns: [], key: { type, key: key2, revoked } };
-      if (names.startsWith("|1|")) {
-        const [, , salt, hash] = names.split("|");
-        if (!salt || !hash) continue;
-        entry.hashed = { salt: Buffer.from(salt, "base64"), hash };
-      } else {
-        entry.patterns = names.split(",");
-      }
-      this.entries.push(entry);
-    }
-  }
-  get size() {
-    return this.entries.length;
-  }
-  /** Keys recorded for host:port (port 22 is written as the bare host name). */
-  lookup(host, port) {
-    const name = port === 22 ? host : `[${host}]:${port}`;
-    return this.entries.filter((e) => matches(e, name)).map((e) => e.key);
-  }
-};
-function matches(entry, name) {
-  if (entry.hashed) {
-    const digest = createHmac("sha1", entry.hashed.salt).update(name).digest("base64");
-    return digest === entry.hashed.hash;
-  }
-  let hit = false;
-  for (const p of entry.patterns) {
-    const negated = p.startsWith("!");
-    const pattern = negated ? p.slice(1) : p;
-    if (globMatch(pattern.toLowerCase(), name.toLowerCase())) {
-      if (negated) return false;
-      hit = true;
-    }
-  }
-  return hit;
-}
-function globMatch(pattern, name) {
-  if (!/[*?]/.test(pattern)) return pattern === name;
-  const re = new RegExp(
-    `^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
-  );
-  return re.test(name);
-}
-function fingerprint(keyBlob) {
-  return `SHA256:${createHash2("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
-}
-function checkHostKey(policy, host, port, keyBlob) {
-  if (policy.kind === "insecure") return { ok: true };
-  const presented = keyBlob.toString("base64");
-  const fp = fingerprint(keyBlob);
-  const pinned = policy.fingerprints[host] ?? policy.fingerprints[`${host}:${port}`];
-  const known = policy.knownHosts.lookup(host, port);
-  if (known.some((k) => k.revoked && k.key === presented))
-    return { ok: false, reason: `host key ${fp} of ${host} is marked @revoked` };
-  if (pinned !== void 0) {
-    return pinned === fp ? { ok: true } : {
-      ok: false,
-      reason: `host key of ${host} is ${fp}, but ${pinned} is pinned: the key changed or this is not the host you meant`
-    };
-  }
-  const trusted = known.filter((k) => !k.revoked);
-  if (trusted.length === 0) {
-    return {
-      ok: false,
-      reason: `${host}${port === 22 ? "" : `:${port}`} is not in known_hosts (add its key, e.g. ssh-keyscan -p ${port} ${host}, after checking it)`
-    };
-  }
-  if (trusted.some((k) => k.key === presented)) return { ok: true };
-  return {
-    ok: false,
-    reason: `host key of ${host} (${fp}) does not match known_hosts: the key changed or this is not the host you meant`
-  };
-}
-function hostKeyAlgorithms(policy, host, port) {
-  if (policy.kind === "insecure") return void 0;
-  const types = [
-    ...new Set(
-      policy.knownHosts.lookup(host, port).filter((k) => !k.revoked).map((k) => k.type)
-    )
-  ];
-  return types.length ? types : void 0;
-}
-
 // node_modules/yocto-queue/index.js
 var Node = class {
   value;
@@ -24858,6 +24757,107 @@ var NodeSSH = class {
   }
 };
 
+// src/ssh/known-hosts.ts
+import { createHash as createHash2, createHmac } from "node:crypto";
+var KnownHosts = class {
+  entries = [];
+  constructor(text = "") {
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      if (!line || line.startsWith("#")) continue;
+      const parts = line.split(/\s+/);
+      let revoked = false;
+      if (parts[0]?.startsWith("@")) {
+        const marker = parts.shift();
+        if (marker !== "@revoked") continue;
+        revoked = true;
+      }
+      const [names, type, key2] = parts;
+      if (!names || !type || !key2) continue;
+      const entry = { patterns: [], key: { type, key: key2, revoked } };
+      if (names.startsWith("|1|")) {
+        const [, , salt, hash] = names.split("|");
+        if (!salt || !hash) continue;
+        entry.hashed = { salt: Buffer.from(salt, "base64"), hash };
+      } else {
+        entry.patterns = names.split(",");
+      }
+      this.entries.push(entry);
+    }
+  }
+  get size() {
+    return this.entries.length;
+  }
+  /** Keys recorded for host:port (port 22 is written as the bare host name). */
+  lookup(host, port) {
+    const name = port === 22 ? host : `[${host}]:${port}`;
+    return this.entries.filter((e) => matches(e, name)).map((e) => e.key);
+  }
+};
+function matches(entry, name) {
+  if (entry.hashed) {
+    const digest = createHmac("sha1", entry.hashed.salt).update(name).digest("base64");
+    return digest === entry.hashed.hash;
+  }
+  let hit = false;
+  for (const p of entry.patterns) {
+    const negated = p.startsWith("!");
+    const pattern = negated ? p.slice(1) : p;
+    if (globMatch(pattern.toLowerCase(), name.toLowerCase())) {
+      if (negated) return false;
+      hit = true;
+    }
+  }
+  return hit;
+}
+function globMatch(pattern, name) {
+  if (!/[*?]/.test(pattern)) return pattern === name;
+  const re = new RegExp(
+    `^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
+  );
+  return re.test(name);
+}
+function fingerprint(keyBlob) {
+  return `SHA256:${createHash2("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+}
+function checkHostKey(policy, host, port, keyBlob, alias) {
+  if (policy.kind === "insecure") return { ok: true };
+  const presented = keyBlob.toString("base64");
+  const fp = fingerprint(keyBlob);
+  const names = alias !== void 0 && alias !== host ? [host, alias] : [host];
+  const pinned = names.flatMap((n) => [policy.fingerprints[n], policy.fingerprints[`${n}:${port}`]]).find((f) => f !== void 0);
+  const known = policy.knownHosts.lookup(host, port);
+  if (known.some((k) => k.revoked && k.key === presented))
+    return { ok: false, reason: `host key ${fp} of ${host} is marked @revoked` };
+  if (pinned !== void 0) {
+    return pinned === fp ? { ok: true } : {
+      ok: false,
+      reason: `host key of ${host} is ${fp}, but ${pinned} is pinned: the key changed or this is not the host you meant`
+    };
+  }
+  const trusted = known.filter((k) => !k.revoked);
+  if (trusted.length === 0) {
+    return {
+      ok: false,
+      reason: `${host}${port === 22 ? "" : `:${port}`} is not in known_hosts (add its key, e.g. ssh-keyscan -p ${port} ${host}, after checking it)`
+    };
+  }
+  if (trusted.some((k) => k.key === presented)) return { ok: true };
+  return {
+    ok: false,
+    reason: `host key of ${host} (${fp}) does not match known_hosts: the key changed or this is not the host you meant`
+  };
+}
+function hostKeyAlgorithms(policy, host, port) {
+  if (policy.kind === "insecure") return void 0;
+  const types = [
+    ...new Set(
+      policy.knownHosts.lookup(host, port).filter((k) => !k.revoked).map((k) => k.type)
+    )
+  ];
+  return types.length ? types : void 0;
+}
+
 // src/ssh/remote.ts
 function eachSettled(limit, items, fn) {
   return Promise.all(
@@ -24880,7 +24880,126 @@ function connectionLost(target, why) {
   return new DeployError(`${target.name}: SSH connection lost: ${why}`, target.name);
 }
 
+// src/ssh/route.ts
+var DEFAULT_USER = "root";
+var DEFAULT_PORT = 22;
+var RouteResolver = class {
+  constructor(settings, groupOf) {
+    this.settings = settings;
+    this.groupOf = groupOf;
+  }
+  auths = /* @__PURE__ */ new Map();
+  async route(target) {
+    const { settings } = this;
+    const own = this.lookup(target.host);
+    const configured = this.configuredJumps(this.groupOf(target));
+    let hops;
+    if (configured !== void 0) hops = configured;
+    else if (own.proxyJump !== void 0) hops = own.proxyJump;
+    else if (own.proxyCommand !== void 0)
+      throw new UsageError(
+        `${settings.openssh.config.source}: ${target.host} has a ProxyCommand, which bluegreen does not run: write it as ProxyJump there, or set ssh.proxy_jump`
+      );
+    else hops = [];
+    const jumps = await Promise.all(hops.map((h) => this.hopEndpoint(h)));
+    return {
+      jumps,
+      target: {
+        name: target.host,
+        host: own.hostName ?? target.host,
+        port: target.port,
+        user: settings.user ?? own.user ?? DEFAULT_USER,
+        auth: await this.auth(target.host, own)
+      }
+    };
+  }
+  /**
+   * The jump hosts the config gives a group. A host that is not in the config (a host of the
+   * state that left it) gets the chain both pools share, if they share one.
+   */
+  configuredJumps(group) {
+    const { jumps } = this.settings;
+    if (group !== void 0) return jumps[group];
+    return JSON.stringify(jumps.green) === JSON.stringify(jumps.blue) ? jumps.green : void 0;
+  }
+  async hopEndpoint(hop) {
+    const own = this.lookup(hop.host);
+    return {
+      name: formatHop(hop),
+      host: own.hostName ?? hop.host,
+      port: hop.port ?? own.port ?? DEFAULT_PORT,
+      user: hop.user ?? own.user ?? this.settings.user ?? DEFAULT_USER,
+      auth: await this.auth(hop.host, own)
+    };
+  }
+  /** What ~/.ssh/config says about a name (nothing without the OpenSSH setup). */
+  lookup(name) {
+    return this.settings.openssh?.config.lookup(name) ?? { identityFiles: [] };
+  }
+  auth(name, own) {
+    let auth = this.auths.get(name);
+    if (!auth) {
+      auth = this.findAuth(name, own);
+      this.auths.set(name, auth);
+    }
+    return auth;
+  }
+  async findAuth(name, own) {
+    const { privateKey, openssh } = this.settings;
+    if (privateKey) return { keys: [privateKey] };
+    if (!openssh) throw new UsageError(`ssh.private_key: no SSH key (${this.settings.noKeyHint})`);
+    const agent = own.identityAgent === "none" ? void 0 : own.identityAgent ?? openssh.agent;
+    const files2 = own.identityFiles.length > 0 ? own.identityFiles : openssh.defaultIdentityFiles;
+    const keys = [];
+    for (const path4 of files2) {
+      const text = await openssh.readKey(path4);
+      if (text !== void 0) keys.push({ source: path4, text });
+    }
+    if (agent === void 0 && keys.length === 0)
+      throw new UsageError(
+        `ssh.private_key: no SSH key for ${name}: no ssh-agent (SSH_AUTH_SOCK is not set) and none of ${files2.join(", ")} exists (${this.settings.noKeyHint})`
+      );
+    return { ...agent !== void 0 ? { agent } : {}, keys };
+  }
+};
+function describeEndpoint(e) {
+  return `${e.user}@${e.host}:${e.port}`;
+}
+
 // src/ssh/connection.ts
+async function openSsh(endpoint, options, sock) {
+  const ssh = new NodeSSH();
+  let rejectedKey;
+  const algorithms = hostKeyAlgorithms(options.policy, endpoint.host, endpoint.port);
+  try {
+    await ssh.connect({
+      ...sock ? { sock } : { host: endpoint.host, port: endpoint.port },
+      username: endpoint.user,
+      authHandler: authMethods(endpoint),
+      readyTimeout: options.connectTimeoutMs,
+      keepaliveInterval: 1e4,
+      keepaliveCountMax: 3,
+      ...algorithms ? { algorithms: { serverHostKey: algorithms } } : {},
+      hostVerifier: (key2) => {
+        const decision = checkHostKey(options.policy, endpoint.host, endpoint.port, key2, endpoint.name);
+        if (!decision.ok) rejectedKey = decision.reason;
+        return decision.ok;
+      }
+    });
+  } catch (err) {
+    ssh.dispose();
+    sock?.destroy();
+    throw new Error(rejectedKey ?? describeConnectError(err, options.connectTimeoutMs, endpoint));
+  }
+  return ssh;
+}
+function authMethods(endpoint) {
+  const username = endpoint.user;
+  return [
+    ...endpoint.auth.agent ? [{ type: "agent", username, agent: endpoint.auth.agent }] : [],
+    ...endpoint.auth.keys.map((k) => ({ type: "publickey", username, key: k.text }))
+  ];
+}
 var Connection = class _Connection {
   constructor(target, ssh) {
     this.target = target;
@@ -24893,35 +25012,16 @@ var Connection = class _Connection {
     });
   }
   broken;
-  static async open(target, options) {
-    const ssh = new NodeSSH();
-    let rejectedKey;
-    const algorithms = hostKeyAlgorithms(options.policy, target.host, target.port);
+  /** Connects to `endpoint` (the target as ~/.ssh/config and the config resolve it); `via` names the jump hosts of `sock`. */
+  static async open(target, endpoint, options, tunnel) {
     try {
-      await ssh.connect({
-        host: target.host,
-        port: target.port,
-        username: options.user,
-        privateKey: options.privateKey,
-        readyTimeout: options.connectTimeoutMs,
-        keepaliveInterval: 1e4,
-        keepaliveCountMax: 3,
-        ...algorithms ? { algorithms: { serverHostKey: algorithms } } : {},
-        hostVerifier: (key2) => {
-          const decision = checkHostKey(options.policy, target.host, target.port, key2);
-          if (!decision.ok) rejectedKey = decision.reason;
-          return decision.ok;
-        }
-      });
+      return new _Connection(target, await openSsh(endpoint, options, tunnel?.sock));
     } catch (err) {
-      ssh.dispose();
-      const why = rejectedKey ?? describeConnectError(err, options.connectTimeoutMs);
       throw new DeployError(
-        `${target.name}: cannot connect over SSH to ${options.user}@${target.host}:${target.port}: ${why}`,
+        `${target.name}: cannot connect over SSH to ${describeEndpoint(endpoint)}${tunnel ? ` via ${tunnel.via}` : ""}: ${err.message}`,
         target.name
       );
     }
-    return new _Connection(target, ssh);
   }
   async exec(command, options = {}) {
     if (this.broken) throw connectionLost(this.target, this.broken.message);
@@ -24952,15 +25052,86 @@ var Connection = class _Connection {
     this.ssh.dispose();
   }
 };
-function describeConnectError(err, timeoutMs) {
+function describeConnectError(err, timeoutMs, endpoint) {
   const e = err;
   if (e.message?.includes("Timed out"))
     return `no SSH handshake within ${timeoutMs}ms (is sshd running and the address right?)`;
   if (e.code === "ECONNREFUSED") return "connection refused (is sshd running on that port?)";
   if (e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH") return "host unreachable";
-  if (e.level === "client-authentication") return "the private key was not accepted for that user";
+  if (e.level === "client-authentication") {
+    const offered = [
+      ...endpoint.auth.agent ? ["the ssh-agent's keys"] : [],
+      ...endpoint.auth.keys.map((k) => k.source)
+    ];
+    return offered.length === 1 && !endpoint.auth.agent ? "the private key was not accepted for that user" : `no key was accepted for that user (offered: ${offered.join(", ") || "none"})`;
+  }
   return e.message ?? String(err);
 }
+
+// src/ssh/jump.ts
+var JumpHost = class _JumpHost {
+  constructor(endpoint, via, ssh) {
+    this.endpoint = endpoint;
+    this.via = via;
+    this.ssh = ssh;
+    ssh.connection?.on("error", (err) => {
+      this.broken = err;
+    });
+    ssh.connection?.on("close", () => {
+      this.broken ??= new Error("connection closed");
+    });
+  }
+  broken;
+  /** Logs in to `endpoint`, directly or through `before` (the jump host in front of it). */
+  static async open(endpoint, options, before) {
+    const via = before ? before.describe() : void 0;
+    try {
+      const sock = before ? await before.forward(endpoint.host, endpoint.port) : void 0;
+      return new _JumpHost(endpoint, via, await openSsh(endpoint, options, sock));
+    } catch (err) {
+      if (err instanceof DeployError) throw err;
+      throw new DeployError(
+        `jump host ${describeEndpoint(endpoint)}${via ? ` via ${via}` : ""} (ssh.proxy_jump / ProxyJump): cannot connect over SSH: ${err.message}`,
+        endpoint.name
+      );
+    }
+  }
+  /** A channel from the jump host to host:port, to run SSH over. */
+  forward(host, port) {
+    const conn = this.ssh.connection;
+    if (this.broken || !conn) return Promise.reject(this.lost(this.broken?.message ?? "not connected"));
+    return new Promise((resolve4, reject) => {
+      try {
+        conn.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
+          if (err)
+            reject(
+              new DeployError(
+                `jump host ${this.describe()} could not open a connection to ${host}:${port}: ${err.message}`,
+                this.endpoint.name
+              )
+            );
+          else resolve4(stream);
+        });
+      } catch (err) {
+        reject(this.lost(err.message));
+      }
+    });
+  }
+  /** `user@host:port` of this hop, with the hops before it. */
+  describe() {
+    return `${this.via ? `${this.via} \u2192 ` : ""}${describeEndpoint(this.endpoint)}`;
+  }
+  /** True once the transport dropped: the pool then logs in again. */
+  get isBroken() {
+    return this.broken !== void 0;
+  }
+  close() {
+    this.ssh.dispose();
+  }
+  lost(why) {
+    return new DeployError(`jump host ${this.describe()}: SSH connection lost: ${why}`, this.endpoint.name);
+  }
+};
 
 // src/ssh/pool.ts
 var SshPool = class {
@@ -24969,25 +25140,53 @@ var SshPool = class {
     this.limit = pLimit(concurrency);
   }
   connections = /* @__PURE__ */ new Map();
+  jumpHosts = /* @__PURE__ */ new Map();
   settled = /* @__PURE__ */ new WeakSet();
   limit;
-  async get(target) {
-    const key2 = `${target.host}:${target.port}`;
-    let conn = this.connections.get(key2);
-    if (conn) {
-      const c = await conn;
+  get(target) {
+    return this.reuse(this.connections, `${target.host}:${target.port}`, () => this.connect(target));
+  }
+  /**
+   * Opens every jump host the targets are reached through, and waits: a bastion that cannot
+   * be reached, or whose host key is unknown, fails the run before any host is touched.
+   */
+  async openJumpHosts(targets) {
+    const routes = await Promise.all(targets.map((t) => this.options.routes.route(t)));
+    const chains = new Map(routes.filter((r) => r.jumps.length > 0).map((r) => [chainKey(r.jumps), r.jumps]));
+    await Promise.all([...chains.values()].map((c) => this.jumpHost(c)));
+  }
+  async connect(target) {
+    const route = await this.options.routes.route(target);
+    if (route.jumps.length === 0) return Connection.open(target, route.target, this.options);
+    const jump = await this.jumpHost(route.jumps);
+    const sock = await jump.forward(route.target.host, route.target.port);
+    return Connection.open(target, route.target, this.options, { sock, via: jump.describe() });
+  }
+  /** The login on the last hop of `chain`, each hop reached through the one before it. */
+  jumpHost(chain) {
+    return this.reuse(this.jumpHosts, chainKey(chain), async () => {
+      const before = chain.length > 1 ? await this.jumpHost(chain.slice(0, -1)) : void 0;
+      return JumpHost.open(chain.at(-1), this.options, before);
+    });
+  }
+  /**
+   * The open (or opening) entry under key; a broken one is replaced, and one that failed to
+   * open is forgotten (its error is this call's too; the next call tries again).
+   */
+  async reuse(map, key2, open2) {
+    const current = map.get(key2);
+    if (current) {
+      const c = await current;
       if (!c.isBroken) return c;
-      this.connections.delete(key2);
-      conn = void 0;
+      if (map.get(key2) === current) map.delete(key2);
+      return this.reuse(map, key2, open2);
     }
-    conn = Connection.open(target, this.options);
-    const opened = conn;
-    this.connections.set(key2, opened);
+    const opened = open2();
+    map.set(key2, opened);
     opened.then(
       () => this.settled.add(opened),
-      // A failed connection is not cached: the next call tries again.
       () => {
-        if (this.connections.get(key2) === opened) this.connections.delete(key2);
+        if (map.get(key2) === opened) map.delete(key2);
       }
     );
     return opened;
@@ -24996,18 +25195,881 @@ var SshPool = class {
   each(items, fn) {
     return eachSettled(this.limit, items, fn);
   }
-  /** Closes every connection; one still being opened is closed once open, without waiting for it. */
+  /** Closes every connection, then the jump hosts; one still being opened is closed once open, without waiting for it. */
   async closeAll() {
-    const all = [...this.connections.values()];
-    this.connections.clear();
-    await Promise.all(
-      all.map((c) => {
-        const closed = c.then((x) => x.close()).catch(() => void 0);
-        return this.settled.has(c) ? closed : void 0;
-      })
-    );
+    const close = async (map) => {
+      const all = [...map.values()];
+      map.clear();
+      await Promise.all(
+        all.map((c) => {
+          const closed = c.then((x) => x.close()).catch(() => void 0);
+          return this.settled.has(c) ? closed : void 0;
+        })
+      );
+    };
+    await close(this.connections);
+    await close(this.jumpHosts);
   }
 };
+function chainKey(chain) {
+  return chain.map(describeEndpoint).join(" > ");
+}
+
+// src/ssh/setup.ts
+var import_ssh22 = __toESM(require_lib2(), 1);
+import { readFile as readFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute as isAbsolute2, join as join2, resolve } from "node:path";
+
+// src/ssh/ssh-config.ts
+import { readdir, readFile as readFile2 } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { basename, dirname, isAbsolute, join } from "node:path";
+
+// node_modules/ssh-config/lib/glob.js
+function escapeChars(text, chars) {
+  for (let char of chars) {
+    text = text.replace(new RegExp("\\" + char, "g"), "\\" + char);
+  }
+  return text;
+}
+function match(pattern, text) {
+  pattern = escapeChars(pattern, "\\()[]{}.+^$|");
+  pattern = pattern.replace(/\*/g, ".*").replace(/\?/g, ".?");
+  return new RegExp("^(?:" + pattern + ")$").test(text);
+}
+function glob(patternList, text) {
+  const patterns = Array.isArray(patternList) ? patternList : patternList.split(/,/);
+  let result = false;
+  for (const pattern of patterns) {
+    const negate = pattern[0] == "!";
+    if (negate && match(pattern.slice(1), text)) {
+      return false;
+    } else if (match(pattern, text)) {
+      result = true;
+    }
+  }
+  return result;
+}
+var glob_default = glob;
+
+// node_modules/ssh-config/lib/ssh-config.js
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+var RE_SPACE = /\s/;
+var RE_LINE_BREAK = /\r|\n/;
+var RE_SECTION_DIRECTIVE = /^(Host|Match)$/i;
+var RE_MULTI_VALUE_DIRECTIVE = /^(GlobalKnownHostsFile|Host|IPQoS|SendEnv|UserKnownHostsFile|ProxyCommand|KnownHostsCommand|Match|CanonicalDomains|Include)$/i;
+var RE_COMMAND_DIRECTIVE = /^(ProxyCommand|KnownHostsCommand)$/i;
+var RE_QUOTE_DIRECTIVE = /^(?:CertificateFile|IdentityFile|IdentityAgent|User|Include)$/i;
+var RE_SINGLE_LINE_DIRECTIVE = /^(Include|IdentityFile)$/i;
+var LineType;
+(function(LineType2) {
+  LineType2[LineType2["DIRECTIVE"] = 1] = "DIRECTIVE";
+  LineType2[LineType2["COMMENT"] = 2] = "COMMENT";
+  LineType2[LineType2["EMPTY"] = 3] = "EMPTY";
+})(LineType || (LineType = {}));
+var REPEATABLE_DIRECTIVES = [
+  "IdentityFile",
+  "LocalForward",
+  "RemoteForward",
+  "DynamicForward",
+  "CertificateFile"
+];
+function compare(line, opts) {
+  return opts.hasOwnProperty(line.param) && opts[line.param] === line.value;
+}
+function getIndent(config) {
+  for (const line of config) {
+    if (line.type === LineType.DIRECTIVE && "config" in line) {
+      for (const subline of line.config) {
+        if (subline.before) {
+          return subline.before;
+        }
+      }
+    }
+  }
+  return "  ";
+}
+function match2(criteria, context) {
+  const testCriterion = (key2, criterion) => {
+    switch (key2.toLowerCase()) {
+      case "all":
+        return true;
+      case "final":
+        if (context.inFinalPass) {
+          return true;
+        }
+        context.doFinalPass = true;
+        return false;
+      case "exec":
+        if (!context.options.matchExec) {
+          return false;
+        }
+        const command = `function main {
+          ${criterion}
+        }
+        main`;
+        return spawnSync(command, { shell: true }).status === 0;
+      case "host":
+        return glob_default(criterion, context.params.HostName);
+      case "originalhost":
+        return glob_default(criterion, context.params.OriginalHost);
+      case "user":
+        return glob_default(criterion, context.params.User);
+      case "localuser":
+        return glob_default(criterion, context.params.LocalUser);
+    }
+  };
+  for (const key2 in criteria) {
+    const criterion = criteria[key2];
+    const values = Array.isArray(criterion) ? criterion.map(({ val }) => val) : criterion;
+    if (!testCriterion(key2, values)) {
+      return false;
+    }
+  }
+  return true;
+}
+var SSHConfig = class _SSHConfig extends Array {
+  /** shortcut to access {@link LineType.DIRECTIVE} */
+  static DIRECTIVE = LineType.DIRECTIVE;
+  /** shortcut to access {@link LineType.COMMENT} */
+  static COMMENT = LineType.COMMENT;
+  /** shortcut to access {@link LineType.EMPTY} */
+  static EMPTY = LineType.EMPTY;
+  /**
+   * Parse SSH config text into structured object.
+   */
+  static parse(text) {
+    return parse(text);
+  }
+  /**
+   * Stringify structured object into SSH config text.
+   */
+  static stringify(config) {
+    return stringify(config);
+  }
+  compute(opts, computeOpts) {
+    if (typeof opts === "string")
+      opts = { Host: opts };
+    let userInfo3;
+    try {
+      userInfo3 = os.userInfo();
+    } catch {
+      userInfo3 = { username: process.env.USER || process.env.USERNAME || "" };
+    }
+    const context = {
+      params: {
+        Host: opts.Host,
+        HostName: opts.Host,
+        OriginalHost: opts.Host,
+        User: userInfo3.username,
+        LocalUser: userInfo3.username
+      },
+      options: {
+        ignoreCase: computeOpts?.ignoreCase === true,
+        matchExec: computeOpts?.matchExec !== false
+      },
+      inFinalPass: false,
+      doFinalPass: false
+    };
+    const obj = {};
+    const setProperty = (name, value) => {
+      const key2 = computeOpts?.ignoreCase ? name.toLowerCase() : name;
+      let val;
+      if (Array.isArray(value)) {
+        if (RE_COMMAND_DIRECTIVE.test(key2)) {
+          val = value.map(({ val: val2, separator, quoted }) => {
+            return `${separator}${quoted ? `"${val2.replace(/"/g, '\\"')}"` : val2}`;
+          }).join("").trim();
+        } else {
+          val = value.map(({ val: val2 }) => val2);
+        }
+      } else {
+        val = value;
+      }
+      const val0 = Array.isArray(val) ? val[0] : val;
+      const isRepeatable = REPEATABLE_DIRECTIVES.some((d) => d.toLowerCase() === name.toLowerCase());
+      if (isRepeatable) {
+        const list = obj[key2] || (obj[key2] = []);
+        list.push(...[].concat(val));
+      } else if (obj[key2] == null) {
+        if (name === "HostName") {
+          context.params.HostName = val0;
+        } else if (name === "User") {
+          context.params.User = val0;
+        }
+        obj[key2] = val;
+      }
+    };
+    if (opts.User !== void 0) {
+      setProperty("User", opts.User);
+    }
+    const doPass = () => {
+      for (const line of this) {
+        if (line.type !== LineType.DIRECTIVE)
+          continue;
+        if (/^host$/i.test(line.param) && glob_default(Array.isArray(line.value) ? line.value.map(({ val }) => val) : line.value, context.params.Host)) {
+          let canonicalizeHostName = false;
+          let canonicalDomains = [];
+          setProperty(line.param, line.value);
+          for (const subline of line.config) {
+            if (subline.type === LineType.DIRECTIVE) {
+              setProperty(subline.param, subline.value);
+              if (/^CanonicalizeHostName$/i.test(subline.param) && subline.value === "yes") {
+                canonicalizeHostName = true;
+              }
+              if (/^CanonicalDomains$/i.test(subline.param) && Array.isArray(subline.value)) {
+                canonicalDomains = subline.value.map(({ val }) => val);
+              }
+            }
+          }
+          if (canonicalDomains.length > 0 && canonicalizeHostName && context.params.Host === context.params.OriginalHost) {
+            for (const domain of canonicalDomains) {
+              const host = `${context.params.OriginalHost}.${domain}`;
+              const { status: status2, stderr } = spawnSync("nslookup", [host]);
+              if (status2 === 0 && !/can't find/.test(stderr.toString())) {
+                context.params.Host = host;
+                setProperty("Host", host);
+                doPass();
+                break;
+              }
+            }
+          }
+        } else if (/^match$/i.test(line.param) && "criteria" in line && match2(line.criteria, context)) {
+          for (const subline of line.config) {
+            if (subline.type === LineType.DIRECTIVE) {
+              setProperty(subline.param, subline.value);
+            }
+          }
+        } else if (!/^(host|match)$/i.test(line.param)) {
+          setProperty(line.param, line.value);
+        }
+      }
+    };
+    doPass();
+    if (context.doFinalPass) {
+      context.inFinalPass = true;
+      context.params.Host = context.params.HostName;
+      doPass();
+    }
+    return obj;
+  }
+  find(opts) {
+    if (typeof opts === "function")
+      return super.find(opts);
+    if (!(opts && ("Host" in opts || "Match" in opts))) {
+      throw new Error("Can only find by Host or Match");
+    }
+    return super.find((line) => "param" in line && compare(line, opts));
+  }
+  remove(opts) {
+    let index;
+    if (typeof opts === "function") {
+      index = super.findIndex(opts);
+    } else if (!(opts && ("Host" in opts || "Match" in opts))) {
+      throw new Error("Can only remove by Host or Match");
+    } else {
+      index = super.findIndex((line) => "param" in line && compare(line, opts));
+    }
+    if (index >= 0)
+      return this.splice(index, 1);
+  }
+  /**
+   * Convert this SSH config to its textual presentation via {@link stringify}.
+   */
+  toString() {
+    return stringify(this);
+  }
+  /**
+   * Append new section to existing SSH config.
+   */
+  append(opts) {
+    const indent = getIndent(this);
+    const lastEntry = this.length > 0 ? this[this.length - 1] : null;
+    let config = lastEntry && lastEntry.config || this;
+    let configWas = this;
+    let lastLine = config.length > 0 ? config[config.length - 1] : lastEntry;
+    if (lastLine && !lastLine.after)
+      lastLine.after = "\n";
+    let sectionLineFound = config !== configWas;
+    for (const param in opts) {
+      const value = opts[param];
+      const line = {
+        type: LineType.DIRECTIVE,
+        param,
+        separator: " ",
+        value: Array.isArray(value) ? value.map((val, i) => ({ val, separator: i === 0 ? "" : " " })) : value,
+        before: sectionLineFound ? indent : indent.replace(/  |\t/, ""),
+        after: "\n"
+      };
+      if (RE_SECTION_DIRECTIVE.test(param)) {
+        sectionLineFound = true;
+        line.before = indent.replace(/  |\t/, "");
+        config = configWas;
+        if (lastLine && lastLine.after === "\n")
+          lastLine.after += "\n";
+        config.push(line);
+        config = line.config = new _SSHConfig();
+      } else {
+        config.push(line);
+      }
+      lastLine = line;
+    }
+    return configWas;
+  }
+  /**
+   * Prepend new section to existing SSH config.
+   */
+  prepend(opts, beforeFirstSection = false) {
+    const indent = getIndent(this);
+    let config = this;
+    let i = 0;
+    if (beforeFirstSection) {
+      while (i < this.length && !("config" in this[i])) {
+        i += 1;
+      }
+      if (i >= this.length) {
+        return this.append(opts);
+      }
+    }
+    let sectionLineFound = false;
+    let processedLines = 0;
+    for (const param in opts) {
+      processedLines += 1;
+      const value = opts[param];
+      const line = {
+        type: LineType.DIRECTIVE,
+        param,
+        separator: " ",
+        value: Array.isArray(value) ? value.map((val, i2) => ({ val, separator: i2 === 0 ? "" : " " })) : value,
+        before: "",
+        after: "\n"
+      };
+      if (RE_SECTION_DIRECTIVE.test(param)) {
+        line.before = indent.replace(/  |\t/, "");
+        config.splice(i, 0, line);
+        config = line.config = new _SSHConfig();
+        sectionLineFound = true;
+        continue;
+      }
+      if (processedLines === Object.keys(opts).length) {
+        line.after += "\n";
+      }
+      if (!sectionLineFound) {
+        config.splice(i, 0, line);
+        i += 1;
+        if (RE_SINGLE_LINE_DIRECTIVE.test(param)) {
+          line.after += "\n";
+        }
+        continue;
+      }
+      line.before = indent;
+      config.push(line);
+    }
+    return config;
+  }
+};
+function parse(text) {
+  const input = typeof text === "string" ? text : text.toString("utf-8");
+  let i = 0;
+  let chr = next();
+  let config = new SSHConfig();
+  let configWas = config;
+  function next() {
+    return input[i++];
+  }
+  function space() {
+    let spaces = "";
+    while (RE_SPACE.test(chr)) {
+      spaces += chr;
+      chr = next();
+    }
+    return spaces;
+  }
+  function linebreak() {
+    let breaks = "";
+    while (RE_LINE_BREAK.test(chr)) {
+      breaks += chr;
+      chr = next();
+    }
+    return breaks;
+  }
+  function parameter() {
+    let param = "";
+    while (chr && /[^ \t=]/.test(chr)) {
+      param += chr;
+      chr = next();
+    }
+    return param;
+  }
+  function separator() {
+    let sep2 = space();
+    if (chr === "=") {
+      sep2 += chr;
+      chr = next();
+    }
+    return sep2 + space();
+  }
+  function value() {
+    let val = "";
+    let quoted = false;
+    let escaped = false;
+    while (chr && !RE_LINE_BREAK.test(chr)) {
+      if (escaped) {
+        val += chr === '"' ? chr : `\\${chr}`;
+        escaped = false;
+      } else if (chr === '"' && (!val || quoted)) {
+        quoted = !quoted;
+      } else if (chr === "\\") {
+        escaped = true;
+      } else if (chr === "#" && !quoted) {
+        break;
+      } else {
+        val += chr;
+      }
+      chr = next();
+    }
+    if (quoted || escaped) {
+      throw new Error(`Unexpected line break at ${val}`);
+    }
+    return val.trim();
+  }
+  function comment() {
+    const type = LineType.COMMENT;
+    let content = "";
+    while (chr && !RE_LINE_BREAK.test(chr)) {
+      content += chr;
+      chr = next();
+    }
+    return { type, content, before: "", after: "" };
+  }
+  function values() {
+    const results = [];
+    let val = "";
+    let valQuoted = false;
+    let valSeparator = " ";
+    let quoted = false;
+    let escaped = false;
+    while (chr && !RE_LINE_BREAK.test(chr)) {
+      if (escaped) {
+        val += chr === '"' ? chr : `\\${chr}`;
+        escaped = false;
+      } else if (chr === '"') {
+        quoted = !quoted;
+      } else if (chr === "\\") {
+        escaped = true;
+      } else if (quoted) {
+        val += chr;
+        valQuoted = true;
+      } else if (/[ \t=]/.test(chr)) {
+        if (val) {
+          results.push({ val, separator: valSeparator, quoted: valQuoted });
+          val = "";
+          valQuoted = false;
+          valSeparator = chr;
+        }
+      } else if (chr === "#" && results.length > 0) {
+        break;
+      } else {
+        val += chr;
+      }
+      chr = next();
+    }
+    if (quoted || escaped) {
+      throw new Error(`Unexpected line break at ${results.map(({ val: val2 }) => val2).concat(val).join(" ")}`);
+    }
+    if (val)
+      results.push({ val, separator: valSeparator, quoted: valQuoted });
+    return results.length > 1 ? results : results[0].val;
+  }
+  function directive() {
+    const type = LineType.DIRECTIVE;
+    const param = parameter();
+    const multiple = RE_MULTI_VALUE_DIRECTIVE.test(param);
+    const result = {
+      type,
+      param,
+      separator: separator(),
+      quoted: !multiple && chr === '"',
+      value: multiple ? values() : value(),
+      before: "",
+      after: ""
+    };
+    if (!result.quoted)
+      delete result.quoted;
+    if (/^Match$/i.test(param)) {
+      const criteria = {};
+      if (typeof result.value === "string") {
+        result.value = [{ val: result.value, separator: "", quoted: result.quoted }];
+      }
+      let i2 = 0;
+      while (i2 < result.value.length) {
+        const { val: keyword } = result.value[i2];
+        switch (keyword.toLowerCase()) {
+          case "all":
+          case "canonical":
+          case "final":
+            criteria[keyword] = [];
+            i2 += 1;
+            break;
+          default:
+            if (i2 + 1 >= result.value.length) {
+              throw new Error(`Missing value for match criteria ${keyword}`);
+            }
+            criteria[keyword] = result.value[i2 + 1].val;
+            i2 += 2;
+            break;
+        }
+      }
+      result.criteria = criteria;
+    }
+    return result;
+  }
+  function line() {
+    const before = space();
+    const node = chr === "#" ? comment() : directive();
+    const after = linebreak();
+    node.before = before;
+    node.after = after;
+    return node;
+  }
+  while (chr) {
+    let node = line();
+    if (node.type === LineType.DIRECTIVE && RE_SECTION_DIRECTIVE.test(node.param)) {
+      config = configWas;
+      config.push(node);
+      config = node.config = new SSHConfig();
+    } else if (node.type === LineType.DIRECTIVE && !node.param) {
+      if (config.length === 0) {
+        if (configWas.length === 0) {
+          configWas.push({ type: LineType.EMPTY, before: "", after: node.before });
+        } else {
+          configWas[configWas.length - 1].after += node.before;
+        }
+      } else {
+        config[config.length - 1].after += node.before;
+      }
+    } else {
+      config.push(node);
+    }
+  }
+  return configWas;
+}
+function stringify(config) {
+  let str = "";
+  function formatValue(value, quoted) {
+    if (Array.isArray(value)) {
+      let result = "";
+      for (const { val, separator, quoted: quoted2 } of value) {
+        result += (result ? separator : "") + formatValue(val, quoted2 || RE_SPACE.test(val));
+      }
+      return result;
+    }
+    return quoted ? `"${value}"` : value;
+  }
+  function formatDirective(line) {
+    const quoted = line.quoted || RE_QUOTE_DIRECTIVE.test(line.param) && typeof line.value === "string" && RE_SPACE.test(line.value);
+    const value = formatValue(line.value, quoted);
+    return `${line.param}${line.separator}${value}`;
+  }
+  const format = (line) => {
+    str += line.before;
+    if (line.type === LineType.COMMENT) {
+      str += line.content;
+    } else if (line.type === LineType.DIRECTIVE && REPEATABLE_DIRECTIVES.includes(line.param)) {
+      (Array.isArray(line.value) ? line.value : [line.value]).forEach((value, i, values) => {
+        str += formatDirective({ ...line, value: typeof value !== "string" ? value.val : value });
+        if (i < values.length - 1)
+          str += `
+${line.before}`;
+      });
+    } else if (line.type === LineType.DIRECTIVE) {
+      str += formatDirective(line);
+    }
+    str += line.after;
+    if ("config" in line) {
+      line.config.forEach(format);
+    }
+  };
+  config.forEach(format);
+  return str;
+}
+
+// src/ssh/ssh-config.ts
+var MAX_INCLUDE_DEPTH = 16;
+var UserSshConfig = class _UserSshConfig {
+  constructor(parsed, source, where) {
+    this.parsed = parsed;
+    this.source = source;
+    this.where = where;
+  }
+  /** Reads `path` (default ~/.ssh/config) and its Includes; a missing file is an empty config. */
+  static async load(where, path4 = join(where.home, ".ssh", "config")) {
+    const text = await readWithIncludes(path4, where, 0);
+    return _UserSshConfig.parse(text ?? "", where, path4);
+  }
+  static parse(text, where, source = "~/.ssh/config") {
+    let parsed;
+    try {
+      parsed = SSHConfig.parse(text);
+    } catch (err) {
+      throw new UsageError(`${source}: cannot parse: ${err.message}`);
+    }
+    return new _UserSshConfig(parsed, source, where);
+  }
+  /** What the file says about `host` (a name as the bluegreen config writes it). */
+  lookup(host) {
+    const c = this.parsed.compute(host, { ignoreCase: true, matchExec: false });
+    const one = (key2) => {
+      const v = c[key2];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const hostName = one("hostname");
+    const resolved = hostName === void 0 ? host : expandTokens(hostName, { h: host });
+    const user = one("user");
+    const tokens = {
+      h: resolved,
+      r: user ?? "",
+      d: this.where.home,
+      u: this.where.localUser ?? localUser(),
+      n: host
+    };
+    const portText = one("port");
+    let port;
+    if (portText !== void 0) {
+      port = Number(portText);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new UsageError(
+          `${this.source}: Port for ${host}: expected 1 to 65535, got ${JSON.stringify(portText)}`
+        );
+    }
+    const files2 = c.identityfile;
+    const identityFiles = (Array.isArray(files2) ? files2 : files2 === void 0 ? [] : [files2]).filter((f) => f.toLowerCase() !== "none").map((f) => this.path(expandTokens(f, tokens)));
+    const agent = one("identityagent");
+    const jump = one("proxyjump");
+    let proxyJump;
+    if (jump !== void 0) {
+      const hops = parseHops(jump);
+      if (typeof hops === "string") throw new UsageError(`${this.source}: ProxyJump for ${host}: ${hops}`);
+      proxyJump = hops;
+    }
+    const proxyCommand = one("proxycommand");
+    return {
+      ...hostName !== void 0 ? { hostName: resolved } : {},
+      ...user !== void 0 ? { user } : {},
+      ...port !== void 0 ? { port } : {},
+      identityFiles,
+      ...agent !== void 0 ? { identityAgent: this.agentPath(agent, tokens) } : {},
+      ...proxyJump !== void 0 ? { proxyJump } : {},
+      ...proxyCommand !== void 0 && proxyCommand.toLowerCase() !== "none" ? { proxyCommand } : {}
+    };
+  }
+  path(p) {
+    if (p === "~" || p.startsWith("~/")) return join(this.where.home, p.slice(1));
+    return isAbsolute(p) ? p : join(this.where.home, p);
+  }
+  agentPath(value, tokens) {
+    if (value.toLowerCase() === "none") return "none";
+    const name = value === "SSH_AUTH_SOCK" ? value : /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(value)?.[1];
+    if (name !== void 0) return this.where.env[name] ?? "none";
+    return this.path(expandTokens(value, tokens));
+  }
+};
+function localUser() {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "";
+  }
+}
+function expandTokens(text, tokens) {
+  return text.replace(/%([%a-zA-Z])/g, (all, t) => t === "%" ? "%" : tokens[t] ?? all);
+}
+async function readWithIncludes(path4, where, depth) {
+  let text;
+  try {
+    text = await readFile2(path4, "utf8");
+  } catch (err) {
+    const code = err.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    throw new UsageError(`${path4}: cannot read: ${code ?? err.message}`);
+  }
+  const out = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*include\s*[=\s]\s*(.+?)\s*$/i.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    if (depth >= MAX_INCLUDE_DEPTH)
+      throw new UsageError(`${path4}: Include nested deeper than ${MAX_INCLUDE_DEPTH}`);
+    for (const pattern of m[1].split(/\s+/).map((p) => p.replace(/^"(.*)"$/, "$1"))) {
+      for (const file of await expandInclude(pattern, where)) {
+        const included = await readWithIncludes(file, where, depth + 1);
+        if (included !== void 0) out.push(included);
+      }
+    }
+  }
+  return out.join("\n");
+}
+async function expandInclude(pattern, where) {
+  const p = pattern.startsWith("~/") ? join(where.home, pattern.slice(2)) : isAbsolute(pattern) ? pattern : join(where.home, ".ssh", pattern);
+  const name = basename(p);
+  if (!/[*?]/.test(name)) return [p];
+  const dir = dirname(p);
+  const entries = await readdir(dir).catch(() => []);
+  return entries.filter((e) => !e.startsWith(".") && glob_default(name, e)).sort().map((e) => join(dir, e));
+}
+
+// src/ssh/setup.ts
+var DEFAULT_IDENTITIES = ["id_ed25519", "id_ecdsa", "id_rsa"];
+async function sshSetup(req) {
+  const home = req.home ?? homedir();
+  const env = req.env ?? process.env;
+  const userConfig = req.openssh ? await UserSshConfig.load({ home, env }) : void 0;
+  const config = userConfig ? completeHosts(req.config, userConfig) : req.config;
+  const openssh = userConfig && {
+    config: userConfig,
+    ...env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {},
+    defaultIdentityFiles: DEFAULT_IDENTITIES.map((n) => join2(home, ".ssh", n)),
+    readKey: identityReader(req.log)
+  };
+  const privateKey = await explicitKey(req);
+  const settings = {
+    ...config.ssh.user !== void 0 ? { user: config.ssh.user } : {},
+    ...privateKey ? { privateKey } : {},
+    jumps: config.ssh.proxy_jump,
+    ...openssh ? { openssh } : {},
+    noKeyHint: req.openssh ? "set ssh.private_key or BLUEGREEN_SSH_KEY, or load a key into ssh-agent with ssh-add" : "set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY"
+  };
+  const groups = groupsOf(config);
+  return {
+    config,
+    pool: {
+      routes: new RouteResolver(settings, (t) => groups.get(`${t.host}:${t.port}`)),
+      policy: await hostKeyPolicy(req, home),
+      connectTimeoutMs: config.ssh.connect_timeout
+    }
+  };
+}
+function configTargets(config) {
+  const port = (p) => p ?? config.ssh.port ?? DEFAULT_PORT;
+  return [
+    ...["green", "blue"].flatMap(
+      (group) => config.pools[group].map((h) => ({
+        target: { name: h.name, host: h.ssh.host, port: port(h.ssh.port) },
+        group
+      }))
+    ),
+    ...config.balancer.hosts.map((h) => ({
+      target: { name: h.host, host: h.host, port: port(h.port) },
+      group: "balancer"
+    }))
+  ];
+}
+function groupsOf(config) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const { target, group } of configTargets(config)) {
+    const key2 = `${target.host}:${target.port}`;
+    if (!groups.has(key2)) groups.set(key2, group);
+  }
+  return groups;
+}
+function completeHosts(config, userConfig) {
+  const portOf = (host, port) => port ?? config.ssh.port ?? userConfig.lookup(host).port ?? DEFAULT_PORT;
+  const completeHost = (h) => {
+    const hostName = userConfig.lookup(h.ssh.host).hostName;
+    return {
+      ...h,
+      ssh: { ...h.ssh, port: portOf(h.ssh.host, h.ssh.port) },
+      // `address` defaults to the ssh host as written: then HostName is the better default.
+      address: h.address === h.ssh.host && hostName !== void 0 ? hostName : h.address
+    };
+  };
+  return {
+    ...config,
+    pools: {
+      ...config.pools,
+      green: config.pools.green.map(completeHost),
+      blue: config.pools.blue.map(completeHost)
+    },
+    balancer: {
+      ...config.balancer,
+      hosts: config.balancer.hosts.map((h) => ({ ...h, port: portOf(h.host, h.port) }))
+    }
+  };
+}
+async function readConfigFile(baseDir, path4, field) {
+  const full = path4.startsWith("~/") ? join2(homedir(), path4.slice(2)) : isAbsolute2(path4) ? path4 : resolve(baseDir, path4);
+  try {
+    return await readFile3(full, "utf8");
+  } catch (err) {
+    throw new UsageError(
+      `${field}: cannot read ${full}: ${err.code ?? err.message}`
+    );
+  }
+}
+async function explicitKey(req) {
+  let key2;
+  if (req.secrets.privateKey)
+    key2 = { source: "the key in BLUEGREEN_SSH_KEY / ssh_private_key", text: req.secrets.privateKey };
+  else if (req.config.ssh.private_key)
+    key2 = {
+      source: req.config.ssh.private_key,
+      text: await readConfigFile(req.baseDir, req.config.ssh.private_key, "ssh.private_key")
+    };
+  if (!key2) return void 0;
+  const parsed = import_ssh22.default.utils.parseKey(key2.text);
+  if (parsed instanceof Error)
+    throw new UsageError(
+      `ssh.private_key: ${key2.source} is not a usable private key: ${parsed.message}${/encrypted|passphrase/i.test(parsed.message) ? " (bluegreen cannot ask for a passphrase: pass an unencrypted key, or with the CLI leave ssh.private_key unset and load the key into ssh-agent)" : ""}`
+    );
+  return key2;
+}
+function identityReader(log) {
+  const cache = /* @__PURE__ */ new Map();
+  const read = async (path4) => {
+    const text = await readFile3(path4, "utf8").catch(() => void 0);
+    if (text === void 0) return void 0;
+    const parsed = import_ssh22.default.utils.parseKey(text);
+    if (parsed instanceof Error) {
+      log.warn(
+        `skipping ${path4}: ${parsed.message} (an encrypted key is used through ssh-agent: ssh-add ${path4})`
+      );
+      return void 0;
+    }
+    return text;
+  };
+  return (path4) => {
+    let p = cache.get(path4);
+    if (!p) cache.set(path4, p = read(path4));
+    return p;
+  };
+}
+async function hostKeyPolicy(req, home) {
+  const { config } = req;
+  if (config.ssh.insecure_ignore_host_keys) {
+    req.log.warn(
+      "ssh.insecure_ignore_host_keys is set: host keys are NOT verified; anyone on the path can impersonate your hosts"
+    );
+    return { kind: "insecure" };
+  }
+  let text = req.secrets.knownHosts;
+  if (text === void 0 && config.ssh.known_hosts)
+    text = await readConfigFile(req.baseDir, config.ssh.known_hosts, "ssh.known_hosts");
+  if (text === void 0 && req.openssh) {
+    const files2 = [join2(home, ".ssh", "known_hosts"), req.globalKnownHosts ?? "/etc/ssh/ssh_known_hosts"];
+    text = (await Promise.all(files2.map((f) => readFile3(f, "utf8").catch(() => "")))).join("\n");
+  }
+  const knownHosts = new KnownHosts(text ?? "");
+  if (knownHosts.size === 0 && Object.keys(config.ssh.fingerprints).length === 0) {
+    throw new UsageError(
+      `ssh.known_hosts: no known host keys (${req.openssh ? "set ssh.known_hosts or ssh.fingerprints, or add the hosts to ~/.ssh/known_hosts" : "set ssh.known_hosts or ssh.fingerprints, or pass known_hosts"}); bluegreen never trusts unknown hosts`
+    );
+  }
+  return { kind: "verify", knownHosts, fingerprints: config.ssh.fingerprints };
+}
 
 // src/deploy/checks.ts
 import http from "node:http";
@@ -25325,7 +26387,7 @@ async function resolveDigest(ref, access = {}) {
 import { StringDecoder } from "string_decoder";
 
 // node_modules/@actions/exec/lib/toolrunner.js
-import * as os from "os";
+import * as os2 from "os";
 import * as events from "events";
 import * as child from "child_process";
 import * as path3 from "path";
@@ -25363,7 +26425,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs3.promises;
+var { chmod, copyFile, lstat, mkdir, open, readdir: readdir2, rename, rm, rmdir, stat, symlink, unlink } = fs3.promises;
 var IS_WINDOWS = process.platform === "win32";
 var READONLY = fs3.constants.O_RDONLY;
 function exists(fsPath3) {
@@ -25427,7 +26489,7 @@ function tryGetExecutablePath(filePath, extensions) {
           try {
             const directory = path.dirname(filePath);
             const upperName = path.basename(filePath).toUpperCase();
-            for (const actualName of yield readdir(directory)) {
+            for (const actualName of yield readdir2(directory)) {
               if (upperName === actualName.toUpperCase()) {
                 filePath = path.join(directory, actualName);
                 break;
@@ -25629,12 +26691,12 @@ var ToolRunner = class extends events.EventEmitter {
   _processLineBuffer(data, strBuffer, onLine) {
     try {
       let s = strBuffer + data.toString();
-      let n = s.indexOf(os.EOL);
+      let n = s.indexOf(os2.EOL);
       while (n > -1) {
         const line = s.substring(0, n);
         onLine(line);
-        s = s.substring(n + os.EOL.length);
-        n = s.indexOf(os.EOL);
+        s = s.substring(n + os2.EOL.length);
+        n = s.indexOf(os2.EOL);
       }
       return s;
     } catch (err) {
@@ -25803,7 +26865,7 @@ var ToolRunner = class extends events.EventEmitter {
         }
         const optionsNonNull = this._cloneExecOptions(this.options);
         if (!optionsNonNull.silent && optionsNonNull.outStream) {
-          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os.EOL);
+          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os2.EOL);
         }
         const state = new ExecState(optionsNonNull, this.toolPath);
         state.on("debug", (message) => {
@@ -26074,7 +27136,7 @@ function getExecOutput(commandLine, args, options) {
 // src/deploy/build.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join3, resolve as resolve2 } from "node:path";
+import { join as join5, resolve as resolve3 } from "node:path";
 async function run(args, stdin, extraEnv = {}) {
   let output = "";
   const collect = (chunk) => {
@@ -26111,8 +27173,8 @@ function buildCommands(ctx, version) {
   const tag = imageRef(ctx.config.image, version);
   return [
     docker.build(
-      resolve2(ctx.baseDir, build.context),
-      resolve2(ctx.baseDir, build.context, build.dockerfile),
+      resolve3(ctx.baseDir, build.context),
+      resolve3(ctx.baseDir, build.context, build.dockerfile),
       tag,
       build.args
     ),
@@ -26128,7 +27190,7 @@ function buildPlan(ctx, version) {
 }
 async function buildAndPush(ctx, version) {
   const login = loginCommand(ctx);
-  const dockerConfig = login ? mkdtempSync(join3(tmpdir(), "bluegreen-docker-")) : void 0;
+  const dockerConfig = login ? mkdtempSync(join5(tmpdir(), "bluegreen-docker-")) : void 0;
   const cleanup = () => {
     if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
   };
@@ -26191,7 +27253,7 @@ var registryImages = { prepare: prepareImage, resolve: resolveImage };
 // src/deploy/lock.ts
 import { createHash as createHash4, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { hostname, userInfo } from "node:os";
+import { hostname, userInfo as userInfo2 } from "node:os";
 
 // src/commands/lock.ts
 var lockFile = {
@@ -26309,7 +27371,7 @@ function diedHere(holder) {
 }
 function safeUser() {
   try {
-    return userInfo().username;
+    return userInfo2().username;
   } catch {
     return "unknown";
   }
@@ -26375,80 +27437,35 @@ var StateFile = class {
 
 // src/deploy/context.ts
 function targetOf(config, host) {
-  if ("ssh" in host) return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port };
+  if ("ssh" in host)
+    return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port ?? DEFAULT_PORT };
   return { name: host.name, host: host.host, port: host.port };
 }
 function recordOf(config, host) {
   return {
     name: host.name,
     host: host.ssh.host,
-    port: host.ssh.port ?? config.ssh.port,
+    port: host.ssh.port ?? config.ssh.port ?? DEFAULT_PORT,
     address: host.address
   };
 }
-async function readSecretFile(baseDir, path4, field) {
-  const full = path4.startsWith("~/") ? join4(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve3(baseDir, path4);
-  try {
-    return await readFile2(full, "utf8");
-  } catch (err) {
-    throw new UsageError(
-      `${field}: cannot read ${full}: ${err.code ?? err.message}`
-    );
-  }
-}
-async function hostKeyPolicy(opts) {
-  const { config } = opts;
-  if (config.ssh.insecure_ignore_host_keys) {
-    opts.log.warn(
-      "ssh.insecure_ignore_host_keys is set: host keys are NOT verified; anyone on the path can impersonate your hosts"
-    );
-    return { kind: "insecure" };
-  }
-  let text = opts.secrets?.knownHosts;
-  if (text === void 0 && config.ssh.known_hosts)
-    text = await readSecretFile(opts.baseDir, config.ssh.known_hosts, "ssh.known_hosts");
-  if (text === void 0)
-    text = await readFile2(join4(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
-  const knownHosts = new KnownHosts(text);
-  if (knownHosts.size === 0 && Object.keys(config.ssh.fingerprints).length === 0) {
-    throw new UsageError(
-      "ssh.known_hosts: no known host keys (set ssh.known_hosts or ssh.fingerprints, or pass known_hosts); bluegreen never trusts unknown hosts"
-    );
-  }
-  return { kind: "verify", knownHosts, fingerprints: config.ssh.fingerprints };
-}
-async function privateKey(opts) {
-  if (opts.secrets?.privateKey) return opts.secrets.privateKey;
-  if (opts.config.ssh.private_key)
-    return readSecretFile(opts.baseDir, opts.config.ssh.private_key, "ssh.private_key");
-  for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
-    const key2 = await readFile2(join4(homedir(), ".ssh", name), "utf8").catch(() => void 0);
-    if (key2) return key2;
-  }
-  throw new UsageError(
-    "ssh.private_key: no SSH key (set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY)"
-  );
-}
 async function openContext(opts) {
-  const { config } = opts;
-  const ssh = new SshPool(
-    {
-      user: config.ssh.user,
-      privateKey: await privateKey(opts),
-      policy: await hostKeyPolicy(opts),
-      connectTimeoutMs: config.ssh.connect_timeout
-    },
-    config.ssh.concurrency
-  );
-  const balancerTargets = config.balancer.hosts.map((h) => ({
-    name: h.host,
-    host: h.host,
-    port: h.port ?? config.ssh.port
-  }));
-  for (const h of [...config.pools.green, ...config.pools.blue])
-    ssh.get(targetOf(config, h)).catch(() => void 0);
+  const setup = await sshSetup({
+    config: opts.config,
+    baseDir: opts.baseDir,
+    secrets: opts.secrets ?? {},
+    openssh: opts.openssh ?? false,
+    log: opts.log
+  });
+  const { config } = setup;
+  const ssh = new SshPool(setup.pool, config.ssh.concurrency);
+  const targets = configTargets(config);
+  const balancerTargets = targets.filter((t) => t.group === "balancer").map((t) => t.target);
   let balancerShells;
   try {
+    await ssh.openJumpHosts(targets.map((t) => t.target));
+    for (const h of [...config.pools.green, ...config.pools.blue])
+      ssh.get(targetOf(config, h)).catch(() => void 0);
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
@@ -27254,7 +28271,7 @@ async function prune(ctx, state, dryRun) {
   const keepVersions = protectedVersions(state);
   const hosts = ["green", "blue"].flatMap(
     (pool) => ctx.config.pools[pool].map((h) => ({
-      host: { name: h.name, host: h.ssh.host, port: h.ssh.port ?? ctx.config.ssh.port, address: h.address },
+      host: recordOf(ctx.config, h),
       pool
     }))
   );

@@ -3,8 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-PZT3M4NW.js";
+} from "./chunk-HGCQD7PP.js";
 import "./chunk-XTSSKOCU.js";
+import "./chunk-Y3WAZMHP.js";
 import "./chunk-Y73W57ZB.js";
 export {
   refuseOtherCandidate,

@@ -83,7 +83,8 @@ function engineOptions(req) {
     log: req.log,
     ...req.actor ? { actor: req.actor } : {},
     dryRun: req.dryRun,
-    signal: req.signal
+    signal: req.signal,
+    ...req.openssh ? { openssh: true } : {}
   };
 }
 
