@@ -9,28 +9,29 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-LBMJHXFZ.js";
+} from "./chunks/chunk-6DEG5SFJ.js";
 import {
   loadConfig
-} from "./chunks/chunk-4AVEEYZL.js";
+} from "./chunks/chunk-3ZD6QDZL.js";
 import {
   validateVersion
-} from "./chunks/chunk-NZ4MFCCD.js";
+} from "./chunks/chunk-XDL5AGQE.js";
 import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-KZZA3HZX.js";
+} from "./chunks/chunk-FNNTFQTK.js";
 import {
   parseSteps
-} from "./chunks/chunk-XTSSKOCU.js";
+} from "./chunks/chunk-GNAPWX64.js";
+import "./chunks/chunk-DIHQ6GG6.js";
 import {
   UsageError,
   __commonJS,
   __require,
   __toESM,
   messageOf
-} from "./chunks/chunk-Y73W57ZB.js";
+} from "./chunks/chunk-4C2C424M.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -150,6 +150,11 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
   // its own step, where it is reported.
   for (const h of [...config.pools.green, ...config.pools.blue])
     ssh.get(targetOf(config, h)).catch(() => undefined);
+  // Swarm pools: the manager is the one host bluegreen works on.
+  if (config.swarm) {
+    const m = config.swarm.manager;
+    ssh.get({ name: m.host, host: m.host, port: m.port ?? config.ssh.port }).catch(() => undefined);
+  }
   let balancerShells: RemoteShell[];
   try {
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));

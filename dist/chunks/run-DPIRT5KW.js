@@ -3,9 +3,10 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-KZZA3HZX.js";
-import "./chunk-XTSSKOCU.js";
-import "./chunk-Y73W57ZB.js";
+} from "./chunk-FNNTFQTK.js";
+import "./chunk-GNAPWX64.js";
+import "./chunk-DIHQ6GG6.js";
+import "./chunk-4C2C424M.js";
 export {
   refuseOtherCandidate,
   runCommand

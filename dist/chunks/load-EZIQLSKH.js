@@ -6,11 +6,12 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-4AVEEYZL.js";
+} from "./chunk-3ZD6QDZL.js";
 import {
   validateVersion
-} from "./chunk-NZ4MFCCD.js";
-import "./chunk-Y73W57ZB.js";
+} from "./chunk-XDL5AGQE.js";
+import "./chunk-DIHQ6GG6.js";
+import "./chunk-4C2C424M.js";
 export {
   expectedAt,
   loadConfig,
