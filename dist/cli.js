@@ -175,7 +175,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-DPIRT5KW.js");
+    const { runCommand } = await import("./chunks/run-3TDTLJUX.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(

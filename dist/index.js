@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-FNNTFQTK.js";
+} from "./chunks/chunk-BMOZ6NEU.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";

@@ -5,6 +5,8 @@ import { recordOf, type Context } from './context.js';
 import {
   bringBack,
   keepOld,
+  leaveCommands,
+  leavePool,
   planLines,
   removeFromPool,
   retire,
@@ -52,11 +54,14 @@ export interface PoolBackend {
   /** New members of a pool that serves `release` already (scale): start and preflight them. */
   extend(hosts: HostRecord[], release: Release): Promise<HostRecord[]>;
   extendPlan(hosts: HostRecord[], release: Release): string[];
-  /** Members that never served (a failed switch): out at once. */
-  remove(hosts: HostRecord[]): Promise<void>;
+  /** Members where `version` never served (a failed start or switch): it goes at once, a kept older version stays. */
+  remove(hosts: HostRecord[], version: string): Promise<void>;
   /** Members that were drained out of the balancer: stopped gracefully, gone. */
   stop(hosts: HostRecord[], version: string): Promise<void>;
   stopPlan(hosts: HostRecord[], version: string): string[];
+  /** Members leaving the pool (scale), drained already: stopped, and the app leaves them. */
+  leave(hosts: HostRecord[], version: string): Promise<void>;
+  leavePlan(hosts: HostRecord[], version: string): string[];
   /** An old pool just out of the balancer, kept per promote.keep_old. */
   keepOld(hosts: HostRecord[], version: string): Promise<KeptOld>;
   /** promote.keep_old: 0: what stopping it (kept) runs. */
@@ -132,9 +137,11 @@ function sshBackend(ctx: Context, pool: PoolName): PoolBackend {
       return hosts;
     },
     extendPlan: (hosts, release) => planLines(hosts, startCommands(ctx, pool, release)),
-    remove: (hosts) => removeFromPool(ctx, pool, hosts),
+    remove: (hosts, version) => removeFromPool(ctx, pool, hosts, version),
     stop: (hosts, version) => stopPool(ctx, pool, hosts, version),
     stopPlan: (hosts, version) => planLines(hosts, stopCommands(ctx, version)),
+    leave: (hosts, version) => leavePool(ctx, pool, hosts, version),
+    leavePlan: (hosts, version) => planLines(hosts, leaveCommands(ctx, version)),
     keepOld: (hosts, version) => keepOld(ctx, pool, hosts, version),
     stopKeepingPlan: (hosts, version) => planLines(hosts, stopKeepingCommands(ctx, version)),
     comebackHosts: (prev) =>

@@ -383,6 +383,9 @@ export function swarmBackend(ctx: Context, pool: PoolName, sw: SwarmConfig): Poo
     remove: (hosts) => unplace(hosts, 'remove'),
     stop: (hosts) => unplace(hosts, 'stop'),
     stopPlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
+    // A node leaving the pool (its label removed by the user): the same, its task stops.
+    leave: (hosts) => unplace(hosts, 'stop'),
+    leavePlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
 
     async keepOld(hosts) {
       const keep = config.promote.keep_old;

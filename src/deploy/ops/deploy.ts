@@ -102,7 +102,7 @@ export async function deploy(
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => backend.remove(hosts),
+    onFailure: () => backend.remove(hosts, version),
   });
 
   try {

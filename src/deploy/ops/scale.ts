@@ -44,7 +44,7 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
     const plan = [
       ...(added.length ? backend.extendPlan(added, release) : []),
       switchPlanLine(ctx),
-      ...(removed.length ? backend.stopPlan(removed, current.version) : []),
+      ...(removed.length ? backend.leavePlan(removed, current.version) : []),
     ];
     return { message: `would scale ${summary()}`, version: current.version, plan, diff: change.diff };
   }
@@ -66,10 +66,11 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
       current.hosts = desired;
     },
     onFailure: async () => {
-      if (added.length) await backend.remove(added);
+      if (added.length) await backend.remove(added, current.version);
     },
   });
-  if (removed.length) await ctx.log.group('stop removed hosts', () => backend.stop(removed, current.version));
+  if (removed.length)
+    await ctx.log.group('stop removed hosts', () => backend.leave(removed, current.version));
   return {
     message: `scaled ${summary()}; ${desired.length} hosts serve ${current.version}`,
     version: current.version,

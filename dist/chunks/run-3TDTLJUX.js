@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-FNNTFQTK.js";
+} from "./chunk-BMOZ6NEU.js";
 import "./chunk-GNAPWX64.js";
 import "./chunk-DIHQ6GG6.js";
 import "./chunk-4C2C424M.js";

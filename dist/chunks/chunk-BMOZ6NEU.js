@@ -24766,6 +24766,8 @@ var docker = {
   /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
   stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
   remove: (name) => sh("docker", "rm", "--force", name),
+  /** Removes one container if it is there (a missing one is no error). */
+  removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
   logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
@@ -26166,17 +26168,20 @@ function startCommands(ctx, pool, release) {
   ];
 }
 function stopCommands(ctx, version) {
-  const { app } = ctx.config;
+  const name = containerName(ctx.config.app, version);
+  return [{ command: docker.stopIfRunning(name, stopSeconds(ctx)) }, { command: docker.removeIfThere(name) }];
+}
+function leaveCommands(ctx, version) {
   return [
-    { command: docker.stopIfRunning(containerName(app, version), stopSeconds(ctx)) },
-    { command: docker.removeAll(app) }
+    { command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) },
+    { command: docker.removeAll(ctx.config.app) }
   ];
 }
 function stopKeepingCommands(ctx, version) {
   return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) }];
 }
-function removeCommands(ctx) {
-  return [{ command: docker.removeAll(ctx.config.app) }];
+function removeCommands(ctx, version) {
+  return [{ command: docker.removeIfThere(containerName(ctx.config.app, version)) }];
 }
 function planLines(hosts, commands) {
   return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
@@ -26258,7 +26263,7 @@ async function startPool(ctx, pool, hosts, release) {
   });
   await allOrNothing(ctx, pool, hosts, results, {
     verb: "removing",
-    run: () => removeFromPool(ctx, pool, hosts)
+    run: () => removeFromPool(ctx, pool, hosts, release.version)
   });
 }
 async function bringBack(ctx, pool, hosts, release) {
@@ -26310,11 +26315,14 @@ function logExcerpt(log) {
   const error = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
   return (error.length ? error : lines2.slice(-3)).join(" | ").slice(0, 300);
 }
-function removeFromPool(ctx, pool, hosts) {
-  return retire(ctx, pool, hosts, "remove", removeCommands(ctx));
+function removeFromPool(ctx, pool, hosts, version) {
+  return retire(ctx, pool, hosts, "remove", removeCommands(ctx, version));
 }
 function stopPool(ctx, pool, hosts, version) {
   return retire(ctx, pool, hosts, "stop", stopCommands(ctx, version));
+}
+function leavePool(ctx, pool, hosts, version) {
+  return retire(ctx, pool, hosts, "stop", leaveCommands(ctx, version));
 }
 async function keepOld(ctx, pool, hosts, version) {
   const keep = ctx.config.promote.keep_old;
@@ -26850,6 +26858,9 @@ Nothing reached users: the balancer was not changed; service ${service} has no t
     remove: (hosts) => unplace(hosts, "remove"),
     stop: (hosts) => unplace(hosts, "stop"),
     stopPlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
+    // A node leaving the pool (its label removed by the user): the same, its task stops.
+    leave: (hosts) => unplace(hosts, "stop"),
+    leavePlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
     async keepOld(hosts) {
       const keep = config.promote.keep_old;
       if (keep.until === "next_deploy") return { kept: "warm" };
@@ -27062,9 +27073,11 @@ function sshBackend(ctx, pool) {
       return hosts;
     },
     extendPlan: (hosts, release) => planLines(hosts, startCommands(ctx, pool, release)),
-    remove: (hosts) => removeFromPool(ctx, pool, hosts),
+    remove: (hosts, version) => removeFromPool(ctx, pool, hosts, version),
     stop: (hosts, version) => stopPool(ctx, pool, hosts, version),
     stopPlan: (hosts, version) => planLines(hosts, stopCommands(ctx, version)),
+    leave: (hosts, version) => leavePool(ctx, pool, hosts, version),
+    leavePlan: (hosts, version) => planLines(hosts, leaveCommands(ctx, version)),
     keepOld: (hosts, version) => keepOld(ctx, pool, hosts, version),
     stopKeepingPlan: (hosts, version) => planLines(hosts, stopKeepingCommands(ctx, version)),
     comebackHosts: (prev) => Promise.resolve(prev.pool === pool && prev.hosts?.length ? prev.hosts : configured()),
@@ -27896,7 +27909,7 @@ async function shiftTraffic(ctx, state, pool, hosts, release, steps) {
     const entering = state.candidate !== pool;
     const fail = async (err) => {
       if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await poolBackend(ctx, pool).remove(hosts);
+      await poolBackend(ctx, pool).remove(hosts, version);
       throw err;
     };
     const change = await planSwitch(ctx, targets).catch(fail);
@@ -28008,7 +28021,7 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => backend.remove(hosts)
+    onFailure: () => backend.remove(hosts, version)
   });
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
@@ -28075,7 +28088,7 @@ async function scale(ctx, state) {
     const plan = [
       ...added.length ? backend.extendPlan(added, release) : [],
       switchPlanLine(ctx),
-      ...removed.length ? backend.stopPlan(removed, current.version) : []
+      ...removed.length ? backend.leavePlan(removed, current.version) : []
     ];
     return { message: `would scale ${summary()}`, version: current.version, plan, diff: change.diff };
   }
@@ -28097,10 +28110,11 @@ async function scale(ctx, state) {
       current.hosts = desired;
     },
     onFailure: async () => {
-      if (added.length) await backend.remove(added);
+      if (added.length) await backend.remove(added, current.version);
     }
   });
-  if (removed.length) await ctx.log.group("stop removed hosts", () => backend.stop(removed, current.version));
+  if (removed.length)
+    await ctx.log.group("stop removed hosts", () => backend.leave(removed, current.version));
   return {
     message: `scaled ${summary()}; ${desired.length} hosts serve ${current.version}`,
     version: current.version,
