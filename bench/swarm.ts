@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { bluegreen, labConfig, ROOT, writeConfig } from '../test/harness/bluegreen.js';
 import { holdLabLock } from '../test/harness/lab-lock.js';
-import { loadLab, resetLab, type Lab } from '../test/harness/lab.js';
+import { dockerOn, loadLab, resetLab, type Lab } from '../test/harness/lab.js';
 
 const N = Number(process.argv[2] ?? 4);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -38,6 +38,9 @@ const unlock = await holdLabLock();
 try {
   sh('up.sh', String(N), String(N));
   const lab = loadLab();
+  // Both images on every host first: neither job pulls (else the first job pays the pulls).
+  for (const h of [...lab.hosts.green, ...lab.hosts.blue])
+    for (const image of [lab.images.v1, lab.images.v2]) dockerOn(lab, h.name, ['pull', '-q', image]);
   const empty = (): Times => ({ 'deploy 1.0.0 (first)': [], 'deploy 2.0.0': [], promote: [], rollback: [] });
   const ssh = empty();
   const swarm = empty();
