@@ -12,7 +12,7 @@ import {
 } from "./chunks/chunk-6DEG5SFJ.js";
 import {
   loadConfig
-} from "./chunks/chunk-3ZD6QDZL.js";
+} from "./chunks/chunk-HYBVEOMN.js";
 import {
   validateVersion
 } from "./chunks/chunk-XDL5AGQE.js";
@@ -20,11 +20,11 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-BMOZ6NEU.js";
+} from "./chunks/chunk-ED5Y3NLD.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";
-import "./chunks/chunk-DIHQ6GG6.js";
+import "./chunks/chunk-LQTRGULS.js";
 import {
   UsageError,
   __commonJS,

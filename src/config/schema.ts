@@ -85,6 +85,9 @@ const swarmPool = z.strictObject({
 
 const pool = z.union([z.array(hostEntry), swarmPool]).default([]);
 
+/** BalancerMember parameters bluegreen writes itself, or that must differ per member. */
+const RESERVED_MEMBER_PARAMS = ['loadfactor', 'retry', 'route', 'status'];
+
 const safeOption = z
   .string()
   .regex(
@@ -92,273 +95,307 @@ const safeOption = z
     'docker option words may hold letters, digits and _ . , : = / @ + % - only (one word per list item)',
   );
 
-export const configSchema = z
-  .strictObject({
-    app: z
-      .string()
-      .regex(
-        PATTERNS.appName,
-        'lowercase letters, digits, _ . - (starting with a letter or digit, at most 63)',
+const configObject = z.strictObject({
+  app: z
+    .string()
+    .regex(
+      PATTERNS.appName,
+      'lowercase letters, digits, _ . - (starting with a letter or digit, at most 63)',
+    ),
+  image: z
+    .string()
+    .regex(
+      PATTERNS.image,
+      'a docker repository such as "hubuser/app" or "registry:5000/team/app", without a tag',
+    ),
+  registry: z
+    .strictObject({
+      server: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a registry host[:port]'),
+      username: z
+        .string()
+        .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
+        .optional(),
+      password_env: z.string().regex(PATTERNS.envKey, 'the name of an environment variable').optional(),
+      pull_username: z
+        .string()
+        .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
+        .optional()
+        .describe('a pull-only user for the hosts (default: username), so hosts never hold a push token'),
+      pull_password_env: z
+        .string()
+        .regex(PATTERNS.envKey, 'the name of an environment variable')
+        .optional()
+        .describe('the variable holding the pull-only password'),
+      insecure: z
+        .boolean()
+        .default(false)
+        .describe("plain HTTP: the registry is in the hosts' docker insecure-registries"),
+    })
+    .superRefine((r, ctx) => {
+      if ((r.pull_username === undefined) !== (r.pull_password_env === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [r.pull_username === undefined ? 'pull_username' : 'pull_password_env'],
+          message: 'set pull_username and pull_password_env together',
+        });
+    })
+    .optional(),
+  build: z
+    .strictObject({
+      context: z.string().default('.'),
+      dockerfile: z.string().default('Dockerfile'),
+      args: z
+        .record(
+          z.string().regex(PATTERNS.envKey, 'a build-arg name'),
+          z.string().refine(isPrintable, 'printable text without newlines'),
+        )
+        .default({}),
+    })
+    .optional(),
+  ssh: z
+    .strictObject({
+      user: z.string().regex(PATTERNS.username, 'a Unix user name').default('root'),
+      port: port.default(22),
+      private_key: z
+        .string()
+        .optional()
+        .describe('path to the private key (the action passes the key itself instead)'),
+      known_hosts: z
+        .string()
+        .optional()
+        .describe('path to a known_hosts file listing every host and the balancer'),
+      fingerprints: z
+        .record(
+          z.string(),
+          z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH SHA256 fingerprint "SHA256:…"'),
+        )
+        .default({})
+        .describe('pinned host key fingerprints by host, in place of or beside known_hosts'),
+      insecure_ignore_host_keys: z
+        .boolean()
+        .default(false)
+        .describe('accept any host key: never in production'),
+      concurrency: z.number().int().min(1).max(256).default(10),
+      connect_timeout: duration('10s'),
+    })
+    .prefault({}),
+  container: z
+    .strictObject({
+      port: port.default(8000),
+      options: z.array(safeOption).default([]),
+      env: z
+        .record(
+          z.string().regex(PATTERNS.envKey, 'an environment variable name'),
+          z.string().refine(isPrintable, 'printable text without newlines'),
+        )
+        .default({}),
+      restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
+      stop_timeout: duration('10s'),
+    })
+    .prefault({}),
+  pools: z.strictObject({ green: pool, blue: pool }),
+  swarm: z
+    .strictObject({
+      manager: sshTarget.describe(
+        'a Swarm manager, reached over SSH like any host: bluegreen runs its docker service and docker node commands there only',
       ),
-    image: z
-      .string()
-      .regex(
-        PATTERNS.image,
-        'a docker repository such as "hubuser/app" or "registry:5000/team/app", without a tag',
+      start_timeout: duration('2m').describe(
+        "how long a pool's tasks may take to run on every node (the pull included) before the deploy fails",
       ),
-    registry: z
-      .strictObject({
-        server: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a registry host[:port]'),
-        username: z
-          .string()
-          .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
-          .optional(),
-        password_env: z.string().regex(PATTERNS.envKey, 'the name of an environment variable').optional(),
-        pull_username: z
-          .string()
-          .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
-          .optional()
-          .describe('a pull-only user for the hosts (default: username), so hosts never hold a push token'),
-        pull_password_env: z
-          .string()
-          .regex(PATTERNS.envKey, 'the name of an environment variable')
-          .optional()
-          .describe('the variable holding the pull-only password'),
-        insecure: z
-          .boolean()
-          .default(false)
-          .describe("plain HTTP: the registry is in the hosts' docker insecure-registries"),
-      })
-      .superRefine((r, ctx) => {
-        if ((r.pull_username === undefined) !== (r.pull_password_env === undefined))
-          ctx.addIssue({
-            code: 'custom',
-            path: [r.pull_username === undefined ? 'pull_username' : 'pull_password_env'],
-            message: 'set pull_username and pull_password_env together',
-          });
-      })
-      .optional(),
-    build: z
-      .strictObject({
-        context: z.string().default('.'),
-        dockerfile: z.string().default('Dockerfile'),
-        args: z
-          .record(
-            z.string().regex(PATTERNS.envKey, 'a build-arg name'),
-            z.string().refine(isPrintable, 'printable text without newlines'),
-          )
-          .default({}),
-      })
-      .optional(),
-    ssh: z
-      .strictObject({
-        user: z.string().regex(PATTERNS.username, 'a Unix user name').default('root'),
-        port: port.default(22),
-        private_key: z
-          .string()
-          .optional()
-          .describe('path to the private key (the action passes the key itself instead)'),
-        known_hosts: z
-          .string()
-          .optional()
-          .describe('path to a known_hosts file listing every host and the balancer'),
-        fingerprints: z
-          .record(
-            z.string(),
-            z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH SHA256 fingerprint "SHA256:…"'),
-          )
-          .default({})
-          .describe('pinned host key fingerprints by host, in place of or beside known_hosts'),
-        insecure_ignore_host_keys: z
-          .boolean()
-          .default(false)
-          .describe('accept any host key: never in production'),
-        concurrency: z.number().int().min(1).max(256).default(10),
-        connect_timeout: duration('10s'),
-      })
-      .prefault({}),
-    container: z
-      .strictObject({
-        port: port.default(8000),
-        options: z.array(safeOption).default([]),
-        env: z
-          .record(
-            z.string().regex(PATTERNS.envKey, 'an environment variable name'),
-            z.string().refine(isPrintable, 'printable text without newlines'),
-          )
-          .default({}),
-        restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
-        stop_timeout: duration('10s'),
-      })
-      .prefault({}),
-    pools: z.strictObject({ green: pool, blue: pool }),
-    swarm: z
-      .strictObject({
-        manager: sshTarget.describe(
-          'a Swarm manager, reached over SSH like any host: bluegreen runs its docker service and docker node commands there only',
+    })
+    .optional()
+    .describe('the pools are Docker Swarm services (pools.green and pools.blue are { swarm: { label } })'),
+  balancer: z
+    .strictObject({
+      type: z
+        .enum(['nginx', 'haproxy', 'apache'])
+        .default('nginx')
+        .describe(
+          'nginx (an `upstream NAME { … }` block), haproxy (a `backend NAME` section) or apache (a `<Proxy "balancer://NAME">` block)',
         ),
-        start_timeout: duration('2m').describe(
-          "how long a pool's tasks may take to run on every node (the pull included) before the deploy fails",
+      host: sshTarget.optional().describe('the one balancer host (or list several under hosts)'),
+      container: z
+        .string()
+        .regex(PATTERNS.containerName, 'a docker container name (letters, digits, _ . -)')
+        .optional()
+        .describe(
+          'the balancer runs in this docker container on the balancer host: balancer.file is the host path bind-mounted into it',
         ),
-      })
-      .optional()
-      .describe('the pools are Docker Swarm services (pools.green and pools.blue are { swarm: { label } })'),
-    balancer: z
-      .strictObject({
-        type: z
-          .enum(['nginx', 'haproxy'])
-          .default('nginx')
-          .describe('nginx (an `upstream NAME { … }` block) or haproxy (a `backend NAME` section)'),
-        host: sshTarget.optional().describe('the one balancer host (or list several under hosts)'),
-        container: z
-          .string()
-          .regex(PATTERNS.containerName, 'a docker container name (letters, digits, _ . -)')
-          .optional()
-          .describe(
-            'the balancer runs in this docker container on the balancer host: balancer.file is the host path bind-mounted into it',
-          ),
-        hosts: z
-          .array(sshTarget)
-          .min(1)
-          .optional()
-          .describe(
-            'several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first',
-          ),
-        file: z
-          .string()
-          .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
-        upstream: z
-          .string()
-          .regex(PATTERNS.upstreamName, 'an nginx upstream / HAProxy backend name (letters, digits, _ . -)')
-          .default('app_server'),
-        test: z
-          .string()
-          .refine(isPrintable, 'a one-line command')
-          .optional()
-          .describe(
-            'default: `nginx -t` / `haproxy -c -f FILE`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE`',
-          ),
-        reload: z
-          .string()
-          .refine(isPrintable, 'a one-line command')
-          .optional()
-          .describe(
-            'default: `nginx -s reload` / SIGUSR2 to the HAProxy master; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME`',
-          ),
-        pid_file: z
-          .string()
-          .regex(PATTERNS.remotePath, 'an absolute path')
-          .optional()
-          .describe(
-            "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), or /run/haproxy.pid for haproxy",
-          ),
-        admin_socket: z
-          .string()
-          .regex(PATTERNS.remotePath, 'an absolute path')
-          .default('/run/haproxy/admin.sock')
-          .describe('haproxy: the runtime API socket (`stats socket … level admin`), used to drain servers'),
-        url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL where users reach the app' }),
-        max_fails: z.number().int().min(0).max(100).default(1),
-        fail_timeout: duration('10s'),
-        drain_timeout: duration('60s'),
-        state_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').optional(),
-      })
-      .transform((b, ctx) => {
-        if ((b.host === undefined) === (b.hosts === undefined)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['hosts'],
-            message:
-              'set exactly one of balancer.host (one balancer) or balancer.hosts (a list of balancers)',
-          });
+      hosts: z
+        .array(sshTarget)
+        .min(1)
+        .optional()
+        .describe(
+          'several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first',
+        ),
+      file: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
+      upstream: z
+        .string()
+        .regex(
+          PATTERNS.upstreamName,
+          'an nginx upstream / HAProxy backend / Apache balancer name (letters, digits, _ . -)',
+        )
+        .default('app_server'),
+      test: z
+        .string()
+        .refine(isPrintable, 'a one-line command')
+        .optional()
+        .describe(
+          'default: `nginx -t` / `haproxy -c -f FILE` / `apachectl -t`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE` / `docker exec NAME httpd -t`',
+        ),
+      reload: z
+        .string()
+        .refine(isPrintable, 'a one-line command')
+        .optional()
+        .describe(
+          'default: `nginx -s reload` / SIGUSR2 to the HAProxy master / `apachectl graceful`; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME` / `docker kill -s USR1 NAME`',
+        ),
+      pid_file: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path')
+        .optional()
+        .describe(
+          "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), /run/haproxy.pid for haproxy, or the PidFile of `apachectl -t -D DUMP_RUN_CFG` for apache",
+        ),
+      admin_socket: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path')
+        .default('/run/haproxy/admin.sock')
+        .describe('haproxy: the runtime API socket (`stats socket … level admin`), used to drain servers'),
+      member_params: z
+        .record(
+          z.string().regex(/^[a-z]{1,40}$/, 'an Apache worker parameter name (lowercase letters)'),
+          z.union([
+            z.string().regex(/^[A-Za-z0-9_.,+-]{1,100}$/, 'a value without spaces, quotes, # or :'),
+            z.number().int().min(0).max(65535),
+          ]),
+        )
+        .optional()
+        .describe(
+          'apache: parameters for every BalancerMember bluegreen writes, e.g. { upgrade: websocket } for WebSocket through the balancer',
+        ),
+      url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL where users reach the app' }),
+      max_fails: z.number().int().min(0).max(100).default(1),
+      fail_timeout: duration('10s'),
+      drain_timeout: duration('60s'),
+      state_file: z.string().regex(PATTERNS.remotePath, 'an absolute path').optional(),
+    })
+    .transform((b, ctx) => {
+      if ((b.host === undefined) === (b.hosts === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts'],
+          message: 'set exactly one of balancer.host (one balancer) or balancer.hosts (a list of balancers)',
+        });
+        return z.NEVER;
+      }
+      const hosts = b.hosts ?? [b.host!];
+      const seen = new Set<string>();
+      for (const h of hosts) {
+        const key = `${h.host}:${h.port ?? ''}`;
+        if (seen.has(key)) {
+          ctx.addIssue({ code: 'custom', path: ['hosts'], message: `${h.host} is listed twice` });
           return z.NEVER;
         }
-        const hosts = b.hosts ?? [b.host!];
-        const seen = new Set<string>();
-        for (const h of hosts) {
-          const key = `${h.host}:${h.port ?? ''}`;
-          if (seen.has(key)) {
-            ctx.addIssue({ code: 'custom', path: ['hosts'], message: `${h.host} is listed twice` });
+        seen.add(key);
+      }
+      if (b.member_params !== undefined && b.type !== 'apache') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['member_params'],
+          message: `is for balancer.type apache (BalancerMember parameters), not ${b.type}: remove it`,
+        });
+        return z.NEVER;
+      }
+      const reserved = Object.keys(b.member_params ?? {}).find((k) => RESERVED_MEMBER_PARAMS.includes(k));
+      if (reserved !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['member_params', reserved],
+          message: `${reserved} is set by bluegreen (loadfactor: deploy --steps; retry: balancer.fail_timeout) or differs per member (route, status): remove it`,
+        });
+        return z.NEVER;
+      }
+      if (b.container !== undefined && b.pid_file !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pid_file'],
+          message: `is not used with balancer.container (bluegreen finds the workers of container ${b.container} itself): remove it`,
+        });
+        return z.NEVER;
+      }
+      const { host: _one, hosts: _many, ...rest } = b;
+      // test, reload and the pid file stay unset when not given: each driver knows its
+      // defaults, and some are only known on the host (the path inside a container, the
+      // pid directive of nginx -T).
+      return { ...rest, hosts };
+    }),
+  shift: z
+    .strictObject({
+      step_duration: duration('5s').describe('how long each step of `deploy --steps` is sampled'),
+      max_error_rate: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.01)
+        .describe('failed share of the sampled requests that fails a step (0.01 = 1%)'),
+      max_p99: duration('1s').describe('p99 latency of the sampled requests that fails a step'),
+      concurrency: z.number().int().min(1).max(64).default(4).describe('parallel sampling requests'),
+    })
+    .prefault({}),
+  checks: z
+    .strictObject({
+      path: z.string().regex(PATTERNS.urlPath, 'a URL path starting with /').default('/'),
+      status: z.number().int().min(100).max(599).default(200),
+      body: z.string().optional().describe('text the response body must contain'),
+      timeout: duration('2s'),
+      interval: duration('1s'),
+      retries: z.number().int().min(1).max(1000).default(15),
+    })
+    .prefault({}),
+  lock: z
+    .strictObject({
+      wait: duration('0s').describe('how long to wait for another run to finish'),
+      ttl: duration('30m').describe('a lock older than this is taken over'),
+    })
+    .prefault({}),
+  promote: z
+    .strictObject({
+      keep_old: z
+        .union([z.literal('until_next_deploy'), z.string(), z.number()])
+        .default('until_next_deploy')
+        .transform((v, ctx) => {
+          if (v === 'until_next_deploy') return { until: 'next_deploy' as const };
+          const ms = parseDuration(v);
+          if (ms === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `expected until_next_deploy, 0 or a duration such as "5m", got ${JSON.stringify(v)}`,
+            });
             return z.NEVER;
           }
-          seen.add(key);
-        }
-        if (b.container !== undefined && b.pid_file !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pid_file'],
-            message: `is not used with balancer.container (bluegreen finds the workers of container ${b.container} itself): remove it`,
-          });
-          return z.NEVER;
-        }
-        const { host: _one, hosts: _many, ...rest } = b;
-        // test, reload and the pid file stay unset when not given: each driver knows its
-        // defaults, and some are only known on the host (the path inside a container, the
-        // pid directive of nginx -T).
-        return { ...rest, hosts };
-      }),
-    shift: z
-      .strictObject({
-        step_duration: duration('5s').describe('how long each step of `deploy --steps` is sampled'),
-        max_error_rate: z
-          .number()
-          .min(0)
-          .max(1)
-          .default(0.01)
-          .describe('failed share of the sampled requests that fails a step (0.01 = 1%)'),
-        max_p99: duration('1s').describe('p99 latency of the sampled requests that fails a step'),
-        concurrency: z.number().int().min(1).max(64).default(4).describe('parallel sampling requests'),
-      })
-      .prefault({}),
-    checks: z
-      .strictObject({
-        path: z.string().regex(PATTERNS.urlPath, 'a URL path starting with /').default('/'),
-        status: z.number().int().min(100).max(599).default(200),
-        body: z.string().optional().describe('text the response body must contain'),
-        timeout: duration('2s'),
-        interval: duration('1s'),
-        retries: z.number().int().min(1).max(1000).default(15),
-      })
-      .prefault({}),
-    lock: z
-      .strictObject({
-        wait: duration('0s').describe('how long to wait for another run to finish'),
-        ttl: duration('30m').describe('a lock older than this is taken over'),
-      })
-      .prefault({}),
-    promote: z
-      .strictObject({
-        keep_old: z
-          .union([z.literal('until_next_deploy'), z.string(), z.number()])
-          .default('until_next_deploy')
-          .transform((v, ctx) => {
-            if (v === 'until_next_deploy') return { until: 'next_deploy' as const };
-            const ms = parseDuration(v);
-            if (ms === undefined) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `expected until_next_deploy, 0 or a duration such as "5m", got ${JSON.stringify(v)}`,
-              });
-              return z.NEVER;
-            }
-            return { until: 'duration' as const, ms };
-          })
-          .describe(
-            'how long the old pool keeps running after a promote, outside the balancer, as the instant rollback: until_next_deploy (default), a duration (then its containers are stopped, not removed), or 0 (stopped at once)',
-          ),
-      })
-      .prefault({}),
-    retain: z
-      .number()
-      .int()
-      .min(2)
-      .max(100)
-      .default(3)
-      .describe(
-        'containers (and their images) of the app kept per host, running or stopped; older ones are removed after a successful promote and by `bluegreen prune` (never the live or previous version)',
-      ),
-  })
-  .transform(swarmPools);
+          return { until: 'duration' as const, ms };
+        })
+        .describe(
+          'how long the old pool keeps running after a promote, outside the balancer, as the instant rollback: until_next_deploy (default), a duration (then its containers are stopped, not removed), or 0 (stopped at once)',
+        ),
+    })
+    .prefault({}),
+  retain: z
+    .number()
+    .int()
+    .min(2)
+    .max(100)
+    .default(3)
+    .describe(
+      'containers (and their images) of the app kept per host, running or stopped; older ones are removed after a successful promote and by `bluegreen prune` (never the live or previous version)',
+    ),
+});
+
+/** The config: the object above, its pools read as host lists or Swarm labels (swarmPools). */
+export const configSchema = configObject.transform(swarmPools);
 
 type ParsedPools = { green: z.output<typeof pool>; blue: z.output<typeof pool> };
 type NodeLabel = { key: string; value: string };

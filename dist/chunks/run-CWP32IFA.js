@@ -3,9 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-BMOZ6NEU.js";
+} from "./chunk-ED5Y3NLD.js";
 import "./chunk-GNAPWX64.js";
-import "./chunk-DIHQ6GG6.js";
+import "./chunk-LQTRGULS.js";
 import "./chunk-4C2C424M.js";
 export {
   refuseOtherCandidate,

@@ -6,11 +6,11 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-3ZD6QDZL.js";
+} from "./chunk-HYBVEOMN.js";
 import {
   validateVersion
 } from "./chunk-XDL5AGQE.js";
-import "./chunk-DIHQ6GG6.js";
+import "./chunk-LQTRGULS.js";
 import "./chunk-4C2C424M.js";
 export {
   expectedAt,

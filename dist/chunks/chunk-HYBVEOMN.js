@@ -4,7 +4,7 @@ import {
   POOLS,
   configSchema,
   serviceOptions
-} from "./chunk-DIHQ6GG6.js";
+} from "./chunk-LQTRGULS.js";
 import {
   UsageError,
   __commonJS,
