@@ -11,18 +11,18 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-Q45EUFKS.js";
+} from "./chunks/chunk-LLVN5I7H.js";
 import {
   validateVersion
-} from "./chunks/chunk-NZ4MFCCD.js";
+} from "./chunks/chunk-XDL5AGQE.js";
 import {
   parseSteps
-} from "./chunks/chunk-XTSSKOCU.js";
+} from "./chunks/chunk-GNAPWX64.js";
 import {
   UsageError,
   exitCodeOf,
   messageOf
-} from "./chunks/chunk-Y73W57ZB.js";
+} from "./chunks/chunk-4C2C424M.js";
 
 // src/cli.ts
 import { resolve } from "node:path";
@@ -44,6 +44,10 @@ function formatStatus(o) {
   lines.push(
     `upstream: ${s.upstream.map((u) => `${u.host}:${u.port}${u.weight ? ` weight=${u.weight}` : ""}`).join(", ") || "(no servers)"}`
   );
+  for (const v of s.services ?? [])
+    lines.push(
+      `swarm: ${v.service} (${v.pool}): ${v.image ? `${v.image}${v.version ? ` (${v.version})` : ""}, ${v.running} task(s) running on ${v.placed} placed node(s)` : "no such service"}`
+    );
   if (s.upstreamEditedByHand)
     lines.push("warning: the upstream file differs from what bluegreen last wrote (edited by hand?)");
   for (const b of s.balancers ?? []) {
@@ -154,7 +158,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-436YW2WO.js");
+    const { loadConfig } = await import("./chunks/load-KMV42PBB.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -171,7 +175,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-YRS4TURC.js");
+    const { runCommand } = await import("./chunks/run-TOJRZQID.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(

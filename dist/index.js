@@ -9,29 +9,29 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-Q45EUFKS.js";
+} from "./chunks/chunk-LLVN5I7H.js";
 import {
   loadConfig
-} from "./chunks/chunk-UVHU7F45.js";
+} from "./chunks/chunk-FLEINWO6.js";
 import {
   validateVersion
-} from "./chunks/chunk-NZ4MFCCD.js";
+} from "./chunks/chunk-XDL5AGQE.js";
 import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-HGCQD7PP.js";
+} from "./chunks/chunk-57YZCSO4.js";
 import {
   parseSteps
-} from "./chunks/chunk-XTSSKOCU.js";
-import "./chunks/chunk-Y3WAZMHP.js";
+} from "./chunks/chunk-GNAPWX64.js";
+import "./chunks/chunk-A45IFUY5.js";
 import {
   UsageError,
   __commonJS,
   __require,
   __toESM,
   messageOf
-} from "./chunks/chunk-Y73W57ZB.js";
+} from "./chunks/chunk-4C2C424M.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -47,6 +47,26 @@ function usesHostNetwork(options: string[]): boolean {
   );
 }
 
+/**
+ * Runs `command` logged in to a registry through a throw-away DOCKER_CONFIG made for this one
+ * command line and removed when it ends however it ends (an SSH session that drops sends the
+ * shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The password
+ * comes on stdin.
+ */
+export function withRegistryLogin(login: { server: string; username: string }, command: string): string {
+  return [
+    'set -e',
+    `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+    `trap 'rm -rf "$d"' EXIT`,
+    `trap 'exit 129' HUP`,
+    `trap 'exit 130' INT`,
+    `trap 'exit 143' TERM`,
+    'export DOCKER_CONFIG="$d"',
+    `${sh('docker', 'login', '--username', login.username, '--password-stdin', login.server)} >/dev/null`,
+    command,
+  ].join('; ');
+}
+
 export const docker = {
   /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
   run(spec: RunSpec): string {
@@ -92,25 +112,10 @@ export const docker = {
     `${sh('docker', 'ps', '-aq', '--filter', `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
   logs: (name: string, lines = 20) => sh('docker', 'logs', '--tail', String(lines), name),
 
-  /**
-   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
-   * for this one command and removed when it ends however it ends (an SSH session that drops
-   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
-   * password comes on stdin.
-   */
+  /** `docker pull` of `ref`; with registry credentials, logged in for this command only (withRegistryLogin). */
   pull: (ref: string, login?: { server: string; username: string }) => {
-    if (!login) return sh('docker', 'pull', '--quiet', ref);
-    return [
-      'set -e',
-      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
-      `trap 'rm -rf "$d"' EXIT`,
-      `trap 'exit 129' HUP`,
-      `trap 'exit 130' INT`,
-      `trap 'exit 143' TERM`,
-      'export DOCKER_CONFIG="$d"',
-      `${sh('docker', 'login', '--username', login.username, '--password-stdin', login.server)} >/dev/null`,
-      sh('docker', 'pull', '--quiet', ref),
-    ].join('; ');
+    const pull = sh('docker', 'pull', '--quiet', ref);
+    return login ? withRegistryLogin(login, pull) : pull;
   },
 
   /**

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { serviceOptions } from '../swarm/options.js';
 import { configSchema, POOLS, type Config } from './schema.js';
 
 /** Reads, parses and validates a config file. Every error names the file and the field. */
@@ -165,6 +166,8 @@ export function expectedAt(schema: AnySchema, path: readonly PropertyKey[]): str
       const kinds = (def.options ?? []).map((o) => (o._zod.def as { type: string }).type);
       if (kinds.includes('string') && kinds.includes('number'))
         return 'a duration such as "500ms", "2s" or "1m"';
+      if (kinds.includes('array') && kinds.includes('object'))
+        return 'a list of hosts, or { swarm: { label: KEY=VALUE } }';
       return undefined;
     }
     default:
@@ -186,8 +189,21 @@ function checkPools(config: Config, source: string): void {
       seen.set(key, where);
     });
   }
+  if (config.swarm) {
+    checkServiceOptions(config, source);
+    return;
+  }
   if (config.pools.green.length === 0 && config.pools.blue.length === 0) {
     throw new UsageError(`${source}: pools: list at least one host in pools.green`);
+  }
+}
+
+/** Swarm pools: every container option must have a `docker service create` equivalent. */
+function checkServiceOptions(config: Config, source: string): void {
+  try {
+    serviceOptions(config.container.options);
+  } catch (err) {
+    throw new UsageError(`${source}: ${(err as Error).message}`);
   }
 }
 

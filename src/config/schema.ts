@@ -54,7 +54,37 @@ const hostEntry = z.union([
     .transform((h) => ({ name: h.name ?? h.ssh.host, ssh: h.ssh, address: h.address ?? h.ssh.host })),
 ]);
 
-const pool = z.array(hostEntry).default([]);
+/** A node label as `docker node update --label-add` takes it: KEY=VALUE. */
+const nodeLabel = z.string().transform((v, ctx) => {
+  const m = PATTERNS.nodeLabel.exec(v);
+  if (!m) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a node label KEY=VALUE such as "pool=green" (letters, digits, _ . -), got ${JSON.stringify(v)}`,
+    });
+    return z.NEVER;
+  }
+  const [, key = '', value = ''] = m;
+  if (key === 'bluegreen' || key.startsWith('bluegreen.')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `the label key ${key} is bluegreen's own (it places a pool's tasks with bluegreen.APP=POOL): name the pool's nodes with another key, e.g. pool=green`,
+    });
+    return z.NEVER;
+  }
+  return { key, value };
+});
+
+/** A pool that is a Docker Swarm service: the nodes with `label` run it (swarm.manager schedules). */
+const swarmPool = z.strictObject({
+  swarm: z.strictObject({
+    label: nodeLabel.describe(
+      'the nodes with this label (docker node update --label-add KEY=VALUE) form the pool; one service APP-POOL runs on them',
+    ),
+  }),
+});
+
+const pool = z.union([z.array(hostEntry), swarmPool]).default([]);
 
 /** BalancerMember parameters bluegreen writes itself, or that must differ per member. */
 const RESERVED_MEMBER_PARAMS = ['loadfactor', 'retry', 'route', 'status'];
@@ -110,7 +140,7 @@ const safeOption = z
     'docker option words may hold letters, digits and _ . , : = / @ + % - only (one word per list item)',
   );
 
-export const configSchema = z.strictObject({
+const configObject = z.strictObject({
   app: z
     .string()
     .regex(
@@ -224,6 +254,17 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   pools: z.strictObject({ green: pool, blue: pool }),
+  swarm: z
+    .strictObject({
+      manager: sshTarget.describe(
+        'a Swarm manager, reached over SSH like any host: bluegreen runs its docker service and docker node commands there only',
+      ),
+      start_timeout: duration('2m').describe(
+        "how long a pool's tasks may take to run on every node (the pull included) before the deploy fails",
+      ),
+    })
+    .optional()
+    .describe('the pools are Docker Swarm services (pools.green and pools.blue are { swarm: { label } })'),
   balancer: z
     .strictObject({
       type: z
@@ -413,8 +454,74 @@ export const configSchema = z.strictObject({
     ),
 });
 
+/** The config: the object above, its pools read as host lists or Swarm labels (swarmPools). */
+export const configSchema = configObject.transform(swarmPools);
+
+type ParsedPools = { green: z.output<typeof pool>; blue: z.output<typeof pool> };
+type NodeLabel = { key: string; value: string };
+
+/**
+ * Pools are host lists or Swarm labels, never one of each; the output keeps `pools` as host
+ * lists (empty for Swarm pools) and puts the labels under `swarm.labels`, so everything that
+ * works on SSH hosts reads the config as before.
+ */
+function swarmPools<
+  T extends {
+    pools: ParsedPools;
+    swarm?: { manager: { host: string; port?: number | undefined }; start_timeout: number };
+  },
+>(c: T, ctx: z.core.$RefinementCtx<T>) {
+  const isSwarm = (p: z.output<typeof pool>): p is z.output<typeof swarmPool> => !Array.isArray(p);
+  const { pools, swarm, ...rest } = c;
+  const kinds = { green: isSwarm(pools.green), blue: isSwarm(pools.blue) };
+  const hostsOf = (p: z.output<typeof pool>) => (isSwarm(p) ? [] : p);
+  const out = { ...rest, pools: { green: hostsOf(pools.green), blue: hostsOf(pools.blue) } };
+  if (!kinds.green && !kinds.blue) {
+    if (swarm)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['swarm'],
+        message:
+          'is set, but no pool is a Swarm label: make pools.green and pools.blue { swarm: { label: KEY=VALUE } }, or remove swarm',
+      });
+    return { ...out, swarm: undefined };
+  }
+  if (kinds.green !== kinds.blue) {
+    const [ssh, sw] = kinds.green ? ['blue', 'green'] : ['green', 'blue'];
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pools', ssh],
+      message: `is a list of SSH hosts, but pools.${sw} is a Swarm label: both pools must be the same kind (bluegreen switches between two SSH pools or two Swarm services): make pools.${ssh} { swarm: { label: KEY=VALUE } } too`,
+    });
+    return z.NEVER;
+  }
+  if (!swarm) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['swarm', 'manager'],
+      message: 'is required when the pools are Swarm labels: the manager bluegreen reaches over SSH',
+    });
+    return z.NEVER;
+  }
+  const labels = {
+    green: (pools.green as z.output<typeof swarmPool>).swarm.label as NodeLabel,
+    blue: (pools.blue as z.output<typeof swarmPool>).swarm.label as NodeLabel,
+  };
+  if (labels.green.key === labels.blue.key && labels.green.value === labels.blue.value) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pools', 'blue', 'swarm', 'label'],
+      message: `is the same as pools.green's (${labels.green.key}=${labels.green.value}): the pools must be different nodes`,
+    });
+    return z.NEVER;
+  }
+  return { ...out, swarm: { ...swarm, labels } };
+}
+
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type HostRef = Config['pools']['green'][number];
+/** The Swarm setup when the pools are Swarm services (undefined for SSH pools). */
+export type SwarmConfig = NonNullable<Config['swarm']>;
 export type PoolName = 'green' | 'blue';
 export const POOLS: readonly PoolName[] = ['green', 'blue'];

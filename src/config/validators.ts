@@ -24,6 +24,8 @@ export const PATTERNS = {
   remotePath: /^(?!.*\/\.\.(?:\/|$))\/[A-Za-z0-9_.,:@+/-]*$/,
   urlPath: /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/,
   username: /^[a-z_][a-z0-9_-]*[$]?$/,
+  // A Swarm node label KEY=VALUE (what a placement constraint node.labels.KEY==VALUE can name).
+  nodeLabel: /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})=([A-Za-z0-9_.-]{1,63})$/,
 } as const;
 
 export function isHost(s: string): boolean {

@@ -73,6 +73,19 @@ export function targetOf(config: Config, host: HostRef | HostRecord): SshTarget 
   return { name: host.name, host: host.host, port: host.port };
 }
 
+/** The Swarm manager as a host bluegreen connects to. */
+export function swarmManager(
+  config: Config,
+  manager: { host: string; port?: number | undefined },
+): HostRecord {
+  return {
+    name: manager.host,
+    host: manager.host,
+    port: manager.port ?? config.ssh.port ?? DEFAULT_PORT,
+    address: manager.host,
+  };
+}
+
 export function recordOf(config: Config, host: HostRef): HostRecord {
   return {
     name: host.name,
@@ -105,6 +118,11 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     // its own step, where it is reported.
     for (const h of [...config.pools.green, ...config.pools.blue])
       ssh.get(targetOf(config, h)).catch(() => undefined);
+    // Swarm pools: the manager is the one host bluegreen works on.
+    if (config.swarm) {
+      const m = config.swarm.manager;
+      ssh.get(targetOf(config, swarmManager(config, m))).catch(() => undefined);
+    }
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();

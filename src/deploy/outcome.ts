@@ -74,6 +74,17 @@ export interface StatusReport {
   } & BalancerFacts)[];
   /** True when the balancers' files are not all the same. */
   drift?: boolean;
+  /** Swarm pools: each pool's service, the image its spec runs, and its tasks. */
+  services?: {
+    pool: PoolName;
+    service: string;
+    /** `image@sha256:…` of the service's spec, or undefined when the service does not exist. */
+    image?: string;
+    version?: string;
+    /** Tasks running / nodes labelled for the pool (bluegreen's placement label). */
+    running: number;
+    placed: number;
+  }[];
   hosts: {
     host: string;
     pool: PoolName;

@@ -37,7 +37,7 @@ export interface HostCommand {
 }
 
 /** The registry login the hosts use: the pull-only user when there is one (hosts never hold a push token). */
-function hostLogin(ctx: Context): { server: string; username: string; password: string } | undefined {
+export function hostLogin(ctx: Context): { server: string; username: string; password: string } | undefined {
   const registry = ctx.config.registry;
   if (!registry) return undefined;
   const pull = registry.pull_username;
@@ -46,7 +46,7 @@ function hostLogin(ctx: Context): { server: string; username: string; password: 
   return username && password ? { server: registry.server, username, password } : undefined;
 }
 
-const stopSeconds = (ctx: Context) => Math.ceil(ctx.config.container.stop_timeout / 1000);
+export const stopSeconds = (ctx: Context) => Math.ceil(ctx.config.container.stop_timeout / 1000);
 
 /** The commands that start `release` on a host of `pool`, in order (its check follows). */
 export function startCommands(ctx: Context, pool: PoolName, release: Release): HostCommand[] {
@@ -295,7 +295,7 @@ export async function bringBack(
 }
 
 /** The lines of a container log worth quoting: the error if there is one, else the last lines. */
-function logExcerpt(log: string): string {
+export function logExcerpt(log: string): string {
   const lines = log
     .split('\n')
     .map((l) => l.trim())

@@ -9,6 +9,7 @@ import { scale } from './ops/scale.js';
 import { status } from './ops/status.js';
 import { pruneCommand } from './ops/prune.js';
 import type { OpResult } from './ops/types.js';
+import { refuseKindChange } from './backend.js';
 import { refuseDrift } from './guards.js';
 import type { DeployState } from './state.js';
 import { reconcile } from './switch.js';
@@ -94,6 +95,7 @@ export async function runCommand(
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    refuseKindChange(ctx, state);
     if (args.command === 'promote' && args.expectCandidate !== undefined)
       refuseOtherCandidate(state, args.expectCandidate);
     // Only the commands that change the balancer look at its files first.

@@ -13,6 +13,8 @@ export interface HostRecord {
   host: string;
   port: number;
   address: string;
+  /** A Swarm node (its ID): not reached over SSH (host is its address, port 0). */
+  node?: string;
 }
 
 export interface PoolState {
@@ -22,6 +24,8 @@ export interface PoolState {
   digest?: string;
   hosts: HostRecord[];
   since: string;
+  /** A Swarm pool: the service that runs it (its hosts are the nodes of its tasks). */
+  service?: string;
 }
 
 /**
@@ -36,6 +40,8 @@ export interface PreviousPool {
   digest?: string;
   /** Its hosts as they were (absent in records written before bluegreen kept them). */
   hosts?: HostRecord[];
+  /** A Swarm pool: its service. */
+  service?: string;
   kept?: 'warm' | 'stopped';
   /** promote.keep_old: DURATION: when the hosts' timers stop the warm containers. */
   stopAt?: string;

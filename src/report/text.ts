@@ -22,6 +22,10 @@ export function formatStatus(o: Outcome): string {
   lines.push(
     `upstream: ${s.upstream.map((u) => `${u.host}:${u.port}${u.weight ? ` weight=${u.weight}` : ''}`).join(', ') || '(no servers)'}`,
   );
+  for (const v of s.services ?? [])
+    lines.push(
+      `swarm: ${v.service} (${v.pool}): ${v.image ? `${v.image}${v.version ? ` (${v.version})` : ''}, ${v.running} task(s) running on ${v.placed} placed node(s)` : 'no such service'}`,
+    );
   if (s.upstreamEditedByHand)
     lines.push('warning: the upstream file differs from what bluegreen last wrote (edited by hand?)');
   for (const b of s.balancers ?? []) {

@@ -226,6 +226,10 @@ lab_stop_host() {
   p=$(lab_pidfile_pid "$d/dockerd.pid")
   if [ -n "$p" ] && lab_pid_is "$p" dockerd && [ -S "$sock" ]; then
     local ids
+    # 0. a host in swarm mode (test/lab/swarm.sh) leaves it: Swarm would restart its tasks
+    if [ "$(DOCKER_HOST="unix://$sock" timeout 5 docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ]; then
+      DOCKER_HOST="unix://$sock" timeout 15 docker swarm leave --force >/dev/null 2>&1 || true
+    fi
     ids=$(DOCKER_HOST="unix://$sock" timeout 5 docker ps -q 2>/dev/null || true)
     if [ -n "$ids" ]; then
       # shellcheck disable=SC2086

@@ -1,8 +1,9 @@
 import { DeployError, UsageError } from '../../errors.js';
 import { buildPlan } from '../build.js';
 import type { PreparedImage } from '../image.js';
-import { recordOf, type Context } from '../context.js';
-import { planLines, removeFromPool, startCommands, startPool, type Release } from '../pool.js';
+import { memberKey, poolBackend } from '../backend.js';
+import type { Context } from '../context.js';
+import type { Release } from '../pool.js';
 import { otherPool, type DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine, verifyThroughBalancer } from '../switch.js';
 import { promote } from './promote.js';
@@ -34,13 +35,14 @@ export async function deploy(
     );
   }
   const pool = state.live ? otherPool(state.live) : 'green';
-  const hosts = config.pools[pool].map((h) => recordOf(config, h));
+  const backend = poolBackend(ctx, pool);
+  let hosts = await backend.members();
   if (hosts.length === 0)
     throw new UsageError(
-      `pools.${pool}: is empty, but ${pool} is the idle pool this deploy goes to; list its hosts`,
+      `pools.${pool}: ${backend.emptiness.what}, but ${pool} is the idle pool this deploy goes to; ${backend.emptiness.fix}`,
     );
   const live = state.live ? state.pools[state.live] : null;
-  const change = await planSwitch(ctx, servers(ctx, [...(live?.hosts ?? []), ...hosts]));
+  let change = await planSwitch(ctx, servers(ctx, [...(live?.hosts ?? []), ...hosts]));
 
   if (ctx.dryRun) {
     // The digest the hosts would run, if the tag exists yet (a build would make a new one).
@@ -55,7 +57,7 @@ export async function deploy(
       );
     const plan = [
       ...buildPlan(ctx, version),
-      ...planLines(hosts, startCommands(ctx, pool, planned)),
+      ...backend.startPlan(hosts, planned),
       switchPlanLine(ctx),
       ...(steps
         ? [
@@ -76,7 +78,12 @@ export async function deploy(
     ? { image: config.image, digest }
     : await ctx.images.prepare(ctx, version);
   const release: Release = { version, ...image };
-  await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, release));
+  const started = await ctx.log.group(`start ${version} on ${pool}`, () => backend.start(hosts, release));
+  // A Swarm pool may start on fewer nodes than planned (one went down): the switch follows.
+  if (started.length !== hosts.length || started.some((h, i) => memberKey(h) !== memberKey(hosts[i]!))) {
+    hosts = started;
+    change = await planSwitch(ctx, servers(ctx, [...(live?.hosts ?? []), ...hosts]));
+  }
   // The idle pool's hosts held the previous version, still running (warm): it is stopped now.
   if (state.previous?.pool === pool && state.previous.kept === 'warm') {
     state.previous.kept = 'stopped';
@@ -86,11 +93,16 @@ export async function deploy(
   await commitSwitch(ctx, state, change, {
     title: 'switch the balancer',
     update: (s) => {
-      s.pools[pool] = { ...release, hosts, since: new Date().toISOString() };
+      s.pools[pool] = {
+        ...release,
+        hosts,
+        since: new Date().toISOString(),
+        ...(backend.service ? { service: backend.service } : {}),
+      };
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => removeFromPool(ctx, pool, hosts, version),
+    onFailure: () => backend.remove(hosts, version),
   });
 
   try {

@@ -1,7 +1,7 @@
 import { DeployError } from '../../errors.js';
 import { hostUrl } from '../checks.js';
 import type { Context } from '../context.js';
-import { keepOld, planLines, stopKeepingCommands } from '../pool.js';
+import { poolBackend } from '../backend.js';
 import { prune } from '../retention.js';
 import type { DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
@@ -46,7 +46,7 @@ export async function promote(ctx: Context, state: DeployState): Promise<OpResul
             `${live}: ${livePool.version} keeps running outside the balancer until the next deploy (promote.keep_old)`,
           ]
         : keep.ms === 0
-          ? planLines(livePool.hosts, stopKeepingCommands(ctx, livePool.version))
+          ? poolBackend(ctx, live).stopKeepingPlan(livePool.hosts, livePool.version)
           : [
               `${live}: a timer on each host stops ${livePool.version} after ${keep.ms / 1000}s (promote.keep_old)`,
             ];
@@ -67,7 +67,7 @@ export async function promote(ctx: Context, state: DeployState): Promise<OpResul
     },
   });
   const kept = await ctx.log.group(`keep ${live} ${livePool.version} for a rollback`, () =>
-    keepOld(ctx, live, livePool.hosts, livePool.version),
+    poolBackend(ctx, live).keepOld(livePool.hosts, livePool.version),
   );
   // The switch recorded the old pool as warm; a stop (now or by a timer) is recorded too.
   if (kept.kept !== 'warm' || kept.stopAt) {

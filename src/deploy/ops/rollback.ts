@@ -1,17 +1,7 @@
 import { DeployError } from '../../errors.js';
-import { recordOf, type Context } from '../context.js';
-import { containerName } from '../../commands/docker.js';
-import {
-  bringBack,
-  keepOld,
-  planLines,
-  retire,
-  startCommands,
-  stopCommands,
-  stopKeepingCommands,
-  stopPool,
-  type Release,
-} from '../pool.js';
+import { memberKey, poolBackend } from '../backend.js';
+import type { Context } from '../context.js';
+import type { Release } from '../pool.js';
 import { describeKept } from './promote.js';
 import { otherPool, type DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
@@ -27,7 +17,7 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
     return {
       message: `would roll back candidate ${candPool.version} on ${cand}`,
       version: livePool.version,
-      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
+      plan: [switchPlanLine(ctx), ...poolBackend(ctx, cand).stopPlan(candPool.hosts, candPool.version)],
       diff: change.diff,
       result: 'rolled_back',
     };
@@ -40,7 +30,7 @@ export async function rollbackCandidate(ctx: Context, state: DeployState): Promi
     },
   });
   await ctx.log.group(`remove ${candPool.version} from ${cand}`, () =>
-    stopPool(ctx, cand, candPool.hosts, candPool.version),
+    poolBackend(ctx, cand).stop(candPool.hosts, candPool.version),
   );
   return {
     message: `rolled back: ${candPool.version} removed from ${cand}; ${livePool.version} live on ${state.live} (${livePool.hosts.length} hosts)`,
@@ -61,63 +51,56 @@ export async function rollbackPromoted(ctx: Context, state: DeployState): Promis
   const livePool = state.pools[live]!;
   const prev = state.previous!;
   const idle = otherPool(live);
-  const hosts =
-    prev.pool === idle && prev.hosts?.length
-      ? prev.hosts
-      : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
+  const backend = poolBackend(ctx, idle);
+  let hosts = await backend.comebackHosts(prev);
   if (hosts.length === 0)
     throw new DeployError(
-      `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`,
+      `pools.${idle} ${backend.emptiness.what}: rollback brings ${prev.version} back on the idle pool; ${backend.emptiness.fix}`,
     );
   const release: Release = {
     version: prev.version,
     image: prev.image ?? ctx.config.image,
     ...(prev.digest ? { digest: prev.digest } : {}),
   };
-  const change = await planSwitch(ctx, servers(ctx, hosts));
+  let change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {
       message: `would bring ${prev.version} back on ${idle} (${prev.kept === 'warm' ? 'still running: a switch back' : prev.kept === 'stopped' ? 'stopped: docker start, no pull' : 'started again'}) and retire ${livePool.version}`,
       version: prev.version,
-      plan: [
-        ...hosts.map(
-          (h) =>
-            `${h.name}: ${containerName(ctx.config.app, prev.version)} running → check it; stopped → docker start + check; missing → ${startCommands(
-              ctx,
-              idle,
-              release,
-            )
-              .map((c) => c.command)
-              .join(' && ')} + check`,
-        ),
-        switchPlanLine(ctx),
-      ],
+      plan: [...backend.bringBackPlan(hosts, release), switchPlanLine(ctx)],
       diff: change.diff,
       result: 'rolled_back',
     };
   }
-  const how = await ctx.log.group(`bring ${prev.version} back on ${idle}`, () =>
-    bringBack(ctx, idle, hosts, release),
+  const back = await ctx.log.group(`bring ${prev.version} back on ${idle}`, () =>
+    backend.bringBack(hosts, release),
   );
+  const how = back.how;
+  // A Swarm pool may come back on fewer nodes than planned (one went down): the switch follows.
+  if (
+    back.hosts.length !== hosts.length ||
+    back.hosts.some((h, i) => memberKey(h) !== memberKey(hosts[i]!))
+  ) {
+    hosts = back.hosts;
+    change = await planSwitch(ctx, servers(ctx, hosts));
+  }
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${idle}`,
     update: (s) => {
-      s.pools[idle] = { ...release, hosts, since: new Date().toISOString() };
+      s.pools[idle] = {
+        ...release,
+        hosts,
+        since: new Date().toISOString(),
+        ...(backend.service ? { service: backend.service } : {}),
+      };
       s.previous = { ...livePool, pool: live, kept: 'warm' };
       s.live = idle;
       s.pools[live] = null;
     },
-    onFailure: () =>
-      retire(
-        ctx,
-        idle,
-        hosts,
-        'stop',
-        how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version),
-      ),
+    onFailure: () => backend.undoBringBack(hosts, release, how),
   });
   const kept = await ctx.log.group(`keep ${live} ${livePool.version} for a roll forward`, () =>
-    keepOld(ctx, live, livePool.hosts, livePool.version),
+    poolBackend(ctx, live).keepOld(livePool.hosts, livePool.version),
   );
   // The switch recorded the old pool as warm; a stop (now or by a timer) is recorded too.
   if (kept.kept !== 'warm' || kept.stopAt) {

@@ -3,7 +3,8 @@ import { DeployError, messageOf } from '../../errors.js';
 import { percentile } from '../../util/stats.js';
 import { balancerCheckUrl } from '../checks.js';
 import type { Context } from '../context.js';
-import { removeFromPool, type Release } from '../pool.js';
+import { poolBackend } from '../backend.js';
+import type { Release } from '../pool.js';
 import type { DeployState, HostRecord } from '../state.js';
 import { commitSwitch, planSwitch, servers } from '../switch.js';
 import { promote } from './promote.js';
@@ -130,7 +131,7 @@ export async function shiftTraffic(
     // Before the candidate entered, its containers just go; after, the step is rolled back.
     const fail = async (err: unknown): Promise<never> => {
       if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await removeFromPool(ctx, pool, hosts, version);
+      await poolBackend(ctx, pool).remove(hosts, version);
       throw err;
     };
     const change = await planSwitch(ctx, targets).catch(fail);
@@ -138,7 +139,13 @@ export async function shiftTraffic(
       title: `shift ${percent}% to ${pool} ${version}`,
       update: (s) => {
         if (!entering) return;
-        s.pools[pool] = { ...release, hosts, since: new Date().toISOString() };
+        const service = poolBackend(ctx, pool).service;
+        s.pools[pool] = {
+          ...release,
+          hosts,
+          since: new Date().toISOString(),
+          ...(service ? { service } : {}),
+        };
         s.candidate = pool;
       },
       onFailure: fail,

@@ -79,7 +79,9 @@ var PATTERNS = {
   // A path on a remote host: absolute, no white space, quotes or shell syntax.
   remotePath: /^(?!.*\/\.\.(?:\/|$))\/[A-Za-z0-9_.,:@+/-]*$/,
   urlPath: /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/,
-  username: /^[a-z_][a-z0-9_-]*[$]?$/
+  username: /^[a-z_][a-z0-9_-]*[$]?$/,
+  // A Swarm node label KEY=VALUE (what a placement constraint node.labels.KEY==VALUE can name).
+  nodeLabel: /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})=([A-Za-z0-9_.-]{1,63})$/
 };
 function isHost(s) {
   return PATTERNS.hostname.test(s) || PATTERNS.ipv4.test(s) || s.includes(":") && PATTERNS.ipv6.test(s);

@@ -3,10 +3,10 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-HGCQD7PP.js";
-import "./chunk-XTSSKOCU.js";
-import "./chunk-Y3WAZMHP.js";
-import "./chunk-Y73W57ZB.js";
+} from "./chunk-57YZCSO4.js";
+import "./chunk-GNAPWX64.js";
+import "./chunk-A45IFUY5.js";
+import "./chunk-4C2C424M.js";
 export {
   refuseOtherCandidate,
   runCommand

@@ -6,12 +6,12 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-UVHU7F45.js";
+} from "./chunk-FLEINWO6.js";
 import {
   validateVersion
-} from "./chunk-NZ4MFCCD.js";
-import "./chunk-Y3WAZMHP.js";
-import "./chunk-Y73W57ZB.js";
+} from "./chunk-XDL5AGQE.js";
+import "./chunk-A45IFUY5.js";
+import "./chunk-4C2C424M.js";
 export {
   expectedAt,
   loadConfig,

@@ -2,11 +2,13 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   Recorder
-} from "./chunk-XTSSKOCU.js";
+} from "./chunk-GNAPWX64.js";
 import {
+  POOLS,
   formatHop,
-  parseHops
-} from "./chunk-Y3WAZMHP.js";
+  parseHops,
+  serviceOptions
+} from "./chunk-A45IFUY5.js";
 import {
   DeployError,
   PATTERNS,
@@ -16,7 +18,7 @@ import {
   __toESM,
   isHost,
   messageOf
-} from "./chunk-Y73W57ZB.js";
+} from "./chunk-4C2C424M.js";
 
 // node_modules/ejs/lib/utils.js
 var require_utils = __commonJS({
@@ -24,8 +26,8 @@ var require_utils = __commonJS({
     "use strict";
     var regExpChars = /[|\\{}()[\]^$+*?.]/g;
     var hasOwnProperty = Object.prototype.hasOwnProperty;
-    var hasOwn = function(obj, key2) {
-      return hasOwnProperty.apply(obj, [key2]);
+    var hasOwn = function(obj2, key) {
+      return hasOwnProperty.apply(obj2, [key]);
     };
     exports.escapeRegExpChars = function(string) {
       if (!string) {
@@ -107,21 +109,21 @@ function encode_char(c) {
     };
     exports.cache = {
       _data: {},
-      set: function(key2, val) {
-        this._data[key2] = val;
+      set: function(key, val) {
+        this._data[key] = val;
       },
-      get: function(key2) {
-        return this._data[key2];
+      get: function(key) {
+        return this._data[key];
       },
-      remove: function(key2) {
-        delete this._data[key2];
+      remove: function(key) {
+        delete this._data[key];
       },
       reset: function() {
         this._data = {};
       }
     };
-    exports.hyphenToCamel = function(str) {
-      return str.replace(/-[a-z]/g, function(match3) {
+    exports.hyphenToCamel = function(str2) {
+      return str2.replace(/-[a-z]/g, function(match3) {
         return match3[1].toUpperCase();
       });
     };
@@ -140,11 +142,11 @@ function encode_char(c) {
         return {};
       };
     })();
-    exports.hasOwnOnlyObject = function(obj) {
+    exports.hasOwnOnlyObject = function(obj2) {
       var o = exports.createNullProtoObjWherePossible();
-      for (var p in obj) {
-        if (hasOwn(obj, p)) {
-          o[p] = obj[p];
+      for (var p in obj2) {
+        if (hasOwn(obj2, p)) {
+          o[p] = obj2[p];
         }
       }
       return o;
@@ -353,8 +355,8 @@ var require_ejs = __commonJS({
       }
       return handleCache(opts);
     }
-    function rethrow(err, str, flnm, lineno, esc) {
-      var lines2 = str.split("\n");
+    function rethrow(err, str2, flnm, lineno, esc) {
+      var lines2 = str2.split("\n");
       var start = Math.max(lineno - 3, 0);
       var end = Math.min(lines2.length, lineno + 3);
       var filename = esc(flnm);
@@ -366,8 +368,8 @@ var require_ejs = __commonJS({
       err.message = (filename || "ejs") + ":" + lineno + "\n" + context + "\n\n" + err.message;
       throw err;
     }
-    function stripSemi(str) {
-      return str.replace(/;(\s*$)/, "$1");
+    function stripSemi(str2) {
+      return str2.replace(/;(\s*$)/, "$1");
     }
     exports.compile = function compile(template, opts) {
       var templ;
@@ -476,12 +478,12 @@ var require_ejs = __commonJS({
     };
     Template.prototype = {
       createRegex: function() {
-        var str = _REGEX_STRING;
+        var str2 = _REGEX_STRING;
         var delim = utils.escapeRegExpChars(this.opts.delimiter);
         var open2 = utils.escapeRegExpChars(this.opts.openDelimiter);
         var close = utils.escapeRegExpChars(this.opts.closeDelimiter);
-        str = str.replace(/%/g, delim).replace(/</g, open2).replace(/>/g, close);
-        return new RegExp(str);
+        str2 = str2.replace(/%/g, delim).replace(/</g, open2).replace(/>/g, close);
+        return new RegExp(str2);
       },
       compile: function() {
         var src;
@@ -628,23 +630,23 @@ var require_ejs = __commonJS({
         }
       },
       parseTemplateText: function() {
-        var str = this.templateText;
+        var str2 = this.templateText;
         var pat = this.regex;
-        var result = pat.exec(str);
+        var result = pat.exec(str2);
         var arr = [];
         var firstPos;
         while (result) {
           firstPos = result.index;
           if (firstPos !== 0) {
-            arr.push(str.substring(0, firstPos));
-            str = str.slice(firstPos);
+            arr.push(str2.substring(0, firstPos));
+            str2 = str2.slice(firstPos);
           }
           arr.push(result[0]);
-          str = str.slice(result[0].length);
-          result = pat.exec(str);
+          str2 = str2.slice(result[0].length);
+          result = pat.exec(str2);
         }
-        if (str) {
-          arr.push(str);
+        if (str2) {
+          arr.push(str2);
         }
         return arr;
       },
@@ -1176,10 +1178,10 @@ var require_semver = __commonJS({
           prefix = "pre";
           var defaultResult = "prerelease";
         }
-        for (var key2 in v1) {
-          if (key2 === "major" || key2 === "minor" || key2 === "patch") {
-            if (v1[key2] !== v2[key2]) {
-              return prefix + key2;
+        for (var key in v1) {
+          if (key === "major" || key === "minor" || key === "patch") {
+            if (v1[key] !== v2[key]) {
+              return prefix + key;
             }
           }
         }
@@ -2303,17 +2305,17 @@ var require_safer = __commonJS({
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
     var safer = {};
-    var key2;
-    for (key2 in buffer) {
-      if (!buffer.hasOwnProperty(key2)) continue;
-      if (key2 === "SlowBuffer" || key2 === "Buffer") continue;
-      safer[key2] = buffer[key2];
+    var key;
+    for (key in buffer) {
+      if (!buffer.hasOwnProperty(key)) continue;
+      if (key === "SlowBuffer" || key === "Buffer") continue;
+      safer[key] = buffer[key];
     }
     var Safer = safer.Buffer = {};
-    for (key2 in Buffer2) {
-      if (!Buffer2.hasOwnProperty(key2)) continue;
-      if (key2 === "allocUnsafe" || key2 === "allocUnsafeSlow") continue;
-      Safer[key2] = Buffer2[key2];
+    for (key in Buffer2) {
+      if (!Buffer2.hasOwnProperty(key)) continue;
+      if (key === "allocUnsafe" || key === "allocUnsafeSlow") continue;
+      Safer[key] = Buffer2[key];
     }
     safer.Buffer.prototype = Buffer2.prototype;
     if (!Safer.from || Safer.from === Uint8Array.from) {
@@ -2474,9 +2476,9 @@ var require_reader = __commonJS({
       this._offset = o;
       if (this.length === 0)
         return retbuf ? Buffer2.alloc(0) : "";
-      var str = this._buf.slice(this._offset, this._offset + this.length);
+      var str2 = this._buf.slice(this._offset, this._offset + this.length);
       this._offset += this.length;
-      return retbuf ? str : str.toString("utf8");
+      return retbuf ? str2 : str2.toString("utf8");
     };
     Reader.prototype.readOID = function(tag) {
       if (!tag)
@@ -2547,11 +2549,11 @@ var require_writer = __commonJS({
       assert.ok(to);
       assert.equal(typeof to, "object");
       var keys = Object.getOwnPropertyNames(from);
-      keys.forEach(function(key2) {
-        if (to[key2])
+      keys.forEach(function(key) {
+        if (to[key])
           return;
-        var value = Object.getOwnPropertyDescriptor(from, key2);
-        Object.defineProperty(to, key2, value);
+        var value = Object.getOwnPropertyDescriptor(from, key);
+        Object.defineProperty(to, key, value);
       });
       return to;
     }
@@ -2642,11 +2644,11 @@ var require_writer = __commonJS({
       buf.copy(this._buf, this._offset, 0, buf.length);
       this._offset += buf.length;
     };
-    Writer.prototype.writeStringArray = function(strings) {
-      if (!strings instanceof Array)
+    Writer.prototype.writeStringArray = function(strings2) {
+      if (!strings2 instanceof Array)
         throw new TypeError("argument must be an Array[String]");
       var self2 = this;
-      strings.forEach(function(s) {
+      strings2.forEach(function(s) {
         self2.writeString(s);
       });
     };
@@ -3166,7 +3168,7 @@ var require_nacl_fast = __commonJS({
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
         return crypto_stream_salsa20_xor(c, cpos, m, mpos, d, sn, s);
       }
-      var poly1305 = function(key2) {
+      var poly1305 = function(key) {
         this.buffer = new Uint8Array(16);
         this.r = new Uint16Array(10);
         this.h = new Uint16Array(10);
@@ -3174,32 +3176,32 @@ var require_nacl_fast = __commonJS({
         this.leftover = 0;
         this.fin = 0;
         var t0, t1, t2, t3, t4, t5, t6, t7;
-        t0 = key2[0] & 255 | (key2[1] & 255) << 8;
+        t0 = key[0] & 255 | (key[1] & 255) << 8;
         this.r[0] = t0 & 8191;
-        t1 = key2[2] & 255 | (key2[3] & 255) << 8;
+        t1 = key[2] & 255 | (key[3] & 255) << 8;
         this.r[1] = (t0 >>> 13 | t1 << 3) & 8191;
-        t2 = key2[4] & 255 | (key2[5] & 255) << 8;
+        t2 = key[4] & 255 | (key[5] & 255) << 8;
         this.r[2] = (t1 >>> 10 | t2 << 6) & 7939;
-        t3 = key2[6] & 255 | (key2[7] & 255) << 8;
+        t3 = key[6] & 255 | (key[7] & 255) << 8;
         this.r[3] = (t2 >>> 7 | t3 << 9) & 8191;
-        t4 = key2[8] & 255 | (key2[9] & 255) << 8;
+        t4 = key[8] & 255 | (key[9] & 255) << 8;
         this.r[4] = (t3 >>> 4 | t4 << 12) & 255;
         this.r[5] = t4 >>> 1 & 8190;
-        t5 = key2[10] & 255 | (key2[11] & 255) << 8;
+        t5 = key[10] & 255 | (key[11] & 255) << 8;
         this.r[6] = (t4 >>> 14 | t5 << 2) & 8191;
-        t6 = key2[12] & 255 | (key2[13] & 255) << 8;
+        t6 = key[12] & 255 | (key[13] & 255) << 8;
         this.r[7] = (t5 >>> 11 | t6 << 5) & 8065;
-        t7 = key2[14] & 255 | (key2[15] & 255) << 8;
+        t7 = key[14] & 255 | (key[15] & 255) << 8;
         this.r[8] = (t6 >>> 8 | t7 << 8) & 8191;
         this.r[9] = t7 >>> 5 & 127;
-        this.pad[0] = key2[16] & 255 | (key2[17] & 255) << 8;
-        this.pad[1] = key2[18] & 255 | (key2[19] & 255) << 8;
-        this.pad[2] = key2[20] & 255 | (key2[21] & 255) << 8;
-        this.pad[3] = key2[22] & 255 | (key2[23] & 255) << 8;
-        this.pad[4] = key2[24] & 255 | (key2[25] & 255) << 8;
-        this.pad[5] = key2[26] & 255 | (key2[27] & 255) << 8;
-        this.pad[6] = key2[28] & 255 | (key2[29] & 255) << 8;
-        this.pad[7] = key2[30] & 255 | (key2[31] & 255) << 8;
+        this.pad[0] = key[16] & 255 | (key[17] & 255) << 8;
+        this.pad[1] = key[18] & 255 | (key[19] & 255) << 8;
+        this.pad[2] = key[20] & 255 | (key[21] & 255) << 8;
+        this.pad[3] = key[22] & 255 | (key[23] & 255) << 8;
+        this.pad[4] = key[24] & 255 | (key[25] & 255) << 8;
+        this.pad[5] = key[26] & 255 | (key[27] & 255) << 8;
+        this.pad[6] = key[28] & 255 | (key[29] & 255) << 8;
+        this.pad[7] = key[30] & 255 | (key[31] & 255) << 8;
       };
       poly1305.prototype.blocks = function(m, mpos, bytes) {
         var hibit = this.fin ? 0 : 1 << 11;
@@ -4842,23 +4844,23 @@ var require_nacl_fast = __commonJS({
         randombytes(b, n);
         return b;
       };
-      nacl.secretbox = function(msg, nonce, key2) {
-        checkArrayTypes(msg, nonce, key2);
-        checkLengths(key2, nonce);
+      nacl.secretbox = function(msg, nonce, key) {
+        checkArrayTypes(msg, nonce, key);
+        checkLengths(key, nonce);
         var m = new Uint8Array(crypto_secretbox_ZEROBYTES + msg.length);
         var c = new Uint8Array(m.length);
         for (var i = 0; i < msg.length; i++) m[i + crypto_secretbox_ZEROBYTES] = msg[i];
-        crypto_secretbox(c, m, m.length, nonce, key2);
+        crypto_secretbox(c, m, m.length, nonce, key);
         return c.subarray(crypto_secretbox_BOXZEROBYTES);
       };
-      nacl.secretbox.open = function(box, nonce, key2) {
-        checkArrayTypes(box, nonce, key2);
-        checkLengths(key2, nonce);
+      nacl.secretbox.open = function(box, nonce, key) {
+        checkArrayTypes(box, nonce, key);
+        checkLengths(key, nonce);
         var c = new Uint8Array(crypto_secretbox_BOXZEROBYTES + box.length);
         var m = new Uint8Array(c.length);
         for (var i = 0; i < box.length; i++) c[i + crypto_secretbox_BOXZEROBYTES] = box[i];
         if (c.length < 32) return false;
-        if (crypto_secretbox_open(m, c, c.length, nonce, key2) !== 0) return false;
+        if (crypto_secretbox_open(m, c, c.length, nonce, key) !== 0) return false;
         return m.subarray(crypto_secretbox_ZEROBYTES);
       };
       nacl.secretbox.keyLength = crypto_secretbox_KEYBYTES;
@@ -6129,11 +6131,11 @@ var require_bcrypt_pbkdf = __commonJS({
       }
       return temp;
     }
-    Blowfish.prototype.expand0state = function(key2, keybytes) {
+    Blowfish.prototype.expand0state = function(key, keybytes) {
       var d = new Uint32Array(2), i, k;
       var d8 = new Uint8Array(d.buffer);
       for (i = 0, BLF_J = 0; i < 18; i++) {
-        this.P[i] ^= stream2word(key2, keybytes);
+        this.P[i] ^= stream2word(key, keybytes);
       }
       BLF_J = 0;
       for (i = 0; i < 18; i += 2) {
@@ -6149,10 +6151,10 @@ var require_bcrypt_pbkdf = __commonJS({
         }
       }
     };
-    Blowfish.prototype.expandstate = function(data, databytes, key2, keybytes) {
+    Blowfish.prototype.expandstate = function(data, databytes, key, keybytes) {
       var d = new Uint32Array(2), i, k;
       for (i = 0, BLF_J = 0; i < 18; i++) {
-        this.P[i] ^= stream2word(key2, keybytes);
+        this.P[i] ^= stream2word(key, keybytes);
       }
       for (i = 0, BLF_J = 0; i < 18; i += 2) {
         d[0] ^= stream2word(data, databytes);
@@ -6235,7 +6237,7 @@ var require_bcrypt_pbkdf = __commonJS({
         out[4 * i + 0] = cdata[i];
       }
     }
-    function bcrypt_pbkdf(pass, passlen, salt, saltlen, key2, keylen, rounds) {
+    function bcrypt_pbkdf(pass, passlen, salt, saltlen, key, keylen, rounds) {
       var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count, origkeylen = keylen;
       if (rounds < 1)
         return -1;
@@ -6266,7 +6268,7 @@ var require_bcrypt_pbkdf = __commonJS({
           dest = i * stride + (count - 1);
           if (dest >= origkeylen)
             break;
-          key2[dest] = out[i];
+          key[dest] = out[i];
         }
         keylen -= i;
       }
@@ -6294,13 +6296,13 @@ var require_constants = __commonJS({
     var { bindingAvailable, CIPHER_INFO, MAC_INFO } = require_crypto();
     var eddsaSupported = (() => {
       if (typeof crypto.sign === "function" && typeof crypto.verify === "function") {
-        const key2 = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
+        const key = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
         const data = Buffer.from("a");
         let sig;
         let verified;
         try {
-          sig = crypto.sign(null, data, key2);
-          verified = crypto.verify(null, data, key2, sig);
+          sig = crypto.sign(null, data, key);
+          verified = crypto.verify(null, data, key, sig);
         } catch {
         }
         return Buffer.isBuffer(sig) && sig.length === 64 && verified === true;
@@ -6669,7 +6671,7 @@ var require_constants = __commonJS({
       curve25519Supported,
       eddsaSupported
     };
-    module.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module.exports.DISCONNECT_REASON)).reduce((obj, [key2, value]) => ({ ...obj, [value]: key2 }), {});
+    module.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module.exports.DISCONNECT_REASON)).reduce((obj2, [key, value]) => ({ ...obj2, [value]: key }), {});
   }
 });
 
@@ -9103,8 +9105,8 @@ ${formatted}-----END ${type} KEY-----`;
       getPublicSSH: function getPublicSSH() {
         return this[SYM_PUB_SSH];
       },
-      equals: function equals(key2) {
-        const parsed = parseKey(key2);
+      equals: function equals(key) {
+        const parsed = parseKey(key);
         if (parsed instanceof Error)
           return false;
         return this.type === parsed.type && this[SYM_PRIV_PEM] === parsed[SYM_PRIV_PEM] && this[SYM_PUB_PEM] === parsed[SYM_PUB_PEM] && this[SYM_PUB_SSH].equals(parsed[SYM_PUB_SSH]);
@@ -9263,8 +9265,8 @@ ${formatted}-----END ${type} KEY-----`;
         return keys;
       };
       const regexp = /^-----BEGIN OPENSSH PRIVATE KEY-----(?:\r\n|\n)([\s\S]+)(?:\r\n|\n)-----END OPENSSH PRIVATE KEY-----$/;
-      OpenSSH_Private.parse = (str, passphrase) => {
-        const m = regexp.exec(str);
+      OpenSSH_Private.parse = (str2, passphrase) => {
+        const m = regexp.exec(str2);
         if (m === null)
           return null;
         let ret;
@@ -9399,8 +9401,8 @@ ${formatted}-----END ${type} KEY-----`;
     OpenSSH_Old_Private.prototype = BaseKey;
     {
       const regexp = /^-----BEGIN (RSA|DSA|EC) PRIVATE KEY-----(?:\r\n|\n)((?:[^:]+:\s*[\S].*(?:\r\n|\n))*)([\s\S]+)(?:\r\n|\n)-----END (RSA|DSA|EC) PRIVATE KEY-----$/;
-      OpenSSH_Old_Private.parse = (str, passphrase) => {
-        const m = regexp.exec(str);
+      OpenSSH_Old_Private.parse = (str2, passphrase) => {
+        const m = regexp.exec(str2);
         if (m === null)
           return null;
         let privBlob = Buffer.from(m[3], "base64");
@@ -9591,8 +9593,8 @@ ${formatted}-----END ${type} KEY-----`;
       const PPK_PP1 = Buffer.from([0, 0, 0, 0]);
       const PPK_PP2 = Buffer.from([0, 0, 0, 1]);
       const regexp = /^PuTTY-User-Key-File-2: (ssh-(?:rsa|dss))\r?\nEncryption: (aes256-cbc|none)\r?\nComment: ([^\r\n]*)\r?\nPublic-Lines: \d+\r?\n([\s\S]+?)\r?\nPrivate-Lines: \d+\r?\n([\s\S]+?)\r?\nPrivate-MAC: ([^\r\n]+)/;
-      PPK_Private.parse = (str, passphrase) => {
-        const m = regexp.exec(str);
+      PPK_Private.parse = (str2, passphrase) => {
+        const m = regexp.exec(str2);
         if (m === null)
           return null;
         const cipherName = m[2];
@@ -9736,8 +9738,8 @@ ${formatted}-----END ${type} KEY-----`;
         regexp = /^(((?:ssh-(?:rsa|dss|ed25519))|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v0[01]@openssh.com)?) ([A-Z0-9a-z/+=]+)(?:$|\s+([\S].*)?)$/;
       else
         regexp = /^(((?:ssh-(?:rsa|dss))|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v0[01]@openssh.com)?) ([A-Z0-9a-z/+=]+)(?:$|\s+([\S].*)?)$/;
-      OpenSSH_Public.parse = (str) => {
-        const m = regexp.exec(str);
+      OpenSSH_Public.parse = (str2) => {
+        const m = regexp.exec(str2);
         if (m === null)
           return null;
         const fullType = m[1];
@@ -9765,8 +9767,8 @@ ${formatted}-----END ${type} KEY-----`;
       const RE_DATA = /^[A-Z0-9a-z/+=\r\n]+$/;
       const RE_HEADER = /^([\x21-\x39\x3B-\x7E]{1,64}): ((?:[^\\]*\\\r?\n)*[^\r\n]+)\r?\n/gm;
       const RE_HEADER_ENDS = /\\\r?\n/g;
-      RFC4716_Public.parse = (str) => {
-        let m = regexp.exec(str);
+      RFC4716_Public.parse = (str2) => {
+        let m = regexp.exec(str2);
         if (m === null)
           return null;
         const body = m[1];
@@ -10752,12 +10754,12 @@ var require_agent = __commonJS({
                 ));
               }
               const newKeys = [];
-              for (let key2 of keys) {
-                key2 = parseKey(key2);
-                if (key2 instanceof Error) {
+              for (let key of keys) {
+                key = parseKey(key);
+                if (key instanceof Error) {
                   continue;
                 }
-                newKeys.push(key2);
+                newKeys.push(key);
               }
               this[SYM_AGENT_KEYS] = newKeys;
               this[SYM_AGENT_KEYS_IDX] = -1;
@@ -11055,7 +11057,7 @@ var require_handlers_misc = __commonJS({
     var {
       parseKey
     } = require_keyParser();
-    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj, [key2, value]) => ({ ...obj, [key2]: value }), {});
+    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj2, [key, value]) => ({ ...obj2, [key]: value }), {});
     module.exports = {
       // Transport layer protocol ==================================================
       [MESSAGE.DISCONNECT]: (self2, payload) => {
@@ -11197,7 +11199,7 @@ var require_handlers_misc = __commonJS({
             if (hasSig !== void 0) {
               const keyAlgo = bufferParser.readString(true);
               let realKeyAlgo = keyAlgo;
-              const key2 = bufferParser.readString();
+              const key = bufferParser.readString();
               let hashAlgo;
               switch (keyAlgo) {
                 case "rsa-sha2-256":
@@ -11228,7 +11230,7 @@ var require_handlers_misc = __commonJS({
                     );
                     methodData = {
                       keyAlgo: realKeyAlgo,
-                      key: key2,
+                      key,
                       signature,
                       blob,
                       hashAlgo
@@ -11236,7 +11238,7 @@ var require_handlers_misc = __commonJS({
                   }
                 }
               } else {
-                methodData = { keyAlgo: realKeyAlgo, key: key2, hashAlgo };
+                methodData = { keyAlgo: realKeyAlgo, key, hashAlgo };
                 methodDesc = "publickey -- check";
               }
             }
@@ -11245,7 +11247,7 @@ var require_handlers_misc = __commonJS({
           case "hostbased": {
             const keyAlgo = bufferParser.readString(true);
             let realKeyAlgo = keyAlgo;
-            const key2 = bufferParser.readString();
+            const key = bufferParser.readString();
             const localHostname = bufferParser.readString(true);
             const localUsername = bufferParser.readString(true);
             let hashAlgo;
@@ -11277,7 +11279,7 @@ var require_handlers_misc = __commonJS({
                 );
                 methodData = {
                   keyAlgo: realKeyAlgo,
-                  key: key2,
+                  key,
                   signature,
                   blob,
                   localHostname,
@@ -11373,9 +11375,9 @@ var require_handlers_misc = __commonJS({
           case "publickey": {
             bufferParser.init(payload, 1);
             const keyAlgo = bufferParser.readString(true);
-            const key2 = bufferParser.readString();
+            const key = bufferParser.readString();
             bufferParser.clear();
-            if (key2 === void 0) {
+            if (key === void 0) {
               return doFatalError(
                 self2,
                 "Inbound: Malformed USERAUTH_PK_OK packet"
@@ -11384,7 +11386,7 @@ var require_handlers_misc = __commonJS({
             self2._debug && self2._debug("Inbound: Received USERAUTH_PK_OK");
             self2._authsQueue.shift();
             const handler = self2._handlers.USERAUTH_PK_OK;
-            handler && handler(self2, keyAlgo, key2);
+            handler && handler(self2, keyAlgo, key);
             break;
           }
           case "keyboard-interactive": {
@@ -11494,9 +11496,9 @@ var require_handlers_misc = __commonJS({
                   data = void 0;
                   break;
                 }
-                const key2 = parseKey(keyRaw);
-                if (!(key2 instanceof Error))
-                  data.push(key2);
+                const key = parseKey(keyRaw);
+                if (!(key instanceof Error))
+                  data.push(key);
               }
               break;
             }
@@ -12778,30 +12780,30 @@ var require_kex = __commonJS({
         }
         getPublicKey() {
           this.generateKeys();
-          const key2 = this._public;
-          if (key2)
-            return this.convertPublicKey(key2);
+          const key = this._public;
+          if (key)
+            return this.convertPublicKey(key);
         }
-        convertPublicKey(key2) {
+        convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key2.length;
-          while (key2[idx] === 0) {
+          let len = key.length;
+          while (key[idx] === 0) {
             ++idx;
             --len;
           }
-          if (key2[idx] & 128) {
+          if (key[idx] & 128) {
             newKey = Buffer.allocUnsafe(1 + len);
             newKey[0] = 0;
-            key2.copy(newKey, 1, idx);
+            key.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key2.length) {
+          if (len !== key.length) {
             newKey = Buffer.allocUnsafe(len);
-            key2.copy(newKey, 0, idx);
-            key2 = newKey;
+            key.copy(newKey, 0, idx);
+            key = newKey;
           }
-          return key2;
+          return key;
         }
         computeSecret(otherPublicKey) {
           this.generateKeys();
@@ -12997,25 +12999,25 @@ var require_kex = __commonJS({
         }
         getPublicKey() {
           this.generateKeys();
-          const key2 = this._keys.publicKey.export({ type: "spki", format: "der" });
-          return key2.slice(-32);
+          const key = this._keys.publicKey.export({ type: "spki", format: "der" });
+          return key.slice(-32);
         }
-        convertPublicKey(key2) {
+        convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key2.length;
-          while (key2[idx] === 0) {
+          let len = key.length;
+          while (key[idx] === 0) {
             ++idx;
             --len;
           }
-          if (key2.length === 32)
-            return key2;
-          if (len !== key2.length) {
+          if (key.length === 32)
+            return key;
+          if (len !== key.length) {
             newKey = Buffer.allocUnsafe(len);
-            key2.copy(newKey, 0, idx);
-            key2 = newKey;
+            key.copy(newKey, 0, idx);
+            key = newKey;
           }
-          return key2;
+          return key;
         }
         computeSecret(otherPublicKey) {
           this.generateKeys();
@@ -13310,8 +13312,8 @@ var require_kex = __commonJS({
         ["sc", "lang"]
       ];
       return class KexInit {
-        constructor(obj) {
-          if (typeof obj !== "object" || obj === null)
+        constructor(obj2) {
+          if (typeof obj2 !== "object" || obj2 === null)
             throw new TypeError("Argument must be an object");
           const lists = {
             kex: void 0,
@@ -13335,17 +13337,17 @@ var require_kex = __commonJS({
             let base;
             let val;
             let desc;
-            let key2;
+            let key;
             if (typeof prop === "string") {
               base = lists;
-              val = obj[prop];
-              desc = key2 = prop;
+              val = obj2[prop];
+              desc = key = prop;
             } else {
               const parent = prop[0];
               base = lists[parent];
-              key2 = prop[1];
-              val = obj[parent][key2];
-              desc = `${parent}.${key2}`;
+              key = prop[1];
+              val = obj2[parent][key];
+              desc = `${parent}.${key}`;
             }
             const entry = { array: void 0, buffer: void 0 };
             if (Buffer.isBuffer(val)) {
@@ -13363,7 +13365,7 @@ var require_kex = __commonJS({
               }
               totalSize += 4 + entry.buffer.length;
             }
-            base[key2] = entry;
+            base[key] = entry;
           }
           const all = Buffer.allocUnsafe(totalSize);
           lists.all = all;
@@ -14581,10 +14583,10 @@ var require_Protocol = __commonJS({
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      env(chan, key2, val, wantReply) {
+      env(chan, key, val, wantReply) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const keyLen = Buffer.byteLength(key2);
+        const keyLen = Buffer.byteLength(key);
         const isBuf = Buffer.isBuffer(val);
         const valLen = isBuf ? val.length : Buffer.byteLength(val);
         let p = this._packetRW.write.allocStart;
@@ -14597,14 +14599,14 @@ var require_Protocol = __commonJS({
         packet.utf8Write("env", p += 4, 3);
         packet[p += 3] = wantReply === void 0 || wantReply === true ? 1 : 0;
         writeUInt32BE(packet, keyLen, ++p);
-        packet.utf8Write(key2, p += 4, keyLen);
+        packet.utf8Write(key, p += 4, keyLen);
         writeUInt32BE(packet, valLen, p += keyLen);
         if (isBuf)
           packet.set(val, p += 4);
         else
           packet.utf8Write(val, p += 4, valLen);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, env: ${key2}=${val})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, env: ${key}=${val})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -14681,8 +14683,8 @@ var require_Protocol = __commonJS({
           throw new Error("Client-only method called in server mode");
         let keysTotal = 0;
         const publicKeys = [];
-        for (const key2 of keys) {
-          const publicKey = key2.getPublicSSH();
+        for (const key of keys) {
+          const publicKey = key.getPublicSSH();
           keysTotal += 4 + publicKey.length;
           publicKeys.push(publicKey);
         }
@@ -14927,20 +14929,20 @@ var require_Protocol = __commonJS({
         if (this._kex.negotiated.sc.compress === "zlib@openssh.com")
           this._packetRW.write = new ZlibPacketWriter(this);
       }
-      authPKOK(keyAlgo, key2) {
+      authPKOK(keyAlgo, key) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         if (this._authsQueue.length === 0 || this._authsQueue[0] !== "publickey")
           throw new Error('"publickey" auth not in progress');
         const keyAlgoLen = Buffer.byteLength(keyAlgo);
-        const keyLen = key2.length;
+        const keyLen = key.length;
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + keyAlgoLen + 4 + keyLen);
         packet[p] = MESSAGE.USERAUTH_PK_OK;
         writeUInt32BE(packet, keyAlgoLen, ++p);
         packet.utf8Write(keyAlgo, p += 4, keyAlgoLen);
         writeUInt32BE(packet, keyLen, p += keyAlgoLen);
-        packet.set(key2, p += 4);
+        packet.set(key, p += 4);
         this._authsQueue.shift();
         this._debug && this._debug("Outbound: Sending USERAUTH_PK_OK");
         sendPacket(this, this._packetRW.write.finalize(packet));
@@ -15128,13 +15130,13 @@ var require_Protocol = __commonJS({
       const bytes = Buffer.allocUnsafe(5 * keys.length + 1);
       let b = 0;
       for (let i = 0; i < keys.length; ++i) {
-        const key2 = keys[i];
-        if (key2 === "TTY_OP_END")
+        const key = keys[i];
+        if (key === "TTY_OP_END")
           continue;
-        const opcode = TERMINAL_MODE[key2];
+        const opcode = TERMINAL_MODE[key];
         if (opcode === void 0)
           continue;
-        const val = modes[key2];
+        const val = modes[key];
         if (typeof val === "number" && isFinite(val)) {
           bytes[b++] = opcode;
           bytes[b++] = val >>> 24;
@@ -15214,11 +15216,11 @@ ${suffix}`;
       }
     })();
     exports.ERR_OUT_OF_RANGE = class ERR_OUT_OF_RANGE extends RangeError {
-      constructor(str, range, input, replaceDefaultBoolean) {
+      constructor(str2, range, input, replaceDefaultBoolean) {
         super();
         Error.captureStackTrace(this, ERR_OUT_OF_RANGE);
         assert(range, 'Missing "range" argument');
-        let msg = replaceDefaultBoolean ? str : `The value of "${str}" is out of range.`;
+        let msg = replaceDefaultBoolean ? str2 : `The value of "${str2}" is out of range.`;
         let received;
         if (Number.isInteger(input) && Math.abs(input) > MAX_32BIT_INT) {
           received = addNumericalSeparator(String(input));
@@ -17230,17 +17232,17 @@ var require_SFTP = __commonJS({
       "ax+": OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.READ | OPEN_MODE.WRITE | OPEN_MODE.EXCL,
       "xa+": OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.READ | OPEN_MODE.WRITE | OPEN_MODE.EXCL
     };
-    function stringToFlags(str) {
-      const flags = stringFlagMap[str];
+    function stringToFlags(str2) {
+      const flags = stringFlagMap[str2];
       return flags !== void 0 ? flags : null;
     }
     var flagsToString = (() => {
       const stringFlagMapKeys = Object.keys(stringFlagMap);
       return (flags) => {
         for (let i = 0; i < stringFlagMapKeys.length; ++i) {
-          const key2 = stringFlagMapKeys[i];
-          if (stringFlagMap[key2] === flags)
-            return key2;
+          const key = stringFlagMapKeys[i];
+          if (stringFlagMap[key] === flags)
+            return key;
         }
         return null;
       };
@@ -18728,9 +18730,9 @@ var require_utils3 = __commonJS({
         const keys = Object.keys(algoList);
         let list = defaultList;
         for (let i = 0; i < keys.length; ++i) {
-          const key2 = keys[i];
-          let val = algoList[key2];
-          switch (key2) {
+          const key = keys[i];
+          let val = algoList[key];
+          switch (key) {
             case "append":
               if (!Array.isArray(val))
                 val = [val];
@@ -19060,10 +19062,10 @@ var require_client = __commonJS({
           if (HASHES.indexOf(cfg.hostHash) !== -1) {
             hashAlgo = cfg.hostHash;
           }
-          hostVerifier = (key2, verify) => {
+          hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key2 = createHash5(hashAlgo).update(key2).digest("hex");
-            const ret = hashCb(key2, verify);
+              key = createHash5(hashAlgo).update(key).digest("hex");
+            const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
           };
@@ -19218,10 +19220,10 @@ var require_client = __commonJS({
               if (curAuth.keyAlgos)
                 [keyAlgo, hashAlgo] = curAuth.keyAlgos[0];
               if (curAuth.type === "agent") {
-                const key2 = curAuth.agentCtx.currentKey();
-                proto.authPK(curAuth.username, key2, keyAlgo, (buf, cb) => {
+                const key = curAuth.agentCtx.currentKey();
+                proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
                   const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key2, buf, opts, (err, signed) => {
+                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
@@ -19637,23 +19639,23 @@ var require_client = __commonJS({
                 break;
               }
               case "publickey": {
-                const key2 = parseKey(nextAuth.key, nextAuth.passphrase);
-                if (key2 instanceof Error)
+                const key = parseKey(nextAuth.key, nextAuth.passphrase);
+                if (key instanceof Error)
                   return skipAuth("Skipping invalid key auth attempt");
-                if (!key2.isPrivateKey())
+                if (!key.isPrivateKey())
                   return skipAuth("Skipping non-private key");
-                nextAuth = { type, username, key: key2 };
+                nextAuth = { type, username, key };
                 break;
               }
               case "hostbased": {
                 const { localHostname, localUsername } = nextAuth;
-                const key2 = parseKey(nextAuth.key, nextAuth.passphrase);
-                if (key2 instanceof Error || typeof localHostname !== "string" || typeof localUsername !== "string") {
+                const key = parseKey(nextAuth.key, nextAuth.passphrase);
+                if (key instanceof Error || typeof localHostname !== "string" || typeof localUsername !== "string") {
                   return skipAuth("Skipping invalid hostbased auth attempt");
                 }
-                if (!key2.isPrivateKey())
+                if (!key.isPrivateKey())
                   return skipAuth("Skipping non-private key");
-                nextAuth = { type, username, key: key2, localHostname, localUsername };
+                nextAuth = { type, username, key, localHostname, localUsername };
                 break;
               }
               case "agent": {
@@ -19775,15 +19777,15 @@ var require_client = __commonJS({
         }
         const tryNextAgentKey = () => {
           if (curAuth.type === "agent") {
-            const key2 = curAuth.agentCtx.nextKey();
-            if (key2 === false) {
+            const key = curAuth.agentCtx.nextKey();
+            if (key === false) {
               debug && debug("Agent: No more keys left to try");
               debug && debug("Client: agent auth failed");
               tryNextAuth();
             } else {
               const pos = curAuth.agentCtx.pos();
               let keyAlgo;
-              curAuth.keyAlgos = getKeyAlgos(this, key2, serverSigAlgs);
+              curAuth.keyAlgos = getKeyAlgos(this, key, serverSigAlgs);
               if (curAuth.keyAlgos) {
                 if (curAuth.keyAlgos.length) {
                   keyAlgo = curAuth.keyAlgos[0][0];
@@ -19796,7 +19798,7 @@ var require_client = __commonJS({
                 }
               }
               debug && debug(`Agent: Trying key #${pos + 1}`);
-              proto.authPK(curAuth.username, key2, keyAlgo);
+              proto.authPK(curAuth.username, key, keyAlgo);
             }
           }
         };
@@ -20399,9 +20401,9 @@ var require_client = __commonJS({
       }
       const keys = Object.keys(env || {});
       for (let i = 0; i < keys.length; ++i) {
-        const key2 = keys[i];
-        const val = env[key2];
-        chan._client._protocol.env(chan.outgoing.id, key2, val, wantReply);
+        const key = keys[i];
+        const val = env[key];
+        chan._client._protocol.env(chan.outgoing.id, key, val, wantReply);
       }
     }
     function reqSubsystem(chan, name, cb) {
@@ -20549,8 +20551,8 @@ var require_client = __commonJS({
       if (!Array.isArray(keys_))
         throw new TypeError("Invalid keys argument type");
       const keys = [];
-      for (const key2 of keys_) {
-        const parsed = parseKey(key2);
+      for (const key of keys_) {
+        const parsed = parseKey(key);
         if (parsed instanceof Error)
           throw parsed;
         keys.push(parsed);
@@ -20567,15 +20569,15 @@ var require_client = __commonJS({
           while (bufferParser.avail()) {
             if (keyIdx === keys.length)
               break;
-            const key2 = keys[keyIdx++];
-            const keyPublic = key2.getPublicSSH();
+            const key = keys[keyIdx++];
+            const keyPublic = key.getPublicSSH();
             const sigEntry = bufferParser.readString();
             sigParser.init(sigEntry, 0);
             const type = sigParser.readString(true);
             let value = sigParser.readString();
             let algo;
-            if (type !== key2.type) {
-              if (key2.type === "ssh-rsa") {
+            if (type !== key.type) {
+              if (key.type === "ssh-rsa") {
                 switch (type) {
                   case "rsa-sha2-256":
                     algo = "sha256";
@@ -20603,8 +20605,8 @@ var require_client = __commonJS({
             bufferCopy(keyPublic, verifyData, 0, keyPublic.length, p += 4);
             if (!(value = sigSSHToASN1(value, type)))
               continue;
-            if (key2.verify(verifyData, value, algo) === true)
-              ret.push(key2);
+            if (key.verify(verifyData, value, algo) === true)
+              ret.push(key);
           }
           sigParser.clear();
           bufferParser.clear();
@@ -20620,8 +20622,8 @@ var require_client = __commonJS({
         )
       );
     }
-    function getKeyAlgos(client, key2, serverSigAlgs) {
-      switch (key2.type) {
+    function getKeyAlgos(client, key, serverSigAlgs) {
+      switch (key.type) {
         case "ssh-rsa":
           if (client._protocol._compatFlags & COMPAT.IMPLY_RSA_SHA2_SIGALGS) {
             if (!Array.isArray(serverSigAlgs))
@@ -21901,7 +21903,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes2
+      randomBytes: randomBytes3
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -22165,7 +22167,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes2(SALT_LEN);
+            const salt = randomBytes3(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -22204,7 +22206,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes2(4);
+          const checkInt = randomBytes3(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -22644,10 +22646,10 @@ function namedServers(existing, servers2) {
   const seen = /* @__PURE__ */ new Set();
   const out = [];
   for (const s of servers2) {
-    const key2 = addressKey(s);
-    if (seen.has(key2)) continue;
-    seen.add(key2);
-    let name = known.get(key2);
+    const key = addressKey(s);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let name = known.get(key);
     if (name === void 0) {
       const base = serverName(s.host, s.port);
       name = base;
@@ -22841,7 +22843,7 @@ function parseMembers(text, block) {
     const [, url = "", ...params] = words2(l.text);
     const addr = parseMemberUrl(url);
     if (!addr) return [];
-    const param = (key2) => params.find((p) => p.toLowerCase().startsWith(`${key2}=`))?.slice(key2.length + 1);
+    const param = (key) => params.find((p) => p.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
     const flags = statusFlags(param("status") ?? "");
     const weight = Number(param("loadfactor"));
     return [
@@ -22888,8 +22890,8 @@ function renderMembers(servers2, indent, options) {
       throw new Error(`refusing to render ${JSON.stringify(word)} into Apache config: not a parameter word`);
   const seen = /* @__PURE__ */ new Set();
   const members = loadfactors(servers2).filter((s) => {
-    const key2 = addressKey(s);
-    return seen.has(key2) ? false : (seen.add(key2), true);
+    const key = addressKey(s);
+    return seen.has(key) ? false : (seen.add(key), true);
   });
   return import_ejs2.default.render(
     apache_members_default,
@@ -24772,9 +24774,9 @@ var KnownHosts = class {
         if (marker !== "@revoked") continue;
         revoked = true;
       }
-      const [names, type, key2] = parts;
-      if (!names || !type || !key2) continue;
-      const entry = { patterns: [], key: { type, key: key2, revoked } };
+      const [names, type, key] = parts;
+      if (!names || !type || !key) continue;
+      const entry = { patterns: [], key: { type, key, revoked } };
       if (names.startsWith("|1|")) {
         const [, , salt, hash] = names.split("|");
         if (!salt || !hash) continue;
@@ -24980,8 +24982,8 @@ async function openSsh(endpoint, options, sock) {
       keepaliveInterval: 1e4,
       keepaliveCountMax: 3,
       ...algorithms ? { algorithms: { serverHostKey: algorithms } } : {},
-      hostVerifier: (key2) => {
-        const decision = checkHostKey(options.policy, endpoint.host, endpoint.port, key2, endpoint.name);
+      hostVerifier: (key) => {
+        const decision = checkHostKey(options.policy, endpoint.host, endpoint.port, key, endpoint.name);
         if (!decision.ok) rejectedKey = decision.reason;
         return decision.ok;
       }
@@ -25173,20 +25175,20 @@ var SshPool = class {
    * The open (or opening) entry under key; a broken one is replaced, and one that failed to
    * open is forgotten (its error is this call's too; the next call tries again).
    */
-  async reuse(map, key2, open2) {
-    const current = map.get(key2);
+  async reuse(map, key, open2) {
+    const current = map.get(key);
     if (current) {
       const c = await current;
       if (!c.isBroken) return c;
-      if (map.get(key2) === current) map.delete(key2);
-      return this.reuse(map, key2, open2);
+      if (map.get(key) === current) map.delete(key);
+      return this.reuse(map, key, open2);
     }
     const opened = open2();
-    map.set(key2, opened);
+    map.set(key, opened);
     opened.then(
       () => this.settled.add(opened),
       () => {
-        if (map.get(key2) === opened) map.delete(key2);
+        if (map.get(key) === opened) map.delete(key);
       }
     );
     return opened;
@@ -25292,8 +25294,8 @@ function getIndent(config) {
   return "  ";
 }
 function match2(criteria, context) {
-  const testCriterion = (key2, criterion) => {
-    switch (key2.toLowerCase()) {
+  const testCriterion = (key, criterion) => {
+    switch (key.toLowerCase()) {
       case "all":
         return true;
       case "final":
@@ -25321,10 +25323,10 @@ function match2(criteria, context) {
         return glob_default(criterion, context.params.LocalUser);
     }
   };
-  for (const key2 in criteria) {
-    const criterion = criteria[key2];
+  for (const key in criteria) {
+    const criterion = criteria[key];
     const values = Array.isArray(criterion) ? criterion.map(({ val }) => val) : criterion;
-    if (!testCriterion(key2, values)) {
+    if (!testCriterion(key, values)) {
       return false;
     }
   }
@@ -25373,12 +25375,12 @@ var SSHConfig = class _SSHConfig extends Array {
       inFinalPass: false,
       doFinalPass: false
     };
-    const obj = {};
+    const obj2 = {};
     const setProperty = (name, value) => {
-      const key2 = computeOpts?.ignoreCase ? name.toLowerCase() : name;
+      const key = computeOpts?.ignoreCase ? name.toLowerCase() : name;
       let val;
       if (Array.isArray(value)) {
-        if (RE_COMMAND_DIRECTIVE.test(key2)) {
+        if (RE_COMMAND_DIRECTIVE.test(key)) {
           val = value.map(({ val: val2, separator, quoted }) => {
             return `${separator}${quoted ? `"${val2.replace(/"/g, '\\"')}"` : val2}`;
           }).join("").trim();
@@ -25391,15 +25393,15 @@ var SSHConfig = class _SSHConfig extends Array {
       const val0 = Array.isArray(val) ? val[0] : val;
       const isRepeatable = REPEATABLE_DIRECTIVES.some((d) => d.toLowerCase() === name.toLowerCase());
       if (isRepeatable) {
-        const list = obj[key2] || (obj[key2] = []);
+        const list = obj2[key] || (obj2[key] = []);
         list.push(...[].concat(val));
-      } else if (obj[key2] == null) {
+      } else if (obj2[key] == null) {
         if (name === "HostName") {
           context.params.HostName = val0;
         } else if (name === "User") {
           context.params.User = val0;
         }
-        obj[key2] = val;
+        obj2[key] = val;
       }
     };
     if (opts.User !== void 0) {
@@ -25453,7 +25455,7 @@ var SSHConfig = class _SSHConfig extends Array {
       context.params.Host = context.params.HostName;
       doPass();
     }
-    return obj;
+    return obj2;
   }
   find(opts) {
     if (typeof opts === "function")
@@ -25757,7 +25759,7 @@ function parse(text) {
   return configWas;
 }
 function stringify(config) {
-  let str = "";
+  let str2 = "";
   function formatValue(value, quoted) {
     if (Array.isArray(value)) {
       let result = "";
@@ -25774,26 +25776,26 @@ function stringify(config) {
     return `${line.param}${line.separator}${value}`;
   }
   const format = (line) => {
-    str += line.before;
+    str2 += line.before;
     if (line.type === LineType.COMMENT) {
-      str += line.content;
+      str2 += line.content;
     } else if (line.type === LineType.DIRECTIVE && REPEATABLE_DIRECTIVES.includes(line.param)) {
       (Array.isArray(line.value) ? line.value : [line.value]).forEach((value, i, values) => {
-        str += formatDirective({ ...line, value: typeof value !== "string" ? value.val : value });
+        str2 += formatDirective({ ...line, value: typeof value !== "string" ? value.val : value });
         if (i < values.length - 1)
-          str += `
+          str2 += `
 ${line.before}`;
       });
     } else if (line.type === LineType.DIRECTIVE) {
-      str += formatDirective(line);
+      str2 += formatDirective(line);
     }
-    str += line.after;
+    str2 += line.after;
     if ("config" in line) {
       line.config.forEach(format);
     }
   };
   config.forEach(format);
-  return str;
+  return str2;
 }
 
 // src/ssh/ssh-config.ts
@@ -25821,8 +25823,8 @@ var UserSshConfig = class _UserSshConfig {
   /** What the file says about `host` (a name as the bluegreen config writes it). */
   lookup(host) {
     const c = this.parsed.compute(host, { ignoreCase: true, matchExec: false });
-    const one = (key2) => {
-      const v = c[key2];
+    const one = (key) => {
+      const v = c[key];
       return Array.isArray(v) ? v[0] : v;
     };
     const hostName = one("hostname");
@@ -25971,8 +25973,8 @@ function configTargets(config) {
 function groupsOf(config) {
   const groups = /* @__PURE__ */ new Map();
   for (const { target, group } of configTargets(config)) {
-    const key2 = `${target.host}:${target.port}`;
-    if (!groups.has(key2)) groups.set(key2, group);
+    const key = `${target.host}:${target.port}`;
+    if (!groups.has(key)) groups.set(key, group);
   }
   return groups;
 }
@@ -26011,21 +26013,21 @@ async function readConfigFile(baseDir, path4, field) {
   }
 }
 async function explicitKey(req) {
-  let key2;
+  let key;
   if (req.secrets.privateKey)
-    key2 = { source: "the key in BLUEGREEN_SSH_KEY / ssh_private_key", text: req.secrets.privateKey };
+    key = { source: "the key in BLUEGREEN_SSH_KEY / ssh_private_key", text: req.secrets.privateKey };
   else if (req.config.ssh.private_key)
-    key2 = {
+    key = {
       source: req.config.ssh.private_key,
       text: await readConfigFile(req.baseDir, req.config.ssh.private_key, "ssh.private_key")
     };
-  if (!key2) return void 0;
-  const parsed = import_ssh22.default.utils.parseKey(key2.text);
+  if (!key) return void 0;
+  const parsed = import_ssh22.default.utils.parseKey(key.text);
   if (parsed instanceof Error)
     throw new UsageError(
-      `ssh.private_key: ${key2.source} is not a usable private key: ${parsed.message}${/encrypted|passphrase/i.test(parsed.message) ? " (bluegreen cannot ask for a passphrase: pass an unencrypted key, or with the CLI leave ssh.private_key unset and load the key into ssh-agent)" : ""}`
+      `ssh.private_key: ${key.source} is not a usable private key: ${parsed.message}${/encrypted|passphrase/i.test(parsed.message) ? " (bluegreen cannot ask for a passphrase: pass an unencrypted key, or with the CLI leave ssh.private_key unset and load the key into ssh-agent)" : ""}`
     );
-  return key2;
+  return key;
 }
 function identityReader(log) {
   const cache = /* @__PURE__ */ new Map();
@@ -26160,6 +26162,19 @@ function usesHostNetwork(options) {
     (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
   );
 }
+function withRegistryLogin(login, command) {
+  return [
+    "set -e",
+    `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+    `trap 'rm -rf "$d"' EXIT`,
+    `trap 'exit 129' HUP`,
+    `trap 'exit 130' INT`,
+    `trap 'exit 143' TERM`,
+    'export DOCKER_CONFIG="$d"',
+    `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
+    command
+  ].join("; ");
+}
 var docker = {
   /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
   run(spec) {
@@ -26198,25 +26213,10 @@ var docker = {
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
   logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
-  /**
-   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
-   * for this one command and removed when it ends however it ends (an SSH session that drops
-   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
-   * password comes on stdin.
-   */
+  /** `docker pull` of `ref`; with registry credentials, logged in for this command only (withRegistryLogin). */
   pull: (ref, login) => {
-    if (!login) return sh("docker", "pull", "--quiet", ref);
-    return [
-      "set -e",
-      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
-      `trap 'rm -rf "$d"' EXIT`,
-      `trap 'exit 129' HUP`,
-      `trap 'exit 130' INT`,
-      `trap 'exit 143' TERM`,
-      'export DOCKER_CONFIG="$d"',
-      `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
-      sh("docker", "pull", "--quiet", ref)
-    ].join("; ");
+    const pull = sh("docker", "pull", "--quiet", ref);
+    return login ? withRegistryLogin(login, pull) : pull;
   },
   /**
    * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
@@ -26726,8 +26726,8 @@ var ToolRunner = class extends events.EventEmitter {
     }
     return this.args;
   }
-  _endsWith(str, end) {
-    return str.endsWith(end);
+  _endsWith(str2, end) {
+    return str2.endsWith(end);
   }
   _isCmdFile() {
     const upperToolPath = this.toolPath.toUpperCase();
@@ -27441,6 +27441,14 @@ function targetOf(config, host) {
     return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port ?? DEFAULT_PORT };
   return { name: host.name, host: host.host, port: host.port };
 }
+function swarmManager(config, manager) {
+  return {
+    name: manager.host,
+    host: manager.host,
+    port: manager.port ?? config.ssh.port ?? DEFAULT_PORT,
+    address: manager.host
+  };
+}
 function recordOf(config, host) {
   return {
     name: host.name,
@@ -27466,6 +27474,10 @@ async function openContext(opts) {
     await ssh.openJumpHosts(targets.map((t) => t.target));
     for (const h of [...config.pools.green, ...config.pools.blue])
       ssh.get(targetOf(config, h)).catch(() => void 0);
+    if (config.swarm) {
+      const m = config.swarm.manager;
+      ssh.get(targetOf(config, swarmManager(config, m))).catch(() => void 0);
+    }
     balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
@@ -27747,6 +27759,747 @@ async function retire(ctx, pool, hosts, step, commands) {
       );
     }
   });
+}
+
+// src/deploy/swarm-pool.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+
+// src/commands/swarm.ts
+var LABEL_RUN = "bluegreen.run";
+var LABEL_SPEC = "bluegreen.spec";
+var PARK_MARKER = "bluegreen-park";
+function serviceName(app, pool) {
+  return `${app}-${pool}`;
+}
+function placementKey(app) {
+  return `bluegreen.${app}`;
+}
+var RESTART = {
+  no: "none",
+  always: "any",
+  "unless-stopped": "any",
+  "on-failure": "on-failure"
+};
+function fixedFlags(spec) {
+  const argv = [
+    "--mode",
+    "global",
+    "--constraint",
+    `node.labels.${placementKey(spec.app)}==${spec.pool}`,
+    "--network",
+    "host",
+    "--label",
+    `${LABEL_APP}=${spec.app}`,
+    "--label",
+    `${LABEL_POOL}=${spec.pool}`,
+    "--container-label",
+    `${LABEL_APP}=${spec.app}`,
+    "--container-label",
+    `${LABEL_POOL}=${spec.pool}`,
+    "--restart-condition",
+    RESTART[spec.restart] ?? "any",
+    "--stop-grace-period",
+    `${spec.stopSeconds}s`,
+    // The idle pool has no traffic: its old tasks stop, then every node starts the new one.
+    "--update-order",
+    "stop-first",
+    "--update-parallelism",
+    "0"
+  ];
+  for (const [k, v] of Object.entries(spec.env)) argv.push("--env", `${k}=${v}`);
+  return [...argv, ...spec.options];
+}
+function specHash(spec) {
+  return sha256(sh(...fixedFlags(spec))).slice(0, 16);
+}
+function releaseLabels(r, flag) {
+  return [
+    flag,
+    `${LABEL_VERSION}=${r.version}`,
+    ...r.digest ? [flag, `${LABEL_DIGEST}=${r.digest}`] : [],
+    flag,
+    `${LABEL_RUN}=${r.run}`
+  ];
+}
+function onNodes(nodes, flags) {
+  const each = nodes.map((n) => `${sh("docker", "node", "update", ...flags, n)} >/dev/null & p="$p $!"`);
+  return [`p=`, ...each, "rc=0", 'for x in $p; do wait "$x" || rc=1; done', "exit $rc"].join("; ");
+}
+var SNAPSHOT_SEPARATOR = "--- tasks ---";
+var swarm = {
+  /** Every node of the swarm as JSON, one line each. */
+  nodes: () => `ids=$(docker node ls -q) && docker node inspect --format '{{json .}}' $ids`,
+  /** Every task of `service` (its history included) as JSON, one line each. */
+  tasks: (service) => `ids=$(${sh("docker", "service", "ps", "-q", "--no-trunc", service)}) && { [ -z "$ids" ] || docker inspect --type task --format '{{json .}}' $ids; }`,
+  /** Nodes, a separator line, then the service's tasks: one look at a start in progress. */
+  snapshot: (service) => `${swarm.nodes()} && echo ${sh(SNAPSHOT_SEPARATOR)} && ${swarm.tasks(service)}`,
+  separator: SNAPSHOT_SEPARATOR,
+  /** The service as JSON; exits 1 with "no such service" on stderr when it does not exist. */
+  inspect: (service) => sh("docker", "service", "inspect", "--format", "{{json .}}", service),
+  /** Creates the pool's service (detached: bluegreen watches the tasks itself, bounded). */
+  create: (spec, release) => sh(
+    "docker",
+    "service",
+    "create",
+    "--detach",
+    "--quiet",
+    "--with-registry-auth",
+    "--name",
+    serviceName(spec.app, spec.pool),
+    ...fixedFlags(spec),
+    "--label",
+    `${LABEL_SPEC}=${specHash(spec)}`,
+    ...releaseLabels(release, "--container-label"),
+    release.image
+  ),
+  /** Points an existing service (same fixed flags) at another release: its tasks are replaced, stop-first. */
+  update: (service, release) => sh(
+    "docker",
+    "service",
+    "update",
+    "--detach",
+    "--quiet",
+    "--with-registry-auth",
+    "--image",
+    release.image,
+    ...releaseLabels(release, "--container-label-add"),
+    service
+  ),
+  remove: (service) => sh("docker", "service", "rm", service),
+  /** Places the pool's tasks on `nodes` (Swarm starts one on each). */
+  place: (app, pool, nodes) => onNodes(nodes, ["--label-add", `${placementKey(app)}=${pool}`]),
+  /** Takes `nodes` out of the placement: Swarm stops their tasks (SIGTERM, then the grace period). */
+  unplace: (app, nodes) => onNodes(nodes, ["--label-rm", placementKey(app)]),
+  /** The last lines a task logged (its error, for a task that failed to start). */
+  taskLogs: (task, lines2 = 5) => `${sh("docker", "service", "logs", "--raw", "--tail", String(lines2), task)} 2>&1`,
+  /**
+   * Unplaces `nodes` after `seconds`, detached from this SSH session (promote.keep_old:
+   * DURATION), marked with PARK_MARKER, the app and the pool so a later run cancels it.
+   */
+  schedulePark: (app, pool, nodes, seconds) => {
+    const script = `: ${PARK_MARKER} ${app} ${pool}; sleep ${seconds}; ${swarm.unplace(app, nodes)}`;
+    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
+  },
+  /** Cancels the park timer of the pool. */
+  cancelPark: (app, pool) => `pkill -f ${sh(`^sh -c : ${PARK_MARKER} ${app.replace(/[.]/g, "\\.")} ${pool};`)} 2>/dev/null; true`
+};
+
+// src/swarm/model.ts
+var obj = (v) => v && typeof v === "object" ? v : {};
+var str = (v) => typeof v === "string" ? v : "";
+var strings = (v) => Object.fromEntries(Object.entries(obj(v)).filter((e) => typeof e[1] === "string"));
+function jsonLines(stdout, what) {
+  return stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("{")).map((l) => {
+    try {
+      return JSON.parse(l);
+    } catch {
+      throw new Error(`cannot read the ${what} the manager printed: ${l.slice(0, 80)}`);
+    }
+  });
+}
+function parseNodes(stdout) {
+  return jsonLines(stdout, "nodes").map((n) => {
+    const spec = obj(n.Spec);
+    const status2 = obj(n.Status);
+    const manager = obj(n.ManagerStatus);
+    let addr = str(status2.Addr);
+    if ((addr === "" || addr === "0.0.0.0") && str(manager.Addr))
+      addr = str(manager.Addr).replace(/:\d+$/, "");
+    return {
+      id: str(n.ID),
+      hostname: str(obj(n.Description).Hostname),
+      addr,
+      state: str(status2.State),
+      availability: str(spec.Availability),
+      labels: strings(spec.Labels),
+      role: str(spec.Role)
+    };
+  });
+}
+function parseTasks(stdout) {
+  return jsonLines(stdout, "tasks").map((t) => {
+    const status2 = obj(t.Status);
+    return {
+      id: str(t.ID),
+      nodeId: str(t.NodeID),
+      desired: str(t.DesiredState),
+      state: str(status2.State),
+      err: str(status2.Err),
+      message: str(status2.Message),
+      labels: strings(obj(obj(obj(t.Spec).ContainerSpec)).Labels)
+    };
+  });
+}
+function parseService(stdout) {
+  const [s] = jsonLines(stdout, "service");
+  if (!s) return void 0;
+  const spec = obj(s.Spec);
+  const container2 = obj(obj(spec.TaskTemplate).ContainerSpec);
+  return {
+    id: str(s.ID),
+    name: str(spec.Name),
+    image: str(container2.Image),
+    labels: strings(spec.Labels),
+    containerLabels: strings(container2.Labels)
+  };
+}
+function digestOf(image) {
+  return /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1];
+}
+function parseSnapshot(stdout, separator) {
+  const at = stdout.indexOf(separator);
+  if (at < 0) throw new Error("the manager printed no task list");
+  return { nodes: parseNodes(stdout.slice(0, at)), tasks: parseTasks(stdout.slice(at + separator.length)) };
+}
+function isSchedulable(n) {
+  return n.state === "ready" && n.availability === "active";
+}
+function hasLabel(n, key, value) {
+  return n.labels[key] === value;
+}
+var FAILED = /* @__PURE__ */ new Set(["failed", "rejected"]);
+function progressOf(expected, nodes, tasks, run2, before) {
+  return expected.map((id) => {
+    const node = nodes.find((n) => n.id === id) ?? {
+      id,
+      hostname: id.slice(0, 12),
+      addr: "",
+      state: "down",
+      availability: "active",
+      labels: {},
+      role: "worker"
+    };
+    const mine = tasks.filter((t) => t.nodeId === id && t.labels["bluegreen.run"] === run2);
+    const running = mine.find((t) => t.desired === "running" && t.state === "running");
+    if (running) return { node, kind: "running", task: running };
+    const failed = mine.find((t) => !before.has(t.id) && FAILED.has(t.state));
+    if (failed) return { node, kind: "failed", task: failed };
+    if (!isSchedulable(node)) return { node, kind: "gone" };
+    const latest = mine.find((t) => t.desired === "running");
+    return latest ? { node, kind: "waiting", task: latest } : { node, kind: "waiting" };
+  });
+}
+function taskError(t) {
+  return [t.err, t.message && t.message !== t.err ? `(${t.message})` : ""].filter(Boolean).join(" ") || t.state;
+}
+
+// src/deploy/swarm-pool.ts
+var POLL_MS2 = 500;
+function recordOfNode(n) {
+  return { name: n.hostname, host: n.addr, port: 0, address: n.addr, node: n.id };
+}
+var ids = (hosts) => hosts.map((h) => h.node ?? h.name);
+function swarmBackend(ctx, pool, sw) {
+  const { config } = ctx;
+  const app = config.app;
+  const service = serviceName(app, pool);
+  const label = sw.labels[pool];
+  const key = placementKey(app);
+  const manager = swarmManager(config, sw.manager);
+  const exec2 = async (command, opts = {}) => (await ctx.remote.get(targetOf(config, manager))).exec(command, opts);
+  const spec = () => ({
+    app,
+    pool,
+    env: config.container.env,
+    options: serviceOptions(config.container.options),
+    restart: config.container.restart,
+    stopSeconds: stopSeconds(ctx)
+  });
+  const serviceRelease = (r, run2) => ({
+    image: releaseRef(r),
+    version: r.version,
+    ...r.digest ? { digest: r.digest } : {},
+    run: run2
+  });
+  const newRun = () => `${Date.now().toString(36)}-${randomBytes2(3).toString("hex")}`;
+  const readNodes = async () => parseNodes((await exec2(swarm.nodes())).stdout);
+  const readTasks = async () => parseTasks((await exec2(swarm.tasks(service))).stdout);
+  const readService = async () => {
+    const r = await exec2(swarm.inspect(service), { check: false });
+    if (r.code === 0) return parseService(r.stdout);
+    if (/no such service/i.test(r.stderr + r.stdout)) return void 0;
+    throw new DeployError(
+      `${manager.name}: docker service inspect ${service} exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ")}`,
+      manager.name
+    );
+  };
+  const withLogin = (command) => {
+    const login = hostLogin(ctx);
+    return login ? { command: withRegistryLogin(login, command), stdin: login.password } : { command };
+  };
+  const members = async () => {
+    const labelled = (await readNodes()).filter((n) => hasLabel(n, label.key, label.value));
+    for (const n of labelled.filter((x) => !isSchedulable(x)))
+      ctx.log.warn(
+        `${n.hostname} has ${label.key}=${label.value} but is ${n.state}/${n.availability}: Swarm runs nothing there, it is not part of ${pool} now`,
+        n.hostname
+      );
+    return labelled.filter(isSchedulable).map(recordOfNode);
+  };
+  const unplace = async (hosts, step) => {
+    if (hosts.length === 0) return;
+    const started = Date.now();
+    try {
+      await exec2(swarm.unplace(app, ids(hosts)));
+      for (const h of hosts) ctx.recorder.record(h.name, pool, { step, ok: true, ms: Date.now() - started });
+      ctx.log.info(
+        `${service}: ${hosts.map((h) => h.name).join(", ")} unplaced (${key} removed): Swarm stops their tasks`
+      );
+    } catch (err) {
+      ctx.log.warn(
+        `could not unplace ${hosts.map((h) => h.name).join(", ")} (${err.message}): they are out of the balancer; remove the label ${key} from them by hand`,
+        manager.name
+      );
+    }
+  };
+  const waitForTasks = async (hosts, run2, before, warm) => {
+    const started = ctx.clock.now();
+    const deadline = started + sw.start_timeout;
+    const seen = new Set(warm);
+    for (; ; ) {
+      throwIfCancelled(ctx);
+      const snap = parseSnapshot((await exec2(swarm.snapshot(service))).stdout, swarm.separator);
+      const progress = progressOf(ids(hosts), snap.nodes, snap.tasks, run2, before);
+      for (const p of progress) {
+        if (p.kind !== "running" || seen.has(p.node.id)) continue;
+        seen.add(p.node.id);
+        const ms = ctx.clock.now() - started;
+        ctx.recorder.record(p.node.hostname, pool, {
+          step: "start",
+          ok: true,
+          ms,
+          detail: p.task.id.slice(0, 12)
+        });
+        ctx.log.hostStep(p.node.hostname, "start", true, ms, `task ${p.task.id.slice(0, 12)} running`);
+      }
+      const failed = progress.flatMap((p) => p.kind === "failed" ? [p] : []);
+      if (failed.length) {
+        const lines2 = await Promise.all(
+          failed.map(async (f) => {
+            const logs = await exec2(swarm.taskLogs(f.task.id), { check: false }).catch(() => void 0);
+            const tail = logs ? logExcerpt(logs.stdout) : "";
+            const why = `task ${f.task.id.slice(0, 12)} ${f.task.state}: ${taskError(f.task)}${tail ? `; log: ${tail}` : ""}`;
+            ctx.recorder.record(f.node.hostname, pool, {
+              step: "start",
+              ok: false,
+              ms: ctx.clock.now() - started,
+              detail: why
+            });
+            ctx.log.hostStep(f.node.hostname, "start", false, ctx.clock.now() - started, why);
+            return { host: f.node.hostname, why };
+          })
+        );
+        return { failed: lines2 };
+      }
+      const waiting = progress.filter((p) => p.kind === "waiting");
+      if (waiting.length === 0) {
+        for (const p of progress.filter((x) => x.kind === "gone"))
+          ctx.log.warn(
+            `${p.node.hostname} went ${p.node.state === "ready" ? p.node.availability : p.node.state} during the start: Swarm runs no task there; it stays out of the balancer`,
+            p.node.hostname
+          );
+        const running = progress.flatMap(
+          (p) => p.kind === "running" ? [{ node: p.node, task: p.task }] : []
+        );
+        return { running };
+      }
+      if (ctx.clock.now() >= deadline) {
+        return {
+          failed: waiting.map((w) => ({
+            host: w.node.hostname,
+            why: `no task running after ${Math.round(sw.start_timeout / 1e3)}s (swarm.start_timeout)${w.kind === "waiting" && w.task ? `: task ${w.task.id.slice(0, 12)} ${w.task.state}${w.task.err || w.task.message ? ` (${taskError(w.task)})` : ""}` : ": Swarm has not scheduled one"}`
+          }))
+        };
+      }
+      await ctx.clock.sleep(POLL_MS2);
+    }
+  };
+  const preflight = async (running) => {
+    const results = await Promise.allSettled(
+      running.map(({ node, task }) => {
+        const host = recordOfNode(node);
+        const url = hostUrl(host.address, config.container.port, config.checks.path);
+        return timed(
+          ctx,
+          host,
+          pool,
+          "check",
+          async () => {
+            const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
+            if (r.ok) return r;
+            const logs = await exec2(swarm.taskLogs(task.id), { check: false }).catch(() => void 0);
+            const tail = logs ? logExcerpt(logs.stdout) : "";
+            throw new DeployError(
+              `check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; task log: ${tail}` : ""}`,
+              node.hostname
+            );
+          },
+          (r) => `${r.status} after ${r.attempts} attempt(s)`
+        );
+      })
+    );
+    return results.flatMap(
+      (r, i) => r.status === "rejected" ? [{ host: running[i].node.hostname, why: r.reason.message }] : []
+    );
+  };
+  const fail = async (hosts, failed, what) => {
+    ctx.log.warn(`${failed.length} of ${hosts.length} ${pool} node(s) failed; unplacing ${what}`);
+    await unplace(hosts, "remove");
+    const lines2 = failed.map((f) => `${f.host}: ${f.why}`);
+    throw new DeployError(
+      `${lines2.length === 1 ? lines2[0] : `${lines2.length} nodes failed:
+  ${lines2.join("\n  ")}`}
+Nothing reached users: the balancer was not changed; service ${service} has no task on ${hosts.length === 1 ? "that node" : "those nodes"} now.`,
+      failed[0].host
+    );
+  };
+  const placeAndCheck = async (hosts, run2, before, what, warm = /* @__PURE__ */ new Set()) => {
+    const placed = new Set((await readNodes()).filter((n) => n.labels[key] === pool).map((n) => n.id));
+    const toPlace = hosts.filter((h) => !placed.has(h.node ?? ""));
+    if (toPlace.length)
+      await timed(
+        ctx,
+        manager,
+        pool,
+        "place",
+        () => exec2(swarm.place(app, pool, ids(toPlace))),
+        () => `${key}=${pool} on ${toPlace.length} node(s)`
+      );
+    const waited = await waitForTasks(hosts, run2, before, warm);
+    if ("failed" in waited) return fail(hosts, waited.failed, what);
+    if (waited.running.length === 0)
+      return fail(hosts, [{ host: service, why: "no node runs a task" }], what);
+    const failed = await preflight(waited.running);
+    if (failed.length) return fail(hosts, failed, what);
+    return waited.running.map((r) => recordOfNode(r.node));
+  };
+  const applyRelease = async (release, hosts) => {
+    const current = await readService();
+    const run2 = newRun();
+    const rel = serviceRelease(release, run2);
+    const s = spec();
+    const nodes = await readNodes();
+    const stale = nodes.filter((n) => n.labels[key] === pool && !hosts.some((h) => h.node === n.id)).map(recordOfNode);
+    if (stale.length) await unplace(stale, "remove");
+    const before = new Set(current ? (await readTasks()).map((t) => t.id) : []);
+    let action;
+    if (current && current.labels[LABEL_SPEC] !== specHash(s)) {
+      ctx.log.info(
+        `${service}: its flags differ from the config (container env, options or restart): re-creating it`
+      );
+      await unplace(nodes.filter((n) => n.labels[key] === pool).map(recordOfNode), "remove");
+      await waitUntilIdle();
+      await exec2(swarm.remove(service));
+      action = "re-created";
+    } else action = current ? "updated" : "created";
+    const { command, stdin } = withLogin(
+      action === "updated" ? swarm.update(service, rel) : swarm.create(s, rel)
+    );
+    await timed(
+      ctx,
+      manager,
+      pool,
+      "service",
+      () => exec2(command, { ...stdin ? { stdin } : {} }),
+      () => `${service} ${action}: ${rel.image}`
+    );
+    return { run: run2, before: action === "re-created" ? /* @__PURE__ */ new Set() : before };
+  };
+  const waitUntilIdle = async () => {
+    const deadline = ctx.clock.now() + sw.start_timeout;
+    while ((await readTasks()).some((t) => t.state === "running" || t.desired === "running")) {
+      if (ctx.clock.now() >= deadline)
+        throw new DeployError(`${service}: its tasks did not stop within swarm.start_timeout`, manager.name);
+      await ctx.clock.sleep(POLL_MS2);
+    }
+  };
+  const startLines = (hosts, release) => {
+    const rel = serviceRelease(release, "RUN");
+    return [
+      `${manager.name}: ${swarm.update(service, rel)}   (or, without ${service}: ${swarm.create(spec(), rel)})`,
+      `${manager.name}: ${swarm.place(app, pool, ids(hosts))}`,
+      ...hosts.map(
+        (h) => `${h.name}: its task running, then GET ${hostUrl(h.address, config.container.port, config.checks.path)} directly`
+      )
+    ];
+  };
+  return {
+    pool,
+    service,
+    members,
+    emptiness: {
+      what: `has no ready, active node labelled ${label.key}=${label.value}`,
+      fix: `label its nodes (docker node update --label-add ${label.key}=${label.value} NODE)`
+    },
+    async start(hosts, release) {
+      throwIfCancelled(ctx);
+      await exec2(swarm.cancelPark(app, pool));
+      const { run: run2, before } = await applyRelease(release, hosts);
+      return placeAndCheck(hosts, run2, before, `${service}'s nodes: it is scaled to 0`);
+    },
+    startPlan: startLines,
+    async extend(hosts, release) {
+      const current = await readService();
+      const run2 = current?.containerLabels[LABEL_RUN];
+      if (!current || !run2 || release.digest && digestOf(current.image) !== release.digest)
+        throw new DeployError(
+          `${service} does not run ${release.version} (${current ? current.image : "no such service"}): deploy it first`,
+          manager.name
+        );
+      const before = new Set((await readTasks()).map((t) => t.id));
+      return placeAndCheck(hosts, run2, before, "the new nodes");
+    },
+    extendPlan: (hosts) => [
+      `${manager.name}: ${swarm.place(app, pool, ids(hosts))}`,
+      ...hosts.map(
+        (h) => `${h.name}: its task running, then GET ${hostUrl(h.address, config.container.port, config.checks.path)} directly`
+      )
+    ],
+    remove: (hosts) => unplace(hosts, "remove"),
+    stop: (hosts) => unplace(hosts, "stop"),
+    stopPlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
+    // A node leaving the pool (its label removed by the user): the same, its task stops.
+    leave: (hosts) => unplace(hosts, "stop"),
+    leavePlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
+    async keepOld(hosts) {
+      const keep = config.promote.keep_old;
+      if (keep.until === "next_deploy") return { kept: "warm" };
+      if (keep.ms === 0) {
+        await unplace(hosts, "stop");
+        return { kept: "stopped" };
+      }
+      const seconds = Math.ceil(keep.ms / 1e3);
+      await exec2(swarm.cancelPark(app, pool));
+      await exec2(swarm.schedulePark(app, pool, ids(hosts), seconds));
+      return { kept: "warm", stopAt: new Date(Date.now() + seconds * 1e3).toISOString() };
+    },
+    stopKeepingPlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
+    comebackHosts: () => members(),
+    async bringBack(hosts, release) {
+      throwIfCancelled(ctx);
+      await exec2(swarm.cancelPark(app, pool));
+      const how = { warm: 0, started: 0, pulled: 0 };
+      const current = await readService();
+      const run2 = current?.containerLabels[LABEL_RUN];
+      if (current && run2 && release.digest && digestOf(current.image) === release.digest) {
+        const snap = parseSnapshot((await exec2(swarm.snapshot(service))).stdout, swarm.separator);
+        const progress = progressOf(
+          ids(hosts),
+          snap.nodes,
+          snap.tasks,
+          run2,
+          new Set(snap.tasks.map((t) => t.id))
+        );
+        for (const p of progress) {
+          if (p.kind !== "running") continue;
+          ctx.recorder.record(p.node.hostname, pool, {
+            step: "warm",
+            ok: true,
+            ms: 0,
+            detail: `${service} task still running`
+          });
+          ctx.log.hostStep(p.node.hostname, "warm", true, 0, `${service} task still running`);
+        }
+        const warm = new Set(progress.flatMap((p) => p.kind === "running" ? [p.node.id] : []));
+        how.warm = warm.size;
+        how.started = hosts.length - warm.size;
+        const before2 = new Set(snap.tasks.map((t) => t.id));
+        const back = await placeAndCheck(hosts, run2, before2, "them again", warm);
+        return { hosts: back, how };
+      }
+      const { run: fresh, before } = await applyRelease(release, hosts);
+      how.pulled = hosts.length;
+      return { hosts: await placeAndCheck(hosts, fresh, before, `${service}'s nodes`), how };
+    },
+    bringBackPlan: (hosts, release) => [
+      `${manager.name}: ${service} still at ${release.digest ?? release.version} \u2192 its running tasks are checked, its other nodes placed again (${key}=${pool}); otherwise:`,
+      ...startLines(hosts, release)
+    ],
+    undoBringBack: async (hosts, _release, how) => {
+      if (how.warm !== hosts.length) await unplace(hosts, "stop");
+    },
+    async status(recorded, seen) {
+      let nodes = [];
+      let current;
+      let tasks = [];
+      let problem;
+      try {
+        nodes = await readNodes();
+        current = await readService();
+        if (current) tasks = await readTasks();
+      } catch (err) {
+        problem = err.message;
+      }
+      const recordedIds = new Set(recorded?.hosts.map((h) => h.node) ?? []);
+      const shown = nodes.filter(
+        (n) => !seen.has(n.id) && (hasLabel(n, label.key, label.value) || n.labels[key] === pool || recordedIds.has(n.id))
+      );
+      for (const n of shown) seen.add(n.id);
+      const rows = await Promise.all(
+        shown.map(async (n) => {
+          const task = tasks.find((t) => t.nodeId === n.id && t.desired === "running");
+          const url = hostUrl(n.addr, config.container.port, config.checks.path);
+          const check = await ctx.checker.once(url, {
+            ...config.checks,
+            timeout: Math.min(config.checks.timeout, 2e3)
+          });
+          const placed = n.labels[key] === pool;
+          return {
+            host: n.hostname,
+            pool,
+            address: n.addr,
+            container: task ? `${service} task ${task.id.slice(0, 12)}` : service,
+            state: n.state !== "ready" ? `node ${n.state}` : task ? task.state : placed ? "no task" : "not placed",
+            version: task?.labels["bluegreen.version"] ?? "-",
+            check: check.ok ? `${check.status}` : check.error ?? "failed",
+            ok: check.ok
+          };
+        })
+      );
+      if (problem)
+        rows.push({
+          host: manager.name,
+          pool,
+          address: manager.host,
+          container: service,
+          state: `unreachable: ${problem}`,
+          version: "-",
+          check: "-",
+          ok: false
+        });
+      return {
+        rows,
+        service: {
+          pool,
+          service,
+          ...current ? { image: current.image } : {},
+          ...current?.containerLabels["bluegreen.version"] ? { version: current.containerLabels["bluegreen.version"] } : {},
+          running: tasks.filter((t) => t.desired === "running" && t.state === "running").length,
+          placed: nodes.filter((n) => n.labels[key] === pool).length
+        }
+      };
+    }
+  };
+}
+
+// src/deploy/ssh-status.ts
+async function sshStatusRows(ctx, pool, recorded, configured, seen) {
+  const hosts = [];
+  for (const h of [...recorded?.hosts ?? [], ...configured]) {
+    if (seen.has(`${h.host}:${h.port}`)) continue;
+    seen.add(`${h.host}:${h.port}`);
+    hosts.push(h);
+  }
+  const rows = await ctx.remote.each(hosts, async (host) => {
+    const url = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
+    let container2 = "-";
+    let st = "none";
+    let version = "-";
+    try {
+      const shell = await ctx.remote.get(targetOf(ctx.config, host));
+      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
+      const shown = list.find((c) => c.state === "running") ?? list[0];
+      if (shown) ({ name: container2, state: st, version } = shown);
+      const stopped = list.filter((c) => c !== shown).length;
+      if (stopped) st = `${st} (+${stopped} kept)`;
+    } catch (err) {
+      st = `unreachable: ${err.message}`;
+    }
+    const check = await ctx.checker.once(url, {
+      ...ctx.config.checks,
+      timeout: Math.min(ctx.config.checks.timeout, 2e3)
+    });
+    return {
+      host: host.name,
+      pool,
+      address: host.address,
+      container: container2,
+      state: st,
+      version,
+      check: check.ok ? `${check.status}` : check.error ?? "failed",
+      ok: check.ok
+    };
+  });
+  return rows.map(
+    (r) => r.status === "fulfilled" ? r.value : {
+      host: "?",
+      pool,
+      address: "?",
+      container: "-",
+      state: "error",
+      version: "-",
+      check: String(r.reason),
+      ok: false
+    }
+  );
+}
+
+// src/deploy/backend.ts
+function memberKey(h) {
+  return h.node ?? `${h.host}:${h.port}`;
+}
+function poolBackend(ctx, pool) {
+  return ctx.config.swarm ? swarmBackend(ctx, pool, ctx.config.swarm) : sshBackend(ctx, pool);
+}
+function refuseKindChange(ctx, state) {
+  const swarm2 = ctx.config.swarm !== void 0;
+  const recorded = [
+    ["live", state.live ? state.pools[state.live] : null],
+    ["candidate", state.candidate ? state.pools[state.candidate] : null],
+    ["previous", state.previous]
+  ];
+  for (const [role, rec] of recorded) {
+    if (!rec || rec.service !== void 0 === swarm2) continue;
+    throw new UsageError(
+      `the state record has the ${role} version ${rec.version} ${rec.service ? `as Swarm service ${rec.service}` : "in containers on SSH hosts"}, but the config makes the pools ${swarm2 ? "Swarm services" : "SSH hosts"}: a pool does not change kind under bluegreen (it would leave the recorded containers behind); to move an app, deploy it under a new app name to the same balancer (docs/swarm.md)`
+    );
+  }
+}
+function sshBackend(ctx, pool) {
+  const configured = () => ctx.config.pools[pool].map((h) => recordOf(ctx.config, h));
+  const name = (version) => containerName(ctx.config.app, version);
+  return {
+    pool,
+    service: void 0,
+    members: () => Promise.resolve(configured()),
+    emptiness: { what: "is empty", fix: "list its hosts" },
+    start: async (hosts, release) => {
+      await startPool(ctx, pool, hosts, release);
+      return hosts;
+    },
+    startPlan: (hosts, release) => planLines(hosts, startCommands(ctx, pool, release)),
+    extend: async (hosts, release) => {
+      await startPool(ctx, pool, hosts, release);
+      return hosts;
+    },
+    extendPlan: (hosts, release) => planLines(hosts, startCommands(ctx, pool, release)),
+    remove: (hosts, version) => removeFromPool(ctx, pool, hosts, version),
+    stop: (hosts, version) => stopPool(ctx, pool, hosts, version),
+    stopPlan: (hosts, version) => planLines(hosts, stopCommands(ctx, version)),
+    leave: (hosts, version) => leavePool(ctx, pool, hosts, version),
+    leavePlan: (hosts, version) => planLines(hosts, leaveCommands(ctx, version)),
+    keepOld: (hosts, version) => keepOld(ctx, pool, hosts, version),
+    stopKeepingPlan: (hosts, version) => planLines(hosts, stopKeepingCommands(ctx, version)),
+    comebackHosts: (prev) => Promise.resolve(prev.pool === pool && prev.hosts?.length ? prev.hosts : configured()),
+    bringBack: async (hosts, release) => ({ hosts, how: await bringBack(ctx, pool, hosts, release) }),
+    bringBackPlan: (hosts, release) => hosts.map(
+      (h) => `${h.name}: ${name(release.version)} running \u2192 check it; stopped \u2192 docker start + check; missing \u2192 ${startCommands(
+        ctx,
+        pool,
+        release
+      ).map((c) => c.command).join(" && ")} + check`
+    ),
+    undoBringBack: (hosts, release, how) => retire(
+      ctx,
+      pool,
+      hosts,
+      "stop",
+      how.warm === hosts.length ? [] : stopKeepingCommands(ctx, release.version)
+    ),
+    status: async (recorded, seen) => ({
+      rows: await sshStatusRows(ctx, pool, recorded, configured(), seen)
+    })
+  };
 }
 
 // node_modules/diff/libesm/diff/base.js
@@ -28233,11 +28986,11 @@ async function reconcile(ctx, state) {
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const expected = servers(ctx, [...live.hosts, ...cand?.hosts ?? []]);
   const actual = ctx.balancer.servers(await ctx.balancer.read());
-  const key2 = (s) => `${s.host}:${s.port}`;
-  const same = expected.length === actual.length && expected.every((e) => actual.some((a) => key2(a) === key2(e)));
+  const key = (s) => `${s.host}:${s.port}`;
+  const same = expected.length === actual.length && expected.every((e) => actual.some((a) => key(a) === key(e)));
   if (same) return;
   ctx.log.warn(
-    `the balancer's servers (${actual.map(key2).join(", ") || "none"}) are not what the state record expects (${expected.map(key2).join(", ")}): an interrupted run or a hand edit; restoring them first`
+    `the balancer's servers (${actual.map(key).join(", ") || "none"}) are not what the state record expects (${expected.map(key).join(", ")}): an interrupted run or a hand edit; restoring them first`
   );
   const change = await planSwitch(ctx, expected);
   await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
@@ -28329,7 +29082,7 @@ async function promote(ctx, state) {
   if (ctx.dryRun) {
     const kept2 = keep.until === "next_deploy" ? [
       `${live}: ${livePool.version} keeps running outside the balancer until the next deploy (promote.keep_old)`
-    ] : keep.ms === 0 ? planLines(livePool.hosts, stopKeepingCommands(ctx, livePool.version)) : [
+    ] : keep.ms === 0 ? poolBackend(ctx, live).stopKeepingPlan(livePool.hosts, livePool.version) : [
       `${live}: a timer on each host stops ${livePool.version} after ${keep.ms / 1e3}s (promote.keep_old)`
     ];
     return {
@@ -28350,7 +29103,7 @@ async function promote(ctx, state) {
   });
   const kept = await ctx.log.group(
     `keep ${live} ${livePool.version} for a rollback`,
-    () => keepOld(ctx, live, livePool.hosts, livePool.version)
+    () => poolBackend(ctx, live).keepOld(livePool.hosts, livePool.version)
   );
   if (kept.kept !== "warm" || kept.stopAt) {
     state.previous = { ...state.previous, ...kept };
@@ -28382,7 +29135,7 @@ async function rollbackCandidate(ctx, state) {
     return {
       message: `would roll back candidate ${candPool.version} on ${cand}`,
       version: livePool.version,
-      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
+      plan: [switchPlanLine(ctx), ...poolBackend(ctx, cand).stopPlan(candPool.hosts, candPool.version)],
       diff: change.diff,
       result: "rolled_back"
     };
@@ -28396,7 +29149,7 @@ async function rollbackCandidate(ctx, state) {
   });
   await ctx.log.group(
     `remove ${candPool.version} from ${cand}`,
-    () => stopPool(ctx, cand, candPool.hosts, candPool.version)
+    () => poolBackend(ctx, cand).stop(candPool.hosts, candPool.version)
   );
   return {
     message: `rolled back: ${candPool.version} removed from ${cand}; ${livePool.version} live on ${state.live} (${livePool.hosts.length} hosts)`,
@@ -28410,58 +29163,54 @@ async function rollbackPromoted(ctx, state) {
   const livePool = state.pools[live];
   const prev = state.previous;
   const idle = otherPool(live);
-  const hosts = prev.pool === idle && prev.hosts?.length ? prev.hosts : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
+  const backend = poolBackend(ctx, idle);
+  let hosts = await backend.comebackHosts(prev);
   if (hosts.length === 0)
     throw new DeployError(
-      `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`
+      `pools.${idle} ${backend.emptiness.what}: rollback brings ${prev.version} back on the idle pool; ${backend.emptiness.fix}`
     );
   const release = {
     version: prev.version,
     image: prev.image ?? ctx.config.image,
     ...prev.digest ? { digest: prev.digest } : {}
   };
-  const change = await planSwitch(ctx, servers(ctx, hosts));
+  let change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {
       message: `would bring ${prev.version} back on ${idle} (${prev.kept === "warm" ? "still running: a switch back" : prev.kept === "stopped" ? "stopped: docker start, no pull" : "started again"}) and retire ${livePool.version}`,
       version: prev.version,
-      plan: [
-        ...hosts.map(
-          (h) => `${h.name}: ${containerName(ctx.config.app, prev.version)} running \u2192 check it; stopped \u2192 docker start + check; missing \u2192 ${startCommands(
-            ctx,
-            idle,
-            release
-          ).map((c) => c.command).join(" && ")} + check`
-        ),
-        switchPlanLine(ctx)
-      ],
+      plan: [...backend.bringBackPlan(hosts, release), switchPlanLine(ctx)],
       diff: change.diff,
       result: "rolled_back"
     };
   }
-  const how = await ctx.log.group(
+  const back = await ctx.log.group(
     `bring ${prev.version} back on ${idle}`,
-    () => bringBack(ctx, idle, hosts, release)
+    () => backend.bringBack(hosts, release)
   );
+  const how = back.how;
+  if (back.hosts.length !== hosts.length || back.hosts.some((h, i) => memberKey(h) !== memberKey(hosts[i]))) {
+    hosts = back.hosts;
+    change = await planSwitch(ctx, servers(ctx, hosts));
+  }
   await commitSwitch(ctx, state, change, {
     title: `switch the balancer to ${idle}`,
     update: (s) => {
-      s.pools[idle] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.pools[idle] = {
+        ...release,
+        hosts,
+        since: (/* @__PURE__ */ new Date()).toISOString(),
+        ...backend.service ? { service: backend.service } : {}
+      };
       s.previous = { ...livePool, pool: live, kept: "warm" };
       s.live = idle;
       s.pools[live] = null;
     },
-    onFailure: () => retire(
-      ctx,
-      idle,
-      hosts,
-      "stop",
-      how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version)
-    )
+    onFailure: () => backend.undoBringBack(hosts, release, how)
   });
   const kept = await ctx.log.group(
     `keep ${live} ${livePool.version} for a roll forward`,
-    () => keepOld(ctx, live, livePool.hosts, livePool.version)
+    () => poolBackend(ctx, live).keepOld(livePool.hosts, livePool.version)
   );
   if (kept.kept !== "warm" || kept.stopAt) {
     state.previous = { ...state.previous, ...kept };
@@ -28560,7 +29309,7 @@ async function shiftTraffic(ctx, state, pool, hosts, release, steps) {
     const entering = state.candidate !== pool;
     const fail = async (err) => {
       if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await removeFromPool(ctx, pool, hosts, version);
+      await poolBackend(ctx, pool).remove(hosts, version);
       throw err;
     };
     const change = await planSwitch(ctx, targets).catch(fail);
@@ -28568,7 +29317,13 @@ async function shiftTraffic(ctx, state, pool, hosts, release, steps) {
       title: `shift ${percent}% to ${pool} ${version}`,
       update: (s) => {
         if (!entering) return;
-        s.pools[pool] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+        const service = poolBackend(ctx, pool).service;
+        s.pools[pool] = {
+          ...release,
+          hosts,
+          since: (/* @__PURE__ */ new Date()).toISOString(),
+          ...service ? { service } : {}
+        };
         s.candidate = pool;
       },
       onFailure: fail
@@ -28609,13 +29364,14 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
     );
   }
   const pool = state.live ? otherPool(state.live) : "green";
-  const hosts = config.pools[pool].map((h) => recordOf(config, h));
+  const backend = poolBackend(ctx, pool);
+  let hosts = await backend.members();
   if (hosts.length === 0)
     throw new UsageError(
-      `pools.${pool}: is empty, but ${pool} is the idle pool this deploy goes to; list its hosts`
+      `pools.${pool}: ${backend.emptiness.what}, but ${pool} is the idle pool this deploy goes to; ${backend.emptiness.fix}`
     );
   const live = state.live ? state.pools[state.live] : null;
-  const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
+  let change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
   if (ctx.dryRun) {
     let planned = { version, image: config.image, ...digest ? { digest } : {} };
     if (!digest && !config.build)
@@ -28628,7 +29384,7 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
       );
     const plan = [
       ...buildPlan(ctx, version),
-      ...planLines(hosts, startCommands(ctx, pool, planned)),
+      ...backend.startPlan(hosts, planned),
       switchPlanLine(ctx),
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool}, each step sampled ${config.shift.step_duration}ms`
@@ -28643,7 +29399,11 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
   }
   const image = digest ? { image: config.image, digest } : await ctx.images.prepare(ctx, version);
   const release = { version, ...image };
-  await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, release));
+  const started = await ctx.log.group(`start ${version} on ${pool}`, () => backend.start(hosts, release));
+  if (started.length !== hosts.length || started.some((h, i) => memberKey(h) !== memberKey(hosts[i]))) {
+    hosts = started;
+    change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
+  }
   if (state.previous?.pool === pool && state.previous.kept === "warm") {
     state.previous.kept = "stopped";
     delete state.previous.stopAt;
@@ -28652,11 +29412,16 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
   await commitSwitch(ctx, state, change, {
     title: "switch the balancer",
     update: (s) => {
-      s.pools[pool] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
+      s.pools[pool] = {
+        ...release,
+        hosts,
+        since: (/* @__PURE__ */ new Date()).toISOString(),
+        ...backend.service ? { service: backend.service } : {}
+      };
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => removeFromPool(ctx, pool, hosts, version)
+    onFailure: () => backend.remove(hosts, version)
   });
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
@@ -28692,21 +29457,23 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
 }
 
 // src/deploy/ops/scale.ts
-var key = (h) => `${h.host}:${h.port}`;
 async function scale(ctx, state) {
   const live = state.live;
   const current = live ? state.pools[live] : null;
   if (!live || !current) throw new DeployError("nothing is live yet: run `bluegreen deploy` first");
-  const desired = ctx.config.pools[live].map((h) => recordOf(ctx.config, h));
+  const backend = poolBackend(ctx, live);
+  let desired = await backend.members();
   if (desired.length === 0)
-    throw new UsageError(`pools.${live}: is empty; refusing to scale the live pool to zero hosts`);
-  const have = new Set(current.hosts.map(key));
-  const want = new Set(desired.map(key));
-  const added = desired.filter((h) => !have.has(key(h)));
-  const removed = current.hosts.filter((h) => !want.has(key(h)));
+    throw new UsageError(
+      `pools.${live}: ${backend.emptiness.what}; refusing to scale the live pool to zero ${backend.service ? "nodes" : "hosts"}`
+    );
+  const have = new Set(current.hosts.map(memberKey));
+  const want = new Set(desired.map(memberKey));
+  let added = desired.filter((h) => !have.has(memberKey(h)));
+  const removed = current.hosts.filter((h) => !want.has(memberKey(h)));
   if (added.length === 0 && removed.length === 0)
     return {
-      message: `${live} already has the ${desired.length} hosts the config lists`,
+      message: `${live} already has the ${desired.length} ${backend.service ? `nodes labelled for it` : "hosts the config lists"}`,
       version: current.version
     };
   const release = {
@@ -28715,34 +29482,41 @@ async function scale(ctx, state) {
     ...current.digest ? { digest: current.digest } : {}
   };
   const cand = state.candidate ? state.pools[state.candidate] : null;
-  const change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
-  const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
+  let change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
+  const summary = () => `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
   if (ctx.dryRun) {
     const plan = [
-      ...planLines(added, startCommands(ctx, live, release)),
+      ...added.length ? backend.extendPlan(added, release) : [],
       switchPlanLine(ctx),
-      ...planLines(removed, leaveCommands(ctx, current.version))
+      ...removed.length ? backend.leavePlan(removed, current.version) : []
     ];
-    return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
+    return { message: `would scale ${summary()}`, version: current.version, plan, diff: change.diff };
   }
-  if (added.length)
-    await ctx.log.group(
+  if (added.length) {
+    const joined = await ctx.log.group(
       `start ${current.version} on new ${live} hosts`,
-      () => startPool(ctx, live, added, release)
+      () => backend.extend(added, release)
     );
+    if (joined.length !== added.length) {
+      const left = new Set(added.filter((h) => !joined.some((j) => memberKey(j) === memberKey(h))).map(memberKey));
+      desired = desired.filter((h) => !left.has(memberKey(h)));
+      added = joined;
+      change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
+    }
+  }
   await commitSwitch(ctx, state, change, {
     title: "switch the balancer",
     update: () => {
       current.hosts = desired;
     },
     onFailure: async () => {
-      if (added.length) await removeFromPool(ctx, live, added, current.version);
+      if (added.length) await backend.remove(added, current.version);
     }
   });
   if (removed.length)
-    await ctx.log.group("stop removed hosts", () => leavePool(ctx, live, removed, current.version));
+    await ctx.log.group("stop removed hosts", () => backend.leave(removed, current.version));
   return {
-    message: `scaled ${summary}; ${desired.length} hosts serve ${current.version}`,
+    message: `scaled ${summary()}; ${desired.length} hosts serve ${current.version}`,
     version: current.version,
     diff: change.diff
   };
@@ -28753,49 +29527,10 @@ async function status(ctx, state) {
   const files2 = await ctx.balancer.readAll();
   const text = files2[0].text;
   const drifted = new Set(driftOf(files2).map((f) => f.host));
-  const hosts = [];
   const seen = /* @__PURE__ */ new Set();
-  for (const pool of ["green", "blue"]) {
-    const listed = [
-      ...state.pools[pool]?.hosts ?? [],
-      ...ctx.config.pools[pool].map((h) => recordOf(ctx.config, h))
-    ];
-    for (const h of listed) {
-      if (seen.has(`${h.host}:${h.port}`)) continue;
-      seen.add(`${h.host}:${h.port}`);
-      hosts.push({ host: h, pool });
-    }
-  }
-  const rows = await ctx.remote.each(hosts, async ({ host, pool }) => {
-    const url = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
-    let container2 = "-";
-    let st = "none";
-    let version = "-";
-    try {
-      const shell = await ctx.remote.get(targetOf(ctx.config, host));
-      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
-      const shown = list.find((c) => c.state === "running") ?? list[0];
-      if (shown) ({ name: container2, state: st, version } = shown);
-      const stopped = list.filter((c) => c !== shown).length;
-      if (stopped) st = `${st} (+${stopped} kept)`;
-    } catch (err) {
-      st = `unreachable: ${err.message}`;
-    }
-    const check = await ctx.checker.once(url, {
-      ...ctx.config.checks,
-      timeout: Math.min(ctx.config.checks.timeout, 2e3)
-    });
-    return {
-      host: host.name,
-      pool,
-      address: host.address,
-      container: container2,
-      state: st,
-      version,
-      check: check.ok ? `${check.status}` : check.error ?? "failed",
-      ok: check.ok
-    };
-  });
+  const pools = await Promise.all(
+    POOLS.map((pool) => poolBackend(ctx, pool).status(state.pools[pool], seen))
+  );
   const facts = await Promise.all(ctx.balancer.members.map((m) => m.facts()));
   const report = {
     live: state.live,
@@ -28830,18 +29565,8 @@ async function status(ctx, state) {
       ...facts[i]
     })),
     drift: drifted.size > 0,
-    hosts: rows.map(
-      (r) => r.status === "fulfilled" ? r.value : {
-        host: "?",
-        pool: "green",
-        address: "?",
-        container: "-",
-        state: "error",
-        version: "-",
-        check: String(r.reason),
-        ok: false
-      }
-    )
+    hosts: pools.flatMap((p) => p.rows),
+    ...pools.some((p) => p.service) ? { services: pools.flatMap((p) => p.service ? [p.service] : []) } : {}
   };
   const live = state.live ? `${state.live} ${state.pools[state.live]?.version}` : "nothing";
   const cand = state.candidate ? `, candidate ${state.candidate} ${state.pools[state.candidate]?.version}` : "";
@@ -28914,6 +29639,7 @@ async function runCommand(opts, args, open2 = openContext) {
     }
     const state = await ctx.store.read();
     base.before = views(state);
+    refuseKindChange(ctx, state);
     if (args.command === "promote" && args.expectCandidate !== void 0)
       refuseOtherCandidate(state, args.expectCandidate);
     const switches = !["status", "prune"].includes(args.command);

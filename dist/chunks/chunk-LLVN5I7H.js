@@ -2,13 +2,13 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   validateVersion
-} from "./chunk-NZ4MFCCD.js";
+} from "./chunk-XDL5AGQE.js";
 import {
   COMMAND_NAMES
-} from "./chunk-XTSSKOCU.js";
+} from "./chunk-GNAPWX64.js";
 import {
   UsageError
-} from "./chunk-Y73W57ZB.js";
+} from "./chunk-4C2C424M.js";
 
 // src/engine-options.ts
 import { dirname } from "node:path";
@@ -187,12 +187,13 @@ function signalExitCode(name) {
 function count(n, what) {
   return `${n} ${what}${n === 1 ? "" : "s"}`;
 }
+var label = (l) => `${l.key}=${l.value}`;
 function describeConfig(config, path) {
   const { pools, balancer } = config;
   return [
     `${path} is valid`,
     `app ${config.app}: image ${config.image}${config.build ? ", built from " + config.build.context : ", published by your CI"}`,
-    `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
+    config.swarm ? `pools: Swarm services ${config.app}-green (nodes labelled ${label(config.swarm.labels.green)}) and ${config.app}-blue (${label(config.swarm.labels.blue)}), through manager ${config.swarm.manager.host}` : `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
     `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file}`
   ];
 }
