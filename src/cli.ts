@@ -31,7 +31,7 @@ Usage:
                                              kept (running, per promote.keep_old) for an instant rollback
   bluegreen rollback                         undo the last deploy, or bring the previous version back
                                              (a switch back when it still runs; docker start when stopped)
-  bluegreen scale                            make the live pool match the hosts listed in the config
+  bluegreen scale                            make the live pool match the config (its hosts, or its Swarm label's nodes)
   bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)

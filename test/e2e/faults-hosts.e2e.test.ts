@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { bluegreen, startBluegreen } from '../harness/bluegreen.js';
@@ -53,10 +54,13 @@ describe.skipIf(skip)('faults: hosts', () => {
   it('the image missing from the registry: refused when the tag is resolved, before any host is touched', async () => {
     const { res } = await underLoad(
       'image tag missing from the registry',
-      () => bluegreen(f.goodPath, ['deploy', '--version', '9.9.9']),
+      // a tag no suite pushes (the lab's registry storage is kept between runs)
+      () => bluegreen(f.goodPath, ['deploy', '--version', '0.0.0-never-pushed']),
       FAILED_DEPLOY,
     );
-    expect(res.stderr).toMatch(/image 10\.88\.0\.1:5000\/hubuser\/app:9\.9\.9: the registry has no such tag/);
+    expect(res.stderr).toMatch(
+      /image 10\.88\.0\.1:5000\/hubuser\/app:0\.0\.0-never-pushed: the registry has no such tag/,
+    );
     expect(res.stderr).not.toMatch(/bluehost0\d\s+(pull|start)/);
   });
 
@@ -161,30 +165,45 @@ describe.skipIf(skip)('faults: hosts', () => {
   });
 
   it('the SSH connection to a host dropping mid-deploy, during its pull', async () => {
-    // A cold pull (the image removed first), and the drop only once that host's `docker pull`
-    // runs: a process below bluehost00's sshd.
-    dockerOn(f.lab, 'bluehost00', ['rmi', '-f', f.lab.images.v2], { check: false });
+    // A cold pull (no container or image of the app left on bluehost00), and the drop only
+    // once that host's `docker pull` runs: a process below bluehost00's sshd. The watcher is
+    // one shell polling /proc every 10 ms (a pull from the lab's registry lasts well under a
+    // second), which kills the per-connection sshd processes, not the listener.
+    const onHost = (args: string[]) => dockerOn(f.lab, 'bluehost00', args, { check: false }).stdout;
+    const ids = onHost(['ps', '-aq']).split('\n').filter(Boolean);
+    if (ids.length) onHost(['rm', '-f', ...ids]);
+    const images = onHost(['images', '-q', '--no-trunc', '--filter', 'reference=10.88.0.1:5000/hubuser/app'])
+      .split('\n')
+      .filter(Boolean);
+    if (images.length) onHost(['rmi', '-f', ...new Set(images)]);
     // hosts pull by digest: repository@sha256:…
     const pinned = `${f.lab.images.v2.replace(/:2\.0\.0$/, '')}@sha256:`;
     const master = readFileSync(`${f.lab.dir}/bluehost00/sshd.pid`, 'utf8').trim();
-    const pullOnHost = () =>
-      sh(
-        `for p in $(pgrep -f 'docker pull --quiet ${pinned}'); do a=$p; ` +
-          `while [ "$a" -gt 1 ]; do a=$(ps -o ppid= -p "$a" | tr -d ' '); [ -n "$a" ] || break; ` +
-          `if [ "$a" = ${master} ]; then echo "$p"; break; fi; done; done`,
-        { check: false },
-      ).stdout.trim();
+    const watcher = spawn(
+      'bash',
+      [
+        '-c',
+        `end=$((SECONDS + 60)); while [ $SECONDS -lt $end ]; do ` +
+          `for p in $(pgrep -f 'docker pull --quiet ${pinned}'); do a=$p; ` +
+          `while [ "$a" -gt 1 ]; do a=$(cut -d' ' -f4 /proc/$a/stat 2>/dev/null) || break; [ -n "$a" ] || break; ` +
+          `if [ "$a" = ${master} ]; then pkill -KILL -P ${master}; echo "$p"; exit 0; fi; done; done; ` +
+          `sleep 0.01; done; exit 1`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let found = '';
+    watcher.stdout.on('data', (d: Buffer) => (found += d.toString()));
+    const watched = new Promise<void>((r) => watcher.on('exit', () => r()));
     let pullPid = '';
     const { res, left } = await underLoad(
       'SSH connection drops during the pull',
       async () => {
         const run = startBluegreen(f.goodPath, ['deploy', '--version', '2.0.0']);
-        const deadline = Date.now() + 30_000;
-        while (!(pullPid = pullOnHost()) && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 20));
-        // the per-connection sshd processes, not the listener
-        sh(`pkill -KILL -P ${master}`, { check: false });
-        return run.done;
+        const done = await run.done;
+        if (watcher.exitCode === null) watcher.kill();
+        await watched;
+        pullPid = found.trim();
+        return done;
       },
       FAILED_DEPLOY,
     );

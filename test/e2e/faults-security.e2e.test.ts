@@ -140,7 +140,7 @@ describe.skipIf(skip)('faults: security', () => {
         'an upstream name with nginx syntax',
         labConfig(f.lab, { overrides: { balancer: { upstream: 'app_server;}' } } }),
         ['status'],
-        /balancer\.upstream: an nginx upstream \/ HAProxy backend name/,
+        /balancer\.upstream: an nginx upstream \/ HAProxy backend \/ Apache balancer name/,
       ],
       [
         'a file path with ..',
