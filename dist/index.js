@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-57YZCSO4.js";
+} from "./chunks/chunk-QS3CQ4UM.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";

@@ -3,6 +3,7 @@ import { PATTERNS } from '../config/validators.js';
 import template from './apache-members.ejs?raw';
 import { addressKey } from './haproxy-config.js';
 import type { UpstreamServer } from './driver.js';
+import { physicalLines, type Line } from './text-lines.js';
 
 // Pure text operations on an Apache httpd config: find the `<Proxy "balancer://NAME">`
 // block, read its BalancerMember lines, and replace them. Everything else (the block's other
@@ -30,32 +31,12 @@ export interface BalancerMember extends UpstreamServer {
 /** Apache's loadfactor range (`BalancerMember LoadFactor must be a number between 1..100`). */
 export const MAX_LOADFACTOR = 100;
 
-interface Line {
-  text: string; // without the line ending
-  eol: string;
-  index: number;
-}
-
 /** A directive with its continuation lines. */
 interface Logical {
   lines: Line[];
   /** The joined text, continuations removed. */
   text: string;
   index: number;
-}
-
-function physicalLines(text: string, from: number, to: number): Line[] {
-  const out: Line[] = [];
-  let i = from;
-  while (i < to) {
-    const nl = text.indexOf('\n', i);
-    const stop = nl === -1 || nl >= to ? to : nl + 1;
-    const raw = text.slice(i, stop);
-    const eol = raw.endsWith('\r\n') ? '\r\n' : raw.endsWith('\n') ? '\n' : '';
-    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
-    i = stop;
-  }
-  return out;
 }
 
 function logicalLines(text: string, from = 0, to = text.length): Logical[] {

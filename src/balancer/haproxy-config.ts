@@ -2,6 +2,7 @@ import ejs from 'ejs';
 import { isHost, PATTERNS } from '../config/validators.js';
 import type { UpstreamServer } from './driver.js';
 import template from './haproxy-backend.ejs?raw';
+import { physicalLines, type Line } from './text-lines.js';
 
 // Pure text operations on an HAProxy config: find one `backend NAME` section, read its
 // servers, and replace its `server` lines. Everything else (other sections, and the
@@ -38,26 +39,6 @@ export interface BackendServer extends UpstreamServer {
   name: string;
 }
 
-interface Line {
-  text: string; // without the line ending
-  eol: string;
-  index: number;
-}
-
-function lines(text: string, from = 0, to = text.length): Line[] {
-  const out: Line[] = [];
-  let i = from;
-  while (i < to) {
-    const nl = text.indexOf('\n', i);
-    const stop = nl === -1 || nl >= to ? to : nl + 1;
-    const raw = text.slice(i, stop);
-    const eol = raw.endsWith('\r\n') ? '\r\n' : raw.endsWith('\n') ? '\n' : '';
-    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
-    i = stop;
-  }
-  return out;
-}
-
 function words(line: string): string[] {
   const hash = line.indexOf('#');
   return (hash === -1 ? line : line.slice(0, hash))
@@ -68,7 +49,7 @@ function words(line: string): string[] {
 
 /** Locates `backend NAME` (header at the start of a line) and where its section ends. */
 export function findBackend(text: string, name: string): Section | undefined {
-  const all = lines(text);
+  const all = physicalLines(text);
   for (let i = 0; i < all.length; i++) {
     const l = all[i]!;
     if (!SECTION_START.test(l.text)) continue;
@@ -92,7 +73,7 @@ function parseAddress(addr: string): { host: string; port: number } | undefined 
 
 /** The section's `server` lines that take traffic (not `disabled`, not `backup`). */
 export function parseBackendServers(text: string, section: Section): BackendServer[] {
-  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+  return physicalLines(text, section.bodyStart, section.end).flatMap((l) => {
     const w = words(l.text);
     if (w[0] !== 'server' || w.length < 3) return [];
     if (w.includes('disabled') || w.includes('backup')) return [];
@@ -186,7 +167,7 @@ export function renderServers(servers: BackendServer[], indent: string): string 
 
 /** Every `server` line of the section, those not taking traffic (backup, disabled) included. */
 function allServerLines(text: string, section: Section): BackendServer[] {
-  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+  return physicalLines(text, section.bodyStart, section.end).flatMap((l) => {
     const w = words(l.text);
     const addr = w[0] === 'server' && w.length >= 3 ? parseAddress(w[2]!) : undefined;
     return addr ? [{ name: w[1]!, ...addr }] : [];
@@ -204,7 +185,7 @@ export function replaceBackend(text: string, name: string, servers: UpstreamServ
   const section = findBackend(text, name);
   if (!section) throw new BackendNotFound(`backend ${name} not found`);
   if (servers.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
-  const body = lines(text, section.bodyStart, section.end);
+  const body = physicalLines(text, section.bodyStart, section.end);
   const isServer = (l: Line) => words(l.text)[0] === 'server';
   const firstServer = body.findIndex(isServer);
   const indentFrom = body[firstServer] ?? body.find((l) => words(l.text).length > 0);

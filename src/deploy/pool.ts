@@ -153,31 +153,48 @@ async function runCommands(
 }
 
 /** Checks a host directly until it passes (checks.retries); the failure quotes the container's log. */
-async function checkHost(
+function checkHost(
   ctx: Context,
   host: HostRecord,
   pool: PoolName,
   shell: RemoteShell,
   version: string,
-): Promise<void> {
+): Promise<unknown> {
+  return checkDirectly(ctx, host, pool, {
+    label: 'container log',
+    read: async () => {
+      const logs = await shell.exec(docker.logs(containerName(ctx.config.app, version), 5), { check: false });
+      return logs.stdout + logs.stderr;
+    },
+  });
+}
+
+/**
+ * The step `check` of a host: GET its own address until it passes (checks.retries); a failure
+ * names the host and quotes the last lines of `log` (a container's or a Swarm task's).
+ */
+export async function checkDirectly(
+  ctx: Context,
+  host: HostRecord,
+  pool: PoolName,
+  log: { label: string; read: () => Promise<string> },
+  messagePrefix = `${host.name}: `,
+): Promise<unknown> {
   const { config } = ctx;
   const url = hostUrl(host.address, config.container.port, config.checks.path);
-  await timed(
+  return timed(
     ctx,
     host,
     pool,
     'check',
     async () => {
       const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-      if (!r.ok) {
-        const logs = await shell.exec(docker.logs(containerName(config.app, version), 5), { check: false });
-        const tail = logExcerpt(logs.stdout + logs.stderr);
-        throw new DeployError(
-          `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ''}`,
-          host.name,
-        );
-      }
-      return r;
+      if (r.ok) return r;
+      const tail = logExcerpt(await log.read().catch(() => ''));
+      throw new DeployError(
+        `${messagePrefix}check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; ${log.label}: ${tail}` : ''}`,
+        host.name,
+      );
     },
     (r) => `${r.status} after ${r.attempts} attempt(s)`,
   );

@@ -32,6 +32,7 @@ import { hostUrl } from './checks.js';
 import { swarmManager, targetOf, type Context } from './context.js';
 import { throwIfCancelled } from './guards.js';
 import {
+  checkDirectly,
   hostLogin,
   logExcerpt,
   releaseRef,
@@ -210,24 +211,16 @@ export function swarmBackend(ctx: Context, pool: PoolName, sw: SwarmConfig): Poo
   const preflight = async (running: { node: SwarmNode; task: SwarmTask }[]) => {
     const results = await Promise.allSettled(
       running.map(({ node, task }) => {
-        const host = recordOfNode(node);
-        const url = hostUrl(host.address, config.container.port, config.checks.path);
-        return timed(
+        // no host prefix: the caller names the node beside the message
+        return checkDirectly(
           ctx,
-          host,
+          recordOfNode(node),
           pool,
-          'check',
-          async () => {
-            const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-            if (r.ok) return r;
-            const logs = await exec(swarm.taskLogs(task.id), { check: false }).catch(() => undefined);
-            const tail = logs ? logExcerpt(logs.stdout) : '';
-            throw new DeployError(
-              `check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; task log: ${tail}` : ''}`,
-              node.hostname,
-            );
+          {
+            label: 'task log',
+            read: async () => (await exec(swarm.taskLogs(task.id), { check: false })).stdout,
           },
-          (r) => `${r.status} after ${r.attempts} attempt(s)`,
+          '',
         );
       }),
     );

@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-57YZCSO4.js";
+} from "./chunk-QS3CQ4UM.js";
 import "./chunk-GNAPWX64.js";
 import "./chunk-A45IFUY5.js";
 import "./chunk-4C2C424M.js";

@@ -356,11 +356,11 @@ var require_ejs = __commonJS({
       return handleCache(opts);
     }
     function rethrow(err, str2, flnm, lineno, esc) {
-      var lines2 = str2.split("\n");
+      var lines = str2.split("\n");
       var start = Math.max(lineno - 3, 0);
-      var end = Math.min(lines2.length, lineno + 3);
+      var end = Math.min(lines.length, lineno + 3);
       var filename = esc(flnm);
-      var context = lines2.slice(start, end).map(function(line, i) {
+      var context = lines.slice(start, end).map(function(line, i) {
         var curr = i + start + 1;
         return (curr == lineno ? " >> " : "    ") + curr + "| " + line;
       }).join("\n");
@@ -15033,7 +15033,7 @@ var require_Protocol = __commonJS({
       let end = p;
       let needNL = false;
       let lineLen = 0;
-      let lines2 = 0;
+      let lines = 0;
       for (; p < data.length; ++p) {
         const ch = data[p];
         if (ch === 13) {
@@ -15071,7 +15071,7 @@ var require_Protocol = __commonJS({
           }
           if (this._server)
             throw new Error("Greetings from clients not permitted");
-          if (++lines2 > MAX_LINES)
+          if (++lines > MAX_LINES)
             throw new Error("Max greeting lines exceeded");
           needNL = false;
           start = p + 1;
@@ -22544,6 +22544,21 @@ var import_ejs = __toESM(require_ejs(), 1);
 // raw:src/balancer/haproxy-backend.ejs
 var haproxy_backend_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const s of servers) { _%>\n<%- indent %>server <%= s.name %> <%= s.host %>:<%= s.port %> check<% if (s.weight !== undefined) { %> weight <%= s.weight %><% } %>\n<%_ } _%>\n";
 
+// src/balancer/text-lines.ts
+function physicalLines(text, from = 0, to = text.length) {
+  const out = [];
+  let i = from;
+  while (i < to) {
+    const nl = text.indexOf("\n", i);
+    const stop = nl === -1 || nl >= to ? to : nl + 1;
+    const raw = text.slice(i, stop);
+    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
+    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
+    i = stop;
+  }
+  return out;
+}
+
 // src/balancer/haproxy-config.ts
 var SECTION_KEYWORDS = [
   "global",
@@ -22561,25 +22576,12 @@ var SECTION_KEYWORDS = [
   "mailers"
 ];
 var SECTION_START = new RegExp(`^(?:${SECTION_KEYWORDS.join("|")})(?=[ \\t\\r\\n#]|$)`);
-function lines(text, from = 0, to = text.length) {
-  const out = [];
-  let i = from;
-  while (i < to) {
-    const nl = text.indexOf("\n", i);
-    const stop = nl === -1 || nl >= to ? to : nl + 1;
-    const raw = text.slice(i, stop);
-    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
-    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
-    i = stop;
-  }
-  return out;
-}
 function words(line) {
   const hash = line.indexOf("#");
   return (hash === -1 ? line : line.slice(0, hash)).trim().split(/[ \t]+/).filter(Boolean);
 }
 function findBackend(text, name) {
-  const all = lines(text);
+  const all = physicalLines(text);
   for (let i = 0; i < all.length; i++) {
     const l = all[i];
     if (!SECTION_START.test(l.text)) continue;
@@ -22600,7 +22602,7 @@ function parseAddress(addr) {
   return { host: m[1], port: Number(m[2]) };
 }
 function parseBackendServers(text, section) {
-  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+  return physicalLines(text, section.bodyStart, section.end).flatMap((l) => {
     const w = words(l.text);
     if (w[0] !== "server" || w.length < 3) return [];
     if (w.includes("disabled") || w.includes("backup")) return [];
@@ -22670,7 +22672,7 @@ function renderServers(servers2, indent) {
   return import_ejs.default.render(haproxy_backend_default, { indent, servers: servers2 }, { escape: escapeHaproxyValue });
 }
 function allServerLines(text, section) {
-  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+  return physicalLines(text, section.bodyStart, section.end).flatMap((l) => {
     const w = words(l.text);
     const addr = w[0] === "server" && w.length >= 3 ? parseAddress(w[2]) : void 0;
     return addr ? [{ name: w[1], ...addr }] : [];
@@ -22682,7 +22684,7 @@ function replaceBackend(text, name, servers2) {
   const section = findBackend(text, name);
   if (!section) throw new BackendNotFound(`backend ${name} not found`);
   if (servers2.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
-  const body = lines(text, section.bodyStart, section.end);
+  const body = physicalLines(text, section.bodyStart, section.end);
   const isServer = (l) => words(l.text)[0] === "server";
   const firstServer = body.findIndex(isServer);
   const indentFrom = body[firstServer] ?? body.find((l) => words(l.text).length > 0);
@@ -22735,19 +22737,6 @@ function planBackendChange(current, next, name) {
 
 // src/balancer/apache-config.ts
 var MAX_LOADFACTOR = 100;
-function physicalLines(text, from, to) {
-  const out = [];
-  let i = from;
-  while (i < to) {
-    const nl = text.indexOf("\n", i);
-    const stop = nl === -1 || nl >= to ? to : nl + 1;
-    const raw = text.slice(i, stop);
-    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
-    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
-    i = stop;
-  }
-  return out;
-}
 function logicalLines(text, from = 0, to = text.length) {
   const out = [];
   let group = [];
@@ -26212,7 +26201,7 @@ var docker = {
   removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
-  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
+  logs: (name, lines = 20) => sh("docker", "logs", "--tail", String(lines), name),
   /** `docker pull` of `ref`; with registry credentials, logged in for this command only (withRegistryLogin). */
   pull: (ref, login) => {
     const pull = sh("docker", "pull", "--quiet", ref);
@@ -27615,25 +27604,31 @@ async function runCommands(ctx, host, pool, shell, commands) {
     await (c.step ? timed(ctx, host, pool, c.step, run2, c.detail) : run2());
   }
 }
-async function checkHost(ctx, host, pool, shell, version) {
+function checkHost(ctx, host, pool, shell, version) {
+  return checkDirectly(ctx, host, pool, {
+    label: "container log",
+    read: async () => {
+      const logs = await shell.exec(docker.logs(containerName(ctx.config.app, version), 5), { check: false });
+      return logs.stdout + logs.stderr;
+    }
+  });
+}
+async function checkDirectly(ctx, host, pool, log, messagePrefix = `${host.name}: `) {
   const { config } = ctx;
   const url = hostUrl(host.address, config.container.port, config.checks.path);
-  await timed(
+  return timed(
     ctx,
     host,
     pool,
     "check",
     async () => {
       const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-      if (!r.ok) {
-        const logs = await shell.exec(docker.logs(containerName(config.app, version), 5), { check: false });
-        const tail = logExcerpt(logs.stdout + logs.stderr);
-        throw new DeployError(
-          `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
-          host.name
-        );
-      }
-      return r;
+      if (r.ok) return r;
+      const tail = logExcerpt(await log.read().catch(() => ""));
+      throw new DeployError(
+        `${messagePrefix}check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; ${log.label}: ${tail}` : ""}`,
+        host.name
+      );
     },
     (r) => `${r.status} after ${r.attempts} attempt(s)`
   );
@@ -27648,12 +27643,12 @@ async function allOrNothing(ctx, pool, hosts, results, undo) {
   );
   const cleanup = undo.run;
   await cleanup();
-  const lines2 = failures.map(
+  const lines = failures.map(
     (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
   );
   throw new DeployError(
-    `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
-  ${lines2.join("\n  ")}`}
+    `${failures.length === 1 ? lines[0] : `${failures.length} hosts failed:
+  ${lines.join("\n  ")}`}
 Nothing reached users: the balancer was not changed.`,
     failures[0].host.name
   );
@@ -27716,9 +27711,9 @@ async function bringBack(ctx, pool, hosts, release) {
   return counts;
 }
 function logExcerpt(log) {
-  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  const error = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
-  return (error.length ? error : lines2.slice(-3)).join(" | ").slice(0, 300);
+  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const error = lines.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
+  return (error.length ? error : lines.slice(-3)).join(" | ").slice(0, 300);
 }
 function removeFromPool(ctx, pool, hosts, version) {
   return retire(ctx, pool, hosts, "remove", removeCommands(ctx, version));
@@ -27871,7 +27866,7 @@ var swarm = {
   /** Takes `nodes` out of the placement: Swarm stops their tasks (SIGTERM, then the grace period). */
   unplace: (app, nodes) => onNodes(nodes, ["--label-rm", placementKey(app)]),
   /** The last lines a task logged (its error, for a task that failed to start). */
-  taskLogs: (task, lines2 = 5) => `${sh("docker", "service", "logs", "--raw", "--tail", String(lines2), task)} 2>&1`,
+  taskLogs: (task, lines = 5) => `${sh("docker", "service", "logs", "--raw", "--tail", String(lines), task)} 2>&1`,
   /**
    * Unplaces `nodes` after `seconds`, detached from this SSH session (promote.keep_old:
    * DURATION), marked with PARK_MARKER, the app and the pool so a later run cancels it.
@@ -28074,7 +28069,7 @@ function swarmBackend(ctx, pool, sw) {
       }
       const failed = progress.flatMap((p) => p.kind === "failed" ? [p] : []);
       if (failed.length) {
-        const lines2 = await Promise.all(
+        const lines = await Promise.all(
           failed.map(async (f) => {
             const logs = await exec2(swarm.taskLogs(f.task.id), { check: false }).catch(() => void 0);
             const tail = logs ? logExcerpt(logs.stdout) : "";
@@ -28089,7 +28084,7 @@ function swarmBackend(ctx, pool, sw) {
             return { host: f.node.hostname, why };
           })
         );
-        return { failed: lines2 };
+        return { failed: lines };
       }
       const waiting = progress.filter((p) => p.kind === "waiting");
       if (waiting.length === 0) {
@@ -28117,24 +28112,15 @@ function swarmBackend(ctx, pool, sw) {
   const preflight = async (running) => {
     const results = await Promise.allSettled(
       running.map(({ node, task }) => {
-        const host = recordOfNode(node);
-        const url = hostUrl(host.address, config.container.port, config.checks.path);
-        return timed(
+        return checkDirectly(
           ctx,
-          host,
+          recordOfNode(node),
           pool,
-          "check",
-          async () => {
-            const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-            if (r.ok) return r;
-            const logs = await exec2(swarm.taskLogs(task.id), { check: false }).catch(() => void 0);
-            const tail = logs ? logExcerpt(logs.stdout) : "";
-            throw new DeployError(
-              `check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; task log: ${tail}` : ""}`,
-              node.hostname
-            );
+          {
+            label: "task log",
+            read: async () => (await exec2(swarm.taskLogs(task.id), { check: false })).stdout
           },
-          (r) => `${r.status} after ${r.attempts} attempt(s)`
+          ""
         );
       })
     );
@@ -28145,10 +28131,10 @@ function swarmBackend(ctx, pool, sw) {
   const fail = async (hosts, failed, what) => {
     ctx.log.warn(`${failed.length} of ${hosts.length} ${pool} node(s) failed; unplacing ${what}`);
     await unplace(hosts, "remove");
-    const lines2 = failed.map((f) => `${f.host}: ${f.why}`);
+    const lines = failed.map((f) => `${f.host}: ${f.why}`);
     throw new DeployError(
-      `${lines2.length === 1 ? lines2[0] : `${lines2.length} nodes failed:
-  ${lines2.join("\n  ")}`}
+      `${lines.length === 1 ? lines[0] : `${lines.length} nodes failed:
+  ${lines.join("\n  ")}`}
 Nothing reached users: the balancer was not changed; service ${service} has no task on ${hosts.length === 1 ? "that node" : "those nodes"} now.`,
       failed[0].host
     );
@@ -28788,16 +28774,16 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
       return;
     }
     diff.push({ value: "", lines: [] });
-    function contextLines(lines2) {
-      return lines2.map(function(entry) {
+    function contextLines(lines) {
+      return lines.map(function(entry) {
         return " " + entry;
       });
     }
     const hunks = [];
     let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
     for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines2 = current.lines || splitLines(current.value);
-      current.lines = lines2;
+      const current = diff[i], lines = current.lines || splitLines(current.value);
+      current.lines = lines;
       if (current.added || current.removed) {
         if (!oldRangeStart) {
           const prev = diff[i - 1];
@@ -28809,23 +28795,23 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
             newRangeStart -= curRange.length;
           }
         }
-        for (const line of lines2) {
+        for (const line of lines) {
           curRange.push((current.added ? "+" : "-") + line);
         }
         if (current.added) {
-          newLine += lines2.length;
+          newLine += lines.length;
         } else {
-          oldLine += lines2.length;
+          oldLine += lines.length;
         }
       } else {
         if (oldRangeStart) {
-          if (lines2.length <= context * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines2)) {
+          if (lines.length <= context * 2 && i < diff.length - 2) {
+            for (const line of contextLines(lines)) {
               curRange.push(line);
             }
           } else {
-            const contextSize = Math.min(lines2.length, context);
-            for (const line of contextLines(lines2.slice(0, contextSize))) {
+            const contextSize = Math.min(lines.length, context);
+            for (const line of contextLines(lines.slice(0, contextSize))) {
               curRange.push(line);
             }
             const hunk = {
@@ -28841,8 +28827,8 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
             curRange = [];
           }
         }
-        oldLine += lines2.length;
-        newLine += lines2.length;
+        oldLine += lines.length;
+        newLine += lines.length;
       }
     }
     for (const hunk of hunks) {
@@ -29028,7 +29014,7 @@ async function prune(ctx, state, dryRun) {
       pool
     }))
   );
-  const lines2 = [];
+  const lines = [];
   const results = await ctx.remote.each(hosts, async ({ host, pool }) => {
     const shell = await ctx.remote.get(targetOf(ctx.config, host));
     const plan = planPrune(
@@ -29037,7 +29023,7 @@ async function prune(ctx, state, dryRun) {
       ctx.config.retain
     );
     if (plan.remove.length === 0) return;
-    lines2.push(
+    lines.push(
       `${host.name}: ${dryRun ? "would remove" : "removes"} ${plan.remove.map((c) => c.name).join(", ")}${plan.images.length ? ` and ${plan.images.length} image(s)` : ""} (keeps ${plan.keep.map((c) => c.name).join(", ")})`
     );
     if (dryRun) return;
@@ -29053,7 +29039,7 @@ async function prune(ctx, state, dryRun) {
         hosts[i].host.name
       );
   });
-  return lines2.sort();
+  return lines.sort();
 }
 
 // src/deploy/ops/promote.ts
@@ -29579,12 +29565,12 @@ async function status(ctx, state) {
 
 // src/deploy/ops/prune.ts
 async function pruneCommand(ctx, state) {
-  const lines2 = await prune(ctx, state, ctx.dryRun);
+  const lines = await prune(ctx, state, ctx.dryRun);
   const what = `retain ${ctx.config.retain} per host; never ${[state.live, state.candidate].filter(Boolean).length ? "the live, candidate or previous version" : "a running container"}`;
-  if (lines2.length === 0) return { message: `nothing to prune (${what})` };
+  if (lines.length === 0) return { message: `nothing to prune (${what})` };
   return {
-    message: `${ctx.dryRun ? "would prune" : "pruned"} ${lines2.length} host(s) (${what})`,
-    plan: lines2
+    message: `${ctx.dryRun ? "would prune" : "pruned"} ${lines.length} host(s) (${what})`,
+    plan: lines
   };
 }
 
