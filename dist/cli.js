@@ -11,18 +11,18 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-LBMJHXFZ.js";
+} from "./chunks/chunk-QWMW6G4S.js";
 import {
   validateVersion
-} from "./chunks/chunk-NZ4MFCCD.js";
+} from "./chunks/chunk-KYV6WR5C.js";
 import {
   parseSteps
-} from "./chunks/chunk-XTSSKOCU.js";
+} from "./chunks/chunk-YDEZTKHS.js";
 import {
   UsageError,
   exitCodeOf,
   messageOf
-} from "./chunks/chunk-Y73W57ZB.js";
+} from "./chunks/chunk-X4IEUISD.js";
 
 // src/cli.ts
 import { resolve } from "node:path";
@@ -35,7 +35,7 @@ function formatStatus(o) {
   const lines = [o.message];
   for (const p of s.pools ?? [])
     lines.push(
-      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ""}${p.digest})` : ""}`
+      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ""}${p.digest})` : p.imageId ? ` (image ID ${p.imageId}, streamed over SSH)` : ""}`
     );
   if (s.previous) {
     const how = s.previous.kept === "warm" ? `old pool warm (${s.previous.version}, still running outside the balancer${s.previous.stopAt ? `, stopped at ${s.previous.stopAt}` : ""}): a rollback only switches back` : s.previous.kept === "stopped" ? `stopped, kept: a rollback starts it again (no pull)` : "a rollback starts it again";
@@ -154,7 +154,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-VYZ5UBAP.js");
+    const { loadConfig } = await import("./chunks/load-TC75PZMS.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -171,7 +171,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-4VRASOBW.js");
+    const { runCommand } = await import("./chunks/run-6RAVFKEC.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(

@@ -9,28 +9,28 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-LBMJHXFZ.js";
+} from "./chunks/chunk-QWMW6G4S.js";
 import {
   loadConfig
-} from "./chunks/chunk-4AVEEYZL.js";
+} from "./chunks/chunk-3MVCHYYH.js";
 import {
   validateVersion
-} from "./chunks/chunk-NZ4MFCCD.js";
+} from "./chunks/chunk-KYV6WR5C.js";
 import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-KZZA3HZX.js";
+} from "./chunks/chunk-MJFD6OXK.js";
 import {
   parseSteps
-} from "./chunks/chunk-XTSSKOCU.js";
+} from "./chunks/chunk-YDEZTKHS.js";
 import {
   UsageError,
   __commonJS,
   __require,
   __toESM,
   messageOf
-} from "./chunks/chunk-Y73W57ZB.js";
+} from "./chunks/chunk-X4IEUISD.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -13,7 +13,7 @@ export function describeConfig(config: Config, path: string): string[] {
   const { pools, balancer } = config;
   return [
     `${path} is valid`,
-    `app ${config.app}: image ${config.image}${config.build ? ', built from ' + config.build.context : ', published by your CI'}`,
+    `app ${config.app}: image ${config.image}${config.build ? ', built from ' + config.build.context : ', published by your CI'}${config.registry === 'none' ? ' (registry: none: streamed to the hosts over SSH)' : ''}`,
     `pools: green ${count(pools.green.length, 'host')}, blue ${count(pools.blue.length, 'host')}`,
     `balancer: ${balancer.type} on ${count(balancer.hosts.length, 'host')}, upstream ${balancer.upstream} in ${balancer.file}`,
   ];

@@ -7,6 +7,8 @@ export const LABEL_APP = 'bluegreen.app';
 export const LABEL_VERSION = 'bluegreen.version';
 export const LABEL_POOL = 'bluegreen.pool';
 export const LABEL_DIGEST = 'bluegreen.digest';
+/** Marks the one-off container of a release (not one of the app's: status and retention ignore it). */
+export const LABEL_RELEASE = 'bluegreen.release';
 
 /** Marks the detached timer that stops a warm old pool (promote.keep_old: DURATION) on a host. */
 export const KEEP_OLD_MARKER = 'bluegreen-keep-old';
@@ -167,6 +169,29 @@ export const docker = {
   login: (server: string, username: string) =>
     sh('docker', 'login', '--username', username, '--password-stdin', server),
 
+  /** Exits 0 when the host has the image (by ID): it is not streamed to it again. */
+  hasImage: (imageId: string) =>
+    `${sh('docker', 'image', 'inspect', '--format', '{{.Id}}', imageId)} >/dev/null 2>&1`,
+  /**
+   * Loads an image archive (gzip, from stdin: `docker load` reads it compressed) and tags it
+   * `tag` by its ID: a tag the archive did not bring is an error, so a wrong archive fails here.
+   */
+  load: (imageId: string, tag: string) =>
+    `${sh('docker', 'load', '--quiet')} >/dev/null && ${sh('docker', 'tag', imageId, tag)}`,
+
+  /**
+   * The release phase: `argv` once in a one-off container of `spec.image`, attached (its
+   * output is this command's), removed when it ends. A leftover of an interrupted release of
+   * the same version is removed first. No port is published and no restart policy applies.
+   */
+  runOnce: (spec: Pick<RunSpec, 'app' | 'version' | 'image' | 'env' | 'options'>, argv: string[]) => {
+    const name = releaseContainerName(spec.app, spec.version);
+    const run = ['docker', 'run', '--rm', '--name', name, '--label', `${LABEL_RELEASE}=${spec.app}`];
+    for (const [k, v] of Object.entries(spec.env)) run.push('-e', `${k}=${v}`);
+    run.push(...spec.options, spec.image, ...argv);
+    return `${sh('docker', 'rm', '--force', name)} >/dev/null 2>&1; ${sh(...run)}`;
+  },
+
   // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
   /** Reads the password from stdin. */
   localLogin: (server: string, username: string) => [
@@ -182,7 +207,16 @@ export const docker = {
     return [...argv, context];
   },
   push: (tag: string) => ['push', tag],
+  /** The local image ID of `ref` (registry: none). */
+  localImageId: (ref: string) => ['image', 'inspect', '--format', '{{.Id}}', ref],
+  /** The image as a tar archive on stdout (registry: none), by ID. */
+  localSave: (imageId: string) => ['save', imageId],
 };
+
+/** The one-off container of a release (the release phase), beside the app's own. */
+export function releaseContainerName(app: string, version: string): string {
+  return `${containerName(app, version)}-release`;
+}
 
 export interface ContainerInfo {
   name: string;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { configSchema, POOLS, type Config } from './schema.js';
+import { configSchema, POOLS, registryOf, type Config } from './schema.js';
 
 /** Reads, parses and validates a config file. Every error names the file and the field. */
 export async function loadConfig(path: string): Promise<Config> {
@@ -51,7 +51,7 @@ export function registryHostOf(image: string): string | undefined {
  * that names one is used as it is, and it must be the same server.
  */
 function qualifiedImage(config: Config, source: string): string {
-  const server = config.registry?.server;
+  const server = registryOf(config)?.server;
   if (!server) return config.image;
   const named = registryHostOf(config.image);
   if (named === undefined) return DOCKER_HUB.has(server) ? config.image : `${server}/${config.image}`;
@@ -66,7 +66,11 @@ function qualifiedImage(config: Config, source: string): string {
 function unwrapUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((i) => {
     if (i.code !== 'invalid_union') return [i];
-    const branch = i.errors.find((b) => !b.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+    // A branch that fails at its root on the value's type (or, for a literal such as `none`,
+    // its value) did not take the value.
+    const branch = i.errors.find(
+      (b) => !b.some((e) => (e.code === 'invalid_type' || e.code === 'invalid_value') && e.path.length === 0),
+    );
     if (!branch) {
       // No branch took the value's type: say what the field takes (a duration, or a host).
       const expected = expectedAt(configSchema, i.path) ?? '"host", "host:port" or { ssh, address, name }';
@@ -122,9 +126,20 @@ function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | 
     else if (def.type === 'array' || def.type === 'record') {
       node = (def.type === 'array' ? def.element : def.valueType) as AnySchema;
       i++;
+    } else if (def.type === 'union') {
+      // A field that takes several shapes (`registry: none` or a mapping): the one that has the path.
+      const rest = path.slice(i);
+      return (def.options as AnySchema[]).map((o) => schemaAt(o, rest)).find((n) => n !== undefined);
     } else return undefined;
   }
   return undefined;
+}
+
+/** The type a union's option checks a value against (through transforms): string, object, literal … */
+function kindOf(option: AnySchema): { type: string; values?: unknown[] } {
+  const def = option._zod.def as unknown as { type: string; in?: AnySchema; values?: unknown[] };
+  if (def.type === 'pipe') return kindOf(def.in!);
+  return def;
 }
 
 /** What a field expects, in words: "a whole number from 1 to 1000", "true or false" … */
@@ -155,10 +170,15 @@ export function expectedAt(schema: AnySchema, path: readonly PropertyKey[]): str
     case 'enum':
       return `one of ${(node as unknown as { options: string[] }).options.join(', ')}`;
     case 'union': {
-      const kinds = (def.options ?? []).map((o) => (o._zod.def as { type: string }).type);
+      const options = (def.options ?? []).map(kindOf);
+      const kinds = options.map((o) => o.type);
       if (kinds.includes('string') && kinds.includes('number'))
         return 'a duration such as "500ms", "2s" or "1m"';
-      return undefined;
+      const words: Record<string, string> = { object: 'a mapping', string: 'text', array: 'a list' };
+      const each = options.map((o) =>
+        o.type === 'literal' ? (o.values ?? []).map((v) => JSON.stringify(v)).join(' or ') : words[o.type],
+      );
+      return each.every((w) => w !== undefined) ? each.join(' or ') : undefined;
     }
     default:
       return undefined;

@@ -20,6 +20,8 @@ export interface PoolState {
   /** What the hosts run: the repository, and the digest the tag resolved to (by which they run it). */
   image?: string;
   digest?: string;
+  /** registry: none: the image ID the hosts run (streamed from the machine running bluegreen). */
+  imageId?: string;
   hosts: HostRecord[];
   since: string;
 }
@@ -34,6 +36,7 @@ export interface PreviousPool {
   version: string;
   image?: string;
   digest?: string;
+  imageId?: string;
   /** Its hosts as they were (absent in records written before bluegreen kept them). */
   hosts?: HostRecord[];
   kept?: 'warm' | 'stopped';

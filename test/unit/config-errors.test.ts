@@ -32,6 +32,12 @@ function leaves(n: Node, path: string[] = []): { path: string[]; wrong: unknown 
   const d = defOf(node);
   if (d.type === 'object')
     return Object.entries(d.shape as Record<string, Node>).flatMap(([k, v]) => leaves(v, [...path, k]));
+  // A field with several shapes (`registry: none` or a mapping): the field itself, and the keys of its mapping.
+  if (d.type === 'union')
+    return [
+      { path, wrong: true },
+      ...(d.options as Node[]).flatMap((o) => (defOf(inner(o)).type === 'object' ? leaves(o, path) : [])),
+    ];
   const wrong: Record<string, unknown> = {
     number: 'abc',
     string: 123,

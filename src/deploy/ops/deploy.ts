@@ -1,10 +1,11 @@
 import { DeployError, UsageError } from '../../errors.js';
 import { buildPlan } from '../build.js';
-import type { PreparedImage } from '../image.js';
+import { releaseOf, type PreparedImage } from '../image.js';
 import { recordOf, type Context } from '../context.js';
 import { planLines, removeFromPool, startCommands, startPool, type Release } from '../pool.js';
 import { otherPool, type DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine, verifyThroughBalancer } from '../switch.js';
+import { releaseCommand, releaseHost, runRelease } from '../release.js';
 import { promote } from './promote.js';
 import { rollbackCandidate } from './rollback.js';
 import { shiftTraffic } from './shift.js';
@@ -44,18 +45,22 @@ export async function deploy(
 
   if (ctx.dryRun) {
     // The digest the hosts would run, if the tag exists yet (a build would make a new one).
-    let planned: Release = { version, image: config.image, ...(digest ? { digest } : {}) };
+    let planned: Release = digest
+      ? releaseOf(config, version, { image: config.image, digest })
+      : { version, image: config.image };
     if (!digest && !config.build)
       planned = await ctx.images.resolve(ctx, version).then(
-        (p) => ({ version, ...p }),
+        (p) => releaseOf(config, version, p),
         (err: Error) => {
           ctx.log.warn(`the plan shows the tag: ${err.message}`);
           return planned;
         },
       );
+    const release = releaseCommand(ctx, planned);
     const plan = [
       ...buildPlan(ctx, version),
       ...planLines(hosts, startCommands(ctx, pool, planned)),
+      ...(release ? planLines([releaseHost(hosts)], [release]) : []),
       switchPlanLine(ctx),
       ...(steps
         ? [
@@ -75,8 +80,19 @@ export async function deploy(
   const image: PreparedImage = digest
     ? { image: config.image, digest }
     : await ctx.images.prepare(ctx, version);
-  const release: Release = { version, ...image };
+  const release = releaseOf(config, version, image);
   await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, release));
+  // The release phase: every host passed its check, none receives traffic yet.
+  if (config.release)
+    await ctx.log.group(`release ${version} on ${releaseHost(hosts).name}`, () =>
+      runRelease(ctx, pool, hosts, release).catch(async (err: unknown) => {
+        await removeFromPool(ctx, pool, hosts);
+        throw new DeployError(
+          `${(err as Error).message}\nThe release failed: ${pool}'s containers were removed; nothing reached users (the balancer was not changed).`,
+          (err as DeployError).host,
+        );
+      }),
+    );
   // The idle pool's hosts held the previous version, still running (warm): it is stopped now.
   if (state.previous?.pool === pool && state.previous.kept === 'warm') {
     state.previous.kept = 'stopped';
@@ -114,7 +130,7 @@ export async function deploy(
     return {
       ...promoted,
       image: release.image,
-      ...(release.digest ? { digest: release.digest } : {}),
+      digest: image.digest,
       diff: [change.diff, promoted.diff].filter(Boolean).join('\n'),
     };
   }
@@ -122,7 +138,8 @@ export async function deploy(
     message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
     version,
     image: release.image,
-    ...(release.digest ? { digest: release.digest } : {}),
+    // The digest, or (registry: none) the image ID: what pins the image either way.
+    digest: image.digest,
     diff: change.diff,
   };
 }

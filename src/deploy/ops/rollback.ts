@@ -5,6 +5,7 @@ import {
   bringBack,
   keepOld,
   planLines,
+  releaseFrom,
   retire,
   startCommands,
   stopCommands,
@@ -69,11 +70,7 @@ export async function rollbackPromoted(ctx: Context, state: DeployState): Promis
     throw new DeployError(
       `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`,
     );
-  const release: Release = {
-    version: prev.version,
-    image: prev.image ?? ctx.config.image,
-    ...(prev.digest ? { digest: prev.digest } : {}),
-  };
+  const release: Release = releaseFrom(prev, ctx.config.image);
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {

@@ -2,6 +2,7 @@ import { DeployError, UsageError } from '../../errors.js';
 import { recordOf, type Context } from '../context.js';
 import {
   planLines,
+  releaseFrom,
   removeFromPool,
   startCommands,
   startPool,
@@ -34,11 +35,7 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
     };
 
   // New hosts run exactly what the others run: the same digest.
-  const release: Release = {
-    version: current.version,
-    image: current.image ?? ctx.config.image,
-    ...(current.digest ? { digest: current.digest } : {}),
-  };
+  const release: Release = releaseFrom(current, ctx.config.image);
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const change = await planSwitch(ctx, servers(ctx, [...desired, ...(cand?.hosts ?? [])]));
   const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(', ') || 'none'}), -${removed.length} (${removed.map((h) => h.name).join(', ') || 'none'})`;

@@ -1,12 +1,21 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  refuseOtherCandidate,
-  runCommand
-} from "./chunk-KZZA3HZX.js";
-import "./chunk-XTSSKOCU.js";
-import "./chunk-Y73W57ZB.js";
+  expectedAt,
+  loadConfig,
+  parseConfig,
+  registryHostOf,
+  validateConfig
+} from "./chunk-3MVCHYYH.js";
+import {
+  validateVersion
+} from "./chunk-KYV6WR5C.js";
+import "./chunk-X4IEUISD.js";
 export {
-  refuseOtherCandidate,
-  runCommand
+  expectedAt,
+  loadConfig,
+  parseConfig,
+  registryHostOf,
+  validateConfig,
+  validateVersion
 };

@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   PATTERNS,
   UsageError
-} from "./chunk-Y73W57ZB.js";
+} from "./chunk-X4IEUISD.js";
 
 // src/config/version.ts
 function validateVersion(version, field = "version") {

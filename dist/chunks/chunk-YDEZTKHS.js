@@ -2,7 +2,7 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   UsageError
-} from "./chunk-Y73W57ZB.js";
+} from "./chunk-X4IEUISD.js";
 
 // src/deploy/outcome.ts
 var COMMAND_NAMES = ["deploy", "promote", "rollback", "scale", "prune", "status"];

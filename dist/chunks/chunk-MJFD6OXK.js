@@ -2,7 +2,7 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   Recorder
-} from "./chunk-XTSSKOCU.js";
+} from "./chunk-YDEZTKHS.js";
 import {
   DeployError,
   PATTERNS,
@@ -11,8 +11,10 @@ import {
   __require,
   __toESM,
   isHost,
-  messageOf
-} from "./chunk-Y73W57ZB.js";
+  messageOf,
+  registryOf,
+  streamsImage
+} from "./chunk-X4IEUISD.js";
 
 // node_modules/ejs/lib/utils.js
 var require_utils = __commonJS({
@@ -9987,7 +9989,7 @@ var require_agent = __commonJS({
     var { Duplex } = __require("stream");
     var { resolve: resolve4 } = __require("path");
     var { readFile: readFile3 } = __require("fs");
-    var { execFile, spawn: spawn2 } = __require("child_process");
+    var { execFile, spawn: spawn4 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -10164,7 +10166,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
-          const proc = this.proc = spawn2(EXEPATH, [data.length]);
+          const proc = this.proc = spawn4(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -22364,7 +22366,7 @@ import { hostname as hostname2 } from "node:os";
 // src/deploy/context.ts
 import { readFile as readFile2 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join as join4, resolve as resolve3 } from "node:path";
+import { isAbsolute, join as join5, resolve as resolve3 } from "node:path";
 
 // src/commands/shell.ts
 var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
@@ -23586,7 +23588,7 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run2 = async (function_, resolve4, arguments_) => {
+  const run = async (function_, resolve4, arguments_) => {
     const result = (async () => function_(...arguments_))();
     resolve4(result);
     try {
@@ -23600,7 +23602,7 @@ function pLimit(concurrency) {
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run2.bind(void 0, function_, resolve4, arguments_));
+    }).then(run.bind(void 0, function_, resolve4, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
@@ -24696,11 +24698,255 @@ function hostUrl(address, port, path4) {
   return `http://${host}:${port}${path4}`;
 }
 
+// src/deploy/hooks.ts
+import { spawn } from "node:child_process";
+
+// src/deploy/state.ts
+import { posix as posix3 } from "node:path";
+var HISTORY_LIMIT = 30;
+function emptyState(app) {
+  return {
+    schema: 1,
+    app,
+    live: null,
+    candidate: null,
+    pools: { green: null, blue: null },
+    previous: null,
+    upstreamSha256: null,
+    history: []
+  };
+}
+function statePath(config) {
+  return config.balancer.state_file ?? posix3.join(posix3.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
+}
+function otherPool(pool) {
+  return pool === "green" ? "blue" : "green";
+}
+function serializeState(state) {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}
+`;
+}
+function parseState(text, app, path4, host) {
+  if (text.trim() === "") return emptyState(app);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DeployError(
+      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
+    );
+  }
+  return parsed;
+}
+var StateFile = class {
+  constructor(shell, path4, app) {
+    this.shell = shell;
+    this.path = path4;
+    this.app = app;
+  }
+  async read() {
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
+  }
+  async write(state) {
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
+  }
+};
+
+// src/deploy/hooks.ts
+function runUrl(env) {
+  if (env.GITHUB_ACTIONS !== "true" || !env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return "";
+  return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+function hookVariables(ctx, name, facts, state, env = process.env) {
+  return {
+    BLUEGREEN_HOOK: name,
+    BLUEGREEN_COMMAND: facts.command,
+    BLUEGREEN_APP: ctx.config.app,
+    BLUEGREEN_VERSION: facts.version ?? "",
+    BLUEGREEN_PREVIOUS_VERSION: facts.previousVersion ?? "",
+    BLUEGREEN_POOL: facts.pool ?? "",
+    BLUEGREEN_HOSTS: (facts.hosts ?? []).join(","),
+    BLUEGREEN_LIVE_POOL: state.live ?? "",
+    BLUEGREEN_CANDIDATE_POOL: state.candidate ?? "",
+    BLUEGREEN_IMAGE: facts.image ?? ctx.config.image,
+    BLUEGREEN_DIGEST: facts.digest ?? "",
+    BLUEGREEN_RESULT: facts.result ?? "",
+    BLUEGREEN_MESSAGE: (facts.message ?? "").split("\n")[0],
+    BLUEGREEN_ACTOR: ctx.actor,
+    BLUEGREEN_RUN_URL: runUrl(env)
+  };
+}
+function hookPlanLine(ctx, name) {
+  const command = ctx.config.hooks[name];
+  return command ? [`local: hook ${name}: ${command.split("\n")[0]} (not run in a dry run)`] : [];
+}
+async function runPreHook(ctx, name, facts, state) {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return;
+  try {
+    await ctx.log.group(
+      `hook ${name}`,
+      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+    );
+  } catch (err) {
+    throw new DeployError(
+      `hooks.${name} failed: ${messageOf(err)}
+Nothing was changed: ${facts.command} stopped before it.`
+    );
+  }
+}
+async function runPostHook(ctx, name, facts, state) {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return void 0;
+  try {
+    await ctx.log.group(
+      `hook ${name}`,
+      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+    );
+    return void 0;
+  } catch (err) {
+    const line = `hooks.${name} failed (nothing was undone): ${messageOf(err)}`;
+    ctx.log.warn(line);
+    return line;
+  }
+}
+async function runPostHooks(ctx, names, facts, state) {
+  const lines2 = [];
+  for (const name of names) {
+    const line = await runPostHook(ctx, name, facts, state);
+    if (line) lines2.push(line);
+  }
+  return lines2;
+}
+function hookOptions(ctx) {
+  return { cwd: ctx.baseDir, timeoutMs: ctx.config.hooks.timeout, signal: ctx.signal, log: ctx.log };
+}
+var shellHooks = {
+  run(name, command, env, { cwd, timeoutMs, signal, log }) {
+    return new Promise((resolve4, reject) => {
+      const child2 = spawn("sh", ["-c", command], {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group: a timeout or a cancel ends what the hook started too.
+        detached: true
+      });
+      const lines2 = [];
+      let stopped;
+      const take = (stream) => {
+        let rest = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk) => {
+          const parts = (rest + chunk).split("\n");
+          rest = parts.pop();
+          for (const l of parts) {
+            lines2.push(l);
+            log.info(`${name}: ${l}`);
+          }
+        });
+        stream.on("end", () => {
+          if (rest) {
+            lines2.push(rest);
+            log.info(`${name}: ${rest}`);
+          }
+        });
+      };
+      take(child2.stdout);
+      take(child2.stderr);
+      const stop = (why) => {
+        stopped ??= why;
+        try {
+          process.kill(-child2.pid, "SIGTERM");
+        } catch {
+        }
+      };
+      const timer = setTimeout(
+        () => stop(`still running after ${timeoutMs / 1e3}s (hooks.timeout)`),
+        timeoutMs
+      );
+      const onAbort = () => stop("cancelled");
+      signal.addEventListener("abort", onAbort, { once: true });
+      child2.on("error", (err) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(new Error(`cannot run sh: ${err.message}`));
+      });
+      child2.on("close", (code, sig) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        if (code === 0 && !stopped) return resolve4();
+        const tail2 = lines2.filter((l) => l.trim() !== "").slice(-5);
+        reject(
+          new Error(
+            `\`${command.split("\n")[0]}\` ${stopped ?? (code !== null ? `exited ${code}` : `was killed (${sig})`)}${tail2.length ? `: ${tail2.join(" | ")}` : ""}`
+          )
+        );
+      });
+    });
+  }
+};
+function hooksOf(command, andPromote) {
+  if (command === "deploy")
+    return andPromote ? { pre: ["pre_deploy", "pre_promote"], post: ["post_deploy", "post_promote"] } : { pre: ["pre_deploy"], post: ["post_deploy"] };
+  if (command === "promote") return { pre: ["pre_promote"], post: ["post_promote"] };
+  if (command === "rollback") return { pre: [], post: ["post_rollback"] };
+  return { pre: [], post: [] };
+}
+function hookFacts(ctx, state, command, version) {
+  const live = state.live ? state.pools[state.live] : null;
+  const cand = state.candidate ? state.pools[state.candidate] : null;
+  const names = (pool) => ctx.config.pools[pool].map((h) => h.name);
+  switch (command) {
+    case "deploy": {
+      const pool = state.live ? otherPool(state.live) : "green";
+      return {
+        command,
+        ...version ? { version } : {},
+        ...live ? { previousVersion: live.version } : {},
+        pool,
+        hosts: names(pool)
+      };
+    }
+    case "promote":
+      return {
+        command,
+        ...cand ? { version: cand.version } : {},
+        ...live ? { previousVersion: live.version } : {},
+        ...state.candidate && cand ? { pool: state.candidate, hosts: cand.hosts.map((h) => h.name) } : {}
+      };
+    case "rollback":
+      if (cand && state.live && live)
+        return {
+          command,
+          version: live.version,
+          previousVersion: cand.version,
+          pool: state.live,
+          hosts: live.hosts.map((h) => h.name)
+        };
+      return {
+        command,
+        ...state.previous ? { version: state.previous.version, pool: state.previous.pool } : {},
+        ...state.previous?.hosts ? { hosts: state.previous.hosts.map((h) => h.name) } : {},
+        ...live ? { previousVersion: live.version } : {}
+      };
+    default:
+      return void 0;
+  }
+}
+
 // src/commands/docker.ts
 var LABEL_APP = "bluegreen.app";
 var LABEL_VERSION = "bluegreen.version";
 var LABEL_POOL = "bluegreen.pool";
 var LABEL_DIGEST = "bluegreen.digest";
+var LABEL_RELEASE = "bluegreen.release";
 var KEEP_OLD_MARKER = "bluegreen-keep-old";
 function containerName(app, version) {
   return `${app}-${version}`.replace(/[^A-Za-z0-9_.-]/g, "_");
@@ -24817,6 +25063,25 @@ var docker = {
   removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
   /** Reads the password from stdin so it never shows in `ps` on the host. */
   login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
+  /** Exits 0 when the host has the image (by ID): it is not streamed to it again. */
+  hasImage: (imageId) => `${sh("docker", "image", "inspect", "--format", "{{.Id}}", imageId)} >/dev/null 2>&1`,
+  /**
+   * Loads an image archive (gzip, from stdin: `docker load` reads it compressed) and tags it
+   * `tag` by its ID: a tag the archive did not bring is an error, so a wrong archive fails here.
+   */
+  load: (imageId, tag) => `${sh("docker", "load", "--quiet")} >/dev/null && ${sh("docker", "tag", imageId, tag)}`,
+  /**
+   * The release phase: `argv` once in a one-off container of `spec.image`, attached (its
+   * output is this command's), removed when it ends. A leftover of an interrupted release of
+   * the same version is removed first. No port is published and no restart policy applies.
+   */
+  runOnce: (spec, argv) => {
+    const name = releaseContainerName(spec.app, spec.version);
+    const run = ["docker", "run", "--rm", "--name", name, "--label", `${LABEL_RELEASE}=${spec.app}`];
+    for (const [k, v] of Object.entries(spec.env)) run.push("-e", `${k}=${v}`);
+    run.push(...spec.options, spec.image, ...argv);
+    return `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; ${sh(...run)}`;
+  },
   // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
   /** Reads the password from stdin. */
   localLogin: (server, username) => [
@@ -24831,8 +25096,15 @@ var docker = {
     for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
     return [...argv, context];
   },
-  push: (tag) => ["push", tag]
+  push: (tag) => ["push", tag],
+  /** The local image ID of `ref` (registry: none). */
+  localImageId: (ref) => ["image", "inspect", "--format", "{{.Id}}", ref],
+  /** The image as a tar archive on stdout (registry: none), by ID. */
+  localSave: (imageId) => ["save", imageId]
 };
+function releaseContainerName(app, version) {
+  return `${containerName(app, version)}-release`;
+}
 function parseContainerList(stdout) {
   return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
     const [name = "", state = "", version = "", pool = ""] = l.split("	");
@@ -24936,6 +25208,11 @@ async function resolveDigest(ref, access = {}) {
   if (!get.ok) throw new DeployError(`${what}: the registry answered ${get.status} to GET`);
   return `sha256:${createHash3("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
 }
+
+// src/deploy/build.ts
+import { mkdtempSync as mkdtempSync2, rmSync as rmSync2 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join4, resolve as resolve2 } from "node:path";
 
 // node_modules/@actions/exec/lib/exec.js
 import { StringDecoder } from "string_decoder";
@@ -25687,15 +25964,16 @@ function getExecOutput(commandLine, args, options) {
   });
 }
 
-// src/deploy/build.ts
-import { mkdtempSync, rmSync } from "node:fs";
+// src/deploy/local-docker.ts
+import { spawn as spawn3 } from "node:child_process";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join3, resolve as resolve2 } from "node:path";
-async function run(args, stdin, extraEnv = {}) {
+import { join as join3 } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+async function runLocalDocker(args, stdin, extraEnv = {}) {
   let output = "";
-  const collect = (chunk) => {
-    output += chunk.toString();
-  };
+  let stdout = "";
   const env = { DOCKER_BUILDKIT: "0" };
   for (const [k, v] of Object.entries(process.env)) if (v !== void 0) env[k] = v;
   Object.assign(env, extraEnv);
@@ -25707,17 +25985,72 @@ async function run(args, stdin, extraEnv = {}) {
       ignoreReturnCode: true,
       // Always given, so stdin is closed (and a password never appears in the argv).
       input: Buffer.from(stdin ?? ""),
-      listeners: { stdout: collect, stderr: collect }
+      listeners: {
+        stdout: (chunk) => {
+          output += chunk.toString();
+          stdout += chunk.toString();
+        },
+        stderr: (chunk) => {
+          output += chunk.toString();
+        }
+      }
     });
-    return { code: res.exitCode, output };
+    return { code: res.exitCode, output, stdout };
   } catch (err) {
     throw new DeployError(
       `cannot run docker locally: ${err.message} (is the docker CLI installed?)`
     );
   }
 }
+function localDaemon() {
+  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "the local Docker daemon";
+}
+async function localImageId(ref) {
+  const res = await runLocalDocker(docker.localImageId(ref));
+  const id = res.stdout.trim();
+  if (res.code !== 0 || !/^sha256:[0-9a-f]{64}$/.test(id))
+    throw new DeployError(
+      `image ${ref} is not in ${localDaemon()}: with registry: none the hosts get the image from this machine; build or pull it here first, or add build: to the config (${res.output.trim().split("\n").at(-1) ?? ""})`
+    );
+  return id;
+}
+async function saveImage(imageId) {
+  const dir = mkdtempSync(join3(tmpdir(), "bluegreen-image-"));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", dispose);
+  const path4 = join3(dir, "image.tar.gz");
+  const started = Date.now();
+  const child2 = spawn3("docker", docker.localSave(imageId), { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child2.stderr.on("data", (c) => stderr += c.toString());
+  const exited = new Promise((resolve4, reject) => {
+    child2.on("error", reject);
+    child2.on("close", (code) => resolve4(code ?? -1));
+  });
+  try {
+    await pipeline(child2.stdout, createGzip({ level: 1 }), createWriteStream(path4));
+    const code = await exited;
+    if (code !== 0) throw new Error(`exited ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`);
+  } catch (err) {
+    dispose();
+    process.off("exit", dispose);
+    throw new DeployError(`docker save ${imageId} (${localDaemon()}) failed: ${err.message}`);
+  }
+  return {
+    imageId,
+    bytes: statSync(path4).size,
+    ms: Date.now() - started,
+    open: () => createReadStream(path4),
+    dispose: () => {
+      dispose();
+      process.off("exit", dispose);
+    }
+  };
+}
+
+// src/deploy/build.ts
 function loginCommand(ctx) {
-  const { registry } = ctx.config;
+  const registry = registryOf(ctx.config);
   if (!registry?.username || !ctx.secrets?.registryPassword) return void 0;
   return docker.localLogin(registry.server, registry.username);
 }
@@ -25732,7 +26065,7 @@ function buildCommands(ctx, version) {
       tag,
       build.args
     ),
-    docker.push(tag)
+    ...streamsImage(ctx.config) ? [] : [docker.push(tag)]
   ];
 }
 function buildPlan(ctx, version) {
@@ -25744,23 +26077,23 @@ function buildPlan(ctx, version) {
 }
 async function buildAndPush(ctx, version) {
   const login = loginCommand(ctx);
-  const dockerConfig = login ? mkdtempSync(join3(tmpdir(), "bluegreen-docker-")) : void 0;
+  const dockerConfig = login ? mkdtempSync2(join4(tmpdir2(), "bluegreen-docker-")) : void 0;
   const cleanup = () => {
-    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
+    if (dockerConfig) rmSync2(dockerConfig, { recursive: true, force: true });
   };
   process.once("exit", cleanup);
   const env = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
   try {
     if (login) {
-      const res = await run(login, ctx.secrets?.registryPassword, env);
+      const res = await runLocalDocker(login, ctx.secrets?.registryPassword, env);
       if (res.code !== 0)
         throw new DeployError(
-          `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
+          `docker login ${registryOf(ctx.config).server} failed: ${res.output.trim().split("\n").at(-1)}`
         );
     }
     for (const args of buildCommands(ctx, version)) {
       const started = Date.now();
-      const res = await run(args, void 0, env);
+      const res = await runLocalDocker(args, void 0, env);
       if (res.code !== 0) {
         throw new DeployError(
           `docker ${args[0]} failed: ${res.output.trim().split("\n").slice(-5).join("\n")}`
@@ -25777,10 +26110,15 @@ async function buildAndPush(ctx, version) {
 }
 
 // src/deploy/image.ts
-async function resolveImage(run2, version) {
-  const { config } = run2;
-  const secrets = run2.secrets ?? {};
-  const registry = config.registry;
+function releaseOf(config, version, p) {
+  return streamsImage(config) ? { version, image: p.image, imageId: p.digest } : { version, image: p.image, digest: p.digest };
+}
+async function resolveImage(run, version) {
+  const { config } = run;
+  if (streamsImage(config))
+    return { image: config.image, digest: await localImageId(imageRef(config.image, version)) };
+  const secrets = run.secrets ?? {};
+  const registry = registryOf(config);
   const username = registry?.username ?? registry?.pull_username;
   const password = registry?.username ? secrets.registryPassword : secrets.registryPullPassword;
   const digest = await resolveDigest(imageRef2(config.image, version), {
@@ -25789,20 +26127,44 @@ async function resolveImage(run2, version) {
   });
   return { image: config.image, digest };
 }
-async function prepareImage(run2, version) {
-  if (run2.config.build) await run2.log.group("build and push", () => buildAndPush(run2, version));
+async function prepareImage(run, version) {
+  const local = streamsImage(run.config);
+  if (run.config.build)
+    await run.log.group(local ? "build" : "build and push", () => buildAndPush(run, version));
   try {
-    const prepared = await resolveImage(run2, version);
-    run2.log.info(`${run2.config.image}:${version} is ${prepared.digest}: every host runs it by digest`);
+    const prepared = await resolveImage(run, version);
+    run.log.info(
+      local ? `${run.config.image}:${version} is image ${prepared.digest} here: streamed to the hosts that lack it, run by that ID (registry: none)` : `${run.config.image}:${version} is ${prepared.digest}: every host runs it by digest`
+    );
     return prepared;
   } catch (err) {
     if (err instanceof DeployError) throw err;
     throw new DeployError(
-      `cannot resolve ${run2.config.image}:${version} to a digest: ${err.message}`
+      `cannot resolve ${run.config.image}:${version} to a digest: ${err.message}`
     );
   }
 }
-var registryImages = { prepare: prepareImage, resolve: resolveImage };
+function runImages() {
+  const saved = /* @__PURE__ */ new Map();
+  return {
+    prepare: prepareImage,
+    resolve: resolveImage,
+    archive(imageId) {
+      let archive = saved.get(imageId);
+      if (!archive) {
+        archive = saveImage(imageId);
+        saved.set(imageId, archive);
+        archive.catch(() => saved.delete(imageId));
+      }
+      return archive;
+    },
+    async dispose() {
+      const all = [...saved.values()];
+      saved.clear();
+      await Promise.all(all.map((a) => a.then((x) => x.dispose()).catch(() => void 0)));
+    }
+  };
+}
 
 // src/deploy/lock.ts
 import { createHash as createHash4, randomBytes } from "node:crypto";
@@ -25931,64 +26293,6 @@ function safeUser() {
   }
 }
 
-// src/deploy/state.ts
-import { posix as posix3 } from "node:path";
-var HISTORY_LIMIT = 30;
-function emptyState(app) {
-  return {
-    schema: 1,
-    app,
-    live: null,
-    candidate: null,
-    pools: { green: null, blue: null },
-    previous: null,
-    upstreamSha256: null,
-    history: []
-  };
-}
-function statePath(config) {
-  return config.balancer.state_file ?? posix3.join(posix3.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
-}
-function otherPool(pool) {
-  return pool === "green" ? "blue" : "green";
-}
-function serializeState(state) {
-  state.history = state.history.slice(-HISTORY_LIMIT);
-  return `${JSON.stringify(state, null, 2)}
-`;
-}
-function parseState(text, app, path4, host) {
-  if (text.trim() === "") return emptyState(app);
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DeployError(
-      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
-    );
-  }
-  if (parsed.schema !== 1 || parsed.app !== app) {
-    throw new DeployError(
-      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
-    );
-  }
-  return parsed;
-}
-var StateFile = class {
-  constructor(shell, path4, app) {
-    this.shell = shell;
-    this.path = path4;
-    this.app = app;
-  }
-  async read() {
-    const res = await this.shell.exec(files.readIfExists(this.path));
-    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
-  }
-  async write(state) {
-    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
-  }
-};
-
 // src/deploy/context.ts
 function targetOf(config, host) {
   if ("ssh" in host) return { name: host.name, host: host.ssh.host, port: host.ssh.port ?? config.ssh.port };
@@ -26003,7 +26307,7 @@ function recordOf(config, host) {
   };
 }
 async function readSecretFile(baseDir, path4, field) {
-  const full = path4.startsWith("~/") ? join4(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve3(baseDir, path4);
+  const full = path4.startsWith("~/") ? join5(homedir(), path4.slice(2)) : isAbsolute(path4) ? path4 : resolve3(baseDir, path4);
   try {
     return await readFile2(full, "utf8");
   } catch (err) {
@@ -26024,7 +26328,7 @@ async function hostKeyPolicy(opts) {
   if (text === void 0 && config.ssh.known_hosts)
     text = await readSecretFile(opts.baseDir, config.ssh.known_hosts, "ssh.known_hosts");
   if (text === void 0)
-    text = await readFile2(join4(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
+    text = await readFile2(join5(homedir(), ".ssh", "known_hosts"), "utf8").catch(() => "");
   const knownHosts = new KnownHosts(text);
   if (knownHosts.size === 0 && Object.keys(config.ssh.fingerprints).length === 0) {
     throw new UsageError(
@@ -26038,7 +26342,7 @@ async function privateKey(opts) {
   if (opts.config.ssh.private_key)
     return readSecretFile(opts.baseDir, opts.config.ssh.private_key, "ssh.private_key");
   for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
-    const key2 = await readFile2(join4(homedir(), ".ssh", name), "utf8").catch(() => void 0);
+    const key2 = await readFile2(join5(homedir(), ".ssh", name), "utf8").catch(() => void 0);
     if (key2) return key2;
   }
   throw new UsageError(
@@ -26089,12 +26393,14 @@ async function openContext(opts) {
     lock: new LockFile(first, `${path4}.lock`),
     checker: httpChecker,
     clock: systemClock,
-    images: registryImages,
+    images: runImages(),
+    hooks: shellHooks,
     recorder: new Recorder()
   };
 }
 async function closeContext(ctx) {
   await ctx.remote.closeAll();
+  await ctx.images.dispose();
 }
 
 // src/deploy/guards.ts
@@ -26117,10 +26423,19 @@ async function refuseDrift(ctx, force) {
 
 // src/deploy/pool.ts
 function releaseRef(r) {
+  if (r.imageId) return r.imageId;
   return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
 }
+function releaseFrom(record, fallbackImage) {
+  return {
+    version: record.version,
+    image: record.image ?? fallbackImage,
+    ...record.digest ? { digest: record.digest } : {},
+    ...record.imageId ? { imageId: record.imageId } : {}
+  };
+}
 function hostLogin(ctx) {
-  const registry = ctx.config.registry;
+  const registry = registryOf(ctx.config);
   if (!registry) return void 0;
   const pull = registry.pull_username;
   const username = pull ?? registry.username;
@@ -26128,6 +26443,22 @@ function hostLogin(ctx) {
   return username && password ? { server: registry.server, username, password } : void 0;
 }
 var stopSeconds = (ctx) => Math.ceil(ctx.config.container.stop_timeout / 1e3);
+function transferCommand(ctx, release, imageId) {
+  const tag = imageRef(release.image, release.version);
+  let bytes = 0;
+  return {
+    step: "transfer",
+    unless: docker.hasImage(imageId),
+    command: docker.load(imageId, tag),
+    stdin: async () => {
+      const archive = await ctx.images.archive(imageId);
+      bytes = archive.bytes;
+      return archive.open();
+    },
+    shown: `${docker.hasImage(imageId)} || (local: docker save ${imageId} | gzip) | ${docker.load(imageId, tag)}`,
+    detail: () => `${(bytes / 1e6).toFixed(1)} MB streamed from this machine`
+  };
+}
 function startCommands(ctx, pool, release) {
   const { config } = ctx;
   const login = hostLogin(ctx);
@@ -26137,7 +26468,7 @@ function startCommands(ctx, pool, release) {
     // No other container of the app may hold the port (what still runs here is outside the
     // balancer: an old pool kept warm); they are stopped and kept, not removed.
     { command: docker.makeRoom(config.app, name, stopSeconds(ctx)) },
-    {
+    release.imageId ? transferCommand(ctx, release, release.imageId) : {
       step: "pull",
       command: docker.pull(ref, login ? { server: login.server, username: login.username } : void 0),
       ...login ? { stdin: login.password } : {}
@@ -26173,7 +26504,7 @@ function removeCommands(ctx) {
   return [{ command: docker.removeAll(ctx.config.app) }];
 }
 function planLines(hosts, commands) {
-  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
+  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.shown ?? c.command}`));
 }
 async function timed(ctx, host, pool, step, fn, detail) {
   const started = Date.now();
@@ -26195,8 +26526,29 @@ async function timed(ctx, host, pool, step, fn, detail) {
 async function runCommands(ctx, host, pool, shell, commands) {
   for (const c of commands) {
     throwIfCancelled(ctx);
-    const run2 = () => shell.exec(c.command, { stdin: c.stdin });
-    await (c.step ? timed(ctx, host, pool, c.step, run2, c.detail) : run2());
+    if (c.unless !== void 0 && (await shell.exec(c.unless, { check: false })).code === 0) {
+      if (c.step)
+        await timed(
+          ctx,
+          host,
+          pool,
+          c.step,
+          () => Promise.resolve(),
+          () => "already there"
+        );
+      continue;
+    }
+    const run = async () => {
+      if (typeof c.stdin !== "function") return shell.exec(c.command, { stdin: c.stdin });
+      const stream = await c.stdin();
+      stream.on("error", () => void 0);
+      try {
+        return await shell.exec(c.command, { stdin: stream });
+      } finally {
+        stream.destroy();
+      }
+    };
+    await (c.step ? timed(ctx, host, pool, c.step, run, c.detail) : run());
   }
 }
 async function checkHost(ctx, host, pool, shell, version) {
@@ -26211,9 +26563,9 @@ async function checkHost(ctx, host, pool, shell, version) {
       const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
       if (!r.ok) {
         const logs = await shell.exec(docker.logs(containerName(config.app, version), 5), { check: false });
-        const tail = logExcerpt(logs.stdout + logs.stderr);
+        const tail2 = logExcerpt(logs.stdout + logs.stderr);
         throw new DeployError(
-          `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; container log: ${tail}` : ""}`,
+          `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail2 ? `; container log: ${tail2}` : ""}`,
           host.name
         );
       }
@@ -26836,6 +27188,86 @@ async function reconcile(ctx, state) {
   await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
 }
 
+// src/deploy/release.ts
+function releaseHost(hosts) {
+  return hosts[0];
+}
+function releaseCommand(ctx, release) {
+  const spec = ctx.config.release;
+  if (!spec) return void 0;
+  const { app, container: container2 } = ctx.config;
+  return {
+    step: "release",
+    command: docker.runOnce(
+      {
+        app,
+        version: release.version,
+        image: releaseRef(release),
+        env: container2.env,
+        options: container2.options
+      },
+      spec.command
+    )
+  };
+}
+function tail(output, lines2 = 12) {
+  const all = output.split("\n").filter((l) => l.trim() !== "");
+  return (all.length > lines2 ? ["\u2026", ...all.slice(-lines2)] : all).map((l) => `    ${l}`).join("\n");
+}
+async function runRelease(ctx, pool, hosts, release) {
+  const c = releaseCommand(ctx, release);
+  const spec = ctx.config.release;
+  if (!c || !spec) return;
+  const host = releaseHost(hosts);
+  const shell = await ctx.remote.get(targetOf(ctx.config, host));
+  const name = releaseContainerName(ctx.config.app, release.version);
+  const words2 = spec.command.join(" ");
+  let stopped;
+  const removeContainer = async () => {
+    const now = await ctx.remote.get(targetOf(ctx.config, host));
+    await now.exec(docker.remove(name), { check: false });
+  };
+  const stop = (why) => {
+    stopped ??= why;
+    removeContainer().catch(() => void 0);
+  };
+  const timer = setTimeout(
+    () => stop(`still running after ${spec.timeout / 1e3}s (release.timeout)`),
+    spec.timeout
+  );
+  const onAbort = () => stop("cancelled");
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const result = await timed(
+      ctx,
+      host,
+      pool,
+      "release",
+      async () => {
+        const r = await shell.exec(c.command, { check: false });
+        const output = `${r.stdout}${r.stderr}`;
+        if (r.code !== 0 || stopped) {
+          throw new DeployError(
+            `${host.name}: release \`${words2}\` of ${release.version} ${stopped ?? `exited ${r.code}`}${output.trim() ? `; its output:
+${tail(output)}` : " (no output)"}`,
+            host.name
+          );
+        }
+        return output;
+      },
+      () => `\`${words2}\` exited 0`
+    );
+    for (const line of result.split("\n").filter((l) => l.trim() !== ""))
+      ctx.log.info(`release ${host.name}: ${line}`);
+  } catch (err) {
+    await removeContainer().catch(() => void 0);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
 // src/deploy/retention.ts
 function parseInventory(stdout) {
   return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
@@ -27008,11 +27440,7 @@ async function rollbackPromoted(ctx, state) {
     throw new DeployError(
       `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`
     );
-  const release = {
-    version: prev.version,
-    image: prev.image ?? ctx.config.image,
-    ...prev.digest ? { digest: prev.digest } : {}
-  };
+  const release = releaseFrom(prev, ctx.config.image);
   const change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {
@@ -27210,18 +27638,20 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
   const live = state.live ? state.pools[state.live] : null;
   const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
   if (ctx.dryRun) {
-    let planned = { version, image: config.image, ...digest ? { digest } : {} };
+    let planned = digest ? releaseOf(config, version, { image: config.image, digest }) : { version, image: config.image };
     if (!digest && !config.build)
       planned = await ctx.images.resolve(ctx, version).then(
-        (p) => ({ version, ...p }),
+        (p) => releaseOf(config, version, p),
         (err) => {
           ctx.log.warn(`the plan shows the tag: ${err.message}`);
           return planned;
         }
       );
+    const release2 = releaseCommand(ctx, planned);
     const plan = [
       ...buildPlan(ctx, version),
       ...planLines(hosts, startCommands(ctx, pool, planned)),
+      ...release2 ? planLines([releaseHost(hosts)], [release2]) : [],
       switchPlanLine(ctx),
       ...steps ? [
         `balancer: shift ${steps.join("% \u2192 ")}% to ${pool}, each step sampled ${config.shift.step_duration}ms`
@@ -27235,8 +27665,20 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
     };
   }
   const image = digest ? { image: config.image, digest } : await ctx.images.prepare(ctx, version);
-  const release = { version, ...image };
+  const release = releaseOf(config, version, image);
   await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, release));
+  if (config.release)
+    await ctx.log.group(
+      `release ${version} on ${releaseHost(hosts).name}`,
+      () => runRelease(ctx, pool, hosts, release).catch(async (err) => {
+        await removeFromPool(ctx, pool, hosts);
+        throw new DeployError(
+          `${err.message}
+The release failed: ${pool}'s containers were removed; nothing reached users (the balancer was not changed).`,
+          err.host
+        );
+      })
+    );
   if (state.previous?.pool === pool && state.previous.kept === "warm") {
     state.previous.kept = "stopped";
     delete state.previous.stopAt;
@@ -27271,7 +27713,7 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
     return {
       ...promoted,
       image: release.image,
-      ...release.digest ? { digest: release.digest } : {},
+      digest: image.digest,
       diff: [change.diff, promoted.diff].filter(Boolean).join("\n")
     };
   }
@@ -27279,7 +27721,8 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
     message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
     version,
     image: release.image,
-    ...release.digest ? { digest: release.digest } : {},
+    // The digest, or (registry: none) the image ID: what pins the image either way.
+    digest: image.digest,
     diff: change.diff
   };
 }
@@ -27302,11 +27745,7 @@ async function scale(ctx, state) {
       message: `${live} already has the ${desired.length} hosts the config lists`,
       version: current.version
     };
-  const release = {
-    version: current.version,
-    image: current.image ?? ctx.config.image,
-    ...current.digest ? { digest: current.digest } : {}
-  };
+  const release = releaseFrom(current, ctx.config.image);
   const cand = state.candidate ? state.pools[state.candidate] : null;
   const change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
   const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
@@ -27397,6 +27836,7 @@ async function status(ctx, state) {
       pool: state.previous.pool,
       version: state.previous.version,
       ...state.previous.digest ? { digest: state.previous.digest } : {},
+      ...state.previous.imageId ? { imageId: state.previous.imageId } : {},
       ...state.previous.kept ? { kept: state.previous.kept } : {},
       ...state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}
     } : null,
@@ -27409,7 +27849,8 @@ async function status(ctx, state) {
           role,
           version: p.version,
           ...p.image ? { image: p.image } : {},
-          ...p.digest ? { digest: p.digest } : {}
+          ...p.digest ? { digest: p.digest } : {},
+          ...p.imageId ? { imageId: p.imageId } : {}
         }
       ] : [];
     }),
@@ -27499,6 +27940,8 @@ async function runCommand(opts, args, open2 = openContext) {
   };
   let ctx;
   let locked = false;
+  let facts;
+  let pastPreHooks = false;
   try {
     ctx = await open2(opts);
     if (changes) {
@@ -27511,13 +27954,24 @@ async function runCommand(opts, args, open2 = openContext) {
       refuseOtherCandidate(state, args.expectCandidate);
     const switches = !["status", "prune"].includes(args.command);
     if (switches) await refuseDrift(ctx, args.force ?? false);
+    facts = hookFacts(ctx, state, args.command, args.version);
+    const hooks = hooksOf(args.command, args.promote ?? false);
+    if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
     if (changes && switches) await ctx.balancer.prepare();
     if (changes && switches) await reconcile(ctx, state);
+    pastPreHooks = true;
     const res = await operation(ctx, state, args);
+    const hookLines = facts ? await runPostHooks(ctx, hooks.post, { ...facts, ...res, result: res.result ?? "success" }, state) : [];
+    if (ctx.dryRun && res.plan && facts)
+      res.plan = [
+        ...hooks.pre.flatMap((n) => hookPlanLine(ctx, n)),
+        ...res.plan,
+        ...hooks.post.flatMap((n) => hookPlanLine(ctx, n))
+      ];
     const outcome = {
       ...base,
       result: res.result ?? "success",
-      message: res.message,
+      message: [res.message, ...hookLines].join("\n"),
       ...res.version ? { version: res.version } : {},
       ...res.image ? { image: res.image } : {},
       ...res.digest ? { digest: res.digest } : {},
@@ -27532,10 +27986,16 @@ async function runCommand(opts, args, open2 = openContext) {
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? "rolled_back" : "failure";
+    const hookLines = ctx && facts && pastPreHooks ? await runPostHooks(
+      ctx,
+      hooksOf(args.command, args.promote ?? false).post,
+      { ...facts, result, message: messageOf(error) },
+      await ctx.store.read().catch(() => emptyState(opts.config.app))
+    ) : [];
     const outcome = {
       ...base,
       result,
-      message: messageOf(error),
+      message: [messageOf(error), ...hookLines].join("\n"),
       hosts: ctx?.recorder.hosts ?? [],
       durationMs: Date.now() - started
     };

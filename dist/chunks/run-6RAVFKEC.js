@@ -1,21 +1,12 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig
-} from "./chunk-4AVEEYZL.js";
-import {
-  validateVersion
-} from "./chunk-NZ4MFCCD.js";
-import "./chunk-Y73W57ZB.js";
+  refuseOtherCandidate,
+  runCommand
+} from "./chunk-MJFD6OXK.js";
+import "./chunk-YDEZTKHS.js";
+import "./chunk-X4IEUISD.js";
 export {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig,
-  validateVersion
+  refuseOtherCandidate,
+  runCommand
 };
