@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // the runs share 2 cores with the lab's hosts under load: a slow tick is not a failure
+          testTimeout: 20_000,
           server: { deps: { inline: ['@actions/workflow-parser'] } },
         },
       },

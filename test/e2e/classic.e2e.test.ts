@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bluegreen, writeConfig } from '../harness/bluegreen.js';
+import { bluegreen, LAB_CONTAINER_OPTIONS, writeConfig } from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, workerPids, type Lab } from '../harness/lab.js';
 import { expectZeroDowntime, mixedLoad, settle, V1, V2 } from '../harness/zero-downtime.js';
 
@@ -35,9 +35,7 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
         port: 8000,
         env: { PORT: '8000' },
         options: [
-          '--network',
-          'host',
-          '--init',
+          ...LAB_CONTAINER_OPTIONS,
           '--log-driver',
           'syslog',
           '--log-opt',

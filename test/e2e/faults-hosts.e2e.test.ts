@@ -164,10 +164,12 @@ describe.skipIf(skip)('faults: hosts', () => {
     // A cold pull (the image removed first), and the drop only once that host's `docker pull`
     // runs: a process below bluehost00's sshd.
     dockerOn(f.lab, 'bluehost00', ['rmi', '-f', f.lab.images.v2], { check: false });
+    // hosts pull by digest: repository@sha256:…
+    const pinned = `${f.lab.images.v2.replace(/:2\.0\.0$/, '')}@sha256:`;
     const master = readFileSync(`${f.lab.dir}/bluehost00/sshd.pid`, 'utf8').trim();
     const pullOnHost = () =>
       sh(
-        `for p in $(pgrep -f 'docker pull --quiet ${f.lab.images.v2}'); do a=$p; ` +
+        `for p in $(pgrep -f 'docker pull --quiet ${pinned}'); do a=$p; ` +
           `while [ "$a" -gt 1 ]; do a=$(ps -o ppid= -p "$a" | tr -d ' '); [ -n "$a" ] || break; ` +
           `if [ "$a" = ${master} ]; then echo "$p"; break; fi; done; done`,
         { check: false },
@@ -188,7 +190,7 @@ describe.skipIf(skip)('faults: hosts', () => {
     );
     expect(pullPid, 'bluehost00 never ran its docker pull').not.toBe('');
     expect(res.stderr).toMatch(
-      /bluehost00: SSH connection lost or command killed.* while running `docker pull --quiet 10\.88\.0\.1:5000\/hubuser\/app:2\.0\.0`/,
+      /bluehost00: SSH connection lost or command killed.* while running `docker pull --quiet 10\.88\.0\.1:5000\/hubuser\/app@sha256:[0-9a-f]{64}`/,
     );
     expect(left).toBe(0);
   });

@@ -28,6 +28,14 @@ export interface LabConfigOptions {
   overrides?: Record<string, unknown>;
 }
 
+/**
+ * How the lab runs the app: on the host's network (the lab has no docker bridge), with an
+ * init (node ignores SIGTERM as PID 1), and with half a CPU: all hosts share this machine's
+ * two cores, and a container starting on the idle pool must not take the live pool's CPU, as
+ * it could not on machines of their own.
+ */
+export const LAB_CONTAINER_OPTIONS = ['--network', 'host', '--init', '--cpus', '0.5'];
+
 /** A bluegreen.yml for the lab: image from the lab registry, hosts by address, real known_hosts. */
 export function labConfig(lab: Lab, opts: LabConfigOptions = {}): Record<string, unknown> {
   const host = (h: { name: string; address: string }) => ({ ssh: h.address, name: h.name });
@@ -38,7 +46,7 @@ export function labConfig(lab: Lab, opts: LabConfigOptions = {}): Record<string,
     ssh: { user: lab.sshUser, private_key: lab.sshKey, known_hosts: lab.knownHosts, concurrency: 10 },
     container: {
       port: 8000,
-      options: ['--network', 'host', '--init'],
+      options: LAB_CONTAINER_OPTIONS,
       env: { PORT: '8000' },
       stop_timeout: '5s',
     },

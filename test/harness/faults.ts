@@ -168,7 +168,7 @@ export function faultFixture(family: string): FaultFixture {
       if (opts.expectExit !== undefined) expect(res.code, res.stderr).toBe(opts.expectExit);
       if (opts.balancerUnchanged) expect(unchanged, `the balancer file changed during ${fault}`).toBe(true);
       // A failed run reloads at most twice (the change and its undo).
-      expectZeroDowntime(FAULTS_SUITE, `${family}: ${fault} (load)`, report, {
+      expectZeroDowntime(`${FAULTS_SUITE}-load`, `${family}: ${fault} (load)`, report, {
         maxIdleResets: 2,
         ...opts.rules,
       });

@@ -12,7 +12,8 @@ import { fakeRelease } from '../fakes/images.js';
 // which commands run where and in what order, what the state says afterwards, and what is
 // cleaned up when a step fails.
 
-const REMOVE_ALL = /docker ps -aq --filter label=bluegreen\.app=webapp \| xargs -r docker rm --force/;
+/** The cleanup of a start that failed: only the container being started goes (kept versions stay). */
+const REMOVE_ALL = /^docker rm --force webapp-[\d.]+ >\/dev\/null 2>&1; true$/;
 /** Before a start: the warm old pool's timer cancelled, running app containers stopped (kept). */
 const MAKE_ROOM = /^pkill -f .*bluegreen-keep-old webapp .*docker stop --time 5 .*docker rm --force webapp-/;
 /** By digest, never by tag. */
@@ -222,7 +223,9 @@ describe('deploy', () => {
     expect(f.balancers[0]!.text).toBe(before);
     const apply = f.journal.first(/^lb: apply/);
     for (const h of ['b1', 'b2', 'b3']) {
-      expect(f.journal.last(new RegExp(`^${h}\\$ docker ps -aq`))).toBeGreaterThan(apply);
+      expect(f.journal.last(new RegExp(`^${h}\\$ docker rm --force webapp-2\\.0\\.0`))).toBeGreaterThan(
+        apply,
+      );
     }
     expect(f.store.writes).toEqual([]);
     expect(f.store.current).toEqual(f.state);

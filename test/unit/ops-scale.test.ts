@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { scale } from '../../src/deploy/ops/scale.js';
-import { startCommands, stopCommands } from '../../src/deploy/pool.js';
+import { leaveCommands, startCommands } from '../../src/deploy/pool.js';
 import { switchPlanLine } from '../../src/deploy/switch.js';
 import { fakeContext, hostCheckUrl, hostEntry } from '../fakes/context.js';
 import { fakeRelease } from '../fakes/images.js';
@@ -9,7 +9,8 @@ import { fakeRelease } from '../fakes/images.js';
 // `scale`: the live pool becomes the hosts the config lists. New hosts enter the balancer only
 // after their preflight; hosts no longer listed leave it first and are stopped after.
 
-const REMOVE_ALL = /^docker ps -aq --filter label=bluegreen\.app=webapp \| xargs -r docker rm --force$/;
+/** The cleanup of a start that failed: only the container being started goes. */
+const REMOVE_ALL = /^docker rm --force webapp-[\d.]+ >\/dev\/null 2>&1; true$/;
 // The state's live pool: green on g1..g3 (the config may list other hosts).
 const LIVE3 = { pool: 'green' as const, version: '1.0.0', hosts: ['g1', 'g2', 'g3'] };
 const green = (...names: string[]) => ({ pools: { green: names.map(hostEntry) } });
@@ -38,7 +39,7 @@ describe('scale', () => {
     const res = await scale(f.ctx, f.state);
     expect(res.message).toBe('scaled green: +0 (none), -1 (g2); 2 hosts serve 1.0.0');
     expect(f.remote.hostsThatRan(/./)).toEqual(['g2']);
-    expect(f.remote.commandsOn('g2')).toEqual(stopCommands(f.ctx, '1.0.0').map((c) => c.command));
+    expect(f.remote.commandsOn('g2')).toEqual(leaveCommands(f.ctx, '1.0.0').map((c) => c.command));
     expect(f.balancers[0]!.serverList).toEqual(servers('g1', 'g3'));
     expect(f.journal.first(/^state:/)).toBeLessThan(f.journal.first(/^g2\$ docker stop/));
   });
@@ -90,7 +91,7 @@ describe('scale', () => {
     expect(res.plan).toEqual([
       ...startCommands(f.ctx, 'green', fakeRelease(f.config.image, '1.0.0')).map((c) => `g4: ${c.command}`),
       switchPlanLine(f.ctx),
-      ...stopCommands(f.ctx, '1.0.0').map((c) => `g3: ${c.command}`),
+      ...leaveCommands(f.ctx, '1.0.0').map((c) => `g3: ${c.command}`),
     ]);
     expect(f.journal.lines).toEqual([]);
   });

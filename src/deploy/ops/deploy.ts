@@ -86,7 +86,7 @@ export async function deploy(
   if (config.release)
     await ctx.log.group(`release ${version} on ${releaseHost(hosts).name}`, () =>
       runRelease(ctx, pool, hosts, release).catch(async (err: unknown) => {
-        await removeFromPool(ctx, pool, hosts);
+        await removeFromPool(ctx, pool, hosts, version);
         throw new DeployError(
           `${(err as Error).message}\nThe release failed: ${pool}'s containers were removed; nothing reached users (the balancer was not changed).`,
           (err as DeployError).host,
@@ -106,7 +106,7 @@ export async function deploy(
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => removeFromPool(ctx, pool, hosts),
+    onFailure: () => removeFromPool(ctx, pool, hosts, version),
   });
 
   try {

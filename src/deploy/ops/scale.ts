@@ -6,8 +6,8 @@ import {
   removeFromPool,
   startCommands,
   startPool,
-  stopCommands,
-  stopPool,
+  leaveCommands,
+  leavePool,
   type Release,
 } from '../pool.js';
 import type { DeployState, HostRecord } from '../state.js';
@@ -43,7 +43,7 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
     const plan = [
       ...planLines(added, startCommands(ctx, live, release)),
       switchPlanLine(ctx),
-      ...planLines(removed, stopCommands(ctx, current.version)),
+      ...planLines(removed, leaveCommands(ctx, current.version)),
     ];
     return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
   }
@@ -57,11 +57,11 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
       current.hosts = desired;
     },
     onFailure: async () => {
-      if (added.length) await removeFromPool(ctx, live, added);
+      if (added.length) await removeFromPool(ctx, live, added, current.version);
     },
   });
   if (removed.length)
-    await ctx.log.group('stop removed hosts', () => stopPool(ctx, live, removed, current.version));
+    await ctx.log.group('stop removed hosts', () => leavePool(ctx, live, removed, current.version));
   return {
     message: `scaled ${summary}; ${desired.length} hosts serve ${current.version}`,
     version: current.version,

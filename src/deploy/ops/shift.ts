@@ -130,7 +130,7 @@ export async function shiftTraffic(
     // Before the candidate entered, its containers just go; after, the step is rolled back.
     const fail = async (err: unknown): Promise<never> => {
       if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await removeFromPool(ctx, pool, hosts);
+      await removeFromPool(ctx, pool, hosts, version);
       throw err;
     };
     const change = await planSwitch(ctx, targets).catch(fail);

@@ -24995,6 +24995,8 @@ var docker = {
   /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
   stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
   remove: (name) => sh("docker", "rm", "--force", name),
+  /** Removes one container if it is there (a missing one is no error). */
+  removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
   /** Removes every container of the app on a host (none may hold the port for the new one). */
   removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
   logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
@@ -26491,17 +26493,20 @@ function startCommands(ctx, pool, release) {
   ];
 }
 function stopCommands(ctx, version) {
-  const { app } = ctx.config;
+  const name = containerName(ctx.config.app, version);
+  return [{ command: docker.stopIfRunning(name, stopSeconds(ctx)) }, { command: docker.removeIfThere(name) }];
+}
+function leaveCommands(ctx, version) {
   return [
-    { command: docker.stopIfRunning(containerName(app, version), stopSeconds(ctx)) },
-    { command: docker.removeAll(app) }
+    { command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) },
+    { command: docker.removeAll(ctx.config.app) }
   ];
 }
 function stopKeepingCommands(ctx, version) {
   return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) }];
 }
-function removeCommands(ctx) {
-  return [{ command: docker.removeAll(ctx.config.app) }];
+function removeCommands(ctx, version) {
+  return [{ command: docker.removeIfThere(containerName(ctx.config.app, version)) }];
 }
 function planLines(hosts, commands) {
   return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.shown ?? c.command}`));
@@ -26604,7 +26609,7 @@ async function startPool(ctx, pool, hosts, release) {
   });
   await allOrNothing(ctx, pool, hosts, results, {
     verb: "removing",
-    run: () => removeFromPool(ctx, pool, hosts)
+    run: () => removeFromPool(ctx, pool, hosts, release.version)
   });
 }
 async function bringBack(ctx, pool, hosts, release) {
@@ -26656,11 +26661,14 @@ function logExcerpt(log) {
   const error = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
   return (error.length ? error : lines2.slice(-3)).join(" | ").slice(0, 300);
 }
-function removeFromPool(ctx, pool, hosts) {
-  return retire(ctx, pool, hosts, "remove", removeCommands(ctx));
+function removeFromPool(ctx, pool, hosts, version) {
+  return retire(ctx, pool, hosts, "remove", removeCommands(ctx, version));
 }
 function stopPool(ctx, pool, hosts, version) {
   return retire(ctx, pool, hosts, "stop", stopCommands(ctx, version));
+}
+function leavePool(ctx, pool, hosts, version) {
+  return retire(ctx, pool, hosts, "stop", leaveCommands(ctx, version));
 }
 async function keepOld(ctx, pool, hosts, version) {
   const keep = ctx.config.promote.keep_old;
@@ -27581,7 +27589,7 @@ async function shiftTraffic(ctx, state, pool, hosts, release, steps) {
     const entering = state.candidate !== pool;
     const fail = async (err) => {
       if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await removeFromPool(ctx, pool, hosts);
+      await removeFromPool(ctx, pool, hosts, version);
       throw err;
     };
     const change = await planSwitch(ctx, targets).catch(fail);
@@ -27671,7 +27679,7 @@ async function deploy(ctx, state, version, andPromote, steps, digest) {
     await ctx.log.group(
       `release ${version} on ${releaseHost(hosts).name}`,
       () => runRelease(ctx, pool, hosts, release).catch(async (err) => {
-        await removeFromPool(ctx, pool, hosts);
+        await removeFromPool(ctx, pool, hosts, version);
         throw new DeployError(
           `${err.message}
 The release failed: ${pool}'s containers were removed; nothing reached users (the balancer was not changed).`,
@@ -27691,7 +27699,7 @@ The release failed: ${pool}'s containers were removed; nothing reached users (th
       if (s.live) s.candidate = pool;
       else s.live = pool;
     },
-    onFailure: () => removeFromPool(ctx, pool, hosts)
+    onFailure: () => removeFromPool(ctx, pool, hosts, version)
   });
   try {
     await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
@@ -27753,7 +27761,7 @@ async function scale(ctx, state) {
     const plan = [
       ...planLines(added, startCommands(ctx, live, release)),
       switchPlanLine(ctx),
-      ...planLines(removed, stopCommands(ctx, current.version))
+      ...planLines(removed, leaveCommands(ctx, current.version))
     ];
     return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
   }
@@ -27768,11 +27776,11 @@ async function scale(ctx, state) {
       current.hosts = desired;
     },
     onFailure: async () => {
-      if (added.length) await removeFromPool(ctx, live, added);
+      if (added.length) await removeFromPool(ctx, live, added, current.version);
     }
   });
   if (removed.length)
-    await ctx.log.group("stop removed hosts", () => stopPool(ctx, live, removed, current.version));
+    await ctx.log.group("stop removed hosts", () => leavePool(ctx, live, removed, current.version));
   return {
     message: `scaled ${summary}; ${desired.length} hosts serve ${current.version}`,
     version: current.version,

@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-MJFD6OXK.js";
+} from "./chunk-KHGNIVUU.js";
 import "./chunk-YDEZTKHS.js";
 import "./chunk-X4IEUISD.js";
 export {
