@@ -32,7 +32,7 @@ describe.skipIf(skip)('registry: none, release phase, hooks', () => {
       .toString()
       .trim();
   const running = (host: string) =>
-    dockerOn(lab, host, ['ps', '--format', '{{.Names}} {{.Image}}'])
+    dockerOn(lab, host, ['ps', '--no-trunc', '--format', '{{.Names}} {{.Image}}'])
       .stdout.split('\n')
       .filter(Boolean)
       .sort();
