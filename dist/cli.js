@@ -11,13 +11,14 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-QWMW6G4S.js";
+} from "./chunks/chunk-6FHL5AUJ.js";
 import {
   validateVersion
 } from "./chunks/chunk-KYV6WR5C.js";
 import {
   parseSteps
-} from "./chunks/chunk-YDEZTKHS.js";
+} from "./chunks/chunk-555I3HOJ.js";
+import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
   exitCodeOf,
@@ -99,6 +100,10 @@ Usage:
   bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
+  bluegreen logs [--pool P] [--since 10m] [--tail N] [-f]
+                                             the app's container logs from every host of a pool (live,
+                                             candidate, green or blue; default live), each line
+                                             prefixed with its host, interleaved as they come; -f follows
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -108,6 +113,10 @@ Options:
       --force         go ahead although the balancers' files differ from each other
   -n, --dry-run       print the plan and the balancer diff; change nothing
       --json          print the outcome as JSON on stdout
+      --pool P        logs: live (default), candidate, green or blue
+      --since T       logs: only lines since T (10m, 2h, 2026-01-02T10:00:00Z)
+      --tail N        logs: the last N lines per host
+  -f, --follow        logs: go on printing new lines until interrupted
   -q, --quiet         no progress lines
   -h, --help          this help
 
@@ -135,7 +144,11 @@ async function main(argv) {
         "dry-run": { type: "boolean", short: "n", default: false },
         json: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
-        help: { type: "boolean", short: "h", default: false }
+        help: { type: "boolean", short: "h", default: false },
+        pool: { type: "string" },
+        since: { type: "string" },
+        tail: { type: "string" },
+        follow: { type: "boolean", short: "f", default: false }
       }
     });
   } catch (err) {
@@ -151,6 +164,7 @@ Run \`bluegreen --help\` for usage.
     return values.help ? 0 : 2;
   }
   try {
+    if (positionals[0] === "logs") return await logs(values, positionals);
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
@@ -171,7 +185,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-ZWSWDO7H.js");
+    const { runCommand } = await import("./chunks/run-7PLDR66W.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -203,6 +217,53 @@ Run \`bluegreen --help\` for usage.
 `);
     return exitCodeOf(err);
   }
+}
+async function logs(values, positionals) {
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./chunks/logs-FF5FCYQL.js");
+  const pool = values.pool ?? "live";
+  if (!LOG_POOLS.includes(pool))
+    throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);
+  if (values.since !== void 0 && !/^(\d+(\.\d+)?[smh])+$|^\d{4}-\d\d-\d\d([T ][0-9:.]+(Z|[+-]\d\d:?\d\d)?)?$|^\d+$/.test(values.since))
+    throw new UsageError(
+      `--since ${JSON.stringify(values.since)}: expected a duration such as 10m or 2h, or a time such as 2026-01-02T10:00:00Z`
+    );
+  if (values.tail !== void 0 && !/^\d{1,9}$/.test(values.tail))
+    throw new UsageError(`--tail ${JSON.stringify(values.tail)}: expected a number of lines`);
+  const configPath = resolve(values.config);
+  const { loadConfig } = await import("./chunks/load-TC75PZMS.js");
+  const config = await loadConfig(configPath);
+  const elsewhere = logsElsewhere(config.container.options);
+  if (elsewhere) {
+    process.stdout.write(`${elsewhere}
+`);
+    return 0;
+  }
+  const log = consoleLogger(process.stderr, values.quiet);
+  const cancel = cancelOnSignals(() => void 0);
+  try {
+    await runLogs(
+      engineOptions({
+        config,
+        configPath,
+        secrets: secretsFor(config, {}, process.env),
+        log,
+        dryRun: false,
+        signal: cancel.signal
+      }),
+      {
+        pool,
+        ...values.since !== void 0 ? { since: values.since } : {},
+        ...values.tail !== void 0 ? { tail: Number(values.tail) } : {},
+        follow: values.follow
+      },
+      (line) => process.stdout.write(`${line}
+`)
+    );
+  } finally {
+    cancel.dispose();
+  }
+  return 0;
 }
 
 // src/bin/bluegreen.ts

@@ -9,7 +9,7 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-QWMW6G4S.js";
+} from "./chunks/chunk-6FHL5AUJ.js";
 import {
   loadConfig
 } from "./chunks/chunk-3MVCHYYH.js";
@@ -17,13 +17,16 @@ import {
   validateVersion
 } from "./chunks/chunk-KYV6WR5C.js";
 import {
-  getExecOutput,
-  prepareImage,
   runCommand
-} from "./chunks/chunk-KHGNIVUU.js";
+} from "./chunks/chunk-F44QZXDT.js";
 import {
   parseSteps
-} from "./chunks/chunk-YDEZTKHS.js";
+} from "./chunks/chunk-555I3HOJ.js";
+import {
+  getExecOutput,
+  prepareImage
+} from "./chunks/chunk-TRH7U6LD.js";
+import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
   __commonJS,

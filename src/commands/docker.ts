@@ -194,6 +194,27 @@ export const docker = {
     return `${sh('docker', 'rm', '--force', name)} >/dev/null 2>&1; ${sh(...run)}`;
   },
 
+  /**
+   * The container's log (stdout and stderr as the container wrote them): the last `tail`
+   * lines and/or what came `since`; with `follow`, it goes on until this command's stdin
+   * closes (bluegreen closes it to stop; a dropped SSH session closes it too), so no
+   * `docker logs -f` is left behind on the host.
+   */
+  readLogs: (name: string, opts: { since?: string; tail?: number; follow?: boolean }) => {
+    const argv = ['docker', 'logs'];
+    if (opts.since !== undefined) argv.push('--since', opts.since);
+    if (opts.tail !== undefined) argv.push('--tail', String(opts.tail));
+    if (!opts.follow) return sh(...argv, name);
+    // An asynchronous command's stdin is /dev/null: the session's stdin is kept as fd 3 for
+    // the watcher, which stops `docker logs` when it reaches its end.
+    return [
+      'exec 3<&0',
+      `${sh(...argv, '--follow', name)} </dev/null & p=$!`,
+      '( cat <&3 >/dev/null; kill "$p" 2>/dev/null ) >/dev/null 2>&1 &',
+      'wait "$p"',
+    ].join('\n');
+  },
+
   // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
   /** Reads the password from stdin. */
   localLogin: (server: string, username: string) => [

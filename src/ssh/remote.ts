@@ -27,6 +27,9 @@ export interface ExecOptions {
   stdin?: string | Readable;
   /** Reject on a non-zero exit code (default true). */
   check?: boolean;
+  /** Output as it arrives (`bluegreen logs`); it is still collected into the result. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
 }
 
 /** A shell on one host: runs one command line at a time, built by src/commands. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bluegreen, labConfig, writeConfig } from '../harness/bluegreen.js';
+import { bluegreen, labConfig, startBluegreen, writeConfig } from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../harness/lab.js';
 import { startRegistry, stopRegistry } from '../harness/registry.js';
 import { V1, V2 } from '../harness/zero-downtime.js';
@@ -11,7 +11,7 @@ import { V1, V2 } from '../harness/zero-downtime.js';
 // What users of deploy tools ask for, against the lab: a deploy without a registry (the image
 // built on this machine's Docker, streamed to the hosts over SSH, run by image ID) with the
 // lab registry stopped; the release phase (once, before any traffic; its failure fails the
-// deploy and changes nothing users see); hooks around the commands.
+// deploy and changes nothing users see); hooks around the commands; `logs` from every host.
 
 const skip = inject('labSkip');
 
@@ -20,7 +20,7 @@ interface OutcomeJson {
   hosts: { host: string; steps: { step: string; ms: number; detail?: string }[] }[];
 }
 
-describe.skipIf(skip)('registry: none, release phase, hooks', () => {
+describe.skipIf(skip)('registry: none, release phase, hooks, logs', () => {
   let lab: Lab;
   const LOCAL_IMAGE = 'e2e-local/app';
   const buildEnv = () => ({ DOCKER_HOST: lab.buildDockerHost });
@@ -70,11 +70,13 @@ describe.skipIf(skip)('registry: none, release phase, hooks', () => {
       join(dir, 'Dockerfile'),
       `ARG FROM\nFROM \${FROM}\nLABEL bluegreen.e2e.run="${Date.now()}"\n`,
     );
-    const green = lab.hosts.green.slice(0, 4);
+    // 4 hosts; a measurement of more: LAB_GREEN=16 BLUEGREEN_OPS_HOSTS=16 (the report line below).
+    const count = Math.min(lab.hosts.green.length, Number(process.env.BLUEGREEN_OPS_HOSTS ?? 4));
+    const green = lab.hosts.green.slice(0, count);
     const config = (from: string) =>
       writeConfig(
         labConfig(lab, {
-          green: 4,
+          green: count,
           blue: 3,
           overrides: {
             image: LOCAL_IMAGE,
@@ -213,5 +215,73 @@ describe.skipIf(skip)('registry: none, release phase, hooks', () => {
       /hooks\.post_promote failed \(nothing was undone\): .* exited 7: chat is down/,
     );
     expect(await served()).toEqual([V2]);
+  });
+
+  it('logs: every host of the live pool, prefixed; -f follows until interrupted and leaves no docker logs behind', async () => {
+    await resetLab(lab);
+    const path = writeConfig(labConfig(lab, { green: 3, blue: 3 }));
+    expect((await bluegreen(path, ['deploy', '--version', '1.0.0'])).code).toBe(0);
+    const hosts = lab.hosts.green.slice(0, 3).map((h) => h.name);
+
+    const all = await bluegreen(path, ['logs', '--tail', '20']);
+    expect(all.code, all.stderr).toBe(0);
+    for (const h of hosts)
+      expect(all.stdout).toMatch(new RegExp(`^${h} \\| app 1\\.0\\.0 listening on `, 'm'));
+    const none = await bluegreen(path, ['logs', '--pool', 'candidate']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      '--pool candidate: there is no candidate pool now (live: green, candidate: none)',
+    );
+
+    const following = startBluegreen(path, ['logs', '-f', '--since', '1s']);
+    let out = '';
+    following.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(re);
+    };
+    await new Promise((r) => setTimeout(r, 2000));
+    // A restart on one host: its lines arrive while the others' sessions stay open.
+    dockerOn(lab, hosts[2]!, ['restart', '--time', '5', 'webapp-1.0.0']);
+    await until(new RegExp(`^${hosts[2]} \\| SIGTERM: closing server`, 'm'));
+    await until(new RegExp(`^${hosts[2]} \\| app 1\\.0\\.0 listening on `, 'm'));
+    following.child.kill('SIGINT');
+    const res = await following.done;
+    expect(res.code, res.stderr).toBe(0);
+    // Each host's `docker logs -f` ended with its session (the lab's hosts share this PID namespace).
+    let left = '';
+    for (let i = 0; i < 30; i++) {
+      try {
+        left = execFileSync('pgrep', ['-af', 'docker logs --follow webapp-1.0.0']).toString();
+      } catch {
+        left = '';
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe('');
+
+    const syslog = writeConfig(
+      labConfig(lab, {
+        overrides: {
+          container: {
+            options: [
+              '--network',
+              'host',
+              '--init',
+              '--log-driver',
+              'syslog',
+              '--log-opt',
+              `syslog-address=udp://${lab.syslog.address}:${lab.syslog.port}`,
+            ],
+          },
+        },
+      }),
+    );
+    const elsewhere = await bluegreen(syslog, ['logs']);
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stdout).toContain(
+      `the syslog log driver at udp://${lab.syslog.address}:${lab.syslog.port}: read them there`,
+    );
   });
 });

@@ -150,6 +150,9 @@ class FakeShell implements RemoteShell {
       ...(typeof stdin === 'string' ? { stdin } : {}),
       ...(stdin instanceof Readable ? { streamed: await readAll(stdin) } : {}),
     });
+    // The answer arrives as one chunk per stream, as if the command printed it at once.
+    if (result.stdout && options.onStdout) options.onStdout(Buffer.from(result.stdout));
+    if (result.stderr && options.onStderr) options.onStderr(Buffer.from(result.stderr));
     if ((options.check ?? true) && result.code !== 0) throw exitError(this.target, command, result);
     return result;
   }

@@ -2,7 +2,7 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   Recorder
-} from "./chunk-YDEZTKHS.js";
+} from "./chunk-VVSAQYFU.js";
 import {
   DeployError,
   PATTERNS,
@@ -22,8 +22,8 @@ var require_utils = __commonJS({
     "use strict";
     var regExpChars = /[|\\{}()[\]^$+*?.]/g;
     var hasOwnProperty = Object.prototype.hasOwnProperty;
-    var hasOwn = function(obj, key2) {
-      return hasOwnProperty.apply(obj, [key2]);
+    var hasOwn = function(obj, key) {
+      return hasOwnProperty.apply(obj, [key]);
     };
     exports.escapeRegExpChars = function(string) {
       if (!string) {
@@ -105,14 +105,14 @@ function encode_char(c) {
     };
     exports.cache = {
       _data: {},
-      set: function(key2, val) {
-        this._data[key2] = val;
+      set: function(key, val) {
+        this._data[key] = val;
       },
-      get: function(key2) {
-        return this._data[key2];
+      get: function(key) {
+        return this._data[key];
       },
-      remove: function(key2) {
-        delete this._data[key2];
+      remove: function(key) {
+        delete this._data[key];
       },
       reset: function() {
         this._data = {};
@@ -256,7 +256,7 @@ var require_ejs = __commonJS({
     function getIncludePath(path5, options) {
       var includePath;
       var filePath;
-      var views2 = options.views;
+      var views = options.views;
       var match = /^[A-Za-z]+:\\|^\//.exec(path5);
       if (match && match.length) {
         path5 = path5.replace(/^\/*/, "");
@@ -272,8 +272,8 @@ var require_ejs = __commonJS({
             includePath = filePath;
           }
         }
-        if (!includePath && Array.isArray(views2)) {
-          includePath = resolvePaths(path5, views2);
+        if (!includePath && Array.isArray(views)) {
+          includePath = resolvePaths(path5, views);
         }
         if (!includePath && typeof options.includer !== "function") {
           throw new Error('Could not find the include file "' + options.escapeFunction(path5) + '"');
@@ -1174,10 +1174,10 @@ var require_semver = __commonJS({
           prefix = "pre";
           var defaultResult = "prerelease";
         }
-        for (var key2 in v1) {
-          if (key2 === "major" || key2 === "minor" || key2 === "patch") {
-            if (v1[key2] !== v2[key2]) {
-              return prefix + key2;
+        for (var key in v1) {
+          if (key === "major" || key === "minor" || key === "patch") {
+            if (v1[key] !== v2[key]) {
+              return prefix + key;
             }
           }
         }
@@ -2301,17 +2301,17 @@ var require_safer = __commonJS({
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
     var safer = {};
-    var key2;
-    for (key2 in buffer) {
-      if (!buffer.hasOwnProperty(key2)) continue;
-      if (key2 === "SlowBuffer" || key2 === "Buffer") continue;
-      safer[key2] = buffer[key2];
+    var key;
+    for (key in buffer) {
+      if (!buffer.hasOwnProperty(key)) continue;
+      if (key === "SlowBuffer" || key === "Buffer") continue;
+      safer[key] = buffer[key];
     }
     var Safer = safer.Buffer = {};
-    for (key2 in Buffer2) {
-      if (!Buffer2.hasOwnProperty(key2)) continue;
-      if (key2 === "allocUnsafe" || key2 === "allocUnsafeSlow") continue;
-      Safer[key2] = Buffer2[key2];
+    for (key in Buffer2) {
+      if (!Buffer2.hasOwnProperty(key)) continue;
+      if (key === "allocUnsafe" || key === "allocUnsafeSlow") continue;
+      Safer[key] = Buffer2[key];
     }
     safer.Buffer.prototype = Buffer2.prototype;
     if (!Safer.from || Safer.from === Uint8Array.from) {
@@ -2545,11 +2545,11 @@ var require_writer = __commonJS({
       assert.ok(to);
       assert.equal(typeof to, "object");
       var keys = Object.getOwnPropertyNames(from);
-      keys.forEach(function(key2) {
-        if (to[key2])
+      keys.forEach(function(key) {
+        if (to[key])
           return;
-        var value = Object.getOwnPropertyDescriptor(from, key2);
-        Object.defineProperty(to, key2, value);
+        var value = Object.getOwnPropertyDescriptor(from, key);
+        Object.defineProperty(to, key, value);
       });
       return to;
     }
@@ -3164,7 +3164,7 @@ var require_nacl_fast = __commonJS({
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
         return crypto_stream_salsa20_xor(c, cpos, m, mpos, d, sn, s);
       }
-      var poly1305 = function(key2) {
+      var poly1305 = function(key) {
         this.buffer = new Uint8Array(16);
         this.r = new Uint16Array(10);
         this.h = new Uint16Array(10);
@@ -3172,32 +3172,32 @@ var require_nacl_fast = __commonJS({
         this.leftover = 0;
         this.fin = 0;
         var t0, t1, t2, t3, t4, t5, t6, t7;
-        t0 = key2[0] & 255 | (key2[1] & 255) << 8;
+        t0 = key[0] & 255 | (key[1] & 255) << 8;
         this.r[0] = t0 & 8191;
-        t1 = key2[2] & 255 | (key2[3] & 255) << 8;
+        t1 = key[2] & 255 | (key[3] & 255) << 8;
         this.r[1] = (t0 >>> 13 | t1 << 3) & 8191;
-        t2 = key2[4] & 255 | (key2[5] & 255) << 8;
+        t2 = key[4] & 255 | (key[5] & 255) << 8;
         this.r[2] = (t1 >>> 10 | t2 << 6) & 7939;
-        t3 = key2[6] & 255 | (key2[7] & 255) << 8;
+        t3 = key[6] & 255 | (key[7] & 255) << 8;
         this.r[3] = (t2 >>> 7 | t3 << 9) & 8191;
-        t4 = key2[8] & 255 | (key2[9] & 255) << 8;
+        t4 = key[8] & 255 | (key[9] & 255) << 8;
         this.r[4] = (t3 >>> 4 | t4 << 12) & 255;
         this.r[5] = t4 >>> 1 & 8190;
-        t5 = key2[10] & 255 | (key2[11] & 255) << 8;
+        t5 = key[10] & 255 | (key[11] & 255) << 8;
         this.r[6] = (t4 >>> 14 | t5 << 2) & 8191;
-        t6 = key2[12] & 255 | (key2[13] & 255) << 8;
+        t6 = key[12] & 255 | (key[13] & 255) << 8;
         this.r[7] = (t5 >>> 11 | t6 << 5) & 8065;
-        t7 = key2[14] & 255 | (key2[15] & 255) << 8;
+        t7 = key[14] & 255 | (key[15] & 255) << 8;
         this.r[8] = (t6 >>> 8 | t7 << 8) & 8191;
         this.r[9] = t7 >>> 5 & 127;
-        this.pad[0] = key2[16] & 255 | (key2[17] & 255) << 8;
-        this.pad[1] = key2[18] & 255 | (key2[19] & 255) << 8;
-        this.pad[2] = key2[20] & 255 | (key2[21] & 255) << 8;
-        this.pad[3] = key2[22] & 255 | (key2[23] & 255) << 8;
-        this.pad[4] = key2[24] & 255 | (key2[25] & 255) << 8;
-        this.pad[5] = key2[26] & 255 | (key2[27] & 255) << 8;
-        this.pad[6] = key2[28] & 255 | (key2[29] & 255) << 8;
-        this.pad[7] = key2[30] & 255 | (key2[31] & 255) << 8;
+        this.pad[0] = key[16] & 255 | (key[17] & 255) << 8;
+        this.pad[1] = key[18] & 255 | (key[19] & 255) << 8;
+        this.pad[2] = key[20] & 255 | (key[21] & 255) << 8;
+        this.pad[3] = key[22] & 255 | (key[23] & 255) << 8;
+        this.pad[4] = key[24] & 255 | (key[25] & 255) << 8;
+        this.pad[5] = key[26] & 255 | (key[27] & 255) << 8;
+        this.pad[6] = key[28] & 255 | (key[29] & 255) << 8;
+        this.pad[7] = key[30] & 255 | (key[31] & 255) << 8;
       };
       poly1305.prototype.blocks = function(m, mpos, bytes) {
         var hibit = this.fin ? 0 : 1 << 11;
@@ -4840,23 +4840,23 @@ var require_nacl_fast = __commonJS({
         randombytes(b, n);
         return b;
       };
-      nacl.secretbox = function(msg, nonce, key2) {
-        checkArrayTypes(msg, nonce, key2);
-        checkLengths(key2, nonce);
+      nacl.secretbox = function(msg, nonce, key) {
+        checkArrayTypes(msg, nonce, key);
+        checkLengths(key, nonce);
         var m = new Uint8Array(crypto_secretbox_ZEROBYTES + msg.length);
         var c = new Uint8Array(m.length);
         for (var i = 0; i < msg.length; i++) m[i + crypto_secretbox_ZEROBYTES] = msg[i];
-        crypto_secretbox(c, m, m.length, nonce, key2);
+        crypto_secretbox(c, m, m.length, nonce, key);
         return c.subarray(crypto_secretbox_BOXZEROBYTES);
       };
-      nacl.secretbox.open = function(box, nonce, key2) {
-        checkArrayTypes(box, nonce, key2);
-        checkLengths(key2, nonce);
+      nacl.secretbox.open = function(box, nonce, key) {
+        checkArrayTypes(box, nonce, key);
+        checkLengths(key, nonce);
         var c = new Uint8Array(crypto_secretbox_BOXZEROBYTES + box.length);
         var m = new Uint8Array(c.length);
         for (var i = 0; i < box.length; i++) c[i + crypto_secretbox_BOXZEROBYTES] = box[i];
         if (c.length < 32) return false;
-        if (crypto_secretbox_open(m, c, c.length, nonce, key2) !== 0) return false;
+        if (crypto_secretbox_open(m, c, c.length, nonce, key) !== 0) return false;
         return m.subarray(crypto_secretbox_ZEROBYTES);
       };
       nacl.secretbox.keyLength = crypto_secretbox_KEYBYTES;
@@ -6127,11 +6127,11 @@ var require_bcrypt_pbkdf = __commonJS({
       }
       return temp;
     }
-    Blowfish.prototype.expand0state = function(key2, keybytes) {
+    Blowfish.prototype.expand0state = function(key, keybytes) {
       var d = new Uint32Array(2), i, k;
       var d8 = new Uint8Array(d.buffer);
       for (i = 0, BLF_J = 0; i < 18; i++) {
-        this.P[i] ^= stream2word(key2, keybytes);
+        this.P[i] ^= stream2word(key, keybytes);
       }
       BLF_J = 0;
       for (i = 0; i < 18; i += 2) {
@@ -6147,10 +6147,10 @@ var require_bcrypt_pbkdf = __commonJS({
         }
       }
     };
-    Blowfish.prototype.expandstate = function(data, databytes, key2, keybytes) {
+    Blowfish.prototype.expandstate = function(data, databytes, key, keybytes) {
       var d = new Uint32Array(2), i, k;
       for (i = 0, BLF_J = 0; i < 18; i++) {
-        this.P[i] ^= stream2word(key2, keybytes);
+        this.P[i] ^= stream2word(key, keybytes);
       }
       for (i = 0, BLF_J = 0; i < 18; i += 2) {
         d[0] ^= stream2word(data, databytes);
@@ -6233,7 +6233,7 @@ var require_bcrypt_pbkdf = __commonJS({
         out[4 * i + 0] = cdata[i];
       }
     }
-    function bcrypt_pbkdf(pass, passlen, salt, saltlen, key2, keylen, rounds) {
+    function bcrypt_pbkdf(pass, passlen, salt, saltlen, key, keylen, rounds) {
       var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count, origkeylen = keylen;
       if (rounds < 1)
         return -1;
@@ -6264,7 +6264,7 @@ var require_bcrypt_pbkdf = __commonJS({
           dest = i * stride + (count - 1);
           if (dest >= origkeylen)
             break;
-          key2[dest] = out[i];
+          key[dest] = out[i];
         }
         keylen -= i;
       }
@@ -6292,13 +6292,13 @@ var require_constants = __commonJS({
     var { bindingAvailable, CIPHER_INFO, MAC_INFO } = require_crypto();
     var eddsaSupported = (() => {
       if (typeof crypto.sign === "function" && typeof crypto.verify === "function") {
-        const key2 = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
+        const key = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
         const data = Buffer.from("a");
         let sig;
         let verified;
         try {
-          sig = crypto.sign(null, data, key2);
-          verified = crypto.verify(null, data, key2, sig);
+          sig = crypto.sign(null, data, key);
+          verified = crypto.verify(null, data, key, sig);
         } catch {
         }
         return Buffer.isBuffer(sig) && sig.length === 64 && verified === true;
@@ -6667,7 +6667,7 @@ var require_constants = __commonJS({
       curve25519Supported,
       eddsaSupported
     };
-    module.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module.exports.DISCONNECT_REASON)).reduce((obj, [key2, value]) => ({ ...obj, [value]: key2 }), {});
+    module.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module.exports.DISCONNECT_REASON)).reduce((obj, [key, value]) => ({ ...obj, [value]: key }), {});
   }
 });
 
@@ -9101,8 +9101,8 @@ ${formatted}-----END ${type} KEY-----`;
       getPublicSSH: function getPublicSSH() {
         return this[SYM_PUB_SSH];
       },
-      equals: function equals(key2) {
-        const parsed = parseKey(key2);
+      equals: function equals(key) {
+        const parsed = parseKey(key);
         if (parsed instanceof Error)
           return false;
         return this.type === parsed.type && this[SYM_PRIV_PEM] === parsed[SYM_PRIV_PEM] && this[SYM_PUB_PEM] === parsed[SYM_PUB_PEM] && this[SYM_PUB_SSH].equals(parsed[SYM_PUB_SSH]);
@@ -10750,12 +10750,12 @@ var require_agent = __commonJS({
                 ));
               }
               const newKeys = [];
-              for (let key2 of keys) {
-                key2 = parseKey(key2);
-                if (key2 instanceof Error) {
+              for (let key of keys) {
+                key = parseKey(key);
+                if (key instanceof Error) {
                   continue;
                 }
-                newKeys.push(key2);
+                newKeys.push(key);
               }
               this[SYM_AGENT_KEYS] = newKeys;
               this[SYM_AGENT_KEYS_IDX] = -1;
@@ -11053,7 +11053,7 @@ var require_handlers_misc = __commonJS({
     var {
       parseKey
     } = require_keyParser();
-    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj, [key2, value]) => ({ ...obj, [key2]: value }), {});
+    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj, [key, value]) => ({ ...obj, [key]: value }), {});
     module.exports = {
       // Transport layer protocol ==================================================
       [MESSAGE.DISCONNECT]: (self2, payload) => {
@@ -11195,7 +11195,7 @@ var require_handlers_misc = __commonJS({
             if (hasSig !== void 0) {
               const keyAlgo = bufferParser.readString(true);
               let realKeyAlgo = keyAlgo;
-              const key2 = bufferParser.readString();
+              const key = bufferParser.readString();
               let hashAlgo;
               switch (keyAlgo) {
                 case "rsa-sha2-256":
@@ -11226,7 +11226,7 @@ var require_handlers_misc = __commonJS({
                     );
                     methodData = {
                       keyAlgo: realKeyAlgo,
-                      key: key2,
+                      key,
                       signature,
                       blob,
                       hashAlgo
@@ -11234,7 +11234,7 @@ var require_handlers_misc = __commonJS({
                   }
                 }
               } else {
-                methodData = { keyAlgo: realKeyAlgo, key: key2, hashAlgo };
+                methodData = { keyAlgo: realKeyAlgo, key, hashAlgo };
                 methodDesc = "publickey -- check";
               }
             }
@@ -11243,7 +11243,7 @@ var require_handlers_misc = __commonJS({
           case "hostbased": {
             const keyAlgo = bufferParser.readString(true);
             let realKeyAlgo = keyAlgo;
-            const key2 = bufferParser.readString();
+            const key = bufferParser.readString();
             const localHostname = bufferParser.readString(true);
             const localUsername = bufferParser.readString(true);
             let hashAlgo;
@@ -11275,7 +11275,7 @@ var require_handlers_misc = __commonJS({
                 );
                 methodData = {
                   keyAlgo: realKeyAlgo,
-                  key: key2,
+                  key,
                   signature,
                   blob,
                   localHostname,
@@ -11371,9 +11371,9 @@ var require_handlers_misc = __commonJS({
           case "publickey": {
             bufferParser.init(payload, 1);
             const keyAlgo = bufferParser.readString(true);
-            const key2 = bufferParser.readString();
+            const key = bufferParser.readString();
             bufferParser.clear();
-            if (key2 === void 0) {
+            if (key === void 0) {
               return doFatalError(
                 self2,
                 "Inbound: Malformed USERAUTH_PK_OK packet"
@@ -11382,7 +11382,7 @@ var require_handlers_misc = __commonJS({
             self2._debug && self2._debug("Inbound: Received USERAUTH_PK_OK");
             self2._authsQueue.shift();
             const handler = self2._handlers.USERAUTH_PK_OK;
-            handler && handler(self2, keyAlgo, key2);
+            handler && handler(self2, keyAlgo, key);
             break;
           }
           case "keyboard-interactive": {
@@ -11492,9 +11492,9 @@ var require_handlers_misc = __commonJS({
                   data = void 0;
                   break;
                 }
-                const key2 = parseKey(keyRaw);
-                if (!(key2 instanceof Error))
-                  data.push(key2);
+                const key = parseKey(keyRaw);
+                if (!(key instanceof Error))
+                  data.push(key);
               }
               break;
             }
@@ -12776,30 +12776,30 @@ var require_kex = __commonJS({
         }
         getPublicKey() {
           this.generateKeys();
-          const key2 = this._public;
-          if (key2)
-            return this.convertPublicKey(key2);
+          const key = this._public;
+          if (key)
+            return this.convertPublicKey(key);
         }
-        convertPublicKey(key2) {
+        convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key2.length;
-          while (key2[idx] === 0) {
+          let len = key.length;
+          while (key[idx] === 0) {
             ++idx;
             --len;
           }
-          if (key2[idx] & 128) {
+          if (key[idx] & 128) {
             newKey = Buffer.allocUnsafe(1 + len);
             newKey[0] = 0;
-            key2.copy(newKey, 1, idx);
+            key.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key2.length) {
+          if (len !== key.length) {
             newKey = Buffer.allocUnsafe(len);
-            key2.copy(newKey, 0, idx);
-            key2 = newKey;
+            key.copy(newKey, 0, idx);
+            key = newKey;
           }
-          return key2;
+          return key;
         }
         computeSecret(otherPublicKey) {
           this.generateKeys();
@@ -12995,25 +12995,25 @@ var require_kex = __commonJS({
         }
         getPublicKey() {
           this.generateKeys();
-          const key2 = this._keys.publicKey.export({ type: "spki", format: "der" });
-          return key2.slice(-32);
+          const key = this._keys.publicKey.export({ type: "spki", format: "der" });
+          return key.slice(-32);
         }
-        convertPublicKey(key2) {
+        convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key2.length;
-          while (key2[idx] === 0) {
+          let len = key.length;
+          while (key[idx] === 0) {
             ++idx;
             --len;
           }
-          if (key2.length === 32)
-            return key2;
-          if (len !== key2.length) {
+          if (key.length === 32)
+            return key;
+          if (len !== key.length) {
             newKey = Buffer.allocUnsafe(len);
-            key2.copy(newKey, 0, idx);
-            key2 = newKey;
+            key.copy(newKey, 0, idx);
+            key = newKey;
           }
-          return key2;
+          return key;
         }
         computeSecret(otherPublicKey) {
           this.generateKeys();
@@ -13333,17 +13333,17 @@ var require_kex = __commonJS({
             let base;
             let val;
             let desc;
-            let key2;
+            let key;
             if (typeof prop === "string") {
               base = lists;
               val = obj[prop];
-              desc = key2 = prop;
+              desc = key = prop;
             } else {
               const parent = prop[0];
               base = lists[parent];
-              key2 = prop[1];
-              val = obj[parent][key2];
-              desc = `${parent}.${key2}`;
+              key = prop[1];
+              val = obj[parent][key];
+              desc = `${parent}.${key}`;
             }
             const entry = { array: void 0, buffer: void 0 };
             if (Buffer.isBuffer(val)) {
@@ -13361,7 +13361,7 @@ var require_kex = __commonJS({
               }
               totalSize += 4 + entry.buffer.length;
             }
-            base[key2] = entry;
+            base[key] = entry;
           }
           const all = Buffer.allocUnsafe(totalSize);
           lists.all = all;
@@ -14168,7 +14168,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname3, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname2, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -14187,7 +14187,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname3);
+        const hostnameLen = Buffer.byteLength(hostname2);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -14207,7 +14207,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname3, p += 4, hostnameLen);
+        data.utf8Write(hostname2, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -14579,10 +14579,10 @@ var require_Protocol = __commonJS({
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      env(chan, key2, val, wantReply) {
+      env(chan, key, val, wantReply) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const keyLen = Buffer.byteLength(key2);
+        const keyLen = Buffer.byteLength(key);
         const isBuf = Buffer.isBuffer(val);
         const valLen = isBuf ? val.length : Buffer.byteLength(val);
         let p = this._packetRW.write.allocStart;
@@ -14595,14 +14595,14 @@ var require_Protocol = __commonJS({
         packet.utf8Write("env", p += 4, 3);
         packet[p += 3] = wantReply === void 0 || wantReply === true ? 1 : 0;
         writeUInt32BE(packet, keyLen, ++p);
-        packet.utf8Write(key2, p += 4, keyLen);
+        packet.utf8Write(key, p += 4, keyLen);
         writeUInt32BE(packet, valLen, p += keyLen);
         if (isBuf)
           packet.set(val, p += 4);
         else
           packet.utf8Write(val, p += 4, valLen);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, env: ${key2}=${val})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, env: ${key}=${val})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -14679,8 +14679,8 @@ var require_Protocol = __commonJS({
           throw new Error("Client-only method called in server mode");
         let keysTotal = 0;
         const publicKeys = [];
-        for (const key2 of keys) {
-          const publicKey = key2.getPublicSSH();
+        for (const key of keys) {
+          const publicKey = key.getPublicSSH();
           keysTotal += 4 + publicKey.length;
           publicKeys.push(publicKey);
         }
@@ -14822,7 +14822,7 @@ var require_Protocol = __commonJS({
         }
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitStatus(chan, status2) {
+      exitStatus(chan, status) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let p = this._packetRW.write.allocStart;
@@ -14832,9 +14832,9 @@ var require_Protocol = __commonJS({
         writeUInt32BE(packet, 11, p += 4);
         packet.utf8Write("exit-status", p += 4, 11);
         packet[p += 11] = 0;
-        writeUInt32BE(packet, status2, ++p);
+        writeUInt32BE(packet, status, ++p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status2})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -14925,20 +14925,20 @@ var require_Protocol = __commonJS({
         if (this._kex.negotiated.sc.compress === "zlib@openssh.com")
           this._packetRW.write = new ZlibPacketWriter(this);
       }
-      authPKOK(keyAlgo, key2) {
+      authPKOK(keyAlgo, key) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         if (this._authsQueue.length === 0 || this._authsQueue[0] !== "publickey")
           throw new Error('"publickey" auth not in progress');
         const keyAlgoLen = Buffer.byteLength(keyAlgo);
-        const keyLen = key2.length;
+        const keyLen = key.length;
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + keyAlgoLen + 4 + keyLen);
         packet[p] = MESSAGE.USERAUTH_PK_OK;
         writeUInt32BE(packet, keyAlgoLen, ++p);
         packet.utf8Write(keyAlgo, p += 4, keyAlgoLen);
         writeUInt32BE(packet, keyLen, p += keyAlgoLen);
-        packet.set(key2, p += 4);
+        packet.set(key, p += 4);
         this._authsQueue.shift();
         this._debug && this._debug("Outbound: Sending USERAUTH_PK_OK");
         sendPacket(this, this._packetRW.write.finalize(packet));
@@ -15126,13 +15126,13 @@ var require_Protocol = __commonJS({
       const bytes = Buffer.allocUnsafe(5 * keys.length + 1);
       let b = 0;
       for (let i = 0; i < keys.length; ++i) {
-        const key2 = keys[i];
-        if (key2 === "TTY_OP_END")
+        const key = keys[i];
+        if (key === "TTY_OP_END")
           continue;
-        const opcode = TERMINAL_MODE[key2];
+        const opcode = TERMINAL_MODE[key];
         if (opcode === void 0)
           continue;
-        const val = modes[key2];
+        const val = modes[key];
         if (typeof val === "number" && isFinite(val)) {
           bytes[b++] = opcode;
           bytes[b++] = val >>> 24;
@@ -16471,8 +16471,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
       ext_openssh_expandPath(path4, cb) {
@@ -16505,8 +16505,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} expand-path@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
       ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
@@ -16559,8 +16559,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} copy-data`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} copy-data`);
         }
       }
       ext_home_dir(username, cb) {
@@ -16604,8 +16604,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} home-directory`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} home-directory`);
         }
       }
       ext_users_groups(uids, gids, cb) {
@@ -16656,8 +16656,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "users-groups-by-id@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} users-groups-by-id@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} users-groups-by-id@openssh.com`);
         }
       }
       // ===========================================================================
@@ -17236,9 +17236,9 @@ var require_SFTP = __commonJS({
       const stringFlagMapKeys = Object.keys(stringFlagMap);
       return (flags) => {
         for (let i = 0; i < stringFlagMapKeys.length; ++i) {
-          const key2 = stringFlagMapKeys[i];
-          if (stringFlagMap[key2] === flags)
-            return key2;
+          const key = stringFlagMapKeys[i];
+          if (stringFlagMap[key] === flags)
+            return key;
         }
         return null;
       };
@@ -18726,9 +18726,9 @@ var require_utils3 = __commonJS({
         const keys = Object.keys(algoList);
         let list = defaultList;
         for (let i = 0; i < keys.length; ++i) {
-          const key2 = keys[i];
-          let val = algoList[key2];
-          switch (key2) {
+          const key = keys[i];
+          let val = algoList[key];
+          switch (key) {
             case "append":
               if (!Array.isArray(val))
                 val = [val];
@@ -19058,10 +19058,10 @@ var require_client = __commonJS({
           if (HASHES.indexOf(cfg.hostHash) !== -1) {
             hashAlgo = cfg.hostHash;
           }
-          hostVerifier = (key2, verify) => {
+          hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key2 = createHash5(hashAlgo).update(key2).digest("hex");
-            const ret = hashCb(key2, verify);
+              key = createHash5(hashAlgo).update(key).digest("hex");
+            const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
           };
@@ -19216,10 +19216,10 @@ var require_client = __commonJS({
               if (curAuth.keyAlgos)
                 [keyAlgo, hashAlgo] = curAuth.keyAlgos[0];
               if (curAuth.type === "agent") {
-                const key2 = curAuth.agentCtx.currentKey();
-                proto.authPK(curAuth.username, key2, keyAlgo, (buf, cb) => {
+                const key = curAuth.agentCtx.currentKey();
+                proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
                   const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key2, buf, opts, (err, signed) => {
+                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
@@ -19635,23 +19635,23 @@ var require_client = __commonJS({
                 break;
               }
               case "publickey": {
-                const key2 = parseKey(nextAuth.key, nextAuth.passphrase);
-                if (key2 instanceof Error)
+                const key = parseKey(nextAuth.key, nextAuth.passphrase);
+                if (key instanceof Error)
                   return skipAuth("Skipping invalid key auth attempt");
-                if (!key2.isPrivateKey())
+                if (!key.isPrivateKey())
                   return skipAuth("Skipping non-private key");
-                nextAuth = { type, username, key: key2 };
+                nextAuth = { type, username, key };
                 break;
               }
               case "hostbased": {
                 const { localHostname, localUsername } = nextAuth;
-                const key2 = parseKey(nextAuth.key, nextAuth.passphrase);
-                if (key2 instanceof Error || typeof localHostname !== "string" || typeof localUsername !== "string") {
+                const key = parseKey(nextAuth.key, nextAuth.passphrase);
+                if (key instanceof Error || typeof localHostname !== "string" || typeof localUsername !== "string") {
                   return skipAuth("Skipping invalid hostbased auth attempt");
                 }
-                if (!key2.isPrivateKey())
+                if (!key.isPrivateKey())
                   return skipAuth("Skipping non-private key");
-                nextAuth = { type, username, key: key2, localHostname, localUsername };
+                nextAuth = { type, username, key, localHostname, localUsername };
                 break;
               }
               case "agent": {
@@ -19773,15 +19773,15 @@ var require_client = __commonJS({
         }
         const tryNextAgentKey = () => {
           if (curAuth.type === "agent") {
-            const key2 = curAuth.agentCtx.nextKey();
-            if (key2 === false) {
+            const key = curAuth.agentCtx.nextKey();
+            if (key === false) {
               debug && debug("Agent: No more keys left to try");
               debug && debug("Client: agent auth failed");
               tryNextAuth();
             } else {
               const pos = curAuth.agentCtx.pos();
               let keyAlgo;
-              curAuth.keyAlgos = getKeyAlgos(this, key2, serverSigAlgs);
+              curAuth.keyAlgos = getKeyAlgos(this, key, serverSigAlgs);
               if (curAuth.keyAlgos) {
                 if (curAuth.keyAlgos.length) {
                   keyAlgo = curAuth.keyAlgos[0][0];
@@ -19794,7 +19794,7 @@ var require_client = __commonJS({
                 }
               }
               debug && debug(`Agent: Trying key #${pos + 1}`);
-              proto.authPK(curAuth.username, key2, keyAlgo);
+              proto.authPK(curAuth.username, key, keyAlgo);
             }
           }
         };
@@ -20397,9 +20397,9 @@ var require_client = __commonJS({
       }
       const keys = Object.keys(env || {});
       for (let i = 0; i < keys.length; ++i) {
-        const key2 = keys[i];
-        const val = env[key2];
-        chan._client._protocol.env(chan.outgoing.id, key2, val, wantReply);
+        const key = keys[i];
+        const val = env[key];
+        chan._client._protocol.env(chan.outgoing.id, key, val, wantReply);
       }
     }
     function reqSubsystem(chan, name, cb) {
@@ -20547,8 +20547,8 @@ var require_client = __commonJS({
       if (!Array.isArray(keys_))
         throw new TypeError("Invalid keys argument type");
       const keys = [];
-      for (const key2 of keys_) {
-        const parsed = parseKey(key2);
+      for (const key of keys_) {
+        const parsed = parseKey(key);
         if (parsed instanceof Error)
           throw parsed;
         keys.push(parsed);
@@ -20565,15 +20565,15 @@ var require_client = __commonJS({
           while (bufferParser.avail()) {
             if (keyIdx === keys.length)
               break;
-            const key2 = keys[keyIdx++];
-            const keyPublic = key2.getPublicSSH();
+            const key = keys[keyIdx++];
+            const keyPublic = key.getPublicSSH();
             const sigEntry = bufferParser.readString();
             sigParser.init(sigEntry, 0);
             const type = sigParser.readString(true);
             let value = sigParser.readString();
             let algo;
-            if (type !== key2.type) {
-              if (key2.type === "ssh-rsa") {
+            if (type !== key.type) {
+              if (key.type === "ssh-rsa") {
                 switch (type) {
                   case "rsa-sha2-256":
                     algo = "sha256";
@@ -20601,8 +20601,8 @@ var require_client = __commonJS({
             bufferCopy(keyPublic, verifyData, 0, keyPublic.length, p += 4);
             if (!(value = sigSSHToASN1(value, type)))
               continue;
-            if (key2.verify(verifyData, value, algo) === true)
-              ret.push(key2);
+            if (key.verify(verifyData, value, algo) === true)
+              ret.push(key);
           }
           sigParser.clear();
           bufferParser.clear();
@@ -20618,8 +20618,8 @@ var require_client = __commonJS({
         )
       );
     }
-    function getKeyAlgos(client, key2, serverSigAlgs) {
-      switch (key2.type) {
+    function getKeyAlgos(client, key, serverSigAlgs) {
+      switch (key.type) {
         case "ssh-rsa":
           if (client._protocol._compatFlags & COMPAT.IMPLY_RSA_SHA2_SIGALGS) {
             if (!Array.isArray(serverSigAlgs))
@@ -22360,14 +22360,6 @@ var require_lib2 = __commonJS({
   }
 });
 
-// src/deploy/run.ts
-import { hostname as hostname2 } from "node:os";
-
-// src/deploy/context.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join as join5, resolve as resolve3 } from "node:path";
-
 // src/commands/shell.ts
 var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 function quote(value) {
@@ -22379,29 +22371,199 @@ function sh(...argv) {
   return argv.map(quote).join(" ");
 }
 
-// src/commands/container.ts
-var container = {
-  inspect: (name) => sh("docker", "inspect", "--type", "container", name),
-  exec: (name, ...argv) => sh("docker", "exec", name, ...argv),
-  kill: (name, signal) => sh("docker", "kill", "--signal", signal, name),
+// src/commands/docker.ts
+var LABEL_APP = "bluegreen.app";
+var LABEL_VERSION = "bluegreen.version";
+var LABEL_POOL = "bluegreen.pool";
+var LABEL_DIGEST = "bluegreen.digest";
+var LABEL_RELEASE = "bluegreen.release";
+var KEEP_OLD_MARKER = "bluegreen-keep-old";
+function containerName(app, version) {
+  return `${app}-${version}`.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+function imageRef(image, version) {
+  return `${image}:${version}`;
+}
+function pinnedRef(image, digest) {
+  return `${image}@${digest}`;
+}
+function usesHostNetwork(options) {
+  return options.some(
+    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
+  );
+}
+var docker = {
+  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
+  run(spec) {
+    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
+    argv.push(
+      "--label",
+      `${LABEL_APP}=${spec.app}`,
+      "--label",
+      `${LABEL_VERSION}=${spec.version}`,
+      "--label",
+      `${LABEL_POOL}=${spec.pool}`
+    );
+    if (spec.digest) argv.push("--label", `${LABEL_DIGEST}=${spec.digest}`);
+    argv.push("--restart", spec.restart);
+    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
+    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
+    argv.push(...spec.options, spec.image);
+    return sh(...argv);
+  },
+  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
+  list: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
+  ),
+  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
+  remove: (name) => sh("docker", "rm", "--force", name),
+  /** Removes one container if it is there (a missing one is no error). */
+  removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
+  /** Removes every container of the app on a host (none may hold the port for the new one). */
+  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
+  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
   /**
-   * Host PIDs of the workers of the balancer in container `name`: the children of its main
-   * process (the container's init when it runs with --init: then of the process that init
-   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
+   * for this one command and removed when it ends however it ends (an SSH session that drops
+   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
+   * password comes on stdin.
    */
-  workers: (name, match) => [
-    `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
-    `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
-    `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
-    `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+  pull: (ref, login) => {
+    if (!login) return sh("docker", "pull", "--quiet", ref);
+    return [
+      "set -e",
+      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+      `trap 'rm -rf "$d"' EXIT`,
+      `trap 'exit 129' HUP`,
+      `trap 'exit 130' INT`,
+      `trap 'exit 143' TERM`,
+      'export DOCKER_CONFIG="$d"',
+      `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
+      sh("docker", "pull", "--quiet", ref)
+    ].join("; ");
+  },
+  /**
+   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
+   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
+   * every other running container of the app, and removes a stale `keep` so it runs afresh.
+   */
+  makeRoom: (app, keep, stopSeconds) => [
+    docker.cancelScheduledStops(app),
+    docker.stopRunning(app, stopSeconds),
+    `${sh("docker", "rm", "--force", keep)} >/dev/null 2>&1`,
+    "true"
   ].join("; "),
+  /** Stops every running container of the app on a host (they stay, stopped). */
+  stopRunning: (app, stopSeconds) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds))} "$c" >/dev/null; done`,
+  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
+  stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
+  start: (name) => sh("docker", "start", name),
   /**
-   * The file as the container sees it, through its main process's root: a single-file bind
-   * mount pins an inode, so this can differ from the host path when the host file was
-   * replaced (e.g. by an editor that writes a new file and renames it).
+   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
+   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
+   * command line, so a later run sees and cancels it (pkill -f).
    */
-  readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
+  scheduleStop: (app, name, seconds, stopSeconds) => {
+    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds}; ${sh("docker", "stop", "--time", String(stopSeconds), name)}`;
+    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
+  },
+  /** Cancels every stop timer of the app on a host. */
+  cancelScheduledStops: (app) => `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
+  scheduledStops: (app) => `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** Every container of the app with what retention needs: `id name state version created image`. */
+  inventory: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--no-trunc",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.ID}}	{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.CreatedAt}}	{{.Image}}`
+  ),
+  removeContainers: (names) => sh("docker", "rm", "--force", ...names),
+  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
+  removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
+  /** Reads the password from stdin so it never shows in `ps` on the host. */
+  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
+  /** Exits 0 when the host has the image (by ID): it is not streamed to it again. */
+  hasImage: (imageId) => `${sh("docker", "image", "inspect", "--format", "{{.Id}}", imageId)} >/dev/null 2>&1`,
+  /**
+   * Loads an image archive (gzip, from stdin: `docker load` reads it compressed) and tags it
+   * `tag` by its ID: a tag the archive did not bring is an error, so a wrong archive fails here.
+   */
+  load: (imageId, tag) => `${sh("docker", "load", "--quiet")} >/dev/null && ${sh("docker", "tag", imageId, tag)}`,
+  /**
+   * The release phase: `argv` once in a one-off container of `spec.image`, attached (its
+   * output is this command's), removed when it ends. A leftover of an interrupted release of
+   * the same version is removed first. No port is published and no restart policy applies.
+   */
+  runOnce: (spec, argv) => {
+    const name = releaseContainerName(spec.app, spec.version);
+    const run = ["docker", "run", "--rm", "--name", name, "--label", `${LABEL_RELEASE}=${spec.app}`];
+    for (const [k, v] of Object.entries(spec.env)) run.push("-e", `${k}=${v}`);
+    run.push(...spec.options, spec.image, ...argv);
+    return `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; ${sh(...run)}`;
+  },
+  /**
+   * The container's log (stdout and stderr as the container wrote them): the last `tail`
+   * lines and/or what came `since`; with `follow`, it goes on until this command's stdin
+   * closes (bluegreen closes it to stop; a dropped SSH session closes it too), so no
+   * `docker logs -f` is left behind on the host.
+   */
+  readLogs: (name, opts) => {
+    const argv = ["docker", "logs"];
+    if (opts.since !== void 0) argv.push("--since", opts.since);
+    if (opts.tail !== void 0) argv.push("--tail", String(opts.tail));
+    if (!opts.follow) return sh(...argv, name);
+    return [
+      "exec 3<&0",
+      `${sh(...argv, "--follow", name)} </dev/null & p=$!`,
+      '( cat <&3 >/dev/null; kill "$p" 2>/dev/null ) >/dev/null 2>&1 &',
+      'wait "$p"'
+    ].join("\n");
+  },
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server, username) => [
+    "login",
+    "--username",
+    username,
+    "--password-stdin",
+    server
+  ],
+  build: (context, dockerfile, tag, args) => {
+    const argv = ["build", "--file", dockerfile, "--tag", tag];
+    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
+    return [...argv, context];
+  },
+  push: (tag) => ["push", tag],
+  /** The local image ID of `ref` (registry: none). */
+  localImageId: (ref) => ["image", "inspect", "--format", "{{.Id}}", ref],
+  /** The image as a tar archive on stdout (registry: none), by ID. */
+  localSave: (imageId) => ["save", imageId]
 };
+function releaseContainerName(app, version) {
+  return `${containerName(app, version)}-release`;
+}
+function parseContainerList(stdout) {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [name = "", state = "", version = "", pool = ""] = l.split("	");
+    return { name, state, version, pool };
+  });
+}
+
+// src/deploy/state.ts
+import { posix as posix2 } from "node:path";
 
 // src/commands/files.ts
 import { posix } from "node:path";
@@ -22478,7 +22640,7 @@ var processes = {
    * Counts established TCP connections from this host to any of the servers (the balancer's
    * connections to leaving backends); prints nothing when `ss` is missing.
    */
-  connectionsTo: (servers2) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers2.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
+  connectionsTo: (servers) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
   /**
    * Waits on the host (one SSH exec, polling every 50 ms) until `workers` lists a PID that is
    * not in `old`: a reload took effect. Exit 0 with the new list, or 1 after `tries` polls.
@@ -22497,6 +22659,275 @@ var processes = {
     "i=0",
     `while :; do left=''; for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && left="$left $p"; done; [ -z "$left" ] && exit 0; [ "$i" -ge ${tries} ] && { echo $left; exit 1; }; sleep 0.05; i=$((i + 1)); done`
   ].join("; ")
+};
+
+// src/deploy/state.ts
+var HISTORY_LIMIT = 30;
+function emptyState(app) {
+  return {
+    schema: 1,
+    app,
+    live: null,
+    candidate: null,
+    pools: { green: null, blue: null },
+    previous: null,
+    upstreamSha256: null,
+    history: []
+  };
+}
+function statePath(config) {
+  return config.balancer.state_file ?? posix2.join(posix2.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
+}
+function otherPool(pool) {
+  return pool === "green" ? "blue" : "green";
+}
+function serializeState(state) {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}
+`;
+}
+function parseState(text, app, path4, host) {
+  if (text.trim() === "") return emptyState(app);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DeployError(
+      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
+    );
+  }
+  return parsed;
+}
+var StateFile = class {
+  constructor(shell, path4, app) {
+    this.shell = shell;
+    this.path = path4;
+    this.app = app;
+  }
+  async read() {
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
+  }
+  async write(state) {
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
+  }
+};
+
+// src/deploy/hooks.ts
+import { spawn } from "node:child_process";
+function runUrl(env) {
+  if (env.GITHUB_ACTIONS !== "true" || !env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return "";
+  return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+function hookVariables(ctx, name, facts, state, env = process.env) {
+  return {
+    BLUEGREEN_HOOK: name,
+    BLUEGREEN_COMMAND: facts.command,
+    BLUEGREEN_APP: ctx.config.app,
+    BLUEGREEN_VERSION: facts.version ?? "",
+    BLUEGREEN_PREVIOUS_VERSION: facts.previousVersion ?? "",
+    BLUEGREEN_POOL: facts.pool ?? "",
+    BLUEGREEN_HOSTS: (facts.hosts ?? []).join(","),
+    BLUEGREEN_LIVE_POOL: state.live ?? "",
+    BLUEGREEN_CANDIDATE_POOL: state.candidate ?? "",
+    BLUEGREEN_IMAGE: facts.image ?? ctx.config.image,
+    BLUEGREEN_DIGEST: facts.digest ?? "",
+    BLUEGREEN_RESULT: facts.result ?? "",
+    BLUEGREEN_MESSAGE: (facts.message ?? "").split("\n")[0],
+    BLUEGREEN_ACTOR: ctx.actor,
+    BLUEGREEN_RUN_URL: runUrl(env)
+  };
+}
+function hookPlanLine(ctx, name) {
+  const command = ctx.config.hooks[name];
+  return command ? [`local: hook ${name}: ${command.split("\n")[0]} (not run in a dry run)`] : [];
+}
+async function runPreHook(ctx, name, facts, state) {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return;
+  try {
+    await ctx.log.group(
+      `hook ${name}`,
+      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+    );
+  } catch (err) {
+    throw new DeployError(
+      `hooks.${name} failed: ${messageOf(err)}
+Nothing was changed: ${facts.command} stopped before it.`
+    );
+  }
+}
+async function runPostHook(ctx, name, facts, state) {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return void 0;
+  try {
+    await ctx.log.group(
+      `hook ${name}`,
+      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+    );
+    return void 0;
+  } catch (err) {
+    const line = `hooks.${name} failed (nothing was undone): ${messageOf(err)}`;
+    ctx.log.warn(line);
+    return line;
+  }
+}
+async function runPostHooks(ctx, names, facts, state) {
+  const lines2 = [];
+  for (const name of names) {
+    const line = await runPostHook(ctx, name, facts, state);
+    if (line) lines2.push(line);
+  }
+  return lines2;
+}
+function hookOptions(ctx) {
+  return { cwd: ctx.baseDir, timeoutMs: ctx.config.hooks.timeout, signal: ctx.signal, log: ctx.log };
+}
+var shellHooks = {
+  run(name, command, env, { cwd, timeoutMs, signal, log }) {
+    return new Promise((resolve4, reject) => {
+      const child2 = spawn("sh", ["-c", command], {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group: a timeout or a cancel ends what the hook started too.
+        detached: true
+      });
+      const lines2 = [];
+      let stopped;
+      const take = (stream) => {
+        let rest = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk) => {
+          const parts = (rest + chunk).split("\n");
+          rest = parts.pop();
+          for (const l of parts) {
+            lines2.push(l);
+            log.info(`${name}: ${l}`);
+          }
+        });
+        stream.on("end", () => {
+          if (rest) {
+            lines2.push(rest);
+            log.info(`${name}: ${rest}`);
+          }
+        });
+      };
+      take(child2.stdout);
+      take(child2.stderr);
+      const stop = (why) => {
+        stopped ??= why;
+        try {
+          process.kill(-child2.pid, "SIGTERM");
+        } catch {
+        }
+      };
+      const timer = setTimeout(
+        () => stop(`still running after ${timeoutMs / 1e3}s (hooks.timeout)`),
+        timeoutMs
+      );
+      const onAbort = () => stop("cancelled");
+      signal.addEventListener("abort", onAbort, { once: true });
+      child2.on("error", (err) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(new Error(`cannot run sh: ${err.message}`));
+      });
+      child2.on("close", (code, sig) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        if (code === 0 && !stopped) return resolve4();
+        const tail = lines2.filter((l) => l.trim() !== "").slice(-5);
+        reject(
+          new Error(
+            `\`${command.split("\n")[0]}\` ${stopped ?? (code !== null ? `exited ${code}` : `was killed (${sig})`)}${tail.length ? `: ${tail.join(" | ")}` : ""}`
+          )
+        );
+      });
+    });
+  }
+};
+function hooksOf(command, andPromote) {
+  if (command === "deploy")
+    return andPromote ? { pre: ["pre_deploy", "pre_promote"], post: ["post_deploy", "post_promote"] } : { pre: ["pre_deploy"], post: ["post_deploy"] };
+  if (command === "promote") return { pre: ["pre_promote"], post: ["post_promote"] };
+  if (command === "rollback") return { pre: [], post: ["post_rollback"] };
+  return { pre: [], post: [] };
+}
+function hookFacts(ctx, state, command, version) {
+  const live = state.live ? state.pools[state.live] : null;
+  const cand = state.candidate ? state.pools[state.candidate] : null;
+  const names = (pool) => ctx.config.pools[pool].map((h) => h.name);
+  switch (command) {
+    case "deploy": {
+      const pool = state.live ? otherPool(state.live) : "green";
+      return {
+        command,
+        ...version ? { version } : {},
+        ...live ? { previousVersion: live.version } : {},
+        pool,
+        hosts: names(pool)
+      };
+    }
+    case "promote":
+      return {
+        command,
+        ...cand ? { version: cand.version } : {},
+        ...live ? { previousVersion: live.version } : {},
+        ...state.candidate && cand ? { pool: state.candidate, hosts: cand.hosts.map((h) => h.name) } : {}
+      };
+    case "rollback":
+      if (cand && state.live && live)
+        return {
+          command,
+          version: live.version,
+          previousVersion: cand.version,
+          pool: state.live,
+          hosts: live.hosts.map((h) => h.name)
+        };
+      return {
+        command,
+        ...state.previous ? { version: state.previous.version, pool: state.previous.pool } : {},
+        ...state.previous?.hosts ? { hosts: state.previous.hosts.map((h) => h.name) } : {},
+        ...live ? { previousVersion: live.version } : {}
+      };
+    default:
+      return void 0;
+  }
+}
+
+// src/deploy/context.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join as join5, resolve as resolve3 } from "node:path";
+
+// src/commands/container.ts
+var container = {
+  inspect: (name) => sh("docker", "inspect", "--type", "container", name),
+  exec: (name, ...argv) => sh("docker", "exec", name, ...argv),
+  kill: (name, signal) => sh("docker", "kill", "--signal", signal, name),
+  /**
+   * Host PIDs of the workers of the balancer in container `name`: the children of its main
+   * process (the container's init when it runs with --init: then of the process that init
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   */
+  workers: (name, match) => [
+    `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
+    `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
+    `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
+    `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+  ].join("; "),
+  /**
+   * The file as the container sees it, through its main process's root: a single-file bind
+   * mount pins an inode, so this can differ from the host path when the host file was
+   * replaced (e.g. by an editor that writes a new file and renames it).
+   */
+  readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
 };
 
 // src/commands/haproxy.ts
@@ -22522,7 +22953,7 @@ function sha256(text) {
 }
 
 // src/balancer/container-facts.ts
-import { posix as posix2 } from "node:path";
+import { posix as posix3 } from "node:path";
 function parseInspect(json) {
   const [first] = JSON.parse(json);
   return {
@@ -22541,7 +22972,7 @@ function findMount(mounts, file) {
     let inside;
     if (source === file) inside = m.destination;
     else if (file.startsWith(source === "/" ? "/" : `${source}/`))
-      inside = posix2.join(m.destination, posix2.relative(source, file));
+      inside = posix3.join(m.destination, posix3.relative(source, file));
     if (inside !== void 0 && (!best || source.length > best.depth))
       best = { depth: source.length, inside };
   }
@@ -22803,9 +23234,9 @@ var FileBalancer = class {
     return { ms, undrained: Math.max(0, undrained) };
   }
   /** Established connections from the balancer host to `servers` (-1: cannot tell). */
-  async connectionsTo(servers2) {
-    if (servers2.length === 0) return 0;
-    const res = await this.conn.exec(processes.connectionsTo(servers2), { check: false });
+  async connectionsTo(servers) {
+    if (servers.length === 0) return 0;
+    const res = await this.conn.exec(processes.connectionsTo(servers), { check: false });
     const n = Number.parseInt(res.stdout.trim(), 10);
     return Number.isInteger(n) ? n : -1;
   }
@@ -22952,9 +23383,9 @@ function escapeHaproxyValue(value) {
     `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`
   );
 }
-function renderServers(servers2, indent) {
+function renderServers(servers, indent) {
   if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
-  for (const s of servers2) {
+  for (const s of servers) {
     if (!isHost(s.host)) escapeHaproxyValue(s.host);
     if (s.weight !== void 0 && (s.weight < 0 || s.weight > MAX_WEIGHT))
       throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
@@ -22963,17 +23394,17 @@ function renderServers(servers2, indent) {
     haproxy_backend_default,
     {
       indent,
-      servers: servers2.map((s) => ({ ...s, name: serverName(s.host, s.port) }))
+      servers: servers.map((s) => ({ ...s, name: serverName(s.host, s.port) }))
     },
     { escape: escapeHaproxyValue }
   );
 }
 var BackendNotFound = class extends Error {
 };
-function replaceBackend(text, name, servers2) {
+function replaceBackend(text, name, servers) {
   const section = findBackend(text, name);
   if (!section) throw new BackendNotFound(`backend ${name} not found`);
-  if (servers2.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
+  if (servers.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
   const body = lines(text, section.bodyStart, section.end);
   const isServer = (l) => words(l.text)[0] === "server";
   const firstServer = body.findIndex(isServer);
@@ -22984,7 +23415,7 @@ function replaceBackend(text, name, servers2) {
     at = body.length;
     while (at > 0 && words(body[at - 1].text).length === 0) at--;
   }
-  const rendered = renderServers(servers2, indent);
+  const rendered = renderServers(servers, indent);
   let out = "";
   body.forEach((l, i) => {
     if (i === at) out += rendered;
@@ -23005,12 +23436,12 @@ function parseShowStat(csv, backend) {
   const rows = csv.split("\n").filter((l) => l.trim() !== "");
   const header = rows[0]?.replace(/^# /, "").split(",") ?? [];
   const col = (n) => header.indexOf(n);
-  const [px, sv, scur, status2] = [col("pxname"), col("svname"), col("scur"), col("status")];
+  const [px, sv, scur, status] = [col("pxname"), col("svname"), col("scur"), col("status")];
   if (px < 0 || sv < 0 || scur < 0) return out;
   for (const row of rows.slice(1)) {
     const f = row.split(",");
     if (f[px] !== backend || f[sv] === "BACKEND" || f[sv] === "FRONTEND") continue;
-    out.set(f[sv], { scur: Number(f[scur]), status: f[status2] ?? "" });
+    out.set(f[sv], { scur: Number(f[scur]), status: f[status] ?? "" });
   }
   return out;
 }
@@ -23043,8 +23474,8 @@ var HaproxyDriver = class extends FileBalancer {
       ...weight !== void 0 ? { weight } : {}
     }));
   }
-  render(text, servers2) {
-    return replaceBackend(text, this.cfg.upstream, servers2);
+  render(text, servers) {
+    return replaceBackend(text, this.cfg.upstream, servers);
   }
   async apply(current, next) {
     const keep = new Set(this.named(next).map((s) => s.name));
@@ -23106,8 +23537,8 @@ var HaproxyDriver = class extends FileBalancer {
     }
     return res.stdout;
   }
-  async setState(servers2, state) {
-    for (const s of servers2) {
+  async setState(servers, state) {
+    for (const s of servers) {
       const out = (await this.runtimeApi(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
       if (out !== "") throw this.error(`set server ${s} state ${state}: ${out}`);
     }
@@ -23116,12 +23547,12 @@ var HaproxyDriver = class extends FileBalancer {
    * Sets the servers to drain and waits until none has a current session; returns the
    * sessions still open when balancer.drain_timeout ran out (the switch goes ahead anyway).
    */
-  async drain(servers2) {
-    await this.setState(servers2, "drain");
+  async drain(servers) {
+    await this.setState(servers, "drain");
     const deadline = Date.now() + this.cfg.drain_timeout;
     for (; ; ) {
       const stat2 = parseShowStat(await this.runtimeApi("show stat"), this.cfg.upstream);
-      const busy = servers2.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
+      const busy = servers.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
       if (busy.length === 0) return 0;
       if (Date.now() >= deadline) {
         const sessions = busy.reduce((n, s) => n + (stat2.get(s)?.scur ?? 0), 0);
@@ -23277,10 +23708,10 @@ var NginxDriver = class extends FileBalancer {
     const block = findUpstream(text, this.cfg.upstream);
     return block ? parseServers(block.body) : [];
   }
-  render(text, servers2) {
+  render(text, servers) {
     return replaceUpstream(text, {
       name: this.cfg.upstream,
-      servers: servers2,
+      servers,
       maxFails: this.cfg.max_fails,
       failTimeoutSeconds: Math.round(this.cfg.fail_timeout / 1e3)
     });
@@ -23352,8 +23783,8 @@ var BalancerSet = class {
   servers(text) {
     return this.first.servers(text);
   }
-  render(text, servers2) {
-    return this.first.render(text, servers2);
+  render(text, servers) {
+    return this.first.render(text, servers);
   }
   async apply(current, next) {
     if (this.members.length === 1) return this.first.apply(current, next);
@@ -23415,9 +23846,9 @@ var KnownHosts = class {
         if (marker !== "@revoked") continue;
         revoked = true;
       }
-      const [names, type, key2] = parts;
-      if (!names || !type || !key2) continue;
-      const entry = { patterns: [], key: { type, key: key2, revoked } };
+      const [names, type, key] = parts;
+      if (!names || !type || !key) continue;
+      const entry = { patterns: [], key: { type, key, revoked } };
       if (names.startsWith("|1|")) {
         const [, , salt, hash] = names.split("|");
         if (!salt || !hash) continue;
@@ -24527,8 +24958,8 @@ var Connection = class _Connection {
         keepaliveInterval: 1e4,
         keepaliveCountMax: 3,
         ...algorithms ? { algorithms: { serverHostKey: algorithms } } : {},
-        hostVerifier: (key2) => {
-          const decision = checkHostKey(options.policy, target.host, target.port, key2);
+        hostVerifier: (key) => {
+          const decision = checkHostKey(options.policy, target.host, target.port, key);
           if (!decision.ok) rejectedKey = decision.reason;
           return decision.ok;
         }
@@ -24547,7 +24978,12 @@ var Connection = class _Connection {
     if (this.broken) throw connectionLost(this.target, this.broken.message);
     let res;
     try {
-      res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
+      res = await this.ssh.execCommand(command, {
+        stdin: options.stdin,
+        noTrim: true,
+        ...options.onStdout ? { onStdout: options.onStdout } : {},
+        ...options.onStderr ? { onStderr: options.onStderr } : {}
+      });
     } catch (err) {
       throw new DeployError(
         `${this.target.name}: SSH command failed: ${err.message}`,
@@ -24592,22 +25028,22 @@ var SshPool = class {
   settled = /* @__PURE__ */ new WeakSet();
   limit;
   async get(target) {
-    const key2 = `${target.host}:${target.port}`;
-    let conn = this.connections.get(key2);
+    const key = `${target.host}:${target.port}`;
+    let conn = this.connections.get(key);
     if (conn) {
       const c = await conn;
       if (!c.isBroken) return c;
-      this.connections.delete(key2);
+      this.connections.delete(key);
       conn = void 0;
     }
     conn = Connection.open(target, this.options);
     const opened = conn;
-    this.connections.set(key2, opened);
+    this.connections.set(key, opened);
     opened.then(
       () => this.settled.add(opened),
       // A failed connection is not cached: the next call tries again.
       () => {
-        if (this.connections.get(key2) === opened) this.connections.delete(key2);
+        if (this.connections.get(key) === opened) this.connections.delete(key);
       }
     );
     return opened;
@@ -24696,422 +25132,6 @@ function balancerCheckUrl(config) {
 function hostUrl(address, port, path4) {
   const host = address.includes(":") ? `[${address}]` : address;
   return `http://${host}:${port}${path4}`;
-}
-
-// src/deploy/hooks.ts
-import { spawn } from "node:child_process";
-
-// src/deploy/state.ts
-import { posix as posix3 } from "node:path";
-var HISTORY_LIMIT = 30;
-function emptyState(app) {
-  return {
-    schema: 1,
-    app,
-    live: null,
-    candidate: null,
-    pools: { green: null, blue: null },
-    previous: null,
-    upstreamSha256: null,
-    history: []
-  };
-}
-function statePath(config) {
-  return config.balancer.state_file ?? posix3.join(posix3.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
-}
-function otherPool(pool) {
-  return pool === "green" ? "blue" : "green";
-}
-function serializeState(state) {
-  state.history = state.history.slice(-HISTORY_LIMIT);
-  return `${JSON.stringify(state, null, 2)}
-`;
-}
-function parseState(text, app, path4, host) {
-  if (text.trim() === "") return emptyState(app);
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DeployError(
-      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
-    );
-  }
-  if (parsed.schema !== 1 || parsed.app !== app) {
-    throw new DeployError(
-      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
-    );
-  }
-  return parsed;
-}
-var StateFile = class {
-  constructor(shell, path4, app) {
-    this.shell = shell;
-    this.path = path4;
-    this.app = app;
-  }
-  async read() {
-    const res = await this.shell.exec(files.readIfExists(this.path));
-    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
-  }
-  async write(state) {
-    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
-  }
-};
-
-// src/deploy/hooks.ts
-function runUrl(env) {
-  if (env.GITHUB_ACTIONS !== "true" || !env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return "";
-  return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
-}
-function hookVariables(ctx, name, facts, state, env = process.env) {
-  return {
-    BLUEGREEN_HOOK: name,
-    BLUEGREEN_COMMAND: facts.command,
-    BLUEGREEN_APP: ctx.config.app,
-    BLUEGREEN_VERSION: facts.version ?? "",
-    BLUEGREEN_PREVIOUS_VERSION: facts.previousVersion ?? "",
-    BLUEGREEN_POOL: facts.pool ?? "",
-    BLUEGREEN_HOSTS: (facts.hosts ?? []).join(","),
-    BLUEGREEN_LIVE_POOL: state.live ?? "",
-    BLUEGREEN_CANDIDATE_POOL: state.candidate ?? "",
-    BLUEGREEN_IMAGE: facts.image ?? ctx.config.image,
-    BLUEGREEN_DIGEST: facts.digest ?? "",
-    BLUEGREEN_RESULT: facts.result ?? "",
-    BLUEGREEN_MESSAGE: (facts.message ?? "").split("\n")[0],
-    BLUEGREEN_ACTOR: ctx.actor,
-    BLUEGREEN_RUN_URL: runUrl(env)
-  };
-}
-function hookPlanLine(ctx, name) {
-  const command = ctx.config.hooks[name];
-  return command ? [`local: hook ${name}: ${command.split("\n")[0]} (not run in a dry run)`] : [];
-}
-async function runPreHook(ctx, name, facts, state) {
-  const command = ctx.config.hooks[name];
-  if (!command || ctx.dryRun) return;
-  try {
-    await ctx.log.group(
-      `hook ${name}`,
-      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
-    );
-  } catch (err) {
-    throw new DeployError(
-      `hooks.${name} failed: ${messageOf(err)}
-Nothing was changed: ${facts.command} stopped before it.`
-    );
-  }
-}
-async function runPostHook(ctx, name, facts, state) {
-  const command = ctx.config.hooks[name];
-  if (!command || ctx.dryRun) return void 0;
-  try {
-    await ctx.log.group(
-      `hook ${name}`,
-      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
-    );
-    return void 0;
-  } catch (err) {
-    const line = `hooks.${name} failed (nothing was undone): ${messageOf(err)}`;
-    ctx.log.warn(line);
-    return line;
-  }
-}
-async function runPostHooks(ctx, names, facts, state) {
-  const lines2 = [];
-  for (const name of names) {
-    const line = await runPostHook(ctx, name, facts, state);
-    if (line) lines2.push(line);
-  }
-  return lines2;
-}
-function hookOptions(ctx) {
-  return { cwd: ctx.baseDir, timeoutMs: ctx.config.hooks.timeout, signal: ctx.signal, log: ctx.log };
-}
-var shellHooks = {
-  run(name, command, env, { cwd, timeoutMs, signal, log }) {
-    return new Promise((resolve4, reject) => {
-      const child2 = spawn("sh", ["-c", command], {
-        cwd,
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-        // Its own process group: a timeout or a cancel ends what the hook started too.
-        detached: true
-      });
-      const lines2 = [];
-      let stopped;
-      const take = (stream) => {
-        let rest = "";
-        stream.setEncoding("utf8");
-        stream.on("data", (chunk) => {
-          const parts = (rest + chunk).split("\n");
-          rest = parts.pop();
-          for (const l of parts) {
-            lines2.push(l);
-            log.info(`${name}: ${l}`);
-          }
-        });
-        stream.on("end", () => {
-          if (rest) {
-            lines2.push(rest);
-            log.info(`${name}: ${rest}`);
-          }
-        });
-      };
-      take(child2.stdout);
-      take(child2.stderr);
-      const stop = (why) => {
-        stopped ??= why;
-        try {
-          process.kill(-child2.pid, "SIGTERM");
-        } catch {
-        }
-      };
-      const timer = setTimeout(
-        () => stop(`still running after ${timeoutMs / 1e3}s (hooks.timeout)`),
-        timeoutMs
-      );
-      const onAbort = () => stop("cancelled");
-      signal.addEventListener("abort", onAbort, { once: true });
-      child2.on("error", (err) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        reject(new Error(`cannot run sh: ${err.message}`));
-      });
-      child2.on("close", (code, sig) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        if (code === 0 && !stopped) return resolve4();
-        const tail2 = lines2.filter((l) => l.trim() !== "").slice(-5);
-        reject(
-          new Error(
-            `\`${command.split("\n")[0]}\` ${stopped ?? (code !== null ? `exited ${code}` : `was killed (${sig})`)}${tail2.length ? `: ${tail2.join(" | ")}` : ""}`
-          )
-        );
-      });
-    });
-  }
-};
-function hooksOf(command, andPromote) {
-  if (command === "deploy")
-    return andPromote ? { pre: ["pre_deploy", "pre_promote"], post: ["post_deploy", "post_promote"] } : { pre: ["pre_deploy"], post: ["post_deploy"] };
-  if (command === "promote") return { pre: ["pre_promote"], post: ["post_promote"] };
-  if (command === "rollback") return { pre: [], post: ["post_rollback"] };
-  return { pre: [], post: [] };
-}
-function hookFacts(ctx, state, command, version) {
-  const live = state.live ? state.pools[state.live] : null;
-  const cand = state.candidate ? state.pools[state.candidate] : null;
-  const names = (pool) => ctx.config.pools[pool].map((h) => h.name);
-  switch (command) {
-    case "deploy": {
-      const pool = state.live ? otherPool(state.live) : "green";
-      return {
-        command,
-        ...version ? { version } : {},
-        ...live ? { previousVersion: live.version } : {},
-        pool,
-        hosts: names(pool)
-      };
-    }
-    case "promote":
-      return {
-        command,
-        ...cand ? { version: cand.version } : {},
-        ...live ? { previousVersion: live.version } : {},
-        ...state.candidate && cand ? { pool: state.candidate, hosts: cand.hosts.map((h) => h.name) } : {}
-      };
-    case "rollback":
-      if (cand && state.live && live)
-        return {
-          command,
-          version: live.version,
-          previousVersion: cand.version,
-          pool: state.live,
-          hosts: live.hosts.map((h) => h.name)
-        };
-      return {
-        command,
-        ...state.previous ? { version: state.previous.version, pool: state.previous.pool } : {},
-        ...state.previous?.hosts ? { hosts: state.previous.hosts.map((h) => h.name) } : {},
-        ...live ? { previousVersion: live.version } : {}
-      };
-    default:
-      return void 0;
-  }
-}
-
-// src/commands/docker.ts
-var LABEL_APP = "bluegreen.app";
-var LABEL_VERSION = "bluegreen.version";
-var LABEL_POOL = "bluegreen.pool";
-var LABEL_DIGEST = "bluegreen.digest";
-var LABEL_RELEASE = "bluegreen.release";
-var KEEP_OLD_MARKER = "bluegreen-keep-old";
-function containerName(app, version) {
-  return `${app}-${version}`.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-function imageRef(image, version) {
-  return `${image}:${version}`;
-}
-function pinnedRef(image, digest) {
-  return `${image}@${digest}`;
-}
-function usesHostNetwork(options) {
-  return options.some(
-    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
-  );
-}
-var docker = {
-  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
-  run(spec) {
-    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
-    argv.push(
-      "--label",
-      `${LABEL_APP}=${spec.app}`,
-      "--label",
-      `${LABEL_VERSION}=${spec.version}`,
-      "--label",
-      `${LABEL_POOL}=${spec.pool}`
-    );
-    if (spec.digest) argv.push("--label", `${LABEL_DIGEST}=${spec.digest}`);
-    argv.push("--restart", spec.restart);
-    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
-    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
-    argv.push(...spec.options, spec.image);
-    return sh(...argv);
-  },
-  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
-  list: (app) => sh(
-    "docker",
-    "ps",
-    "-a",
-    "--filter",
-    `label=${LABEL_APP}=${app}`,
-    "--format",
-    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
-  ),
-  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
-  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
-  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
-  remove: (name) => sh("docker", "rm", "--force", name),
-  /** Removes one container if it is there (a missing one is no error). */
-  removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
-  /** Removes every container of the app on a host (none may hold the port for the new one). */
-  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
-  logs: (name, lines2 = 20) => sh("docker", "logs", "--tail", String(lines2), name),
-  /**
-   * `docker pull` of `ref`; with registry credentials, through a throw-away DOCKER_CONFIG made
-   * for this one command and removed when it ends however it ends (an SSH session that drops
-   * sends the shell SIGHUP): the login never lands in the host's ~/.docker/config.json. The
-   * password comes on stdin.
-   */
-  pull: (ref, login) => {
-    if (!login) return sh("docker", "pull", "--quiet", ref);
-    return [
-      "set -e",
-      `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
-      `trap 'rm -rf "$d"' EXIT`,
-      `trap 'exit 129' HUP`,
-      `trap 'exit 130' INT`,
-      `trap 'exit 143' TERM`,
-      'export DOCKER_CONFIG="$d"',
-      `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
-      sh("docker", "pull", "--quiet", ref)
-    ].join("; ");
-  },
-  /**
-   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
-   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
-   * every other running container of the app, and removes a stale `keep` so it runs afresh.
-   */
-  makeRoom: (app, keep, stopSeconds2) => [
-    docker.cancelScheduledStops(app),
-    docker.stopRunning(app, stopSeconds2),
-    `${sh("docker", "rm", "--force", keep)} >/dev/null 2>&1`,
-    "true"
-  ].join("; "),
-  /** Stops every running container of the app on a host (they stay, stopped). */
-  stopRunning: (app, stopSeconds2) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds2))} "$c" >/dev/null; done`,
-  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
-  stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
-  start: (name) => sh("docker", "start", name),
-  /**
-   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
-   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
-   * command line, so a later run sees and cancels it (pkill -f).
-   */
-  scheduleStop: (app, name, seconds, stopSeconds2) => {
-    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds}; ${sh("docker", "stop", "--time", String(stopSeconds2), name)}`;
-    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
-  },
-  /** Cancels every stop timer of the app on a host. */
-  cancelScheduledStops: (app) => `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
-  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
-  scheduledStops: (app) => `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
-  /** Every container of the app with what retention needs: `id name state version created image`. */
-  inventory: (app) => sh(
-    "docker",
-    "ps",
-    "-a",
-    "--no-trunc",
-    "--filter",
-    `label=${LABEL_APP}=${app}`,
-    "--format",
-    `{{.ID}}	{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.CreatedAt}}	{{.Image}}`
-  ),
-  removeContainers: (names) => sh("docker", "rm", "--force", ...names),
-  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
-  removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
-  /** Reads the password from stdin so it never shows in `ps` on the host. */
-  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
-  /** Exits 0 when the host has the image (by ID): it is not streamed to it again. */
-  hasImage: (imageId) => `${sh("docker", "image", "inspect", "--format", "{{.Id}}", imageId)} >/dev/null 2>&1`,
-  /**
-   * Loads an image archive (gzip, from stdin: `docker load` reads it compressed) and tags it
-   * `tag` by its ID: a tag the archive did not bring is an error, so a wrong archive fails here.
-   */
-  load: (imageId, tag) => `${sh("docker", "load", "--quiet")} >/dev/null && ${sh("docker", "tag", imageId, tag)}`,
-  /**
-   * The release phase: `argv` once in a one-off container of `spec.image`, attached (its
-   * output is this command's), removed when it ends. A leftover of an interrupted release of
-   * the same version is removed first. No port is published and no restart policy applies.
-   */
-  runOnce: (spec, argv) => {
-    const name = releaseContainerName(spec.app, spec.version);
-    const run = ["docker", "run", "--rm", "--name", name, "--label", `${LABEL_RELEASE}=${spec.app}`];
-    for (const [k, v] of Object.entries(spec.env)) run.push("-e", `${k}=${v}`);
-    run.push(...spec.options, spec.image, ...argv);
-    return `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; ${sh(...run)}`;
-  },
-  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
-  /** Reads the password from stdin. */
-  localLogin: (server, username) => [
-    "login",
-    "--username",
-    username,
-    "--password-stdin",
-    server
-  ],
-  build: (context, dockerfile, tag, args) => {
-    const argv = ["build", "--file", dockerfile, "--tag", tag];
-    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
-    return [...argv, context];
-  },
-  push: (tag) => ["push", tag],
-  /** The local image ID of `ref` (registry: none). */
-  localImageId: (ref) => ["image", "inspect", "--format", "{{.Id}}", ref],
-  /** The image as a tar archive on stdout (registry: none), by ID. */
-  localSave: (imageId) => ["save", imageId]
-};
-function releaseContainerName(app, version) {
-  return `${containerName(app, version)}-release`;
-}
-function parseContainerList(stdout) {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [name = "", state = "", version = "", pool = ""] = l.split("	");
-    return { name, state, version, pool };
-  });
 }
 
 // src/registry/digest.ts
@@ -26344,8 +26364,8 @@ async function privateKey(opts) {
   if (opts.config.ssh.private_key)
     return readSecretFile(opts.baseDir, opts.config.ssh.private_key, "ssh.private_key");
   for (const name of ["id_ed25519", "id_ecdsa", "id_rsa"]) {
-    const key2 = await readFile2(join5(homedir(), ".ssh", name), "utf8").catch(() => void 0);
-    if (key2) return key2;
+    const key = await readFile2(join5(homedir(), ".ssh", name), "utf8").catch(() => void 0);
+    if (key) return key;
   }
   throw new UsageError(
     "ssh.private_key: no SSH key (set ssh.private_key, or pass the key via the ssh_private_key input / BLUEGREEN_SSH_KEY)"
@@ -26405,1651 +26425,30 @@ async function closeContext(ctx) {
   await ctx.images.dispose();
 }
 
-// src/deploy/guards.ts
-function throwIfCancelled(ctx) {
-  if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
-}
-async function refuseDrift(ctx, force) {
-  const all = await ctx.balancer.readAll();
-  const drifted = driftOf(all);
-  if (drifted.length === 0) return;
-  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
-  if (!force && !ctx.dryRun)
-    throw new UsageError(
-      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
-    );
-  ctx.log.warn(
-    `the balancers' files have drifted: ${what}; ${force ? "going ahead (--force)" : "showing the plan anyway (--dry-run)"}`
-  );
-}
-
-// src/deploy/pool.ts
-function releaseRef(r) {
-  if (r.imageId) return r.imageId;
-  return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
-}
-function releaseFrom(record, fallbackImage) {
-  return {
-    version: record.version,
-    image: record.image ?? fallbackImage,
-    ...record.digest ? { digest: record.digest } : {},
-    ...record.imageId ? { imageId: record.imageId } : {}
-  };
-}
-function hostLogin(ctx) {
-  const registry = registryOf(ctx.config);
-  if (!registry) return void 0;
-  const pull = registry.pull_username;
-  const username = pull ?? registry.username;
-  const password = pull ? ctx.secrets.registryPullPassword : ctx.secrets.registryPassword;
-  return username && password ? { server: registry.server, username, password } : void 0;
-}
-var stopSeconds = (ctx) => Math.ceil(ctx.config.container.stop_timeout / 1e3);
-function transferCommand(ctx, release, imageId) {
-  const tag = imageRef(release.image, release.version);
-  let bytes = 0;
-  return {
-    step: "transfer",
-    unless: docker.hasImage(imageId),
-    command: docker.load(imageId, tag),
-    stdin: async () => {
-      const archive = await ctx.images.archive(imageId);
-      bytes = archive.bytes;
-      return archive.open();
-    },
-    shown: `${docker.hasImage(imageId)} || (local: docker save ${imageId} | gzip) | ${docker.load(imageId, tag)}`,
-    detail: () => `${(bytes / 1e6).toFixed(1)} MB streamed from this machine`
-  };
-}
-function startCommands(ctx, pool, release) {
-  const { config } = ctx;
-  const login = hostLogin(ctx);
-  const ref = releaseRef(release);
-  const name = containerName(config.app, release.version);
-  return [
-    // No other container of the app may hold the port (what still runs here is outside the
-    // balancer: an old pool kept warm); they are stopped and kept, not removed.
-    { command: docker.makeRoom(config.app, name, stopSeconds(ctx)) },
-    release.imageId ? transferCommand(ctx, release, release.imageId) : {
-      step: "pull",
-      command: docker.pull(ref, login ? { server: login.server, username: login.username } : void 0),
-      ...login ? { stdin: login.password } : {}
-    },
-    {
-      step: "start",
-      command: docker.run({
-        app: config.app,
-        version: release.version,
-        pool,
-        image: ref,
-        ...release.digest ? { digest: release.digest } : {},
-        port: config.container.port,
-        env: config.container.env,
-        options: config.container.options,
-        restart: config.container.restart
-      }),
-      detail: (r) => r.stdout.trim().slice(0, 12)
-    }
-  ];
-}
-function stopCommands(ctx, version) {
-  const name = containerName(ctx.config.app, version);
-  return [{ command: docker.stopIfRunning(name, stopSeconds(ctx)) }, { command: docker.removeIfThere(name) }];
-}
-function leaveCommands(ctx, version) {
-  return [
-    { command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) },
-    { command: docker.removeAll(ctx.config.app) }
-  ];
-}
-function stopKeepingCommands(ctx, version) {
-  return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) }];
-}
-function removeCommands(ctx, version) {
-  return [{ command: docker.removeIfThere(containerName(ctx.config.app, version)) }];
-}
-function planLines(hosts, commands) {
-  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.shown ?? c.command}`));
-}
-async function timed(ctx, host, pool, step, fn, detail) {
-  const started = Date.now();
-  try {
-    const value = await fn();
-    const ms = Date.now() - started;
-    const d = detail?.(value);
-    ctx.recorder.record(host.name, pool, { step, ok: true, ms, ...d ? { detail: d } : {} });
-    ctx.log.hostStep(host.name, step, true, ms, d);
-    return value;
-  } catch (err) {
-    const ms = Date.now() - started;
-    const message = err.message;
-    ctx.recorder.record(host.name, pool, { step, ok: false, ms, detail: message });
-    ctx.log.hostStep(host.name, step, false, ms, message);
-    throw err;
-  }
-}
-async function runCommands(ctx, host, pool, shell, commands) {
-  for (const c of commands) {
-    throwIfCancelled(ctx);
-    if (c.unless !== void 0 && (await shell.exec(c.unless, { check: false })).code === 0) {
-      if (c.step)
-        await timed(
-          ctx,
-          host,
-          pool,
-          c.step,
-          () => Promise.resolve(),
-          () => "already there"
-        );
-      continue;
-    }
-    const run = async () => {
-      if (typeof c.stdin !== "function") return shell.exec(c.command, { stdin: c.stdin });
-      const stream = await c.stdin();
-      stream.on("error", () => void 0);
-      try {
-        return await shell.exec(c.command, { stdin: stream });
-      } finally {
-        stream.destroy();
-      }
-    };
-    await (c.step ? timed(ctx, host, pool, c.step, run, c.detail) : run());
-  }
-}
-async function checkHost(ctx, host, pool, shell, version) {
-  const { config } = ctx;
-  const url = hostUrl(host.address, config.container.port, config.checks.path);
-  await timed(
-    ctx,
-    host,
-    pool,
-    "check",
-    async () => {
-      const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-      if (!r.ok) {
-        const logs = await shell.exec(docker.logs(containerName(config.app, version), 5), { check: false });
-        const tail2 = logExcerpt(logs.stdout + logs.stderr);
-        throw new DeployError(
-          `${host.name}: check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail2 ? `; container log: ${tail2}` : ""}`,
-          host.name
-        );
-      }
-      return r;
-    },
-    (r) => `${r.status} after ${r.attempts} attempt(s)`
-  );
-}
-async function allOrNothing(ctx, pool, hosts, results, undo) {
-  const failures = results.flatMap(
-    (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
-  );
-  if (failures.length === 0) return;
-  ctx.log.warn(
-    `${failures.length} of ${hosts.length} ${pool} host(s) failed; ${undo.verb} what was started on all ${hosts.length}`
-  );
-  const cleanup = undo.run;
-  await cleanup();
-  const lines2 = failures.map(
-    (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
-  );
-  throw new DeployError(
-    `${failures.length === 1 ? lines2[0] : `${failures.length} hosts failed:
-  ${lines2.join("\n  ")}`}
-Nothing reached users: the balancer was not changed.`,
-    failures[0].host.name
-  );
-}
-async function startPool(ctx, pool, hosts, release) {
-  const commands = startCommands(ctx, pool, release);
-  const results = await ctx.remote.each(hosts, async (host) => {
-    throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
-    await runCommands(ctx, host, pool, shell, commands);
-    await checkHost(ctx, host, pool, shell, release.version);
-  });
-  await allOrNothing(ctx, pool, hosts, results, {
-    verb: "removing",
-    run: () => removeFromPool(ctx, pool, hosts, release.version)
-  });
-}
-async function bringBack(ctx, pool, hosts, release) {
-  const name = containerName(ctx.config.app, release.version);
-  const how = /* @__PURE__ */ new Map();
-  const results = await ctx.remote.each(hosts, async (host) => {
-    throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
-    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
-    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
-    if (state === "running") {
-      how.set(host.name, "warm");
-      await timed(
-        ctx,
-        host,
-        pool,
-        "warm",
-        () => Promise.resolve(),
-        () => `${name} still running`
-      );
-    } else if (state === "exited" || state === "created") {
-      how.set(host.name, "started");
-      await runCommands(ctx, host, pool, shell, [
-        { command: docker.stopRunning(ctx.config.app, stopSeconds(ctx)) },
-        { step: "start", command: docker.start(name), detail: () => `docker start ${name} (no pull)` }
-      ]);
-    } else {
-      how.set(host.name, "pulled");
-      await runCommands(ctx, host, pool, shell, startCommands(ctx, pool, release));
-    }
-    await checkHost(ctx, host, pool, shell, release.version);
-  });
-  await allOrNothing(ctx, pool, hosts, results, {
-    verb: "stopping (and keeping)",
-    run: () => retire(
-      ctx,
-      pool,
-      hosts.filter((h) => how.get(h.name) !== "warm"),
-      "stop",
-      stopKeepingCommands(ctx, release.version)
-    )
-  });
-  const counts = { warm: 0, started: 0, pulled: 0 };
-  for (const h of how.values()) counts[h]++;
-  return counts;
-}
-function logExcerpt(log) {
-  const lines2 = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  const error = lines2.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
-  return (error.length ? error : lines2.slice(-3)).join(" | ").slice(0, 300);
-}
-function removeFromPool(ctx, pool, hosts, version) {
-  return retire(ctx, pool, hosts, "remove", removeCommands(ctx, version));
-}
-function stopPool(ctx, pool, hosts, version) {
-  return retire(ctx, pool, hosts, "stop", stopCommands(ctx, version));
-}
-function leavePool(ctx, pool, hosts, version) {
-  return retire(ctx, pool, hosts, "stop", leaveCommands(ctx, version));
-}
-async function keepOld(ctx, pool, hosts, version) {
-  const keep = ctx.config.promote.keep_old;
-  if (keep.until === "next_deploy") return { kept: "warm" };
-  if (keep.ms === 0) {
-    await retire(ctx, pool, hosts, "stop", stopKeepingCommands(ctx, version));
-    return { kept: "stopped" };
-  }
-  const seconds = Math.ceil(keep.ms / 1e3);
-  const name = containerName(ctx.config.app, version);
-  await retire(ctx, pool, hosts, "timer", [
-    { command: docker.cancelScheduledStops(ctx.config.app) },
-    { command: docker.scheduleStop(ctx.config.app, name, seconds, stopSeconds(ctx)) }
-  ]);
-  return { kept: "warm", stopAt: new Date(Date.now() + seconds * 1e3).toISOString() };
-}
-async function retire(ctx, pool, hosts, step, commands) {
-  const results = await ctx.remote.each(hosts, async (host) => {
-    const shell = await ctx.remote.get(targetOf(ctx.config, host));
-    await timed(ctx, host, pool, step, async () => {
-      for (const c of commands) await shell.exec(c.command);
-    });
-  });
-  results.forEach((r, i) => {
-    if (r.status === "rejected") {
-      ctx.log.warn(
-        `could not ${step} the container on ${hosts[i].name}: ${r.reason.message}; it is out of the balancer, remove it by hand`,
-        hosts[i].name
-      );
-    }
-  });
-}
-
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
-    }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-  }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
-      }
-    };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
-          continue;
-        }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec2() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec2();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
-      }
-    }
-  }
-  addToPath(path4, added, removed, oldPosInc, options) {
-    const last = path4.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path4.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path4.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array) {
-    const ret = [];
-    for (let i = 0; i < array.length; i++) {
-      if (array[i]) {
-        ret.push(array[i]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars) {
-    return chars.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i) {
-            const oldValue = oldTokens[oldPos + i];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize2;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize2(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i = 0; i < linesAndNewlines.length; i++) {
-    const line = linesAndNewlines[i];
-    if (i % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines2) {
-      return lines2.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines2 = current.lines || splitLines(current.value);
-      current.lines = lines2;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines2) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines2.length;
-        } else {
-          oldLine += lines2.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines2.length <= context * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines2)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines2.length, context);
-            for (const line of contextLines(lines2.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines2.length;
-        newLine += lines2.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i = 0; i < hunk.lines.length; i++) {
-        if (hunk.lines[i].endsWith("\n")) {
-          hunk.lines[i] = hunk.lines[i].slice(0, -1);
-        } else {
-          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
-          i++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName) {
-    ret.push("Index: " + patch.oldFileName);
-  }
-  if (headerOptions.includeUnderline) {
-    ret.push("===================================================================");
-  }
-  if (headerOptions.includeFileHeaders) {
-    ret.push("--- " + patch.oldFileName + (typeof patch.oldHeader === "undefined" ? "" : "	" + patch.oldHeader));
-    ret.push("+++ " + patch.newFileName + (typeof patch.newHeader === "undefined" ? "" : "	" + patch.newHeader));
-  }
-  for (let i = 0; i < patch.hunks.length; i++) {
-    const hunk = patch.hunks[i];
-    if (hunk.oldLines === 0) {
-      hunk.oldStart -= 1;
-    }
-    if (hunk.newLines === 0) {
-      hunk.newStart -= 1;
-    }
-    ret.push("@@ -" + hunk.oldStart + "," + hunk.oldLines + " +" + hunk.newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/deploy/switch.ts
-function servers(ctx, hosts) {
-  return hosts.map((h) => ({ host: h.address, port: ctx.config.container.port }));
-}
-async function planSwitch(ctx, targets) {
-  const before = await ctx.balancer.read();
-  const after = ctx.balancer.render(before, targets);
-  const file = ctx.config.balancer.file;
-  const diff = before === after ? "" : createTwoFilesPatch(file, file, before, after, "before", "after");
-  return { before, after, diff };
-}
-function switchPlanLine(ctx) {
-  const { test, reload } = ctx.balancer.describeCommands();
-  return `balancer: write ${ctx.config.balancer.file}, \`${test}\`, \`${reload}\``;
-}
-async function commitSwitch(ctx, state, change, opts) {
-  await ctx.log.group(opts.title, async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await opts.onFailure?.(err);
-      throw err;
-    }
-  });
-  opts.update?.(state);
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
-}
-async function applySwitch(ctx, change, state) {
-  if (change.before === change.after && state.upstreamSha256 === sha256(change.after)) return;
-  throwIfCancelled(ctx);
-  await ctx.balancer.apply(change.before, change.after);
-}
-async function verifyThroughBalancer(ctx, requests) {
-  const url = balancerCheckUrl(ctx.config);
-  const parallel = 4;
-  for (let i = 0; i < requests; i += parallel) {
-    const batch = await Promise.all(
-      Array.from(
-        { length: Math.min(parallel, requests - i) },
-        () => ctx.checker.once(url, ctx.config.checks)
-      )
-    );
-    const failed = batch.find((r) => !r.ok);
-    if (failed) throw new DeployError(`verify through the balancer failed: GET ${url}: ${failed.error}`);
-  }
-  ctx.log.info(`verified ${requests} requests through ${url}`);
-}
-async function reconcile(ctx, state) {
-  const live = state.live ? state.pools[state.live] : null;
-  if (!live) return;
-  const cand = state.candidate ? state.pools[state.candidate] : null;
-  const expected = servers(ctx, [...live.hosts, ...cand?.hosts ?? []]);
-  const actual = ctx.balancer.servers(await ctx.balancer.read());
-  const key2 = (s) => `${s.host}:${s.port}`;
-  const same = expected.length === actual.length && expected.every((e) => actual.some((a) => key2(a) === key2(e)));
-  if (same) return;
-  ctx.log.warn(
-    `the balancer's servers (${actual.map(key2).join(", ") || "none"}) are not what the state record expects (${expected.map(key2).join(", ")}): an interrupted run or a hand edit; restoring them first`
-  );
-  const change = await planSwitch(ctx, expected);
-  await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
-}
-
-// src/deploy/release.ts
-function releaseHost(hosts) {
-  return hosts[0];
-}
-function releaseCommand(ctx, release) {
-  const spec = ctx.config.release;
-  if (!spec) return void 0;
-  const { app, container: container2 } = ctx.config;
-  return {
-    step: "release",
-    command: docker.runOnce(
-      {
-        app,
-        version: release.version,
-        image: releaseRef(release),
-        env: container2.env,
-        options: container2.options
-      },
-      spec.command
-    )
-  };
-}
-function tail(output, lines2 = 12) {
-  const all = output.split("\n").filter((l) => l.trim() !== "");
-  return (all.length > lines2 ? ["\u2026", ...all.slice(-lines2)] : all).map((l) => `    ${l}`).join("\n");
-}
-async function runRelease(ctx, pool, hosts, release) {
-  const c = releaseCommand(ctx, release);
-  const spec = ctx.config.release;
-  if (!c || !spec) return;
-  const host = releaseHost(hosts);
-  const shell = await ctx.remote.get(targetOf(ctx.config, host));
-  const name = releaseContainerName(ctx.config.app, release.version);
-  const words2 = spec.command.join(" ");
-  let stopped;
-  const removeContainer = async () => {
-    const now = await ctx.remote.get(targetOf(ctx.config, host));
-    await now.exec(docker.remove(name), { check: false });
-  };
-  const stop = (why) => {
-    stopped ??= why;
-    removeContainer().catch(() => void 0);
-  };
-  const timer = setTimeout(
-    () => stop(`still running after ${spec.timeout / 1e3}s (release.timeout)`),
-    spec.timeout
-  );
-  const onAbort = () => stop("cancelled");
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    const result = await timed(
-      ctx,
-      host,
-      pool,
-      "release",
-      async () => {
-        const r = await shell.exec(c.command, { check: false });
-        const output = `${r.stdout}${r.stderr}`;
-        if (r.code !== 0 || stopped) {
-          throw new DeployError(
-            `${host.name}: release \`${words2}\` of ${release.version} ${stopped ?? `exited ${r.code}`}${output.trim() ? `; its output:
-${tail(output)}` : " (no output)"}`,
-            host.name
-          );
-        }
-        return output;
-      },
-      () => `\`${words2}\` exited 0`
-    );
-    for (const line of result.split("\n").filter((l) => l.trim() !== ""))
-      ctx.log.info(`release ${host.name}: ${line}`);
-  } catch (err) {
-    await removeContainer().catch(() => void 0);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener("abort", onAbort);
-  }
-}
-
-// src/deploy/retention.ts
-function parseInventory(stdout) {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [id = "", name = "", state = "", version = "", created = "", image = ""] = l.split("	");
-    return { id, name, state, version, created, image };
-  });
-}
-function planPrune(all, protectedVersions2, retain) {
-  const newestFirst = [...all].sort((a, b) => a.created < b.created ? 1 : a.created > b.created ? -1 : 0);
-  const must = newestFirst.filter((c) => c.state === "running" || protectedVersions2.includes(c.version));
-  const keep = [...must];
-  for (const c of newestFirst) if (keep.length < retain && !keep.includes(c)) keep.push(c);
-  const remove = newestFirst.filter((c) => !keep.includes(c));
-  const used = new Set(keep.map((c) => c.image));
-  const images = [...new Set(remove.map((c) => c.image))].filter((i) => !used.has(i));
-  return { keep, remove, images };
-}
-function protectedVersions(state) {
-  return [
-    state.live ? state.pools[state.live]?.version : void 0,
-    state.candidate ? state.pools[state.candidate]?.version : void 0,
-    state.previous?.version
-  ].filter((v) => v !== void 0);
-}
-async function prune(ctx, state, dryRun) {
-  const keepVersions = protectedVersions(state);
-  const hosts = ["green", "blue"].flatMap(
-    (pool) => ctx.config.pools[pool].map((h) => ({
-      host: { name: h.name, host: h.ssh.host, port: h.ssh.port ?? ctx.config.ssh.port, address: h.address },
-      pool
-    }))
-  );
-  const lines2 = [];
-  const results = await ctx.remote.each(hosts, async ({ host, pool }) => {
-    const shell = await ctx.remote.get(targetOf(ctx.config, host));
-    const plan = planPrune(
-      parseInventory((await shell.exec(docker.inventory(ctx.config.app))).stdout),
-      keepVersions,
-      ctx.config.retain
-    );
-    if (plan.remove.length === 0) return;
-    lines2.push(
-      `${host.name}: ${dryRun ? "would remove" : "removes"} ${plan.remove.map((c) => c.name).join(", ")}${plan.images.length ? ` and ${plan.images.length} image(s)` : ""} (keeps ${plan.keep.map((c) => c.name).join(", ")})`
-    );
-    if (dryRun) return;
-    await timed(ctx, host, pool, "prune", async () => {
-      await shell.exec(docker.removeContainers(plan.remove.map((c) => c.name)));
-      if (plan.images.length) await shell.exec(docker.removeImages(plan.images));
-    });
-  });
-  results.forEach((r, i) => {
-    if (r.status === "rejected")
-      ctx.log.warn(
-        `could not prune ${hosts[i].host.name}: ${r.reason.message}`,
-        hosts[i].host.name
-      );
-  });
-  return lines2.sort();
-}
-
-// src/deploy/ops/promote.ts
-async function promote(ctx, state) {
-  const cand = state.candidate;
-  const live = state.live;
-  const candPool = cand ? state.pools[cand] : null;
-  const livePool = live ? state.pools[live] : null;
-  if (!cand || !candPool || !live || !livePool)
-    throw new DeployError("nothing to promote: no candidate pool (run `bluegreen deploy` first)");
-  const checks = { ...ctx.config.checks };
-  const dead = (await Promise.all(
-    candPool.hosts.map(async (h) => {
-      const r = await ctx.checker.once(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
-      return r.ok ? void 0 : `${h.name} (${r.error})`;
-    })
-  )).filter((x) => x !== void 0);
-  if (dead.length) {
-    throw new DeployError(
-      `refusing to promote ${cand}: ${dead.join(", ")} no longer pass the check; run \`bluegreen rollback\` or deploy again`,
-      dead[0]
-    );
-  }
-  const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
-  const keep = ctx.config.promote.keep_old;
-  if (ctx.dryRun) {
-    const kept2 = keep.until === "next_deploy" ? [
-      `${live}: ${livePool.version} keeps running outside the balancer until the next deploy (promote.keep_old)`
-    ] : keep.ms === 0 ? planLines(livePool.hosts, stopKeepingCommands(ctx, livePool.version)) : [
-      `${live}: a timer on each host stops ${livePool.version} after ${keep.ms / 1e3}s (promote.keep_old)`
-    ];
-    return {
-      message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
-      version: candPool.version,
-      plan: [switchPlanLine(ctx), ...kept2],
-      diff: change.diff
-    };
-  }
-  await commitSwitch(ctx, state, change, {
-    title: `switch the balancer to ${cand} only`,
-    update: (s) => {
-      s.previous = { ...livePool, pool: live, kept: "warm" };
-      s.live = cand;
-      s.candidate = null;
-      s.pools[live] = null;
-    }
-  });
-  const kept = await ctx.log.group(
-    `keep ${live} ${livePool.version} for a rollback`,
-    () => keepOld(ctx, live, livePool.hosts, livePool.version)
-  );
-  if (kept.kept !== "warm" || kept.stopAt) {
-    state.previous = { ...state.previous, ...kept };
-    await ctx.store.write(state);
-  }
-  const pruned = await ctx.log.group(
-    `prune old containers (retain ${ctx.config.retain})`,
-    () => prune(ctx, state, false)
-  );
-  for (const line of pruned) ctx.log.info(line);
-  return {
-    message: `${candPool.version} live on ${cand} (${candPool.hosts.length} hosts); ${live} ${livePool.version} ${describeKept(kept)}`,
-    version: candPool.version,
-    diff: change.diff
-  };
-}
-function describeKept(kept) {
-  if (kept.kept === "stopped") return "stopped, kept for a rollback";
-  return kept.stopAt ? `kept running outside the balancer (warm) until ${kept.stopAt}, then stopped by a timer on its hosts` : "kept running outside the balancer (warm) until the next deploy";
-}
-
-// src/deploy/ops/rollback.ts
-async function rollbackCandidate(ctx, state) {
-  const cand = state.candidate;
-  const candPool = state.pools[cand];
-  const livePool = state.pools[state.live];
-  const change = await planSwitch(ctx, servers(ctx, livePool.hosts));
-  if (ctx.dryRun) {
-    return {
-      message: `would roll back candidate ${candPool.version} on ${cand}`,
-      version: livePool.version,
-      plan: [switchPlanLine(ctx), ...planLines(candPool.hosts, stopCommands(ctx, candPool.version))],
-      diff: change.diff,
-      result: "rolled_back"
-    };
-  }
-  await commitSwitch(ctx, state, change, {
-    title: `switch the balancer back to ${state.live} only`,
-    update: (s) => {
-      s.candidate = null;
-      s.pools[cand] = null;
-    }
-  });
-  await ctx.log.group(
-    `remove ${candPool.version} from ${cand}`,
-    () => stopPool(ctx, cand, candPool.hosts, candPool.version)
-  );
-  return {
-    message: `rolled back: ${candPool.version} removed from ${cand}; ${livePool.version} live on ${state.live} (${livePool.hosts.length} hosts)`,
-    version: livePool.version,
-    diff: change.diff,
-    result: "rolled_back"
-  };
-}
-async function rollbackPromoted(ctx, state) {
-  const live = state.live;
-  const livePool = state.pools[live];
-  const prev = state.previous;
-  const idle = otherPool(live);
-  const hosts = prev.pool === idle && prev.hosts?.length ? prev.hosts : ctx.config.pools[idle].map((h) => recordOf(ctx.config, h));
-  if (hosts.length === 0)
-    throw new DeployError(
-      `pools.${idle} is empty: rollback brings ${prev.version} back on the idle pool; list its hosts`
-    );
-  const release = releaseFrom(prev, ctx.config.image);
-  const change = await planSwitch(ctx, servers(ctx, hosts));
-  if (ctx.dryRun) {
-    return {
-      message: `would bring ${prev.version} back on ${idle} (${prev.kept === "warm" ? "still running: a switch back" : prev.kept === "stopped" ? "stopped: docker start, no pull" : "started again"}) and retire ${livePool.version}`,
-      version: prev.version,
-      plan: [
-        ...hosts.map(
-          (h) => `${h.name}: ${containerName(ctx.config.app, prev.version)} running \u2192 check it; stopped \u2192 docker start + check; missing \u2192 ${startCommands(
-            ctx,
-            idle,
-            release
-          ).map((c) => c.command).join(" && ")} + check`
-        ),
-        switchPlanLine(ctx)
-      ],
-      diff: change.diff,
-      result: "rolled_back"
-    };
-  }
-  const how = await ctx.log.group(
-    `bring ${prev.version} back on ${idle}`,
-    () => bringBack(ctx, idle, hosts, release)
-  );
-  await commitSwitch(ctx, state, change, {
-    title: `switch the balancer to ${idle}`,
-    update: (s) => {
-      s.pools[idle] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-      s.previous = { ...livePool, pool: live, kept: "warm" };
-      s.live = idle;
-      s.pools[live] = null;
-    },
-    onFailure: () => retire(
-      ctx,
-      idle,
-      hosts,
-      "stop",
-      how.warm === hosts.length ? [] : stopKeepingCommands(ctx, prev.version)
-    )
-  });
-  const kept = await ctx.log.group(
-    `keep ${live} ${livePool.version} for a roll forward`,
-    () => keepOld(ctx, live, livePool.hosts, livePool.version)
-  );
-  if (kept.kept !== "warm" || kept.stopAt) {
-    state.previous = { ...state.previous, ...kept };
-    await ctx.store.write(state);
-  }
-  const came = [
-    how.warm ? `${how.warm} still running (switched back)` : "",
-    how.started ? `${how.started} started again (no pull)` : "",
-    how.pulled ? `${how.pulled} pulled and started` : ""
-  ].filter(Boolean);
-  return {
-    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts: ${came.join(", ")}); ${livePool.version} ${describeKept(kept)}`,
-    version: prev.version,
-    diff: change.diff,
-    result: "rolled_back"
-  };
-}
-async function rollback(ctx, state) {
-  if (state.candidate) return rollbackCandidate(ctx, state);
-  if (state.previous && state.live) return rollbackPromoted(ctx, state);
-  throw new DeployError("nothing to roll back: no candidate pool and no previous version recorded");
-}
-
-// src/util/stats.ts
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))];
-}
-
-// src/deploy/ops/shift.ts
-function gcd(a, b) {
-  return b === 0 ? a : gcd(b, a % b);
-}
-function shiftWeights(percent, nLive, nCand, max = 256) {
-  if (percent <= 0 || percent >= 100) throw new Error(`a shift step is between 1 and 99, got ${percent}`);
-  let candidate = percent * nLive;
-  let live = (100 - percent) * nCand;
-  const g = gcd(candidate, live);
-  candidate /= g;
-  live /= g;
-  const top = Math.max(candidate, live);
-  if (top > max) {
-    candidate = Math.max(1, Math.round(candidate * max / top));
-    live = Math.max(1, Math.round(live * max / top));
-  }
-  return { live, candidate };
-}
-function judgeStep(sample, budget) {
-  const errorRate = sample.requests === 0 ? 1 : sample.failed / sample.requests;
-  const p99Ms = sample.latenciesMs.length === 0 ? 0 : percentile(sample.latenciesMs, 99);
-  const problems = [];
-  if (sample.requests === 0) problems.push("no request completed");
-  else if (errorRate > budget.max_error_rate)
-    problems.push(
-      `error rate ${(errorRate * 100).toFixed(1)}% > ${(budget.max_error_rate * 100).toFixed(1)}% (${sample.failed} of ${sample.requests}${sample.firstError ? `; e.g. ${sample.firstError}` : ""})`
-    );
-  if (sample.requests > 0 && p99Ms > budget.max_p99) problems.push(`p99 ${p99Ms}ms > ${budget.max_p99}ms`);
-  return {
-    ok: problems.length === 0,
-    errorRate,
-    p99Ms,
-    ...problems.length ? { reason: problems.join("; ") } : {}
-  };
-}
-async function sampleThroughBalancer(ctx, durationMs, concurrency) {
-  const url = balancerCheckUrl(ctx.config);
-  const sample = { requests: 0, failed: 0, latenciesMs: [] };
-  const deadline = ctx.clock.now() + durationMs;
-  const worker = async () => {
-    while (ctx.clock.now() < deadline && !ctx.signal.aborted) {
-      const r = await ctx.checker.once(url, ctx.config.checks);
-      sample.requests++;
-      sample.latenciesMs.push(r.ms);
-      if (!r.ok) {
-        sample.failed++;
-        sample.firstError ??= r.error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return sample;
-}
-async function shiftTraffic(ctx, state, pool, hosts, release, steps) {
-  const { version } = release;
-  const livePool = state.live ? state.pools[state.live] : null;
-  if (!state.live || !livePool) throw new DeployError("--steps needs a live pool to shift traffic from");
-  const budget = ctx.config.shift;
-  const diffs = [];
-  for (const percent of steps.filter((s) => s < 100)) {
-    const w = shiftWeights(percent, livePool.hosts.length, hosts.length);
-    const targets = [
-      ...servers(ctx, livePool.hosts).map((s) => ({ ...s, weight: w.live })),
-      ...servers(ctx, hosts).map((s) => ({ ...s, weight: w.candidate }))
-    ];
-    const entering = state.candidate !== pool;
-    const fail = async (err) => {
-      if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await removeFromPool(ctx, pool, hosts, version);
-      throw err;
-    };
-    const change = await planSwitch(ctx, targets).catch(fail);
-    await commitSwitch(ctx, state, change, {
-      title: `shift ${percent}% to ${pool} ${version}`,
-      update: (s) => {
-        if (!entering) return;
-        s.pools[pool] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-        s.candidate = pool;
-      },
-      onFailure: fail
-    });
-    if (change.diff) diffs.push(change.diff);
-    ctx.log.info(
-      `shift: ${percent}% of requests to ${pool} ${version} (weights: live ${w.live}, candidate ${w.candidate}); sampling ${budget.step_duration}ms through ${ctx.config.balancer.url}`
-    );
-    const sample = await sampleThroughBalancer(ctx, budget.step_duration, budget.concurrency);
-    const verdict = judgeStep(sample, budget);
-    const line = `${sample.requests} requests, ${sample.failed} failed, p99 ${verdict.p99Ms}ms`;
-    if (!verdict.ok) return failStep(ctx, state, version, percent, `${verdict.reason} (${line})`);
-    ctx.log.info(`shift: step ${percent}% passed: ${line}`);
-  }
-  ctx.log.info(`shift: 100% to ${pool} ${version}: promoting`);
-  const promoted = await promote(ctx, state);
-  return { ...promoted, diff: [...diffs, promoted.diff].filter(Boolean).join("\n") };
-}
-async function failStep(ctx, state, version, percent, reason) {
-  ctx.log.error(`shift: step ${percent}% failed: ${reason}; rolling back`);
-  await rollbackCandidate(ctx, state);
-  const failed = new DeployError(`${version} failed at the ${percent}% step and was rolled back: ${reason}`);
-  failed.rolledBack = true;
-  throw failed;
-}
-
-// src/deploy/ops/deploy.ts
-async function deploy(ctx, state, version, andPromote, steps, digest) {
-  const { config } = ctx;
-  if (steps && !state.live)
-    throw new UsageError(
-      "--steps shifts traffic from a live pool, and nothing is live yet: deploy without --steps first"
-    );
-  if (state.candidate) {
-    const c = state.pools[state.candidate];
-    throw new UsageError(
-      `${state.candidate} already holds candidate ${c?.version ?? "?"} beside the live pool: run \`bluegreen promote\` or \`bluegreen rollback\` first`
-    );
-  }
-  const pool = state.live ? otherPool(state.live) : "green";
-  const hosts = config.pools[pool].map((h) => recordOf(config, h));
-  if (hosts.length === 0)
-    throw new UsageError(
-      `pools.${pool}: is empty, but ${pool} is the idle pool this deploy goes to; list its hosts`
-    );
-  const live = state.live ? state.pools[state.live] : null;
-  const change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
-  if (ctx.dryRun) {
-    let planned = digest ? releaseOf(config, version, { image: config.image, digest }) : { version, image: config.image };
-    if (!digest && !config.build)
-      planned = await ctx.images.resolve(ctx, version).then(
-        (p) => releaseOf(config, version, p),
-        (err) => {
-          ctx.log.warn(`the plan shows the tag: ${err.message}`);
-          return planned;
-        }
-      );
-    const release2 = releaseCommand(ctx, planned);
-    const plan = [
-      ...buildPlan(ctx, version),
-      ...planLines(hosts, startCommands(ctx, pool, planned)),
-      ...release2 ? planLines([releaseHost(hosts)], [release2]) : [],
-      switchPlanLine(ctx),
-      ...steps ? [
-        `balancer: shift ${steps.join("% \u2192 ")}% to ${pool}, each step sampled ${config.shift.step_duration}ms`
-      ] : []
-    ];
-    return {
-      message: `would deploy ${version} to ${pool} (${hosts.length} hosts)`,
-      version,
-      plan,
-      diff: change.diff
-    };
-  }
-  const image = digest ? { image: config.image, digest } : await ctx.images.prepare(ctx, version);
-  const release = releaseOf(config, version, image);
-  await ctx.log.group(`start ${version} on ${pool}`, () => startPool(ctx, pool, hosts, release));
-  if (config.release)
-    await ctx.log.group(
-      `release ${version} on ${releaseHost(hosts).name}`,
-      () => runRelease(ctx, pool, hosts, release).catch(async (err) => {
-        await removeFromPool(ctx, pool, hosts, version);
-        throw new DeployError(
-          `${err.message}
-The release failed: ${pool}'s containers were removed; nothing reached users (the balancer was not changed).`,
-          err.host
-        );
-      })
-    );
-  if (state.previous?.pool === pool && state.previous.kept === "warm") {
-    state.previous.kept = "stopped";
-    delete state.previous.stopAt;
-  }
-  if (steps) return shiftTraffic(ctx, state, pool, hosts, release, steps);
-  await commitSwitch(ctx, state, change, {
-    title: "switch the balancer",
-    update: (s) => {
-      s.pools[pool] = { ...release, hosts, since: (/* @__PURE__ */ new Date()).toISOString() };
-      if (s.live) s.candidate = pool;
-      else s.live = pool;
-    },
-    onFailure: () => removeFromPool(ctx, pool, hosts, version)
-  });
-  try {
-    await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
-  } catch (err) {
-    if (state.candidate) {
-      ctx.log.error(`${err.message}; rolling back`);
-      await rollbackCandidate(ctx, state);
-      const failed = new DeployError(
-        `${version} failed verification through the balancer and was rolled back: ${err.message}`
-      );
-      failed.rolledBack = true;
-      throw failed;
-    }
-    throw err;
-  }
-  const where = `${version} live on ${pool} (${hosts.length} hosts)`;
-  if (andPromote && state.candidate) {
-    const promoted = await promote(ctx, state);
-    return {
-      ...promoted,
-      image: release.image,
-      digest: image.digest,
-      diff: [change.diff, promoted.diff].filter(Boolean).join("\n")
-    };
-  }
-  return {
-    message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
-    version,
-    image: release.image,
-    // The digest, or (registry: none) the image ID: what pins the image either way.
-    digest: image.digest,
-    diff: change.diff
-  };
-}
-
-// src/deploy/ops/scale.ts
-var key = (h) => `${h.host}:${h.port}`;
-async function scale(ctx, state) {
-  const live = state.live;
-  const current = live ? state.pools[live] : null;
-  if (!live || !current) throw new DeployError("nothing is live yet: run `bluegreen deploy` first");
-  const desired = ctx.config.pools[live].map((h) => recordOf(ctx.config, h));
-  if (desired.length === 0)
-    throw new UsageError(`pools.${live}: is empty; refusing to scale the live pool to zero hosts`);
-  const have = new Set(current.hosts.map(key));
-  const want = new Set(desired.map(key));
-  const added = desired.filter((h) => !have.has(key(h)));
-  const removed = current.hosts.filter((h) => !want.has(key(h)));
-  if (added.length === 0 && removed.length === 0)
-    return {
-      message: `${live} already has the ${desired.length} hosts the config lists`,
-      version: current.version
-    };
-  const release = releaseFrom(current, ctx.config.image);
-  const cand = state.candidate ? state.pools[state.candidate] : null;
-  const change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
-  const summary = `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
-  if (ctx.dryRun) {
-    const plan = [
-      ...planLines(added, startCommands(ctx, live, release)),
-      switchPlanLine(ctx),
-      ...planLines(removed, leaveCommands(ctx, current.version))
-    ];
-    return { message: `would scale ${summary}`, version: current.version, plan, diff: change.diff };
-  }
-  if (added.length)
-    await ctx.log.group(
-      `start ${current.version} on new ${live} hosts`,
-      () => startPool(ctx, live, added, release)
-    );
-  await commitSwitch(ctx, state, change, {
-    title: "switch the balancer",
-    update: () => {
-      current.hosts = desired;
-    },
-    onFailure: async () => {
-      if (added.length) await removeFromPool(ctx, live, added, current.version);
-    }
-  });
-  if (removed.length)
-    await ctx.log.group("stop removed hosts", () => leavePool(ctx, live, removed, current.version));
-  return {
-    message: `scaled ${summary}; ${desired.length} hosts serve ${current.version}`,
-    version: current.version,
-    diff: change.diff
-  };
-}
-
-// src/deploy/ops/status.ts
-async function status(ctx, state) {
-  const files2 = await ctx.balancer.readAll();
-  const text = files2[0].text;
-  const drifted = new Set(driftOf(files2).map((f) => f.host));
-  const hosts = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const pool of ["green", "blue"]) {
-    const listed = [
-      ...state.pools[pool]?.hosts ?? [],
-      ...ctx.config.pools[pool].map((h) => recordOf(ctx.config, h))
-    ];
-    for (const h of listed) {
-      if (seen.has(`${h.host}:${h.port}`)) continue;
-      seen.add(`${h.host}:${h.port}`);
-      hosts.push({ host: h, pool });
-    }
-  }
-  const rows = await ctx.remote.each(hosts, async ({ host, pool }) => {
-    const url = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
-    let container2 = "-";
-    let st = "none";
-    let version = "-";
-    try {
-      const shell = await ctx.remote.get(targetOf(ctx.config, host));
-      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
-      const shown = list.find((c) => c.state === "running") ?? list[0];
-      if (shown) ({ name: container2, state: st, version } = shown);
-      const stopped = list.filter((c) => c !== shown).length;
-      if (stopped) st = `${st} (+${stopped} kept)`;
-    } catch (err) {
-      st = `unreachable: ${err.message}`;
-    }
-    const check = await ctx.checker.once(url, {
-      ...ctx.config.checks,
-      timeout: Math.min(ctx.config.checks.timeout, 2e3)
-    });
-    return {
-      host: host.name,
-      pool,
-      address: host.address,
-      container: container2,
-      state: st,
-      version,
-      check: check.ok ? `${check.status}` : check.error ?? "failed",
-      ok: check.ok
-    };
-  });
-  const facts = await Promise.all(ctx.balancer.members.map((m) => m.facts()));
-  const report = {
-    live: state.live,
-    candidate: state.candidate,
-    previous: state.previous ? {
-      pool: state.previous.pool,
-      version: state.previous.version,
-      ...state.previous.digest ? { digest: state.previous.digest } : {},
-      ...state.previous.imageId ? { imageId: state.previous.imageId } : {},
-      ...state.previous.kept ? { kept: state.previous.kept } : {},
-      ...state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}
-    } : null,
-    pools: ["live", "candidate"].flatMap((role) => {
-      const pool = state[role];
-      const p = pool ? state.pools[pool] : null;
-      return pool && p ? [
-        {
-          pool,
-          role,
-          version: p.version,
-          ...p.image ? { image: p.image } : {},
-          ...p.digest ? { digest: p.digest } : {},
-          ...p.imageId ? { imageId: p.imageId } : {}
-        }
-      ] : [];
-    }),
-    upstream: ctx.balancer.servers(text),
-    upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
-    balancers: files2.map((f, i) => ({
-      host: f.host,
-      sha256: f.sha256,
-      upstream: ctx.balancer.servers(f.text),
-      drift: drifted.has(f.host),
-      ...facts[i]
-    })),
-    drift: drifted.size > 0,
-    hosts: rows.map(
-      (r) => r.status === "fulfilled" ? r.value : {
-        host: "?",
-        pool: "green",
-        address: "?",
-        container: "-",
-        state: "error",
-        version: "-",
-        check: String(r.reason),
-        ok: false
-      }
-    )
-  };
-  const live = state.live ? `${state.live} ${state.pools[state.live]?.version}` : "nothing";
-  const cand = state.candidate ? `, candidate ${state.candidate} ${state.pools[state.candidate]?.version}` : "";
-  return {
-    message: `live: ${live}${cand}`,
-    version: state.live ? state.pools[state.live]?.version : void 0,
-    status: report
-  };
-}
-
-// src/deploy/ops/prune.ts
-async function pruneCommand(ctx, state) {
-  const lines2 = await prune(ctx, state, ctx.dryRun);
-  const what = `retain ${ctx.config.retain} per host; never ${[state.live, state.candidate].filter(Boolean).length ? "the live, candidate or previous version" : "a running container"}`;
-  if (lines2.length === 0) return { message: `nothing to prune (${what})` };
-  return {
-    message: `${ctx.dryRun ? "would prune" : "pruned"} ${lines2.length} host(s) (${what})`,
-    plan: lines2
-  };
-}
-
-// src/deploy/run.ts
-function views(state) {
-  const out = [];
-  for (const pool of ["green", "blue"]) {
-    const p = state.pools[pool];
-    const role = state.live === pool ? "live" : state.candidate === pool ? "candidate" : void 0;
-    if (p && role) out.push({ pool, version: p.version, hosts: p.hosts.map((h) => h.name), role });
-  }
-  return out;
-}
-function operation(ctx, state, args) {
-  switch (args.command) {
-    case "deploy":
-      return deploy(ctx, state, args.version, args.promote ?? false, args.steps, args.digest);
-    case "promote":
-      return promote(ctx, state);
-    case "rollback":
-      return rollback(ctx, state);
-    case "scale":
-      return scale(ctx, state);
-    case "status":
-      return status(ctx, state);
-    case "prune":
-      return pruneCommand(ctx, state);
-  }
-}
-async function runCommand(opts, args, open2 = openContext) {
-  const started = Date.now();
-  const changes = args.command !== "status" && !opts.dryRun;
-  const base = {
-    command: args.command,
-    result: "failure",
-    dryRun: opts.dryRun ?? false,
-    ...args.version ? { version: args.version } : {},
-    message: "",
-    before: [],
-    after: [],
-    hosts: [],
-    balancerUrl: opts.config.balancer.url,
-    durationMs: 0
-  };
-  let ctx;
-  let locked = false;
-  let facts;
-  let pastPreHooks = false;
-  try {
-    ctx = await open2(opts);
-    if (changes) {
-      await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
-      locked = true;
-    }
-    const state = await ctx.store.read();
-    base.before = views(state);
-    if (args.command === "promote" && args.expectCandidate !== void 0)
-      refuseOtherCandidate(state, args.expectCandidate);
-    const switches = !["status", "prune"].includes(args.command);
-    if (switches) await refuseDrift(ctx, args.force ?? false);
-    facts = hookFacts(ctx, state, args.command, args.version);
-    const hooks = hooksOf(args.command, args.promote ?? false);
-    if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
-    if (changes && switches) await ctx.balancer.prepare();
-    if (changes && switches) await reconcile(ctx, state);
-    pastPreHooks = true;
-    const res = await operation(ctx, state, args);
-    const hookLines = facts ? await runPostHooks(ctx, hooks.post, { ...facts, ...res, result: res.result ?? "success" }, state) : [];
-    if (ctx.dryRun && res.plan && facts)
-      res.plan = [
-        ...hooks.pre.flatMap((n) => hookPlanLine(ctx, n)),
-        ...res.plan,
-        ...hooks.post.flatMap((n) => hookPlanLine(ctx, n))
-      ];
-    const outcome = {
-      ...base,
-      result: res.result ?? "success",
-      message: [res.message, ...hookLines].join("\n"),
-      ...res.version ? { version: res.version } : {},
-      ...res.image ? { image: res.image } : {},
-      ...res.digest ? { digest: res.digest } : {},
-      after: ctx.dryRun ? base.before : views(state),
-      hosts: ctx.recorder.hosts,
-      ...res.diff ? { balancerDiff: res.diff } : {},
-      ...res.plan ? { plan: res.plan } : {},
-      ...res.status ? { status: res.status } : {},
-      durationMs: Date.now() - started
-    };
-    if (changes) await appendHistory(ctx, outcome, state);
-    return { outcome };
-  } catch (error) {
-    const result = error instanceof DeployError && error.rolledBack ? "rolled_back" : "failure";
-    const hookLines = ctx && facts && pastPreHooks ? await runPostHooks(
-      ctx,
-      hooksOf(args.command, args.promote ?? false).post,
-      { ...facts, result, message: messageOf(error) },
-      await ctx.store.read().catch(() => emptyState(opts.config.app))
-    ) : [];
-    const outcome = {
-      ...base,
-      result,
-      message: [messageOf(error), ...hookLines].join("\n"),
-      hosts: ctx?.recorder.hosts ?? [],
-      durationMs: Date.now() - started
-    };
-    if (ctx && locked) {
-      try {
-        const state = await ctx.store.read();
-        outcome.after = views(state);
-        await appendHistory(ctx, outcome);
-      } catch {
-      }
-    }
-    return { outcome, error };
-  } finally {
-    if (ctx) {
-      if (locked) await ctx.lock.release().catch(() => void 0);
-      await closeContext(ctx);
-    }
-  }
-}
-function refuseOtherCandidate(state, expected) {
-  const candidate = state.candidate ? state.pools[state.candidate] : null;
-  if (!candidate)
-    throw new UsageError(`promote refused: there is no candidate; expected ${expected} to be deployed first`);
-  if (candidate.version !== expected)
-    throw new UsageError(
-      `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`
-    );
-}
-async function appendHistory(ctx, outcome, known) {
-  const state = known ?? await ctx.store.read();
-  const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
-  state.history.push({
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    by: `${ctx.actor}@${hostname2()}`,
-    command: outcome.command,
-    ...outcome.version ? { version: outcome.version } : {},
-    ...pool ? { pool } : {},
-    result: outcome.result,
-    message: outcome.message.split("\n")[0].slice(0, 300)
-  });
-  await ctx.store.write(state);
-}
-
 export {
   getExecOutput,
+  containerName,
+  imageRef,
+  pinnedRef,
+  docker,
+  releaseContainerName,
+  parseContainerList,
+  buildPlan,
+  releaseOf,
   prepareImage,
-  runCommand,
-  refuseOtherCandidate
+  sha256,
+  driftOf,
+  balancerCheckUrl,
+  hostUrl,
+  emptyState,
+  otherPool,
+  hookPlanLine,
+  runPreHook,
+  runPostHooks,
+  hooksOf,
+  hookFacts,
+  targetOf,
+  recordOf,
+  openContext,
+  closeContext
 };

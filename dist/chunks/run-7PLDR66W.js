@@ -3,8 +3,10 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-KHGNIVUU.js";
-import "./chunk-YDEZTKHS.js";
+} from "./chunk-F44QZXDT.js";
+import "./chunk-555I3HOJ.js";
+import "./chunk-TRH7U6LD.js";
+import "./chunk-VVSAQYFU.js";
 import "./chunk-X4IEUISD.js";
 export {
   refuseOtherCandidate,

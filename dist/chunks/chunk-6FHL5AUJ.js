@@ -5,7 +5,7 @@ import {
 } from "./chunk-KYV6WR5C.js";
 import {
   COMMAND_NAMES
-} from "./chunk-YDEZTKHS.js";
+} from "./chunk-VVSAQYFU.js";
 import {
   UsageError,
   registryOf
