@@ -8,7 +8,13 @@
 //   --no-up  use the lab that is already up
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { bluegreen, LAB_CONTAINER_OPTIONS, labConfig, ROOT, writeConfig } from '../test/harness/bluegreen.js';
+import {
+  bluegreen,
+  labConfig,
+  ROOT,
+  syslogContainerOptions,
+  writeConfig,
+} from '../test/harness/bluegreen.js';
 import { readFileSync } from 'node:fs';
 import { httpGet, loadLab, resetLab } from '../test/harness/lab.js';
 import { holdLabLock } from '../test/harness/lab-lock.js';
@@ -39,17 +45,7 @@ const lab = loadLab();
 await resetLab(lab);
 
 // The app logs to the lab's syslog receiver, tagged webapp (docker's syslog driver).
-const logging = {
-  options: [
-    ...LAB_CONTAINER_OPTIONS,
-    '--log-driver',
-    'syslog',
-    '--log-opt',
-    `syslog-address=udp://${lab.syslog.address}:${lab.syslog.port}`,
-    '--log-opt',
-    'tag=webapp',
-  ],
-};
+const logging = { options: syslogContainerOptions(lab) };
 const three = writeConfig(labConfig(lab, { green: 3, blue: 3, overrides: { container: logging } }));
 const five = writeConfig(labConfig(lab, { green: 5, blue: 3, overrides: { container: logging } }));
 // 2.0.0 is built from examples/app and pushed by bluegreen itself (the seed's step 1).

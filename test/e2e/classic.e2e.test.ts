@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bluegreen, LAB_CONTAINER_OPTIONS, writeConfig } from '../harness/bluegreen.js';
+import { bluegreen, syslogContainerOptions, writeConfig } from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, workerPids, type Lab } from '../harness/lab.js';
 import { expectZeroDowntime, mixedLoad, settle, V1, V2 } from '../harness/zero-downtime.js';
 
@@ -34,15 +34,7 @@ describe.skipIf(skip)('the classic setup: nginx in a container, hubuser/app, sys
       container: {
         port: 8000,
         env: { PORT: '8000' },
-        options: [
-          ...LAB_CONTAINER_OPTIONS,
-          '--log-driver',
-          'syslog',
-          '--log-opt',
-          `syslog-address=udp://${lab.syslog.address}:${lab.syslog.port}`,
-          '--log-opt',
-          'tag=webapp',
-        ],
+        options: syslogContainerOptions(lab),
         stop_timeout: '5s',
       },
       pools: {

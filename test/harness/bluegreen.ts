@@ -36,6 +36,19 @@ export interface LabConfigOptions {
  */
 export const LAB_CONTAINER_OPTIONS = ['--network', 'host', '--init', '--cpus', '0.5'];
 
+/** The lab's container options with the app logging to the lab's syslog receiver, tagged webapp. */
+export function syslogContainerOptions(lab: Lab): string[] {
+  return [
+    ...LAB_CONTAINER_OPTIONS,
+    '--log-driver',
+    'syslog',
+    '--log-opt',
+    `syslog-address=udp://${lab.syslog.address}:${lab.syslog.port}`,
+    '--log-opt',
+    'tag=webapp',
+  ];
+}
+
 /** A bluegreen.yml for the lab: image from the lab registry, hosts by address, real known_hosts. */
 export function labConfig(lab: Lab, opts: LabConfigOptions = {}): Record<string, unknown> {
   const host = (h: { name: string; address: string }) => ({ ssh: h.address, name: h.name });
