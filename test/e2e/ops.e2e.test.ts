@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bluegreen, labConfig, startBluegreen, writeConfig } from '../harness/bluegreen.js';
+import {
+  bluegreen,
+  labConfig,
+  startBluegreen,
+  syslogContainerOptions,
+  writeConfig,
+} from '../harness/bluegreen.js';
 import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../harness/lab.js';
 import { startRegistry, stopRegistry } from '../harness/registry.js';
 import { V1, V2 } from '../harness/zero-downtime.js';
@@ -264,17 +270,7 @@ describe.skipIf(skip)('registry: none, release phase, hooks, logs', () => {
     const syslog = writeConfig(
       labConfig(lab, {
         overrides: {
-          container: {
-            options: [
-              '--network',
-              'host',
-              '--init',
-              '--log-driver',
-              'syslog',
-              '--log-opt',
-              `syslog-address=udp://${lab.syslog.address}:${lab.syslog.port}`,
-            ],
-          },
+          container: { options: syslogContainerOptions(lab) },
         },
       }),
     );
