@@ -247,10 +247,10 @@ describe.skipIf(skip)('registry: none, release phase, hooks, logs', () => {
       expect(out).toMatch(re);
     };
     await new Promise((r) => setTimeout(r, 2000));
-    // A restart on one host: its lines arrive while the others' sessions stay open.
+    // A stop on one host: its line arrives while the sessions are open (`docker logs -f` on
+    // that host then ends, as it does when its container stops; the others keep following).
     dockerOn(lab, hosts[2]!, ['restart', '--time', '5', 'webapp-1.0.0']);
     await until(new RegExp(`^${hosts[2]} \\| SIGTERM: closing server`, 'm'));
-    await until(new RegExp(`^${hosts[2]} \\| app 1\\.0\\.0 listening on `, 'm'));
     following.child.kill('SIGINT');
     const res = await following.done;
     expect(res.code, res.stderr).toBe(0);
