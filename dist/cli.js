@@ -11,19 +11,19 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-6FHL5AUJ.js";
+} from "./chunks/chunk-A34DEXG4.js";
 import {
   validateVersion
-} from "./chunks/chunk-KYV6WR5C.js";
+} from "./chunks/chunk-V72RB2HC.js";
 import {
   parseSteps
-} from "./chunks/chunk-555I3HOJ.js";
+} from "./chunks/chunk-TVYSKDZY.js";
 import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
   exitCodeOf,
   messageOf
-} from "./chunks/chunk-X4IEUISD.js";
+} from "./chunks/chunk-OANLFM4I.js";
 
 // src/cli.ts
 import { resolve } from "node:path";
@@ -168,7 +168,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-TC75PZMS.js");
+    const { loadConfig } = await import("./chunks/load-TDFKOA3B.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -185,7 +185,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-7PLDR66W.js");
+    const { runCommand } = await import("./chunks/run-27ORVPCZ.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -220,7 +220,7 @@ Run \`bluegreen --help\` for usage.
 }
 async function logs(values, positionals) {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./chunks/logs-FF5FCYQL.js");
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./chunks/logs-V7AJ7UHX.js");
   const pool = values.pool ?? "live";
   if (!LOG_POOLS.includes(pool))
     throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);
@@ -231,7 +231,7 @@ async function logs(values, positionals) {
   if (values.tail !== void 0 && !/^\d{1,9}$/.test(values.tail))
     throw new UsageError(`--tail ${JSON.stringify(values.tail)}: expected a number of lines`);
   const configPath = resolve(values.config);
-  const { loadConfig } = await import("./chunks/load-TC75PZMS.js");
+  const { loadConfig } = await import("./chunks/load-TDFKOA3B.js");
   const config = await loadConfig(configPath);
   const elsewhere = logsElsewhere(config.container.options);
   if (elsewhere) {

@@ -9,23 +9,23 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-6FHL5AUJ.js";
+} from "./chunks/chunk-A34DEXG4.js";
 import {
   loadConfig
-} from "./chunks/chunk-3MVCHYYH.js";
+} from "./chunks/chunk-RBQJF7ML.js";
 import {
   validateVersion
-} from "./chunks/chunk-KYV6WR5C.js";
+} from "./chunks/chunk-V72RB2HC.js";
 import {
   runCommand
-} from "./chunks/chunk-F44QZXDT.js";
+} from "./chunks/chunk-EDNR2BSV.js";
 import {
   parseSteps
-} from "./chunks/chunk-555I3HOJ.js";
+} from "./chunks/chunk-TVYSKDZY.js";
 import {
   getExecOutput,
   prepareImage
-} from "./chunks/chunk-TRH7U6LD.js";
+} from "./chunks/chunk-DLH7TSQ6.js";
 import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
@@ -33,7 +33,7 @@ import {
   __require,
   __toESM,
   messageOf
-} from "./chunks/chunk-X4IEUISD.js";
+} from "./chunks/chunk-OANLFM4I.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

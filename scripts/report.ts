@@ -9,22 +9,12 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../test/harness/bluegreen.js';
 import type { FaultRow } from '../test/harness/faults.js';
 import { formatWindows, type LoadReport } from '../test/harness/load.js';
-import { readResults } from '../test/harness/results.js';
+import { readResults, spliceSection as splice } from '../test/harness/results.js';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const day = (iso: string) => iso.slice(0, 10);
-
-/** Replaces the text between `<!-- report:NAME:start -->` and `<!-- report:NAME:end -->`. */
-function splice(text: string, name: string, body: string, file: string): string {
-  const start = `<!-- report:${name}:start -->`;
-  const end = `<!-- report:${name}:end -->`;
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`${file} has no ${start} … ${end} section`);
-  return `${text.slice(0, a + start.length)}\n${body.trim()}\n${text.slice(b)}`;
-}
 
 function faultsDoc(): { doc: string; summary: string } {
   const file = readResults<FaultRow>('faults');

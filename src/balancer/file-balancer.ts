@@ -24,6 +24,8 @@ export interface BalancerRuntime {
   workers: string;
   /** For messages: where the workers were looked for. */
   workersWhere: string;
+  /** Prints what changes when the balancer loads a config (see ProcessModel.generation). */
+  generation?: string;
   container?: ContainerFacts & { name: string; inside: string };
 }
 
@@ -40,6 +42,15 @@ export interface ProcessModel {
   containerReload(name: string): string;
   /** Text in a worker's command line (nginx: "worker process"); undefined: every child. */
   workerMatch?: string;
+  /** In a container: the command listing the workers, when not container.workers(name, workerMatch). */
+  containerWorkers?(name: string): string;
+  /**
+   * Optional: a command printing something that changes exactly when the balancer loads a
+   * config (Apache: its pid file, written anew at every generation), or undefined when it
+   * cannot be found. Given, a reload counts as done once that output changed and a new worker
+   * appeared: Apache starts children by itself under load, so a new PID alone proves nothing.
+   */
+  generation?(where: { pidFile: string } | { container: string; pid: number }): Promise<string | undefined>;
   /** What to tell the user when no worker is found. */
   noWorkersHint: string;
 }
@@ -114,19 +125,23 @@ export abstract class FileBalancer implements HostBalancer {
     const name = this.cfg.container;
     if (name === undefined) {
       const pidFile = this.cfg.pid_file ?? (await m.defaultPidFile());
+      const generation = await m.generation?.({ pidFile });
       return {
         test: this.cfg.test ?? m.hostTest(this.cfg.file),
         reload: this.cfg.reload ?? m.hostReload(pidFile),
         workers: m.hostWorkers(pidFile),
         workersWhere: `via ${pidFile}`,
+        ...(generation ? { generation } : {}),
       };
     }
     const facts = await this.inspectContainer(name);
+    const generation = await m.generation?.({ container: name, pid: facts.pid });
     return {
       test: this.cfg.test ?? m.containerTest(name, facts.inside),
       reload: this.cfg.reload ?? m.containerReload(name),
-      workers: container.workers(name, m.workerMatch),
+      workers: m.containerWorkers?.(name) ?? container.workers(name, m.workerMatch),
       workersWhere: `in container ${name}`,
+      ...(generation ? { generation } : {}),
       container: facts,
     };
   }
@@ -314,6 +329,7 @@ export abstract class FileBalancer implements HostBalancer {
     onFailure?: () => Promise<void>,
   ): Promise<number> {
     const rt = await this.runtime();
+    const generation = rt.generation ? await this.generationOf(rt) : undefined;
     const started = Date.now();
     const reload = await this.conn.exec(rt.reload, { check: false });
     if (reload.code !== 0) {
@@ -325,11 +341,11 @@ export abstract class FileBalancer implements HostBalancer {
     }
     // A reload command returns before the reload is done, and may exit 0 although the new
     // config then fails at runtime: only a new worker PID proves the reload took effect.
-    if (!(await this.waitForNewWorkers(rt, oldWorkers))) {
+    if (!(await this.waitForNewWorkers(rt, oldWorkers, generation))) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
+        `${this.type} started no new worker${generation !== undefined ? ' of a new generation' : ''} within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
       );
     }
     return Date.now() - started;
@@ -392,10 +408,24 @@ export abstract class FileBalancer implements HostBalancer {
     return pids;
   }
 
-  /** Polls on the host, in one exec: no round trip per poll. */
-  private async waitForNewWorkers(rt: BalancerRuntime, old: number[]): Promise<boolean> {
+  private async generationOf(rt: BalancerRuntime): Promise<string> {
+    return (await this.conn.exec(rt.generation!, { check: false })).stdout.trim();
+  }
+
+  /**
+   * Polls on the host, in one exec: a worker that was not there before (and, when the driver
+   * can tell, a new generation: `generation` is what its marker said before the reload).
+   */
+  private async waitForNewWorkers(rt: BalancerRuntime, old: number[], generation?: string): Promise<boolean> {
     const res = await this.conn.exec(
-      processes.waitForNewWorkers(rt.workers, old, Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS)),
+      processes.waitForNewWorkers(
+        rt.workers,
+        old,
+        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
+        rt.generation !== undefined && generation !== undefined
+          ? { command: rt.generation, before: generation }
+          : undefined,
+      ),
       { check: false },
     );
     return res.code === 0;

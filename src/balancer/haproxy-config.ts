@@ -115,10 +115,21 @@ export function serverName(host: string, port: number): string {
   return `bg-${host.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${port}`;
 }
 
+/** A server's identity: its address. Host names compare case-insensitively, IPv6 without brackets. */
+export function addressKey(s: { host: string; port: number }): string {
+  return `${s.host.replace(/^\[|\]$/g, '').toLowerCase()}:${s.port}`;
+}
+
+/**
+ * An operator's own server name that bluegreen keeps as it is (`seed0`, `web-1`): HAProxy's
+ * name characters without `:`, so a kept name can never be mistaken for an address.
+ */
+const KEPT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
 /** HAProxy's weight range is 0..256. */
 export const MAX_WEIGHT = 256;
 
-/** The validating escape: only host addresses, ports, weights and generated names may be rendered. */
+/** The validating escape: only host addresses, ports, weights and server names may be rendered. */
 export function escapeHaproxyValue(value: unknown): string {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535)
     return String(value);
@@ -126,27 +137,60 @@ export function escapeHaproxyValue(value: unknown): string {
     if (/^bg-[A-Za-z0-9-]{1,120}$/.test(value)) return value;
     if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
     if (value.includes(':') && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, '')}]`;
+    if (KEPT_NAME.test(value)) return value;
   }
   throw new Error(
     `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`,
   );
 }
 
-export function renderServers(servers: UpstreamServer[], indent: string): string {
+/**
+ * The name each server gets in the section: a server whose address the section already
+ * lists keeps that line's name (an operator's `seed0` stays `seed0`, so the running
+ * HAProxy, its stats and the runtime API know it as before); a new address gets a
+ * generated `bg-…` name that no server line of the section uses yet. An address given
+ * twice is rendered once (the first), so no file bluegreen writes lists an address twice.
+ */
+export function namedServers(existing: BackendServer[], servers: UpstreamServer[]): BackendServer[] {
+  const known = new Map<string, string>();
+  for (const e of existing)
+    if (KEPT_NAME.test(e.name) && !known.has(addressKey(e))) known.set(addressKey(e), e.name);
+  const taken = new Set(existing.map((e) => e.name));
+  const seen = new Set<string>();
+  const out: BackendServer[] = [];
+  for (const s of servers) {
+    const key = addressKey(s);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let name = known.get(key);
+    if (name === undefined) {
+      const base = serverName(s.host, s.port);
+      name = base;
+      for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
+    }
+    taken.add(name);
+    out.push({ ...s, name });
+  }
+  return out;
+}
+
+export function renderServers(servers: BackendServer[], indent: string): string {
   if (!/^[ \t]*$/.test(indent)) throw new Error('indentation must be spaces or tabs');
   for (const s of servers) {
     if (!isHost(s.host)) escapeHaproxyValue(s.host); // throws with the message above
     if (s.weight !== undefined && (s.weight < 0 || s.weight > MAX_WEIGHT))
       throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
   }
-  return ejs.render(
-    template,
-    {
-      indent,
-      servers: servers.map((s) => ({ ...s, name: serverName(s.host, s.port) })),
-    },
-    { escape: escapeHaproxyValue },
-  );
+  return ejs.render(template, { indent, servers }, { escape: escapeHaproxyValue });
+}
+
+/** Every `server` line of the section, those not taking traffic (backup, disabled) included. */
+function allServerLines(text: string, section: Section): BackendServer[] {
+  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+    const w = words(l.text);
+    const addr = w[0] === 'server' && w.length >= 3 ? parseAddress(w[2]!) : undefined;
+    return addr ? [{ name: w[1]!, ...addr }] : [];
+  });
 }
 
 export class BackendNotFound extends Error {}
@@ -171,7 +215,8 @@ export function replaceBackend(text: string, name: string, servers: UpstreamServ
     at = body.length;
     while (at > 0 && words(body[at - 1]!.text).length === 0) at--;
   }
-  const rendered = renderServers(servers, indent);
+  const existing = [...parseBackendServers(text, section), ...allServerLines(text, section)];
+  const rendered = renderServers(namedServers(existing, servers), indent);
   let out = '';
   body.forEach((l, i) => {
     if (i === at) out += rendered;
@@ -186,4 +231,42 @@ export function replaceBackend(text: string, name: string, servers: UpstreamServ
   let head = text.slice(0, section.bodyStart);
   if (!head.endsWith('\n')) head += '\n';
   return head + out + text.slice(section.end);
+}
+
+export interface BackendChange {
+  /** The servers whose address is not in the new file, under the names the running HAProxy knows. */
+  leaving: BackendServer[];
+  /**
+   * When the change both adds and removes addresses: the file with both sets (rendered into
+   * the current text, so the leaving servers keep their names and every address appears
+   * once), loaded first so the running worker knows the new servers while the leaving ones drain.
+   */
+  staged?: string;
+}
+
+/** What a change from `current` to `next` does to `backend NAME`: servers are identified by address. */
+export function planBackendChange(current: string, next: string, name: string): BackendChange {
+  const serversOf = (text: string) => {
+    const section = findBackend(text, name);
+    return section ? parseBackendServers(text, section) : [];
+  };
+  const before = serversOf(current);
+  const after = serversOf(next);
+  const staying = new Set(after.map(addressKey));
+  const had = new Set(before.map(addressKey));
+  const leaving = before.filter((s) => !staying.has(addressKey(s)));
+  const adds = after.some((s) => !had.has(addressKey(s)));
+  if (leaving.length === 0 || !adds) return { leaving };
+  const strip = ({ host, port, weight }: UpstreamServer) => ({
+    host,
+    port,
+    ...(weight !== undefined ? { weight } : {}),
+  });
+  return {
+    leaving,
+    staged: replaceBackend(current, name, [
+      ...after.map(strip),
+      ...leaving.map(({ host, port }) => ({ host, port })),
+    ]),
+  };
 }

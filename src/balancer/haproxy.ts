@@ -4,7 +4,13 @@ import { haproxy } from '../commands/haproxy.js';
 import { sleep } from '../util/time.js';
 import type { ApplyResult, UpstreamServer } from './driver.js';
 import { FileBalancer, lastLines, POLL_MS, type ProcessModel } from './file-balancer.js';
-import { findBackend, parseBackendServers, replaceBackend, type BackendServer } from './haproxy-config.js';
+import {
+  findBackend,
+  parseBackendServers,
+  planBackendChange,
+  replaceBackend,
+  type BackendServer,
+} from './haproxy-config.js';
 
 /** Parses `show stat` CSV: current sessions (scur) and status per server of one backend. */
 export function parseShowStat(csv: string, backend: string): Map<string, { scur: number; status: string }> {
@@ -70,22 +76,17 @@ export class HaproxyDriver extends FileBalancer {
   }
 
   async apply(current: string, next: string): Promise<ApplyResult> {
-    const keep = new Set(this.named(next).map((s) => s.name));
-    const before = this.named(current);
-    const removed = before.map((s) => s.name).filter((n) => !keep.has(n));
-    const had = new Set(before.map((s) => s.name));
-    const adds = this.named(next).some((s) => !had.has(s.name));
+    const plan = planBackendChange(current, next, this.cfg.upstream);
+    const leaving = plan.leaving;
+    const removed = leaving.map((s) => s.name);
     const firstWorkers = await this.workerPids();
     // Draining happens in the running worker, so it must already know the servers that stay:
     // when the change both adds and removes (e.g. a rollback after promote), first load both
-    // sets, then drain the leaving ones there, then load the final set.
+    // sets (plan.staged), then drain the leaving ones there, then load the final set.
     let staged = false;
     let stagedText = current;
-    if (removed.length > 0 && adds) {
-      const leaving = before
-        .filter((s) => removed.includes(s.name))
-        .map(({ host, port }) => ({ host, port }));
-      stagedText = this.render(next, [...this.servers(next), ...leaving]);
+    if (plan.staged !== undefined) {
+      stagedText = plan.staged;
       await this.writeAndTest(current, stagedText, 'backend');
       await this.reloadConfirmed(current, firstWorkers);
       this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
@@ -118,7 +119,6 @@ export class HaproxyDriver extends FileBalancer {
     // still finishing, and only the newest worker listens on the admin socket: wait until
     // every worker from before the change is gone, so nothing can reach a removed server.
     // (After a drain that timed out, the sessions it reported keep the old workers: no second wait.)
-    const leaving = before.filter((s) => removed.includes(s.name));
     const old = undrained
       ? { ms: 0, undrained: 0 }
       : await this.drainWorkers(

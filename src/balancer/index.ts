@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { RemoteShell } from '../ssh/remote.js';
 import type { Logger } from '../util/log.js';
+import { ApacheDriver } from './apache.js';
 import type { HostBalancer } from './driver.js';
 import { HaproxyDriver } from './haproxy.js';
 import { NginxDriver } from './nginx.js';
@@ -19,5 +20,7 @@ export function createDriver(
       return new NginxDriver(conn, config, log);
     case 'haproxy':
       return new HaproxyDriver(conn, config, log);
+    case 'apache':
+      return new ApacheDriver(conn, config, log);
   }
 }

@@ -10,14 +10,19 @@ export const container = {
   /**
    * Host PIDs of the workers of the balancer in container `name`: the children of its main
    * process (the container's init when it runs with --init: then of the process that init
-   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
+   * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
    */
-  workers: (name: string, match?: string) =>
+  workers: (name: string, match?: string, sameProgram = false) =>
     [
       `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
       `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
       `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
-      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ''}{ print $1 }`)}`,
+      ...(sameProgram
+        ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`]
+        : [
+            `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ''}{ print $1 }`)}`,
+          ]),
     ].join('; '),
 
   /**

@@ -86,6 +86,12 @@ export const files = {
 export const processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile: string) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
+  /**
+   * PIDs of the children of the master in pidFile that run the master's own program (Apache's
+   * child processes; not a piped logger, which lives on across reloads).
+   */
+  childrenRunningMaster: (pidFile: string) =>
+    `m=$(cat ${sh(pidFile)}); c=$(ps -o comm= -p "$m"); ps -o pid=,comm= --ppid "$m" | awk -v c="$c" '$2 == c { print $1 }'`,
   /** nginx's worker PIDs: the master's children that are worker processes. */
   nginxWorkers: (pidFile: string) =>
     `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
@@ -97,13 +103,25 @@ export const processes = {
     `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers.map((s) => `dst ${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(' or ')} )`)} | wc -l`,
   /**
    * Waits on the host (one SSH exec, polling every 50 ms) until `workers` lists a PID that is
-   * not in `old`: a reload took effect. Exit 0 with the new list, or 1 after `tries` polls.
+   * not in `old`: a reload took effect. With `generation`, its command must also print
+   * something else than `before` (not empty): a new generation (Apache's pid file written anew).
+   * Exit 0 with the new list, or 1 after `tries` polls.
    */
-  waitForNewWorkers: (workers: string, old: number[], tries: number) =>
+  waitForNewWorkers: (
+    workers: string,
+    old: number[],
+    tries: number,
+    generation?: { command: string; before: string },
+  ) =>
     [
       `old=' ${old.join(' ')} '`,
+      ...(generation ? [`before=${sh(generation.before)}`] : []),
       'i=0',
-      `while [ "$i" -lt ${tries} ]; do pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done; sleep 0.05; i=$((i + 1)); done`,
+      `while [ "$i" -lt ${tries} ]; do ${
+        generation ? `now=$(${generation.command}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ''
+      }pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${
+        generation ? '; fi' : ''
+      }; sleep 0.05; i=$((i + 1)); done`,
       'exit 1',
     ].join('; '),
   /**

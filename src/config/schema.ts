@@ -62,6 +62,9 @@ const hookCommand = z
   .min(1)
   .refine((v) => !v.includes('\0'), 'a shell command without NUL bytes');
 
+/** BalancerMember parameters bluegreen writes itself, or that must differ per member. */
+const RESERVED_MEMBER_PARAMS = ['loadfactor', 'retry', 'route', 'status'];
+
 const safeOption = z
   .string()
   .regex(
@@ -179,9 +182,11 @@ export const configSchema = z.strictObject({
   balancer: z
     .strictObject({
       type: z
-        .enum(['nginx', 'haproxy'])
+        .enum(['nginx', 'haproxy', 'apache'])
         .default('nginx')
-        .describe('nginx (an `upstream NAME { … }` block) or haproxy (a `backend NAME` section)'),
+        .describe(
+          'nginx (an `upstream NAME { … }` block), haproxy (a `backend NAME` section) or apache (a `<Proxy "balancer://NAME">` block)',
+        ),
       host: sshTarget.optional().describe('the one balancer host (or list several under hosts)'),
       container: z
         .string()
@@ -202,34 +207,49 @@ export const configSchema = z.strictObject({
         .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
       upstream: z
         .string()
-        .regex(PATTERNS.upstreamName, 'an nginx upstream / HAProxy backend name (letters, digits, _ . -)')
+        .regex(
+          PATTERNS.upstreamName,
+          'an nginx upstream / HAProxy backend / Apache balancer name (letters, digits, _ . -)',
+        )
         .default('app_server'),
       test: z
         .string()
         .refine(isPrintable, 'a one-line command')
         .optional()
         .describe(
-          'default: `nginx -t` / `haproxy -c -f FILE`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE`',
+          'default: `nginx -t` / `haproxy -c -f FILE` / `apachectl -t`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE` / `docker exec NAME httpd -t`',
         ),
       reload: z
         .string()
         .refine(isPrintable, 'a one-line command')
         .optional()
         .describe(
-          'default: `nginx -s reload` / SIGUSR2 to the HAProxy master; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME`',
+          'default: `nginx -s reload` / SIGUSR2 to the HAProxy master / `apachectl graceful`; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME` / `docker kill -s USR1 NAME`',
         ),
       pid_file: z
         .string()
         .regex(PATTERNS.remotePath, 'an absolute path')
         .optional()
         .describe(
-          "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), or /run/haproxy.pid for haproxy",
+          "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), /run/haproxy.pid for haproxy, or the PidFile of `apachectl -t -D DUMP_RUN_CFG` for apache",
         ),
       admin_socket: z
         .string()
         .regex(PATTERNS.remotePath, 'an absolute path')
         .default('/run/haproxy/admin.sock')
         .describe('haproxy: the runtime API socket (`stats socket … level admin`), used to drain servers'),
+      member_params: z
+        .record(
+          z.string().regex(/^[a-z]{1,40}$/, 'an Apache worker parameter name (lowercase letters)'),
+          z.union([
+            z.string().regex(/^[A-Za-z0-9_.,+-]{1,100}$/, 'a value without spaces, quotes, # or :'),
+            z.number().int().min(0).max(65535),
+          ]),
+        )
+        .optional()
+        .describe(
+          'apache: parameters for every BalancerMember bluegreen writes, e.g. { upgrade: websocket } for WebSocket through the balancer',
+        ),
       url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL where users reach the app' }),
       max_fails: z.number().int().min(0).max(100).default(1),
       fail_timeout: duration('10s'),
@@ -254,6 +274,23 @@ export const configSchema = z.strictObject({
           return z.NEVER;
         }
         seen.add(key);
+      }
+      if (b.member_params !== undefined && b.type !== 'apache') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['member_params'],
+          message: `is for balancer.type apache (BalancerMember parameters), not ${b.type}: remove it`,
+        });
+        return z.NEVER;
+      }
+      const reserved = Object.keys(b.member_params ?? {}).find((k) => RESERVED_MEMBER_PARAMS.includes(k));
+      if (reserved !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['member_params', reserved],
+          message: `${reserved} is set by bluegreen (loadfactor: deploy --steps; retry: balancer.fail_timeout) or differs per member (route, status): remove it`,
+        });
+        return z.NEVER;
       }
       if (b.container !== undefined && b.pid_file !== undefined) {
         ctx.addIssue({

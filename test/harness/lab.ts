@@ -12,16 +12,16 @@ export interface LabHost {
   dockerHost: string;
 }
 
-export type BalancerId = 'nginx' | 'haproxy' | 'nginxHost' | 'nginxHost2' | 'haproxyHost';
+export type BalancerId = 'nginx' | 'haproxy' | 'nginxHost' | 'nginxHost2' | 'haproxyHost' | 'apache';
 
 /**
  * One balancer of the lab. `nginx` and `haproxy` run as Docker containers on dockerhost (the
- * classic setup); `nginxHost` (lb2), `nginxHost2` (lb3) and `haproxyHost` (haproxyhost) are
- * installed on their hosts.
+ * classic setup); `nginxHost` (lb2), `nginxHost2` (lb3), `haproxyHost` (haproxyhost) and
+ * `apache` (apachehost) are installed on their hosts.
  */
 export interface LabBalancer {
   id: BalancerId;
-  kind: 'nginx' | 'haproxy';
+  kind: 'nginx' | 'haproxy' | 'apache';
   /** The lab host (namespace) it runs on. */
   host: string;
   address: string;
@@ -283,8 +283,8 @@ export function onBalancerHost(lab: Lab, b: LabBalancer, command: string, opts: 
 
 /**
  * Tests and reloads a balancer the way the lab runs it, and waits until the reload is done:
- * a new worker serves, and (nginx) the workers from before have exited. A reload command
- * returns at once and exits 0 even when the new config then fails at runtime.
+ * a new worker serves, and (nginx, Apache) the workers from before have exited. A reload
+ * command returns at once and exits 0 even when the new config then fails at runtime.
  */
 export async function reloadBalancer(lab: Lab, b: LabBalancer, timeoutMs = 15_000): Promise<void> {
   const before = workerPids(lab, b);
@@ -293,7 +293,7 @@ export async function reloadBalancer(lab: Lab, b: LabBalancer, timeoutMs = 15_00
   for (;;) {
     const now = workerPids(lab, b);
     const renewed = now.some((p) => !before.includes(p));
-    const oldGone = b.kind !== 'nginx' || !before.some(alive);
+    const oldGone = b.kind === 'haproxy' || !before.some(alive);
     if (renewed && oldGone) return;
     if (Date.now() > deadline) throw new Error(`${b.id}: reload not done after ${timeoutMs} ms`);
     await sleepMs(20);

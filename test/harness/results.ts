@@ -30,3 +30,17 @@ export function saveResult<T>(suite: string, name: string, data: T): void {
   writeFileSync(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`);
   renameSync(`${path}.tmp`, path);
 }
+
+/**
+ * Replaces the text between `<!-- report:NAME:start -->` and `<!-- report:NAME:end -->` in a
+ * rendered document (`npm run report` and `npm run bench -- --render` both render this way);
+ * everything outside the markers is hand-written and stays as it is.
+ */
+export function spliceSection(text: string, name: string, body: string, file: string): string {
+  const start = `<!-- report:${name}:start -->`;
+  const end = `<!-- report:${name}:end -->`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${file} has no ${start} … ${end} section`);
+  return `${text.slice(0, a + start.length)}\n${body.trim()}\n${text.slice(b)}`;
+}

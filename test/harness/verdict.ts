@@ -6,6 +6,13 @@ import { FAILURES, STREAMS, type Counts, type LoadReport, type WindowReport } fr
 export interface ZeroDowntimeRules {
   /** Idle keep-alive resets allowed in total (default 0); every one's retry must be ok regardless. */
   maxIdleResets?: number;
+  /**
+   * Keep-alive requests reset after waiting in the agent's queue for a socket (every socket
+   * busy: new connections were waiting to be accepted) allowed in total (default 0). Only for a
+   * balancer whose reload pauses accepting (Apache 2.4's graceful restart, docs/balancers.md):
+   * a queued request handed a connection the old child is closing is reset.
+   */
+  maxQueuedResets?: number;
   /** Slots dropped because a stream had maxInFlight outstanding, i.e. the target stalled (default 0). */
   maxDropped?: number;
   /**
@@ -48,9 +55,18 @@ export function assertZeroDowntime(report: LoadReport, rules: ZeroDowntimeRules 
     out.push(`${t.non2xx} non-2xx answers (${statuses}); by window: ${byWindow(report, (w) => w.non2xx)}`);
   }
 
+  // Resets of keep-alive requests not written to an idle pooled socket (so not retried).
+  const queued = (c: Counts) => c.reset - (c.idleResetRetries.reset ?? 0);
+  const maxQueued = rules.maxQueuedResets ?? 0;
+  const queuedResets = queued(t.streams.keepAliveGet);
+  if (queuedResets > maxQueued)
+    out.push(
+      `keepAliveGet: ${queuedResets} resets on a socket that was not idle in the pool (not retried), more than the ${maxQueued} allowed; by window: ${byWindow(report, (w) => queued(w.streams.keepAliveGet))}`,
+    );
   // unexpected bodies are reported below with the bodies themselves
   for (const s of STREAMS) {
-    const failed = t.streams[s].failures - t.streams[s].unexpectedBody;
+    const allowed = s === 'keepAliveGet' ? Math.min(queuedResets, maxQueued) : 0;
+    const failed = t.streams[s].failures - t.streams[s].unexpectedBody - allowed;
     if (failed > 0)
       out.push(
         `${s}: ${failed} failed requests (${classes(t.streams[s], ['unexpectedBody'])}); by window: ${byWindow(

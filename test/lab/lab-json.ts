@@ -66,6 +66,8 @@ function hostNginx(id: 'nginxHost' | 'nginxHost2', name: string): LabBalancer {
 }
 
 const hp = `${d}/haproxyhost/haproxy`;
+const ap = `${d}/apachehost/apache`;
+const apacheAddress = addressOf('apachehost');
 const balancers: Lab['balancers'] = {
   nginx: {
     id: 'nginx',
@@ -135,6 +137,31 @@ const balancers: Lab['balancers'] = {
       pid_file: `${hp}/haproxy.pid`,
       admin_socket: `${hp}/admin.sock`,
       url: `http://${addressOf('haproxyhost')}/`,
+    },
+  },
+  // Apache httpd installed on apachehost, run with its own config (apache2 -f), so the test
+  // and reload commands are given; the pid file is found from `… -t -D DUMP_RUN_CFG`.
+  apache: {
+    id: 'apache',
+    kind: 'apache',
+    host: 'apachehost',
+    address: apacheAddress,
+    url: `http://${apacheAddress}/`,
+    file: `${ap}/site.conf`,
+    localFile: `${ap}/site.conf`,
+    pidFile: `${ap}/apache2.pid`,
+    test: `apache2 -f ${ap}/apache2.conf -t`,
+    reload: `apache2 -f ${ap}/apache2.conf -k graceful`,
+    initial: readFileSync(`${ap}/site.conf`, 'utf8'),
+    config: {
+      type: 'apache',
+      host: apacheAddress,
+      file: `${ap}/site.conf`,
+      test: `apache2 -f ${ap}/apache2.conf -t`,
+      reload: `apache2 -f ${ap}/apache2.conf -k graceful`,
+      // WebSocket through the balancer: mod_proxy_http upgrades only for members that allow it.
+      member_params: { upgrade: 'websocket' },
+      url: `http://${apacheAddress}/`,
     },
   },
   nginxHost: hostNginx('nginxHost', 'lb2'),

@@ -50,7 +50,8 @@ phase_end
 phase_start network
 # Hosts with sshd and dockerd: the pools, and dockerhost (the classic balancer host, whose
 # nginx and HAProxy run as containers). Hosts with sshd and a balancer installed on them,
-# no dockerd: LAB_BALANCER_HOSTS (HAProxy on haproxyhost, nginx on lb2 and lb3).
+# no dockerd: LAB_BALANCER_HOSTS (HAProxy on haproxyhost, nginx on lb2 and lb3, Apache httpd
+# on apachehost).
 HOSTS=(dockerhost)
 mapfile -t GREEN < <(lab_pool_names green "$N_GREEN")
 mapfile -t BLUE < <(lab_pool_names blue "$N_BLUE")
@@ -213,7 +214,9 @@ phase_end
 # ------------------------------------------------------------------ balancers on hosts
 # nginx installed on lb2 and lb3 (its upstream in an included file, a pid file in a
 # non-default place), HAProxy installed on haproxyhost in master-worker mode (-W: a reload
-# is SIGUSR2 to the master, which hands the listening sockets to the new worker).
+# is SIGUSR2 to the master, which hands the listening sockets to the new worker), Apache
+# httpd installed on apachehost with its own config file (`apache2 -f`: a reload is
+# `apache2 -f … -k graceful`; the balancer is the site file it includes).
 phase_start balancers
 start_host_nginx() { # HOST
   local h=$1 ng
@@ -234,6 +237,14 @@ haproxy -c -q -f "$HP/haproxy.cfg" || lab_die "haproxy -c rejected $HP/haproxy.c
 nsenter --net=/run/netns/haproxyhost -- haproxy -W -D -f "$HP/haproxy.cfg" -p "$HP/haproxy.pid" \
   </dev/null >>"$HP/start.log" 2>&1 9>&- || { cat "$HP/start.log" >&2; lab_die "haproxy did not start"; }
 lab_wait_for 10 "haproxy on haproxyhost" test -S "$HP/admin.sock"
+AP="$(lab_host_dir apachehost)/apache"
+mkdir -p "$AP/run"
+lab_render apache-host.conf HOST=apachehost IP="$(lab_host_ip apachehost)" AP="$AP" >"$AP/apache2.conf"
+lab_render apache-site.conf HOST=apachehost IP="$(lab_host_ip apachehost)" >"$AP/site.conf"
+apache2 -f "$AP/apache2.conf" -t >"$AP/start.log" 2>&1 || { cat "$AP/start.log" >&2; lab_die "apache2 -t rejected $AP/apache2.conf"; }
+nsenter --net=/run/netns/apachehost -- apache2 -f "$AP/apache2.conf" -k start \
+  </dev/null >>"$AP/start.log" 2>&1 9>&- || { cat "$AP/start.log" >&2; lab_die "apache2 did not start"; }
+lab_wait_for 10 "apache2 on apachehost" test -s "$AP/apache2.pid"
 phase_end
 
 # ------------------------------------------------------------------ wait for daemons

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addressKey,
   escapeHaproxyValue,
   findBackend,
   parseBackendServers,
+  planBackendChange,
   replaceBackend,
   serverName,
 } from '../../src/balancer/haproxy-config.js';
@@ -135,6 +137,106 @@ describe('HAProxy backend section', () => {
     expect(serverName('10.88.0.60', 8000)).toBe('bg-10-88-0-60-8000');
     expect(serverName('web-1.example.com', 80)).toBe('bg-web-1-example-com-80');
     expect(serverName('::1', 80)).toBe('bg-1-80');
+  });
+});
+
+// Issue #15: a backend whose servers already are (some of) the pool's hosts under the
+// operator's own names. Every file bluegreen writes must list each address once.
+describe('HAProxy backend adopted with its own server names', () => {
+  const adopted = `backend app_server
+    balance roundrobin
+    server seed0 10.210.0.100:8000
+`;
+  const green = ['10.210.0.100', '10.210.0.101', '10.210.0.102'].map((host) => ({ host, port: 8000 }));
+  const serverLines = (text: string) => text.split('\n').filter((l) => /^\s*server /.test(l));
+  const addressesOf = (text: string) => serverLines(text).map((l) => l.trim().split(/\s+/)[2]);
+  const namesOf = (text: string) => serverLines(text).map((l) => l.trim().split(/\s+/)[1]);
+  const once = (text: string) => {
+    for (const list of [addressesOf(text), namesOf(text)]) expect(new Set(list).size).toBe(list.length);
+  };
+
+  it('a server whose address stays keeps its name; new addresses get bg- names', () => {
+    const next = replaceBackend(adopted, 'app_server', green);
+    expect(serverLines(next)).toEqual([
+      '    server seed0 10.210.0.100:8000 check',
+      '    server bg-10-210-0-101-8000 10.210.0.101:8000 check',
+      '    server bg-10-210-0-102-8000 10.210.0.102:8000 check',
+    ]);
+    once(next);
+  });
+
+  it('the first deploy over it changes no server that stays: nothing leaves, nothing is staged', () => {
+    const next = replaceBackend(adopted, 'app_server', green);
+    expect(planBackendChange(adopted, next, 'app_server')).toEqual({ leaving: [] });
+  });
+
+  it('a change that adds and removes: the both-sets file keeps the running names, each address once', () => {
+    // live green under the operator's names (two of three), then blue replaces it
+    const live = `backend app_server
+    balance roundrobin
+    server seed0 10.210.0.100:8000 check
+    server web_1 10.210.0.101:8000 check
+    server bg-10-210-0-102-8000 10.210.0.102:8000 check
+`;
+    const blue = ['10.210.0.110', '10.210.0.111'].map((host) => ({ host, port: 8000 }));
+    const next = replaceBackend(live, 'app_server', blue);
+    const plan = planBackendChange(live, next, 'app_server');
+    expect(plan.leaving.map((s) => s.name)).toEqual(['seed0', 'web_1', 'bg-10-210-0-102-8000']);
+    expect(serverLines(plan.staged!)).toEqual([
+      '    server bg-10-210-0-110-8000 10.210.0.110:8000 check',
+      '    server bg-10-210-0-111-8000 10.210.0.111:8000 check',
+      '    server seed0 10.210.0.100:8000 check',
+      '    server web_1 10.210.0.101:8000 check',
+      '    server bg-10-210-0-102-8000 10.210.0.102:8000 check',
+    ]);
+    once(plan.staged!);
+    once(next);
+    // the servers that stay are named alike in the staged and the final file
+    expect(serverLines(next)).toEqual(serverLines(plan.staged!).slice(0, 2));
+  });
+
+  it('a deploy beside an adopted live pool keeps its names, so nothing drains (the issue: a rejected file)', () => {
+    const live = `backend app_server
+    server seed0 10.210.0.100:8000 check
+    server seed1 10.210.0.101:8000 check weight 3
+`;
+    const next = replaceBackend(live, 'app_server', [...green, { host: '10.210.0.110', port: 8000 }]);
+    expect(namesOf(next)).toEqual(['seed0', 'seed1', 'bg-10-210-0-102-8000', 'bg-10-210-0-110-8000']);
+    expect(planBackendChange(live, next, 'app_server')).toEqual({ leaving: [] });
+    once(next);
+  });
+
+  it('an address listed twice is rendered once; a generated name never collides with a kept one', () => {
+    const odd = `backend b
+    server bg-10-0-0-2-80 10.0.0.1:80
+    server off 127.0.0.1:9 disabled
+`;
+    const out = replaceBackend(odd, 'b', [
+      { host: '10.0.0.1', port: 80 },
+      { host: '10.0.0.2', port: 80 },
+      { host: '10.0.0.2', port: 80, weight: 5 },
+    ]);
+    expect(serverLines(out)).toEqual([
+      '    server bg-10-0-0-2-80 10.0.0.1:80 check',
+      '    server bg-10-0-0-2-80-2 10.0.0.2:80 check',
+    ]);
+    once(out);
+  });
+
+  it('addresses compare case-insensitively and without IPv6 brackets; names with ":" are not kept', () => {
+    expect(addressKey({ host: 'Web1.Example.COM', port: 80 })).toBe(
+      addressKey({ host: 'web1.example.com', port: 80 }),
+    );
+    expect(addressKey({ host: '[::1]', port: 80 })).toBe(addressKey({ host: '::1', port: 80 }));
+    const t = 'backend b\n    server a:1 Web1.example.com:80\n    server six [::1]:80\n';
+    const out = replaceBackend(t, 'b', [
+      { host: 'web1.example.com', port: 80 },
+      { host: '::1', port: 80 },
+    ]);
+    expect(serverLines(out)).toEqual([
+      '    server bg-web1-example-com-80 web1.example.com:80 check',
+      '    server six [::1]:80 check',
+    ]);
   });
 });
 

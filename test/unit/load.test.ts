@@ -168,6 +168,17 @@ describe.concurrent('startLoad: every outcome class is counted in its place', ()
     expect(violations).toContain('keepAliveGet: 10 failed requests (reset 10); by window: start 10');
   });
 
+  it('(f′) maxQueuedResets allows that many keep-alive resets that were not retried; the fresh streams stay failures', async () => {
+    const s = await serve((req) => req.socket.resetAndDestroy());
+    const report = await startLoad({ url: s.url, rates: all(50), maxDurationMs: 200 }).done;
+    const allowed = assertZeroDowntime(report, { bodiesUnchecked: true, maxQueuedResets: 10 });
+    expect(allowed.filter((v) => v.startsWith('keepAliveGet'))).toEqual([]);
+    expect(allowed).toContain('freshGet: 10 failed requests (reset 10); by window: start 10');
+    expect(assertZeroDowntime(report, { bodiesUnchecked: true, maxQueuedResets: 9 })).toContain(
+      'keepAliveGet: 10 resets on a socket that was not idle in the pool (not retried), more than the 9 allowed; by window: start 10',
+    );
+  });
+
   it('(g) a refused port: connect errors', async () => {
     const s = await serve(() => undefined);
     await s.close(); // nothing listens there any more

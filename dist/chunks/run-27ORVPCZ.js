@@ -3,11 +3,11 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-F44QZXDT.js";
-import "./chunk-555I3HOJ.js";
-import "./chunk-TRH7U6LD.js";
+} from "./chunk-EDNR2BSV.js";
+import "./chunk-TVYSKDZY.js";
+import "./chunk-DLH7TSQ6.js";
 import "./chunk-VVSAQYFU.js";
-import "./chunk-X4IEUISD.js";
+import "./chunk-OANLFM4I.js";
 export {
   refuseOtherCandidate,
   runCommand

@@ -14,7 +14,7 @@ import {
   messageOf,
   registryOf,
   streamsImage
-} from "./chunk-X4IEUISD.js";
+} from "./chunk-OANLFM4I.js";
 
 // node_modules/ejs/lib/utils.js
 var require_utils = __commonJS({
@@ -22634,6 +22634,11 @@ var files = {
 var processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
+  /**
+   * PIDs of the children of the master in pidFile that run the master's own program (Apache's
+   * child processes; not a piped logger, which lives on across reloads).
+   */
+  childrenRunningMaster: (pidFile) => `m=$(cat ${sh(pidFile)}); c=$(ps -o comm= -p "$m"); ps -o pid=,comm= --ppid "$m" | awk -v c="$c" '$2 == c { print $1 }'`,
   /** nginx's worker PIDs: the master's children that are worker processes. */
   nginxWorkers: (pidFile) => `ps -o pid=,args= --ppid "$(cat ${sh(pidFile)})" | awk '/worker process/ {print $1}'`,
   /**
@@ -22643,12 +22648,15 @@ var processes = {
   connectionsTo: (servers) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
   /**
    * Waits on the host (one SSH exec, polling every 50 ms) until `workers` lists a PID that is
-   * not in `old`: a reload took effect. Exit 0 with the new list, or 1 after `tries` polls.
+   * not in `old`: a reload took effect. With `generation`, its command must also print
+   * something else than `before` (not empty): a new generation (Apache's pid file written anew).
+   * Exit 0 with the new list, or 1 after `tries` polls.
    */
-  waitForNewWorkers: (workers, old, tries) => [
+  waitForNewWorkers: (workers, old, tries, generation) => [
     `old=' ${old.join(" ")} '`,
+    ...generation ? [`before=${sh(generation.before)}`] : [],
     "i=0",
-    `while [ "$i" -lt ${tries} ]; do pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done; sleep 0.05; i=$((i + 1)); done`,
+    `while [ "$i" -lt ${tries} ]; do ${generation ? `now=$(${generation.command}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ""}pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${generation ? "; fi" : ""}; sleep 0.05; i=$((i + 1)); done`,
     "exit 1"
   ].join("; "),
   /**
@@ -22906,6 +22914,29 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join as join5, resolve as resolve3 } from "node:path";
 
+// src/commands/apache.ts
+var apache = {
+  /**
+   * `-t -D DUMP_RUN_CFG` (test, and print the run-time settings: PidFile …) as the configured
+   * test command runs Apache: the same program, `-f`/`-d` options and envvars (apachectl),
+   * with `configtest` spelled `-t`. A test command that is not such a line (no `-t`) gives
+   * `fallback` (argv) with those options.
+   */
+  dumpRunConfig(test, fallback) {
+    const words3 = (test?.trim().split(/\s+/) ?? []).map((w) => w === "configtest" ? "-t" : w);
+    return `${words3.includes("-t") ? words3.join(" ") : sh(...fallback, "-t")} -D DUMP_RUN_CFG 2>/dev/null`;
+  },
+  /**
+   * Prints the inode and modification time of the master's pid file, which Apache writes
+   * anew at every generation (start, graceful restart): a change proves a reload was taken.
+   */
+  pidFileStamp: (path4) => `stat -L -c '%i %y' ${sh(path4)} 2>/dev/null; true`
+};
+function pidFileIn(dump) {
+  const m = /^PidFile: "([^"]+)"/m.exec(dump);
+  return m?.[1];
+}
+
 // src/commands/container.ts
 var container = {
   inspect: (name) => sh("docker", "inspect", "--type", "container", name),
@@ -22914,13 +22945,16 @@ var container = {
   /**
    * Host PIDs of the workers of the balancer in container `name`: the children of its main
    * process (the container's init when it runs with --init: then of the process that init
-   * started). `match` keeps only lines whose command line contains it (nginx: "worker process").
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
+   * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
    */
-  workers: (name, match) => [
+  workers: (name, match, sameProgram = false) => [
     `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
     `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
     `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
-    `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+    ...sameProgram ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`] : [
+      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match ? `index($0, ${JSON.stringify(match)}) ` : ""}{ print $1 }`)}`
+    ]
   ].join("; "),
   /**
    * The file as the container sees it, through its main process's root: a single-file bind
@@ -22930,21 +22964,409 @@ var container = {
   readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
 };
 
-// src/commands/haproxy.ts
-var haproxy = {
-  /** Checks a config file without loading it. */
-  check: (file) => sh("haproxy", "-c", "-f", file),
-  /** Reloads a master-worker HAProxy as Debian's haproxy.service does (`kill -USR2 $MAINPID`). */
-  reload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
-  /** One command to the runtime API (admin socket), through Debian's socat. */
-  runtime: (socket, command) => `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`
-};
+// src/balancer/apache-config.ts
+var import_ejs2 = __toESM(require_ejs(), 1);
 
-// src/util/time.ts
-function sleep(ms) {
-  return new Promise((resolve4) => setTimeout(resolve4, ms));
+// raw:src/balancer/apache-members.ejs
+var apache_members_default = '<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const m of members) { _%>\n<%- indent %>BalancerMember "http://<%= m.host %>:<%= m.port %>" retry=<%= retry %><% if (m.weight !== undefined) { %> loadfactor=<%= m.weight %><% } %><% for (const [key, value] of params) { %> <%= key %>=<%= value %><% } %>\n<%_ } _%>\n';
+
+// src/balancer/haproxy-config.ts
+var import_ejs = __toESM(require_ejs(), 1);
+
+// raw:src/balancer/haproxy-backend.ejs
+var haproxy_backend_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const s of servers) { _%>\n<%- indent %>server <%= s.name %> <%= s.host %>:<%= s.port %> check<% if (s.weight !== undefined) { %> weight <%= s.weight %><% } %>\n<%_ } _%>\n";
+
+// src/balancer/haproxy-config.ts
+var SECTION_KEYWORDS = [
+  "global",
+  "defaults",
+  "frontend",
+  "backend",
+  "listen",
+  "peers",
+  "resolvers",
+  "userlist",
+  "program",
+  "http-errors",
+  "ring",
+  "cache",
+  "mailers"
+];
+var SECTION_START = new RegExp(`^(?:${SECTION_KEYWORDS.join("|")})(?=[ \\t\\r\\n#]|$)`);
+function lines(text, from = 0, to = text.length) {
+  const out = [];
+  let i = from;
+  while (i < to) {
+    const nl = text.indexOf("\n", i);
+    const stop = nl === -1 || nl >= to ? to : nl + 1;
+    const raw = text.slice(i, stop);
+    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
+    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
+    i = stop;
+  }
+  return out;
 }
-var systemClock = { now: () => Date.now(), sleep };
+function words(line) {
+  const hash = line.indexOf("#");
+  return (hash === -1 ? line : line.slice(0, hash)).trim().split(/[ \t]+/).filter(Boolean);
+}
+function findBackend(text, name) {
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const l = all[i];
+    if (!SECTION_START.test(l.text)) continue;
+    const w = words(l.text);
+    if (w[0] !== "backend" || w[1] !== name) continue;
+    const next = all.slice(i + 1).find((n) => SECTION_START.test(n.text));
+    return {
+      start: l.index,
+      bodyStart: l.index + l.text.length + l.eol.length,
+      end: next?.index ?? text.length
+    };
+  }
+  return void 0;
+}
+function parseAddress(addr) {
+  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(addr) ?? /^([^:[\]]+):(\d{1,5})$/.exec(addr);
+  if (!m) return void 0;
+  return { host: m[1], port: Number(m[2]) };
+}
+function parseBackendServers(text, section) {
+  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+    const w = words(l.text);
+    if (w[0] !== "server" || w.length < 3) return [];
+    if (w.includes("disabled") || w.includes("backup")) return [];
+    const addr = parseAddress(w[2]);
+    if (!addr) return [];
+    const wi = w.indexOf("weight");
+    const weight = wi > 2 ? Number(w[wi + 1]) : void 0;
+    return [
+      {
+        name: w[1],
+        ...addr,
+        ...weight !== void 0 && Number.isInteger(weight) ? { weight } : {}
+      }
+    ];
+  });
+}
+function serverName(host, port) {
+  return `bg-${host.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${port}`;
+}
+function addressKey(s) {
+  return `${s.host.replace(/^\[|\]$/g, "").toLowerCase()}:${s.port}`;
+}
+var KEPT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+var MAX_WEIGHT = 256;
+function escapeHaproxyValue(value) {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535)
+    return String(value);
+  if (typeof value === "string") {
+    if (/^bg-[A-Za-z0-9-]{1,120}$/.test(value)) return value;
+    if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
+    if (value.includes(":") && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, "")}]`;
+    if (KEPT_NAME.test(value)) return value;
+  }
+  throw new Error(
+    `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`
+  );
+}
+function namedServers(existing, servers) {
+  const known = /* @__PURE__ */ new Map();
+  for (const e of existing)
+    if (KEPT_NAME.test(e.name) && !known.has(addressKey(e))) known.set(addressKey(e), e.name);
+  const taken = new Set(existing.map((e) => e.name));
+  const seen = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const s of servers) {
+    const key = addressKey(s);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let name = known.get(key);
+    if (name === void 0) {
+      const base = serverName(s.host, s.port);
+      name = base;
+      for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
+    }
+    taken.add(name);
+    out.push({ ...s, name });
+  }
+  return out;
+}
+function renderServers(servers, indent) {
+  if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
+  for (const s of servers) {
+    if (!isHost(s.host)) escapeHaproxyValue(s.host);
+    if (s.weight !== void 0 && (s.weight < 0 || s.weight > MAX_WEIGHT))
+      throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
+  }
+  return import_ejs.default.render(haproxy_backend_default, { indent, servers }, { escape: escapeHaproxyValue });
+}
+function allServerLines(text, section) {
+  return lines(text, section.bodyStart, section.end).flatMap((l) => {
+    const w = words(l.text);
+    const addr = w[0] === "server" && w.length >= 3 ? parseAddress(w[2]) : void 0;
+    return addr ? [{ name: w[1], ...addr }] : [];
+  });
+}
+var BackendNotFound = class extends Error {
+};
+function replaceBackend(text, name, servers) {
+  const section = findBackend(text, name);
+  if (!section) throw new BackendNotFound(`backend ${name} not found`);
+  if (servers.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
+  const body = lines(text, section.bodyStart, section.end);
+  const isServer = (l) => words(l.text)[0] === "server";
+  const firstServer = body.findIndex(isServer);
+  const indentFrom = body[firstServer] ?? body.find((l) => words(l.text).length > 0);
+  const indent = indentFrom ? /^[ \t]*/.exec(indentFrom.text)[0] : "    ";
+  let at = firstServer;
+  if (at === -1) {
+    at = body.length;
+    while (at > 0 && words(body[at - 1].text).length === 0) at--;
+  }
+  const existing = [...parseBackendServers(text, section), ...allServerLines(text, section)];
+  const rendered = renderServers(namedServers(existing, servers), indent);
+  let out = "";
+  body.forEach((l, i) => {
+    if (i === at) out += rendered;
+    if (!isServer(l)) out += l.text + l.eol;
+  });
+  if (at === body.length) {
+    if (out !== "" && !out.endsWith("\n")) out += "\n";
+    out += rendered;
+  }
+  let head = text.slice(0, section.bodyStart);
+  if (!head.endsWith("\n")) head += "\n";
+  return head + out + text.slice(section.end);
+}
+function planBackendChange(current, next, name) {
+  const serversOf = (text) => {
+    const section = findBackend(text, name);
+    return section ? parseBackendServers(text, section) : [];
+  };
+  const before = serversOf(current);
+  const after = serversOf(next);
+  const staying = new Set(after.map(addressKey));
+  const had = new Set(before.map(addressKey));
+  const leaving = before.filter((s) => !staying.has(addressKey(s)));
+  const adds = after.some((s) => !had.has(addressKey(s)));
+  if (leaving.length === 0 || !adds) return { leaving };
+  const strip = ({ host, port, weight }) => ({
+    host,
+    port,
+    ...weight !== void 0 ? { weight } : {}
+  });
+  return {
+    leaving,
+    staged: replaceBackend(current, name, [
+      ...after.map(strip),
+      ...leaving.map(({ host, port }) => ({ host, port }))
+    ])
+  };
+}
+
+// src/balancer/apache-config.ts
+var MAX_LOADFACTOR = 100;
+function physicalLines(text, from, to) {
+  const out = [];
+  let i = from;
+  while (i < to) {
+    const nl = text.indexOf("\n", i);
+    const stop = nl === -1 || nl >= to ? to : nl + 1;
+    const raw = text.slice(i, stop);
+    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
+    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
+    i = stop;
+  }
+  return out;
+}
+function logicalLines(text, from = 0, to = text.length) {
+  const out = [];
+  let group = [];
+  for (const l of physicalLines(text, from, to)) {
+    group.push(l);
+    if (l.text.endsWith("\\") && l.eol !== "") continue;
+    out.push({
+      lines: group,
+      text: group.map((g, i) => i < group.length - 1 ? g.text.slice(0, -1) : g.text).join(" "),
+      index: group[0].index
+    });
+    group = [];
+  }
+  if (group.length > 0)
+    out.push({ lines: group, text: group.map((g) => g.text).join(" "), index: group[0].index });
+  return out;
+}
+var isComment = (l) => /^\s*#/.test(l.text);
+var isBlank = (l) => l.text.trim() === "";
+function words2(line) {
+  const out = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && (line[i] === " " || line[i] === "	")) i++;
+    if (i >= line.length) break;
+    const q = line[i];
+    if (q === '"' || q === "'") {
+      let w = "";
+      let j = i + 1;
+      while (j < line.length && line[j] !== q) {
+        if (line[j] === "\\" && j + 1 < line.length) j++;
+        w += line[j];
+        j++;
+      }
+      out.push(w);
+      i = j + 1;
+    } else {
+      let j = i;
+      while (j < line.length && line[j] !== " " && line[j] !== "	") j++;
+      out.push(line.slice(i, j));
+      i = j;
+    }
+  }
+  return out;
+}
+function namesBalancer(url, name) {
+  return url !== void 0 && url.replace(/\/$/, "").toLowerCase() === `balancer://${name.toLowerCase()}`;
+}
+function proxySectionUrl(line) {
+  const m = /^\s*<proxy[ \t]+(.*)>\s*$/i.exec(line);
+  return m ? words2(m[1])[0] : void 0;
+}
+function findProxyBlocks(text, name) {
+  const all = logicalLines(text);
+  const blocks = [];
+  for (let i = 0; i < all.length; i++) {
+    const l = all[i];
+    if (isComment(l) || !namesBalancer(proxySectionUrl(l.text), name)) continue;
+    const close = all.slice(i + 1).find((c) => /^\s*<\/proxy\s*>\s*$/i.test(c.text));
+    if (!close) continue;
+    const last = l.lines.at(-1);
+    blocks.push({
+      start: l.index,
+      bodyStart: last.index + last.text.length + last.eol.length,
+      bodyEnd: close.index
+    });
+  }
+  return blocks;
+}
+function findProxyBlock(text, name) {
+  return findProxyBlocks(text, name)[0];
+}
+function isMember(l) {
+  return !isComment(l) && words2(l.text)[0]?.toLowerCase() === "balancermember";
+}
+function parseMemberUrl(url) {
+  const m = /^http:\/\/(\[[0-9A-Fa-f:.]+\]|[^/:[\]\s]+)(?::(\d{1,5}))?\/?$/i.exec(url);
+  if (!m) return void 0;
+  return { host: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : 80 };
+}
+function statusFlags(value) {
+  const flags = /* @__PURE__ */ new Set();
+  let set = true;
+  for (const c of value.toUpperCase()) {
+    if (c === "+" || c === "-") set = c === "+";
+    else if (set) flags.add(c);
+    else flags.delete(c);
+  }
+  return flags;
+}
+function parseMembers(text, block) {
+  return logicalLines(text, block.bodyStart, block.bodyEnd).filter(isMember).flatMap((l) => {
+    const [, url = "", ...params] = words2(l.text);
+    const addr = parseMemberUrl(url);
+    if (!addr) return [];
+    const param = (key) => params.find((p) => p.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
+    const flags = statusFlags(param("status") ?? "");
+    const weight = Number(param("loadfactor"));
+    return [
+      {
+        ...addr,
+        ...param("loadfactor") !== void 0 && Number.isFinite(weight) ? { weight } : {},
+        active: !["D", "S", "H", "R"].some((f) => flags.has(f))
+      }
+    ];
+  });
+}
+function parseServers(text, name) {
+  const block = findProxyBlock(text, name);
+  if (!block) return [];
+  return parseMembers(text, block).filter((m) => m.active).map(({ host, port, weight }) => ({ host, port, ...weight !== void 0 ? { weight } : {} }));
+}
+var PARAM = /^[A-Za-z0-9_.,+-]{1,100}$/;
+function escapeApacheValue(value) {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535)
+    return String(value);
+  if (typeof value === "string") {
+    if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
+    if (value.includes(":") && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, "")}]`;
+    if (PARAM.test(value)) return value;
+  }
+  throw new Error(
+    `refusing to render ${JSON.stringify(value)} into Apache config: not a host, port, number or parameter word`
+  );
+}
+function loadfactors(servers) {
+  const top = Math.max(0, ...servers.map((s) => s.weight ?? 0));
+  return servers.map((s) => {
+    if (s.weight === void 0) return s;
+    if (!Number.isInteger(s.weight) || s.weight < 1)
+      throw new Error(`Apache loadfactor ${s.weight} is outside 1..${MAX_LOADFACTOR}`);
+    const weight = top > MAX_LOADFACTOR ? Math.max(1, Math.round(s.weight * MAX_LOADFACTOR / top)) : s.weight;
+    return { ...s, weight };
+  });
+}
+function renderMembers(servers, indent, options) {
+  if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
+  for (const word of options.params.flat())
+    if (!PARAM.test(word))
+      throw new Error(`refusing to render ${JSON.stringify(word)} into Apache config: not a parameter word`);
+  const seen = /* @__PURE__ */ new Set();
+  const members = loadfactors(servers).filter((s) => {
+    const key = addressKey(s);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  return import_ejs2.default.render(
+    apache_members_default,
+    { indent, members, retry: options.retrySeconds, params: options.params },
+    { escape: escapeApacheValue }
+  );
+}
+var ProxyBlockNotFound = class extends Error {
+};
+function replaceMembers(text, name, servers, options) {
+  const blocks = findProxyBlocks(text, name);
+  const block = blocks[0];
+  if (!block) throw new ProxyBlockNotFound(`<Proxy "balancer://${name}"> \u2026 </Proxy> not found`);
+  if (blocks.length > 1)
+    throw new Error(
+      `<Proxy "balancer://${name}"> appears ${blocks.length} times: keep its members in one block, which bluegreen then manages`
+    );
+  if (servers.length === 0) throw new Error(`balancer://${name}: refusing to render a block without members`);
+  const outside = logicalLines(text).filter(
+    (l) => (l.index < block.start || l.index >= block.bodyEnd) && isMember(l) && namesBalancer(words2(l.text)[1], name)
+  );
+  if (outside.length > 0)
+    throw new Error(
+      `\`${outside[0].text.trim()}\` adds a member to balancer://${name} outside its <Proxy> block: move it into the block, whose members bluegreen manages`
+    );
+  const body = logicalLines(text, block.bodyStart, block.bodyEnd);
+  const firstMember = body.findIndex(isMember);
+  const indentFrom = body[firstMember] ?? body.find((l) => !isBlank(l));
+  const indent = indentFrom ? /^[ \t]*/.exec(indentFrom.text)[0] : "    ";
+  let at = firstMember;
+  if (at === -1) {
+    at = body.length;
+    while (at > 0 && (isBlank(body[at - 1]) || isComment(body[at - 1]))) at--;
+  }
+  const rendered = renderMembers(servers, indent, options);
+  let out = "";
+  body.forEach((l, i) => {
+    if (i === at) out += rendered;
+    if (!isMember(l)) out += l.lines.map((p) => p.text + p.eol).join("");
+  });
+  if (at === body.length) out += rendered;
+  return text.slice(0, block.bodyStart) + out + text.slice(block.bodyEnd);
+}
 
 // src/util/hash.ts
 import { createHash } from "node:crypto";
@@ -23021,19 +23443,23 @@ var FileBalancer = class {
     const name = this.cfg.container;
     if (name === void 0) {
       const pidFile = this.cfg.pid_file ?? await m.defaultPidFile();
+      const generation2 = await m.generation?.({ pidFile });
       return {
         test: this.cfg.test ?? m.hostTest(this.cfg.file),
         reload: this.cfg.reload ?? m.hostReload(pidFile),
         workers: m.hostWorkers(pidFile),
-        workersWhere: `via ${pidFile}`
+        workersWhere: `via ${pidFile}`,
+        ...generation2 ? { generation: generation2 } : {}
       };
     }
     const facts = await this.inspectContainer(name);
+    const generation = await m.generation?.({ container: name, pid: facts.pid });
     return {
       test: this.cfg.test ?? m.containerTest(name, facts.inside),
       reload: this.cfg.reload ?? m.containerReload(name),
-      workers: container.workers(name, m.workerMatch),
+      workers: m.containerWorkers?.(name) ?? container.workers(name, m.workerMatch),
       workersWhere: `in container ${name}`,
+      ...generation ? { generation } : {},
       container: facts
     };
   }
@@ -23201,6 +23627,7 @@ var FileBalancer = class {
    */
   async reloadConfirmed(current, oldWorkers, onFailure) {
     const rt = await this.runtime();
+    const generation = rt.generation ? await this.generationOf(rt) : void 0;
     const started = Date.now();
     const reload = await this.conn.exec(rt.reload, { check: false });
     if (reload.code !== 0) {
@@ -23210,11 +23637,11 @@ var FileBalancer = class {
         `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
       );
     }
-    if (!await this.waitForNewWorkers(rt, oldWorkers)) {
+    if (!await this.waitForNewWorkers(rt, oldWorkers, generation)) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
+        `${this.type} started no new worker${generation !== void 0 ? " of a new generation" : ""} within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
       );
     }
     return Date.now() - started;
@@ -23261,10 +23688,21 @@ var FileBalancer = class {
     }
     return pids;
   }
-  /** Polls on the host, in one exec: no round trip per poll. */
-  async waitForNewWorkers(rt, old) {
+  async generationOf(rt) {
+    return (await this.conn.exec(rt.generation, { check: false })).stdout.trim();
+  }
+  /**
+   * Polls on the host, in one exec: a worker that was not there before (and, when the driver
+   * can tell, a new generation: `generation` is what its marker said before the reload).
+   */
+  async waitForNewWorkers(rt, old, generation) {
     const res = await this.conn.exec(
-      processes.waitForNewWorkers(rt.workers, old, Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS)),
+      processes.waitForNewWorkers(
+        rt.workers,
+        old,
+        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
+        rt.generation !== void 0 && generation !== void 0 ? { command: rt.generation, before: generation } : void 0
+      ),
       { check: false }
     );
     return res.code === 0;
@@ -23288,147 +23726,93 @@ function containerNameIn(command) {
   return m?.[1];
 }
 
-// src/balancer/haproxy-config.ts
-var import_ejs = __toESM(require_ejs(), 1);
-
-// raw:src/balancer/haproxy-backend.ejs
-var haproxy_backend_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const s of servers) { _%>\n<%- indent %>server <%= s.name %> <%= s.host %>:<%= s.port %> check<% if (s.weight !== undefined) { %> weight <%= s.weight %><% } %>\n<%_ } _%>\n";
-
-// src/balancer/haproxy-config.ts
-var SECTION_KEYWORDS = [
-  "global",
-  "defaults",
-  "frontend",
-  "backend",
-  "listen",
-  "peers",
-  "resolvers",
-  "userlist",
-  "program",
-  "http-errors",
-  "ring",
-  "cache",
-  "mailers"
-];
-var SECTION_START = new RegExp(`^(?:${SECTION_KEYWORDS.join("|")})(?=[ \\t\\r\\n#]|$)`);
-function lines(text, from = 0, to = text.length) {
-  const out = [];
-  let i = from;
-  while (i < to) {
-    const nl = text.indexOf("\n", i);
-    const stop = nl === -1 || nl >= to ? to : nl + 1;
-    const raw = text.slice(i, stop);
-    const eol = raw.endsWith("\r\n") ? "\r\n" : raw.endsWith("\n") ? "\n" : "";
-    out.push({ text: raw.slice(0, raw.length - eol.length), eol, index: i });
-    i = stop;
+// src/balancer/apache.ts
+var HOST_TEST = "apachectl -t";
+var HOST_RELOAD = "apachectl graceful";
+var DEFAULT_PID_FILE = "/run/apache2/apache2.pid";
+var ApacheDriver = class extends FileBalancer {
+  type = "apache";
+  processModel = {
+    hostTest: () => HOST_TEST,
+    hostReload: () => HOST_RELOAD,
+    // Apache's children (not a piped logger, which lives on across graceful restarts).
+    hostWorkers: (pidFile) => processes.childrenRunningMaster(pidFile),
+    defaultPidFile: async () => await this.dumpedPidFile(["apachectl"]) ?? DEFAULT_PID_FILE,
+    // The official image (`httpd`) runs httpd as the container's main process.
+    containerTest: (name) => container.exec(name, "httpd", "-t"),
+    containerReload: (name) => container.kill(name, "USR1"),
+    containerWorkers: (name) => container.workers(name, void 0, true),
+    // Apache writes its pid file anew at every generation: the proof that a graceful restart
+    // was taken (under load Apache also starts children by itself, so a new PID alone is not).
+    generation: async (where) => {
+      if ("pidFile" in where) return apache.pidFileStamp(where.pidFile);
+      const inside = await this.dumpedPidFile(["docker", "exec", where.container, "httpd"]);
+      if (inside === void 0) {
+        this.log.warn(
+          `balancer ${this.host}: cannot read Apache's PidFile in container ${where.container} (\`httpd -t -D DUMP_RUN_CFG\`); a reload is confirmed by new child PIDs alone`,
+          this.host
+        );
+        return void 0;
+      }
+      return apache.pidFileStamp(`/proc/${where.pid}/root${inside}`);
+    },
+    noWorkersHint: this.cfg.container ? `is container ${this.cfg.container} running httpd? \`docker top ${this.cfg.container}\`` : "is Apache running? set balancer.pid_file to its pid file (`apachectl -t -D DUMP_RUN_CFG` shows it)"
+  };
+  /** The PidFile Apache runs with, from `-t -D DUMP_RUN_CFG` of the test command (or `fallback`). */
+  async dumpedPidFile(fallback) {
+    const dump = await this.conn.exec(apache.dumpRunConfig(this.cfg.test, fallback), { check: false });
+    return pidFileIn(dump.stdout);
   }
-  return out;
-}
-function words(line) {
-  const hash = line.indexOf("#");
-  return (hash === -1 ? line : line.slice(0, hash)).trim().split(/[ \t]+/).filter(Boolean);
-}
-function findBackend(text, name) {
-  const all = lines(text);
-  for (let i = 0; i < all.length; i++) {
-    const l = all[i];
-    if (!SECTION_START.test(l.text)) continue;
-    const w = words(l.text);
-    if (w[0] !== "backend" || w[1] !== name) continue;
-    const next = all.slice(i + 1).find((n) => SECTION_START.test(n.text));
+  blockName() {
+    return `\`<Proxy "balancer://${this.cfg.upstream}"> \u2026 </Proxy>\` block`;
+  }
+  hasBlock(text) {
+    return findProxyBlock(text, this.cfg.upstream) !== void 0;
+  }
+  get memberOptions() {
     return {
-      start: l.index,
-      bodyStart: l.index + l.text.length + l.eol.length,
-      end: next?.index ?? text.length
+      // nginx's max_fails=0 (never take a server out) is retry=0 here.
+      retrySeconds: this.cfg.max_fails === 0 ? 0 : Math.round(this.cfg.fail_timeout / 1e3),
+      params: Object.entries(this.cfg.member_params ?? {}).map(([k, v]) => [k, String(v)])
     };
   }
-  return void 0;
-}
-function parseAddress(addr) {
-  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(addr) ?? /^([^:[\]]+):(\d{1,5})$/.exec(addr);
-  if (!m) return void 0;
-  return { host: m[1], port: Number(m[2]) };
-}
-function parseBackendServers(text, section) {
-  return lines(text, section.bodyStart, section.end).flatMap((l) => {
-    const w = words(l.text);
-    if (w[0] !== "server" || w.length < 3) return [];
-    if (w.includes("disabled") || w.includes("backup")) return [];
-    const addr = parseAddress(w[2]);
-    if (!addr) return [];
-    const wi = w.indexOf("weight");
-    const weight = wi > 2 ? Number(w[wi + 1]) : void 0;
-    return [
-      {
-        name: w[1],
-        ...addr,
-        ...weight !== void 0 && Number.isInteger(weight) ? { weight } : {}
-      }
-    ];
-  });
-}
-function serverName(host, port) {
-  return `bg-${host.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${port}`;
-}
-var MAX_WEIGHT = 256;
-function escapeHaproxyValue(value) {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535)
-    return String(value);
-  if (typeof value === "string") {
-    if (/^bg-[A-Za-z0-9-]{1,120}$/.test(value)) return value;
-    if (PATTERNS.ipv4.test(value) || PATTERNS.hostname.test(value)) return value;
-    if (value.includes(":") && PATTERNS.ipv6.test(value)) return `[${value.replace(/^\[|\]$/g, "")}]`;
+  servers(text) {
+    return parseServers(text, this.cfg.upstream);
   }
-  throw new Error(
-    `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`
-  );
-}
-function renderServers(servers, indent) {
-  if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
-  for (const s of servers) {
-    if (!isHost(s.host)) escapeHaproxyValue(s.host);
-    if (s.weight !== void 0 && (s.weight < 0 || s.weight > MAX_WEIGHT))
-      throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
+  render(text, servers) {
+    return replaceMembers(text, this.cfg.upstream, servers, this.memberOptions);
   }
-  return import_ejs.default.render(
-    haproxy_backend_default,
-    {
-      indent,
-      servers: servers.map((s) => ({ ...s, name: serverName(s.host, s.port) }))
-    },
-    { escape: escapeHaproxyValue }
-  );
-}
-var BackendNotFound = class extends Error {
+  async apply(current, next) {
+    const before = await this.workerPids();
+    await this.writeAndTest(current, next, "balancer members");
+    const now = await this.workerPids().catch(() => []);
+    const oldWorkers = [.../* @__PURE__ */ new Set([...before, ...now])];
+    const reloadMs = await this.reloadConfirmed(current, oldWorkers);
+    const keep = new Set(this.servers(next).map(addressKey));
+    const leaving = this.servers(current).filter((s) => !keep.has(addressKey(s)));
+    const drain = await this.drainWorkers(oldWorkers, this.cfg.drain_timeout, leaving);
+    this.log.info(
+      `balancer ${this.host}: graceful restart in ${reloadMs}ms, old children drained in ${drain.ms}ms`
+    );
+    return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
+  }
 };
-function replaceBackend(text, name, servers) {
-  const section = findBackend(text, name);
-  if (!section) throw new BackendNotFound(`backend ${name} not found`);
-  if (servers.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
-  const body = lines(text, section.bodyStart, section.end);
-  const isServer = (l) => words(l.text)[0] === "server";
-  const firstServer = body.findIndex(isServer);
-  const indentFrom = body[firstServer] ?? body.find((l) => words(l.text).length > 0);
-  const indent = indentFrom ? /^[ \t]*/.exec(indentFrom.text)[0] : "    ";
-  let at = firstServer;
-  if (at === -1) {
-    at = body.length;
-    while (at > 0 && words(body[at - 1].text).length === 0) at--;
-  }
-  const rendered = renderServers(servers, indent);
-  let out = "";
-  body.forEach((l, i) => {
-    if (i === at) out += rendered;
-    if (!isServer(l)) out += l.text + l.eol;
-  });
-  if (at === body.length) {
-    if (out !== "" && !out.endsWith("\n")) out += "\n";
-    out += rendered;
-  }
-  let head = text.slice(0, section.bodyStart);
-  if (!head.endsWith("\n")) head += "\n";
-  return head + out + text.slice(section.end);
+
+// src/commands/haproxy.ts
+var haproxy = {
+  /** Checks a config file without loading it. */
+  check: (file) => sh("haproxy", "-c", "-f", file),
+  /** Reloads a master-worker HAProxy as Debian's haproxy.service does (`kill -USR2 $MAINPID`). */
+  reload: (pidFile) => `kill -USR2 "$(cat ${sh(pidFile)})"`,
+  /** One command to the runtime API (admin socket), through Debian's socat. */
+  runtime: (socket, command) => `printf '%s\\n' ${sh(command)} | socat -t 5 stdio ${sh(`unix-connect:${socket}`)}`
+};
+
+// src/util/time.ts
+function sleep(ms) {
+  return new Promise((resolve4) => setTimeout(resolve4, ms));
 }
+var systemClock = { now: () => Date.now(), sleep };
 
 // src/balancer/haproxy.ts
 function parseShowStat(csv, backend) {
@@ -23478,17 +23862,14 @@ var HaproxyDriver = class extends FileBalancer {
     return replaceBackend(text, this.cfg.upstream, servers);
   }
   async apply(current, next) {
-    const keep = new Set(this.named(next).map((s) => s.name));
-    const before = this.named(current);
-    const removed = before.map((s) => s.name).filter((n) => !keep.has(n));
-    const had = new Set(before.map((s) => s.name));
-    const adds = this.named(next).some((s) => !had.has(s.name));
+    const plan = planBackendChange(current, next, this.cfg.upstream);
+    const leaving = plan.leaving;
+    const removed = leaving.map((s) => s.name);
     const firstWorkers = await this.workerPids();
     let staged = false;
     let stagedText = current;
-    if (removed.length > 0 && adds) {
-      const leaving2 = before.filter((s) => removed.includes(s.name)).map(({ host, port }) => ({ host, port }));
-      stagedText = this.render(next, [...this.servers(next), ...leaving2]);
+    if (plan.staged !== void 0) {
+      stagedText = plan.staged;
       await this.writeAndTest(current, stagedText, "backend");
       await this.reloadConfirmed(current, firstWorkers);
       this.log.info(`balancer ${this.host}: new servers loaded beside the leaving ones`);
@@ -23517,7 +23898,6 @@ var HaproxyDriver = class extends FileBalancer {
       oldWorkers,
       () => this.setState(removed, "ready").catch(() => void 0)
     );
-    const leaving = before.filter((s) => removed.includes(s.name));
     const old = undrained ? { ms: 0, undrained: 0 } : await this.drainWorkers(
       [.../* @__PURE__ */ new Set([...firstWorkers, ...oldWorkers])],
       Math.max(0, this.cfg.drain_timeout - drainMs),
@@ -23572,9 +23952,9 @@ var nginx = {
    * not an nginx -t line gives plain `nginx -T` (the compiled-in config path).
    */
   dumpConfig(test) {
-    const words2 = test?.trim().split(/\s+/) ?? [];
-    const isNginxTest = words2.length > 0 && /(^|\/)nginx$/.test(words2[0]) && words2.includes("-t");
-    const argv = isNginxTest ? words2.map((w) => w === "-t" ? "-T" : w) : ["nginx", "-T"];
+    const words3 = test?.trim().split(/\s+/) ?? [];
+    const isNginxTest = words3.length > 0 && /(^|\/)nginx$/.test(words3[0]) && words3.includes("-t");
+    const argv = isNginxTest ? words3.map((w) => w === "-t" ? "-T" : w) : ["nginx", "-T"];
     return isNginxTest ? argv.join(" ") : sh(...argv);
   }
 };
@@ -23587,7 +23967,7 @@ function pidDirective(dump) {
 }
 
 // src/balancer/nginx-config.ts
-var import_ejs2 = __toESM(require_ejs(), 1);
+var import_ejs3 = __toESM(require_ejs(), 1);
 
 // raw:src/balancer/upstream.ejs
 var upstream_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\nupstream <%= name %> {\n<%_ for (const line of directives) { _%>\n    <%- line %>\n<%_ } _%>\n<%_ for (const s of servers) { _%>\n    server <%= s.host %>:<%= s.port %> max_fails=<%= maxFails %> fail_timeout=<%= failTimeout %>s<% if (s.weight !== undefined) { %> weight=<%= s.weight %><% } %>;\n<%_ } _%>\n}\n";
@@ -23635,7 +24015,7 @@ function tokenize(text) {
 function directives(body) {
   return body.replace(/#[^\n]*/g, "").split(";").map((d) => d.trim().replace(/\s+/g, " ")).filter((d) => d !== "");
 }
-function parseServers(body) {
+function parseServers2(body) {
   return directives(body).filter((d) => d.startsWith("server ")).flatMap((d) => {
     const [, addr = "", ...params] = d.split(" ");
     if (params.includes("down") || params.includes("backup")) return [];
@@ -23657,7 +24037,7 @@ function renderUpstream(options, existingBody) {
   if (options.servers.length === 0)
     throw new Error(`upstream ${options.name}: refusing to render a block without servers`);
   const kept = directives(existingBody).filter((d) => !d.startsWith("server ")).map((d) => `${d};`);
-  return import_ejs2.default.render(
+  return import_ejs3.default.render(
     upstream_default,
     {
       name: options.name,
@@ -23706,7 +24086,7 @@ var NginxDriver = class extends FileBalancer {
   }
   servers(text) {
     const block = findUpstream(text, this.cfg.upstream);
-    return block ? parseServers(block.body) : [];
+    return block ? parseServers2(block.body) : [];
   }
   render(text, servers) {
     return replaceUpstream(text, {
@@ -23735,6 +24115,8 @@ function createDriver(type, conn, config, log) {
       return new NginxDriver(conn, config, log);
     case "haproxy":
       return new HaproxyDriver(conn, config, log);
+    case "apache":
+      return new ApacheDriver(conn, config, log);
   }
 }
 

@@ -19854,6 +19854,7 @@ var hostEntry = external_exports.union([
 ]);
 var pool = external_exports.array(hostEntry).default([]);
 var hookCommand = external_exports.string().trim().min(1).refine((v) => !v.includes("\0"), "a shell command without NUL bytes");
+var RESERVED_MEMBER_PARAMS = ["loadfactor", "retry", "route", "status"];
 var safeOption = external_exports.string().regex(
   PATTERNS.dockerOption,
   "docker option words may hold letters, digits and _ . , : = / @ + % - only (one word per list item)"
@@ -19920,7 +19921,9 @@ var configSchema = external_exports.strictObject({
   }).prefault({}),
   pools: external_exports.strictObject({ green: pool, blue: pool }),
   balancer: external_exports.strictObject({
-    type: external_exports.enum(["nginx", "haproxy"]).default("nginx").describe("nginx (an `upstream NAME { \u2026 }` block) or haproxy (a `backend NAME` section)"),
+    type: external_exports.enum(["nginx", "haproxy", "apache"]).default("nginx").describe(
+      'nginx (an `upstream NAME { \u2026 }` block), haproxy (a `backend NAME` section) or apache (a `<Proxy "balancer://NAME">` block)'
+    ),
     host: sshTarget.optional().describe("the one balancer host (or list several under hosts)"),
     container: external_exports.string().regex(PATTERNS.containerName, "a docker container name (letters, digits, _ . -)").optional().describe(
       "the balancer runs in this docker container on the balancer host: balancer.file is the host path bind-mounted into it"
@@ -19929,17 +19932,29 @@ var configSchema = external_exports.strictObject({
       "several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first"
     ),
     file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path without spaces, shell syntax or .. segments"),
-    upstream: external_exports.string().regex(PATTERNS.upstreamName, "an nginx upstream / HAProxy backend name (letters, digits, _ . -)").default("app_server"),
+    upstream: external_exports.string().regex(
+      PATTERNS.upstreamName,
+      "an nginx upstream / HAProxy backend / Apache balancer name (letters, digits, _ . -)"
+    ).default("app_server"),
     test: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
-      "default: `nginx -t` / `haproxy -c -f FILE`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE`"
+      "default: `nginx -t` / `haproxy -c -f FILE` / `apachectl -t`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE` / `docker exec NAME httpd -t`"
     ),
     reload: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
-      "default: `nginx -s reload` / SIGUSR2 to the HAProxy master; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME`"
+      "default: `nginx -s reload` / SIGUSR2 to the HAProxy master / `apachectl graceful`; with a container: `docker kill -s HUP NAME` / `docker kill -s USR2 NAME` / `docker kill -s USR1 NAME`"
     ),
     pid_file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional().describe(
-      "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), or /run/haproxy.pid for haproxy"
+      "the master's pid file (not used with a container): default the `pid` directive of `nginx -T` (else /run/nginx.pid), /run/haproxy.pid for haproxy, or the PidFile of `apachectl -t -D DUMP_RUN_CFG` for apache"
     ),
     admin_socket: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").default("/run/haproxy/admin.sock").describe("haproxy: the runtime API socket (`stats socket \u2026 level admin`), used to drain servers"),
+    member_params: external_exports.record(
+      external_exports.string().regex(/^[a-z]{1,40}$/, "an Apache worker parameter name (lowercase letters)"),
+      external_exports.union([
+        external_exports.string().regex(/^[A-Za-z0-9_.,+-]{1,100}$/, "a value without spaces, quotes, # or :"),
+        external_exports.number().int().min(0).max(65535)
+      ])
+    ).optional().describe(
+      "apache: parameters for every BalancerMember bluegreen writes, e.g. { upgrade: websocket } for WebSocket through the balancer"
+    ),
     url: external_exports.url({ protocol: /^https?$/, error: "an http:// or https:// URL where users reach the app" }),
     max_fails: external_exports.number().int().min(0).max(100).default(1),
     fail_timeout: duration3("10s"),
@@ -19963,6 +19978,23 @@ var configSchema = external_exports.strictObject({
         return external_exports.NEVER;
       }
       seen.add(key);
+    }
+    if (b.member_params !== void 0 && b.type !== "apache") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["member_params"],
+        message: `is for balancer.type apache (BalancerMember parameters), not ${b.type}: remove it`
+      });
+      return external_exports.NEVER;
+    }
+    const reserved = Object.keys(b.member_params ?? {}).find((k) => RESERVED_MEMBER_PARAMS.includes(k));
+    if (reserved !== void 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["member_params", reserved],
+        message: `${reserved} is set by bluegreen (loadfactor: deploy --steps; retry: balancer.fail_timeout) or differs per member (route, status): remove it`
+      });
+      return external_exports.NEVER;
     }
     if (b.container !== void 0 && b.pid_file !== void 0) {
       ctx.addIssue({

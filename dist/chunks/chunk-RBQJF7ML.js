@@ -8,7 +8,7 @@ import {
   __toESM,
   configSchema,
   registryOf
-} from "./chunk-X4IEUISD.js";
+} from "./chunk-OANLFM4I.js";
 
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({

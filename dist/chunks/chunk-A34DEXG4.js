@@ -2,14 +2,14 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   validateVersion
-} from "./chunk-KYV6WR5C.js";
+} from "./chunk-V72RB2HC.js";
 import {
   COMMAND_NAMES
 } from "./chunk-VVSAQYFU.js";
 import {
   UsageError,
   registryOf
-} from "./chunk-X4IEUISD.js";
+} from "./chunk-OANLFM4I.js";
 
 // src/engine-options.ts
 import { dirname } from "node:path";

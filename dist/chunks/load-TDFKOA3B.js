@@ -6,11 +6,11 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-3MVCHYYH.js";
+} from "./chunk-RBQJF7ML.js";
 import {
   validateVersion
-} from "./chunk-KYV6WR5C.js";
-import "./chunk-X4IEUISD.js";
+} from "./chunk-V72RB2HC.js";
+import "./chunk-OANLFM4I.js";
 export {
   expectedAt,
   loadConfig,

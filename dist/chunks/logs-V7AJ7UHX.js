@@ -6,12 +6,12 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-TRH7U6LD.js";
+} from "./chunk-DLH7TSQ6.js";
 import "./chunk-VVSAQYFU.js";
 import {
   DeployError,
   UsageError
-} from "./chunk-X4IEUISD.js";
+} from "./chunk-OANLFM4I.js";
 
 // src/deploy/logs.ts
 import { PassThrough } from "node:stream";

@@ -24,13 +24,13 @@ import {
   runPreHook,
   sha256,
   targetOf
-} from "./chunk-TRH7U6LD.js";
+} from "./chunk-DLH7TSQ6.js";
 import {
   DeployError,
   UsageError,
   messageOf,
   registryOf
-} from "./chunk-X4IEUISD.js";
+} from "./chunk-OANLFM4I.js";
 
 // src/deploy/run.ts
 import { hostname } from "node:os";

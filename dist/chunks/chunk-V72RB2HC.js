@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   PATTERNS,
   UsageError
-} from "./chunk-X4IEUISD.js";
+} from "./chunk-OANLFM4I.js";
 
 // src/config/version.ts
 function validateVersion(version, field = "version") {
