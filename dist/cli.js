@@ -11,18 +11,19 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-LLVN5I7H.js";
+} from "./chunks/chunk-RVTPHAIF.js";
 import {
   validateVersion
-} from "./chunks/chunk-XDL5AGQE.js";
+} from "./chunks/chunk-LM7PC5FD.js";
 import {
   parseSteps
-} from "./chunks/chunk-GNAPWX64.js";
+} from "./chunks/chunk-TPJTQC7W.js";
+import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
   exitCodeOf,
   messageOf
-} from "./chunks/chunk-4C2C424M.js";
+} from "./chunks/chunk-QBMUVMBL.js";
 
 // src/cli.ts
 import { resolve } from "node:path";
@@ -35,7 +36,7 @@ function formatStatus(o) {
   const lines = [o.message];
   for (const p of s.pools ?? [])
     lines.push(
-      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ""}${p.digest})` : ""}`
+      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ""}${p.digest})` : p.imageId ? ` (image ID ${p.imageId}, streamed over SSH)` : ""}`
     );
   if (s.previous) {
     const how = s.previous.kept === "warm" ? `old pool warm (${s.previous.version}, still running outside the balancer${s.previous.stopAt ? `, stopped at ${s.previous.stopAt}` : ""}): a rollback only switches back` : s.previous.kept === "stopped" ? `stopped, kept: a rollback starts it again (no pull)` : "a rollback starts it again";
@@ -103,6 +104,10 @@ Usage:
   bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
+  bluegreen logs [--pool P] [--since 10m] [--tail N] [-f]
+                                             the app's container logs from every host of a pool (live,
+                                             candidate, green or blue; default live), each line
+                                             prefixed with its host, interleaved as they come; -f follows
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -112,6 +117,10 @@ Options:
       --force         go ahead although the balancers' files differ from each other
   -n, --dry-run       print the plan and the balancer diff; change nothing
       --json          print the outcome as JSON on stdout
+      --pool P        logs: live (default), candidate, green or blue
+      --since T       logs: only lines since T (10m, 2h, 2026-01-02T10:00:00Z)
+      --tail N        logs: the last N lines per host
+  -f, --follow        logs: go on printing new lines until interrupted
   -q, --quiet         no progress lines
   -h, --help          this help
 
@@ -139,7 +148,11 @@ async function main(argv) {
         "dry-run": { type: "boolean", short: "n", default: false },
         json: { type: "boolean", default: false },
         quiet: { type: "boolean", short: "q", default: false },
-        help: { type: "boolean", short: "h", default: false }
+        help: { type: "boolean", short: "h", default: false },
+        pool: { type: "string" },
+        since: { type: "string" },
+        tail: { type: "string" },
+        follow: { type: "boolean", short: "f", default: false }
       }
     });
   } catch (err) {
@@ -155,10 +168,11 @@ Run \`bluegreen --help\` for usage.
     return values.help ? 0 : 2;
   }
   try {
+    if (positionals[0] === "logs") return await logs(values, positionals);
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-KMV42PBB.js");
+    const { loadConfig } = await import("./chunks/load-7QNSTEKY.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -175,7 +189,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-IKKZG256.js");
+    const { runCommand } = await import("./chunks/run-2THDZOF2.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -209,6 +223,53 @@ Run \`bluegreen --help\` for usage.
 `);
     return exitCodeOf(err);
   }
+}
+async function logs(values, positionals) {
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./chunks/logs-BMMWETAB.js");
+  const pool = values.pool ?? "live";
+  if (!LOG_POOLS.includes(pool))
+    throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);
+  if (values.since !== void 0 && !/^(\d+(\.\d+)?[smh])+$|^\d{4}-\d\d-\d\d([T ][0-9:.]+(Z|[+-]\d\d:?\d\d)?)?$|^\d+$/.test(values.since))
+    throw new UsageError(
+      `--since ${JSON.stringify(values.since)}: expected a duration such as 10m or 2h, or a time such as 2026-01-02T10:00:00Z`
+    );
+  if (values.tail !== void 0 && !/^\d{1,9}$/.test(values.tail))
+    throw new UsageError(`--tail ${JSON.stringify(values.tail)}: expected a number of lines`);
+  const configPath = resolve(values.config);
+  const { loadConfig } = await import("./chunks/load-7QNSTEKY.js");
+  const config = await loadConfig(configPath);
+  const elsewhere = logsElsewhere(config.container.options);
+  if (elsewhere) {
+    process.stdout.write(`${elsewhere}
+`);
+    return 0;
+  }
+  const log = consoleLogger(process.stderr, values.quiet);
+  const cancel = cancelOnSignals(() => void 0);
+  try {
+    await runLogs(
+      engineOptions({
+        config,
+        configPath,
+        secrets: secretsFor(config, {}, process.env),
+        log,
+        dryRun: false,
+        signal: cancel.signal
+      }),
+      {
+        pool,
+        ...values.since !== void 0 ? { since: values.since } : {},
+        ...values.tail !== void 0 ? { tail: Number(values.tail) } : {},
+        follow: values.follow
+      },
+      (line) => process.stdout.write(`${line}
+`)
+    );
+  } finally {
+    cancel.dispose();
+  }
+  return 0;
 }
 
 // src/bin/bluegreen.ts

@@ -9,29 +9,32 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-LLVN5I7H.js";
+} from "./chunks/chunk-RVTPHAIF.js";
 import {
   loadConfig
-} from "./chunks/chunk-FLEINWO6.js";
+} from "./chunks/chunk-VONTVWHV.js";
 import {
   validateVersion
-} from "./chunks/chunk-XDL5AGQE.js";
+} from "./chunks/chunk-LM7PC5FD.js";
 import {
-  getExecOutput,
-  prepareImage,
   runCommand
-} from "./chunks/chunk-QS3CQ4UM.js";
+} from "./chunks/chunk-YP6DXNQX.js";
 import {
   parseSteps
-} from "./chunks/chunk-GNAPWX64.js";
-import "./chunks/chunk-A45IFUY5.js";
+} from "./chunks/chunk-TPJTQC7W.js";
+import "./chunks/chunk-V3I36CO6.js";
+import {
+  getExecOutput,
+  prepareImage
+} from "./chunks/chunk-BG6YRR72.js";
+import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
   __commonJS,
   __require,
   __toESM,
   messageOf
-} from "./chunks/chunk-4C2C424M.js";
+} from "./chunks/chunk-QBMUVMBL.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -35,6 +35,10 @@ Usage:
   bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
+  bluegreen logs [--pool P] [--since 10m] [--tail N] [-f]
+                                             the app's container logs from every host of a pool (live,
+                                             candidate, green or blue; default live), each line
+                                             prefixed with its host, interleaved as they come; -f follows
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -44,6 +48,10 @@ Options:
       --force         go ahead although the balancers' files differ from each other
   -n, --dry-run       print the plan and the balancer diff; change nothing
       --json          print the outcome as JSON on stdout
+      --pool P        logs: live (default), candidate, green or blue
+      --since T       logs: only lines since T (10m, 2h, 2026-01-02T10:00:00Z)
+      --tail N        logs: the last N lines per host
+  -f, --follow        logs: go on printing new lines until interrupted
   -q, --quiet         no progress lines
   -h, --help          this help
 
@@ -73,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        pool: { type: 'string' },
+        since: { type: 'string' },
+        tail: { type: 'string' },
+        follow: { type: 'boolean', short: 'f', default: false },
       },
     });
   } catch (err) {
@@ -85,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   try {
+    if (positionals[0] === 'logs') return await logs(values, positionals);
     const command = parseCommand(positionals[0]!, CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
@@ -140,4 +153,63 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bluegreen: ${messageOf(err)}\n`);
     return exitCodeOf(err);
   }
+}
+
+interface LogsFlags {
+  config: string;
+  pool?: string | undefined;
+  since?: string | undefined;
+  tail?: string | undefined;
+  follow: boolean;
+  quiet: boolean;
+}
+
+/** `bluegreen logs`: lines go to stdout as they come; SIGINT/SIGTERM end a --follow (exit 0). */
+async function logs(values: LogsFlags, positionals: string[]): Promise<number> {
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import('./deploy/logs.js');
+  const pool = values.pool ?? 'live';
+  if (!(LOG_POOLS as readonly string[]).includes(pool))
+    throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(', ')}`);
+  if (
+    values.since !== undefined &&
+    !/^(\d+(\.\d+)?[smh])+$|^\d{4}-\d\d-\d\d([T ][0-9:.]+(Z|[+-]\d\d:?\d\d)?)?$|^\d+$/.test(values.since)
+  )
+    throw new UsageError(
+      `--since ${JSON.stringify(values.since)}: expected a duration such as 10m or 2h, or a time such as 2026-01-02T10:00:00Z`,
+    );
+  if (values.tail !== undefined && !/^\d{1,9}$/.test(values.tail))
+    throw new UsageError(`--tail ${JSON.stringify(values.tail)}: expected a number of lines`);
+  const configPath = resolve(values.config);
+  const { loadConfig } = await import('./config/load.js');
+  const config = await loadConfig(configPath);
+  const elsewhere = logsElsewhere(config.container.options);
+  if (elsewhere) {
+    process.stdout.write(`${elsewhere}\n`);
+    return 0;
+  }
+  const log = consoleLogger(process.stderr, values.quiet);
+  const cancel = cancelOnSignals(() => undefined);
+  try {
+    await runLogs(
+      engineOptions({
+        config,
+        configPath,
+        secrets: secretsFor(config, {}, process.env),
+        log,
+        dryRun: false,
+        signal: cancel.signal,
+      }),
+      {
+        pool: pool as (typeof LOG_POOLS)[number],
+        ...(values.since !== undefined ? { since: values.since } : {}),
+        ...(values.tail !== undefined ? { tail: Number(values.tail) } : {}),
+        follow: values.follow,
+      },
+      (line) => process.stdout.write(`${line}\n`),
+    );
+  } finally {
+    cancel.dispose();
+  }
+  return 0;
 }

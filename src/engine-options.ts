@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { validateVersion } from './config/version.js';
-import type { Config } from './config/schema.js';
+import { registryOf, type Config } from './config/schema.js';
 import type { EngineOptions, Secrets } from './deploy/context.js';
 import { COMMAND_NAMES, type CommandName } from './deploy/outcome.js';
 import type { CommandArgs } from './deploy/run.js';
@@ -94,11 +94,12 @@ export interface GivenSecrets {
  */
 export function secretsFor(config: Config, given: GivenSecrets, env: NodeJS.ProcessEnv): Secrets {
   const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '');
-  const passwordEnv = config.registry?.password_env;
+  const registry = registryOf(config);
+  const passwordEnv = registry?.password_env;
   const privateKey = pick(given.privateKey, env.BLUEGREEN_SSH_KEY);
   const knownHosts = pick(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
   const registryPassword = pick(given.registryPassword, passwordEnv ? env[passwordEnv] : undefined);
-  const pullEnv = config.registry?.pull_password_env;
+  const pullEnv = registry?.pull_password_env;
   const registryPullPassword = pick(given.registryPullPassword, pullEnv ? env[pullEnv] : undefined);
   return {
     ...(privateKey ? { privateKey } : {}),
@@ -126,11 +127,12 @@ export interface OptionsRequest {
 export function engineOptions(req: OptionsRequest): EngineOptions {
   let { config } = req;
   if (req.registryUsername) {
-    if (!config.registry)
+    const registry = registryOf(config);
+    if (!registry)
       throw new UsageError('input registry_username: the config has no registry.server to log in to');
-    config = { ...config, registry: { ...config.registry, username: req.registryUsername } };
+    config = { ...config, registry: { ...registry, username: req.registryUsername } };
   }
-  if (req.secrets.registryPassword && !config.registry?.username)
+  if (req.secrets.registryPassword && !registryOf(config)?.username)
     req.log.warn(
       'a registry password is set but no registry user (registry.username or registry_username): nothing logs in to the registry',
     );

@@ -15,7 +15,7 @@ export function describeConfig(config: Config, path: string): string[] {
   const { pools, balancer } = config;
   return [
     `${path} is valid`,
-    `app ${config.app}: image ${config.image}${config.build ? ', built from ' + config.build.context : ', published by your CI'}`,
+    `app ${config.app}: image ${config.image}${config.build ? ', built from ' + config.build.context : ', published by your CI'}${config.registry === 'none' ? ' (registry: none: streamed to the hosts over SSH)' : ''}`,
     config.swarm
       ? `pools: Swarm services ${config.app}-green (nodes labelled ${label(config.swarm.labels.green)}) and ${config.app}-blue (${label(config.swarm.labels.blue)}), through manager ${config.swarm.manager.host}`
       : `pools: green ${count(pools.green.length, 'host')}, blue ${count(pools.blue.length, 'host')}`,

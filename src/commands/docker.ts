@@ -7,6 +7,8 @@ export const LABEL_APP = 'bluegreen.app';
 export const LABEL_VERSION = 'bluegreen.version';
 export const LABEL_POOL = 'bluegreen.pool';
 export const LABEL_DIGEST = 'bluegreen.digest';
+/** Marks the one-off container of a release (not one of the app's: status and retention ignore it). */
+export const LABEL_RELEASE = 'bluegreen.release';
 
 /** Marks the detached timer that stops a warm old pool (promote.keep_old: DURATION) on a host. */
 export const KEEP_OLD_MARKER = 'bluegreen-keep-old';
@@ -174,6 +176,50 @@ export const docker = {
   login: (server: string, username: string) =>
     sh('docker', 'login', '--username', username, '--password-stdin', server),
 
+  /** Exits 0 when the host has the image (by ID): it is not streamed to it again. */
+  hasImage: (imageId: string) =>
+    `${sh('docker', 'image', 'inspect', '--format', '{{.Id}}', imageId)} >/dev/null 2>&1`,
+  /**
+   * Loads an image archive (gzip, from stdin: `docker load` reads it compressed) and tags it
+   * `tag` by its ID: a tag the archive did not bring is an error, so a wrong archive fails here.
+   */
+  load: (imageId: string, tag: string) =>
+    `${sh('docker', 'load', '--quiet')} >/dev/null && ${sh('docker', 'tag', imageId, tag)}`,
+
+  /**
+   * The release phase: `argv` once in a one-off container of `spec.image`, attached (its
+   * output is this command's), removed when it ends. A leftover of an interrupted release of
+   * the same version is removed first. No port is published and no restart policy applies.
+   */
+  runOnce: (spec: Pick<RunSpec, 'app' | 'version' | 'image' | 'env' | 'options'>, argv: string[]) => {
+    const name = releaseContainerName(spec.app, spec.version);
+    const run = ['docker', 'run', '--rm', '--name', name, '--label', `${LABEL_RELEASE}=${spec.app}`];
+    for (const [k, v] of Object.entries(spec.env)) run.push('-e', `${k}=${v}`);
+    run.push(...spec.options, spec.image, ...argv);
+    return `${sh('docker', 'rm', '--force', name)} >/dev/null 2>&1; ${sh(...run)}`;
+  },
+
+  /**
+   * The container's log (stdout and stderr as the container wrote them): the last `tail`
+   * lines and/or what came `since`; with `follow`, it goes on until this command's stdin
+   * closes (bluegreen closes it to stop; a dropped SSH session closes it too), so no
+   * `docker logs -f` is left behind on the host.
+   */
+  readLogs: (name: string, opts: { since?: string; tail?: number; follow?: boolean }) => {
+    const argv = ['docker', 'logs'];
+    if (opts.since !== undefined) argv.push('--since', opts.since);
+    if (opts.tail !== undefined) argv.push('--tail', String(opts.tail));
+    if (!opts.follow) return sh(...argv, name);
+    // An asynchronous command's stdin is /dev/null: the session's stdin is kept as fd 3 for
+    // the watcher, which stops `docker logs` when it reaches its end.
+    return [
+      'exec 3<&0',
+      `${sh(...argv, '--follow', name)} </dev/null & p=$!`,
+      '( cat <&3 >/dev/null; kill "$p" 2>/dev/null ) >/dev/null 2>&1 &',
+      'wait "$p"',
+    ].join('\n');
+  },
+
   // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
   /** Reads the password from stdin. */
   localLogin: (server: string, username: string) => [
@@ -189,7 +235,16 @@ export const docker = {
     return [...argv, context];
   },
   push: (tag: string) => ['push', tag],
+  /** The local image ID of `ref` (registry: none). */
+  localImageId: (ref: string) => ['image', 'inspect', '--format', '{{.Id}}', ref],
+  /** The image as a tar archive on stdout (registry: none), by ID. */
+  localSave: (imageId: string) => ['save', imageId],
 };
+
+/** The one-off container of a release (the release phase), beside the app's own. */
+export function releaseContainerName(app: string, version: string): string {
+  return `${containerName(app, version)}-release`;
+}
 
 export interface ContainerInfo {
   name: string;

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { serviceOptions } from '../swarm/options.js';
-import { configSchema, POOLS, type Config } from './schema.js';
+import { configSchema, POOLS, registryOf, type Config } from './schema.js';
 
 /** Reads, parses and validates a config file. Every error names the file and the field. */
 export async function loadConfig(path: string): Promise<Config> {
@@ -52,7 +52,7 @@ export function registryHostOf(image: string): string | undefined {
  * that names one is used as it is, and it must be the same server.
  */
 function qualifiedImage(config: Config, source: string): string {
-  const server = config.registry?.server;
+  const server = registryOf(config)?.server;
   if (!server) return config.image;
   const named = registryHostOf(config.image);
   if (named === undefined) return DOCKER_HUB.has(server) ? config.image : `${server}/${config.image}`;
@@ -67,7 +67,11 @@ function qualifiedImage(config: Config, source: string): string {
 function unwrapUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((i) => {
     if (i.code !== 'invalid_union') return [i];
-    const branch = i.errors.find((b) => !b.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+    // A branch that fails at its root on the value's type (or, for a literal such as `none`,
+    // its value) did not take the value.
+    const branch = i.errors.find(
+      (b) => !b.some((e) => (e.code === 'invalid_type' || e.code === 'invalid_value') && e.path.length === 0),
+    );
     if (!branch) {
       // No branch took the value's type: say what the field takes (a duration, or a host).
       const expected = expectedAt(configSchema, i.path) ?? '"host", "host:port" or { ssh, address, name }';
@@ -121,7 +125,7 @@ function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | 
     else if (i === path.length) return node;
     else if (def.type === 'object') node = (def.shape as Record<string, AnySchema>)[String(path[i++])];
     else if (def.type === 'union') {
-      // The option that has the rest of the path (e.g. the mapping form of ssh.proxy_jump).
+      // The option that has the rest of the path (the mapping form of ssh.proxy_jump or registry).
       const rest = path.slice(i);
       return (def.options as AnySchema[]).map((o) => schemaAt(o, rest)).find((n) => n !== undefined);
     } else if (def.type === 'array' || def.type === 'record') {
@@ -130,6 +134,13 @@ function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | 
     } else return undefined;
   }
   return undefined;
+}
+
+/** The type a union's option checks a value against (through transforms): string, object, literal … */
+function kindOf(option: AnySchema): { type: string; values?: unknown[] } {
+  const def = option._zod.def as unknown as { type: string; in?: AnySchema; values?: unknown[] };
+  if (def.type === 'pipe') return kindOf(def.in!);
+  return def;
 }
 
 /** What a field expects, in words: "a whole number from 1 to 1000", "true or false" … */
@@ -163,12 +174,17 @@ export function expectedAt(schema: AnySchema, path: readonly PropertyKey[]): str
       // A union that describes itself says what it takes (e.g. ssh.proxy_jump's forms).
       const own = (node as { description?: string }).description;
       if (own) return own;
-      const kinds = (def.options ?? []).map((o) => (o._zod.def as { type: string }).type);
+      const options = (def.options ?? []).map(kindOf);
+      const kinds = options.map((o) => o.type);
       if (kinds.includes('string') && kinds.includes('number'))
         return 'a duration such as "500ms", "2s" or "1m"';
       if (kinds.includes('array') && kinds.includes('object'))
         return 'a list of hosts, or { swarm: { label: KEY=VALUE } }';
-      return undefined;
+      const words: Record<string, string> = { object: 'a mapping', string: 'text', array: 'a list' };
+      const each = options.map((o) =>
+        o.type === 'literal' ? (o.values ?? []).map((v) => JSON.stringify(v)).join(' or ') : words[o.type],
+      );
+      return each.every((w) => w !== undefined) ? each.join(' or ') : undefined;
     }
     default:
       return undefined;
@@ -191,6 +207,16 @@ function checkPools(config: Config, source: string): void {
   }
   if (config.swarm) {
     checkServiceOptions(config, source);
+    // A Swarm node pulls for itself and has no SSH session of ours to stream into or to run
+    // a one-off container on: both are SSH-host features for now.
+    if (config.registry === 'none')
+      throw new UsageError(
+        `${source}: registry: none streams the image to SSH hosts; Swarm nodes pull it themselves: give registry.server (and credentials), or use SSH host pools`,
+      );
+    if (config.release)
+      throw new UsageError(
+        `${source}: release: the release phase runs on an SSH host of the new pool and is not supported for Swarm pools yet; run it from a hook (hooks.pre_deploy) instead`,
+      );
     return;
   }
   if (config.pools.green.length === 0 && config.pools.blue.length === 0) {

@@ -86,6 +86,13 @@ const swarmPool = z.strictObject({
 
 const pool = z.union([z.array(hostEntry), swarmPool]).default([]);
 
+/** A hook: a local shell command line (or script) the config's author wrote. */
+const hookCommand = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((v) => !v.includes('\0'), 'a shell command without NUL bytes');
+
 /** BalancerMember parameters bluegreen writes itself, or that must differ per member. */
 const RESERVED_MEMBER_PARAMS = ['loadfactor', 'retry', 'route', 'status'];
 
@@ -154,36 +161,44 @@ const configObject = z.strictObject({
       'a docker repository such as "hubuser/app" or "registry:5000/team/app", without a tag',
     ),
   registry: z
-    .strictObject({
-      server: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a registry host[:port]'),
-      username: z
-        .string()
-        .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
-        .optional(),
-      password_env: z.string().regex(PATTERNS.envKey, 'the name of an environment variable').optional(),
-      pull_username: z
-        .string()
-        .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
-        .optional()
-        .describe('a pull-only user for the hosts (default: username), so hosts never hold a push token'),
-      pull_password_env: z
-        .string()
-        .regex(PATTERNS.envKey, 'the name of an environment variable')
-        .optional()
-        .describe('the variable holding the pull-only password'),
-      insecure: z
-        .boolean()
-        .default(false)
-        .describe("plain HTTP: the registry is in the hosts' docker insecure-registries"),
-    })
-    .superRefine((r, ctx) => {
-      if ((r.pull_username === undefined) !== (r.pull_password_env === undefined))
-        ctx.addIssue({
-          code: 'custom',
-          path: [r.pull_username === undefined ? 'pull_username' : 'pull_password_env'],
-          message: 'set pull_username and pull_password_env together',
-        });
-    })
+    .union([
+      z
+        .literal('none')
+        .describe(
+          "no registry: the image on this machine's Docker (DOCKER_HOST) is streamed to the hosts over SSH, which run it by image ID",
+        ),
+      z
+        .strictObject({
+          server: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a registry host[:port]'),
+          username: z
+            .string()
+            .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
+            .optional(),
+          password_env: z.string().regex(PATTERNS.envKey, 'the name of an environment variable').optional(),
+          pull_username: z
+            .string()
+            .regex(/^[A-Za-z0-9_.@+-]+$/, 'a registry user name')
+            .optional()
+            .describe('a pull-only user for the hosts (default: username), so hosts never hold a push token'),
+          pull_password_env: z
+            .string()
+            .regex(PATTERNS.envKey, 'the name of an environment variable')
+            .optional()
+            .describe('the variable holding the pull-only password'),
+          insecure: z
+            .boolean()
+            .default(false)
+            .describe("plain HTTP: the registry is in the hosts' docker insecure-registries"),
+        })
+        .superRefine((r, ctx) => {
+          if ((r.pull_username === undefined) !== (r.pull_password_env === undefined))
+            ctx.addIssue({
+              code: 'custom',
+              path: [r.pull_username === undefined ? 'pull_username' : 'pull_password_env'],
+              message: 'set pull_username and pull_password_env together',
+            });
+        }),
+    ])
     .optional(),
   build: z
     .strictObject({
@@ -443,6 +458,49 @@ const configObject = z.strictObject({
         ),
     })
     .prefault({}),
+  release: z
+    .strictObject({
+      command: z
+        .union([
+          z
+            .string()
+            .trim()
+            .min(1)
+            .refine(
+              (v) => isPrintable(v) && !/['"\\]/.test(v),
+              'words separated by spaces, without quotes or backslashes (use the list form, ["node", "-e", "…"], for an argument with spaces)',
+            )
+            .transform((v) => v.split(/\s+/)),
+          z.array(z.string().min(1).refine(isPrintable, 'one printable word per item')).min(1),
+        ])
+        .describe(
+          'what runs once in a one-off container of the new image, e.g. "node migrate.js": the words are the container\'s command (no shell runs them; the image needs none)',
+        ),
+      host: z
+        .enum(['first'])
+        .default('first')
+        .describe('where: the first host of the pool being deployed (config order)'),
+      timeout: duration('10m').describe(
+        'a release still running after this is stopped, and the deploy fails',
+      ),
+    })
+    .optional()
+    .describe(
+      'the release phase of a deploy: after every host of the new pool passed its check, before the balancer sends it any traffic; its failure fails the deploy',
+    ),
+  hooks: z
+    .strictObject({
+      pre_deploy: hookCommand.optional(),
+      post_deploy: hookCommand.optional(),
+      pre_promote: hookCommand.optional(),
+      post_promote: hookCommand.optional(),
+      post_rollback: hookCommand.optional(),
+      timeout: duration('5m').describe('a hook still running after this is stopped (and fails)'),
+    })
+    .prefault({})
+    .describe(
+      "local commands (sh -c, in the config file's directory) run by bluegreen with BLUEGREEN_* variables; a failing pre_* hook stops the command before it changes anything, a failing post_* hook is reported",
+    ),
   retain: z
     .number()
     .int()
@@ -525,3 +583,24 @@ export type HostRef = Config['pools']['green'][number];
 export type SwarmConfig = NonNullable<Config['swarm']>;
 export type PoolName = 'green' | 'blue';
 export const POOLS: readonly PoolName[] = ['green', 'blue'];
+
+export type RegistryConfig = Exclude<NonNullable<Config['registry']>, 'none'>;
+
+/** The registry the image is pushed to and pulled from; undefined without one (or with `registry: none`). */
+export function registryOf(config: Pick<Config, 'registry'>): RegistryConfig | undefined {
+  return config.registry === 'none' ? undefined : config.registry;
+}
+
+/** `registry: none`: the image goes from this machine's Docker to the hosts over SSH. */
+export function streamsImage(config: Pick<Config, 'registry'>): boolean {
+  return config.registry === 'none';
+}
+
+export const HOOK_NAMES = [
+  'pre_deploy',
+  'post_deploy',
+  'pre_promote',
+  'post_promote',
+  'post_rollback',
+] as const;
+export type HookName = (typeof HOOK_NAMES)[number];

@@ -1,11 +1,12 @@
-import { getExecOutput } from '@actions/exec';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { docker, imageRef } from '../commands/docker.js';
+import { registryOf, streamsImage } from '../config/schema.js';
 import { sh } from '../commands/shell.js';
 import { DeployError } from '../errors.js';
 import type { Context } from './context.js';
+import { runLocalDocker as run } from './local-docker.js';
 
 // Build and push happen on the machine running bluegreen (a CI runner or a laptop),
 // with its own docker CLI and DOCKER_HOST. A registry login goes to a throw-away
@@ -15,45 +16,17 @@ import type { Context } from './context.js';
 /** What a build needs of a run. */
 export type BuildInputs = Pick<Context, 'config' | 'baseDir' | 'log'> & { secrets?: Context['secrets'] };
 
-/** Runs the local docker CLI; its output is collected (stdout and stderr in order), not echoed. */
-async function run(
-  args: string[],
-  stdin?: string,
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number; output: string }> {
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  const env: Record<string, string> = { DOCKER_BUILDKIT: '0' };
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, extraEnv);
-  try {
-    const res = await getExecOutput('docker', args, {
-      // The legacy builder works with every daemon; BuildKit needs the buildx plugin.
-      env,
-      silent: true,
-      ignoreReturnCode: true,
-      // Always given, so stdin is closed (and a password never appears in the argv).
-      input: Buffer.from(stdin ?? ''),
-      listeners: { stdout: collect, stderr: collect },
-    });
-    return { code: res.exitCode, output };
-  } catch (err) {
-    throw new DeployError(
-      `cannot run docker locally: ${(err as Error).message} (is the docker CLI installed?)`,
-    );
-  }
-}
-
 /** `docker login` before a build, when the registry needs one (the password goes to its stdin). */
 function loginCommand(ctx: BuildInputs): string[] | undefined {
-  const { registry } = ctx.config;
+  const registry = registryOf(ctx.config);
   if (!registry?.username || !ctx.secrets?.registryPassword) return undefined;
   return docker.localLogin(registry.server, registry.username);
 }
 
-/** The build and push of `version` (argv after `docker`), in order; none without `build:`. */
+/**
+ * The build and push of `version` (argv after `docker`), in order; none without `build:`.
+ * With `registry: none` nothing is pushed: the hosts get the image from this machine.
+ */
 export function buildCommands(ctx: BuildInputs, version: string): string[][] {
   const build = ctx.config.build;
   if (!build) return [];
@@ -65,7 +38,7 @@ export function buildCommands(ctx: BuildInputs, version: string): string[][] {
       tag,
       build.args,
     ),
-    docker.push(tag),
+    ...(streamsImage(ctx.config) ? [] : [docker.push(tag)]),
   ];
 }
 
@@ -92,7 +65,7 @@ export async function buildAndPush(ctx: BuildInputs, version: string): Promise<v
       const res = await run(login, ctx.secrets?.registryPassword, env);
       if (res.code !== 0)
         throw new DeployError(
-          `docker login ${ctx.config.registry!.server} failed: ${res.output.trim().split('\n').at(-1)}`,
+          `docker login ${registryOf(ctx.config)!.server} failed: ${res.output.trim().split('\n').at(-1)}`,
         );
     }
     for (const args of buildCommands(ctx, version)) {

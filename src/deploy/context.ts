@@ -8,7 +8,8 @@ import { configTargets, sshSetup } from '../ssh/setup.js';
 import type { Logger } from '../util/log.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { httpChecker, type Checker } from './checks.js';
-import { registryImages, type ImageSource } from './image.js';
+import { shellHooks, type HookRunner } from './hooks.js';
+import { runImages, type ImageSource } from './image.js';
 import { LockFile, type Lock } from './lock.js';
 import { Recorder } from './outcome.js';
 import { StateFile, statePath, type HostRecord, type StateStore } from './state.js';
@@ -62,8 +63,10 @@ export interface Context {
   checker: Checker;
   /** Time for loops that sample (deploy --steps). */
   clock: Clock;
-  /** Where a deploy's image comes from: built and pushed if configured, resolved to its digest. */
+  /** Where a deploy's image comes from: built and pushed if configured, resolved to its digest (or, registry: none, saved here to stream to the hosts). */
   images: ImageSource;
+  /** Runs the config's hooks on this machine. */
+  hooks: HookRunner;
   recorder: Recorder;
 }
 
@@ -148,11 +151,13 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     lock: new LockFile(first, `${path}.lock`),
     checker: httpChecker,
     clock: systemClock,
-    images: registryImages,
+    images: runImages(),
+    hooks: shellHooks,
     recorder: new Recorder(),
   };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
   await ctx.remote.closeAll();
+  await ctx.images.dispose();
 }

@@ -35,7 +35,10 @@ export interface Outcome {
   version?: string;
   /** The repository the hosts pulled (deploy), e.g. registry.example.com/app. */
   image?: string;
-  /** The digest every host ran, `sha256:…`: the image is pinned by it, not by the tag. */
+  /**
+   * The digest every host ran, `sha256:…`: the image is pinned by it, not by the tag (with
+   * `registry: none`, the image ID they run).
+   */
   digest?: string;
   message: string;
   before: PoolView[];
@@ -58,11 +61,20 @@ export interface StatusReport {
     pool: PoolName;
     version: string;
     digest?: string;
+    imageId?: string;
     kept?: 'warm' | 'stopped';
     stopAt?: string;
   } | null;
   /** What each pool in use runs: version and the digest its hosts run it by. */
-  pools?: { pool: PoolName; role: 'live' | 'candidate'; version: string; image?: string; digest?: string }[];
+  pools?: {
+    pool: PoolName;
+    role: 'live' | 'candidate';
+    version: string;
+    image?: string;
+    digest?: string;
+    /** registry: none: the image ID its hosts run. */
+    imageId?: string;
+  }[];
   upstream: { host: string; port: number; weight?: number }[];
   upstreamEditedByHand: boolean;
   /** Every balancer host: its file's sha256 and servers; `drift` when it differs from the first's. */

@@ -1,4 +1,5 @@
-import type { PoolName } from '../config/schema.js';
+import type { Readable } from 'node:stream';
+import { registryOf, type PoolName } from '../config/schema.js';
 import { containerName, docker, imageRef, pinnedRef } from '../commands/docker.js';
 import { DeployError } from '../errors.js';
 import type { ExecResult, RemoteShell } from '../ssh/remote.js';
@@ -19,17 +20,41 @@ export interface Release {
   image: string;
   /** `sha256:…`: the hosts run `image@digest`. Absent only for records older than digests. */
   digest?: string;
+  /**
+   * registry: none: `sha256:…`, the image ID of the image streamed from the machine running
+   * bluegreen; the hosts run it by this ID (there is no registry digest).
+   */
+  imageId?: string;
 }
 
-/** What `docker pull` and `docker run` are given: by digest when it is known. */
+/** What `docker pull` and `docker run` are given: by image ID or digest when it is known. */
 export function releaseRef(r: Release): string {
+  if (r.imageId) return r.imageId;
   return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
+}
+
+/** A release as a state record keeps it (a pool, the previous version). */
+export function releaseFrom(
+  record: { version: string; image?: string; digest?: string; imageId?: string },
+  fallbackImage: string,
+): Release {
+  return {
+    version: record.version,
+    image: record.image ?? fallbackImage,
+    ...(record.digest ? { digest: record.digest } : {}),
+    ...(record.imageId ? { imageId: record.imageId } : {}),
+  };
 }
 
 /** One command of a host's plan. */
 export interface HostCommand {
   command: string;
-  stdin?: string;
+  /** Its stdin: text, or a stream opened when the command runs (an image archive). */
+  stdin?: string | (() => Promise<Readable>);
+  /** Skipped when this command exits 0 on the host first (e.g. the image is there already). */
+  unless?: string;
+  /** How the --dry-run plan shows it, when the command alone does not say it. */
+  shown?: string;
   /** The step it is recorded and logged as; a command without one runs unrecorded. */
   step?: string;
   /** What the step's log line shows of the command's result. */
@@ -38,7 +63,7 @@ export interface HostCommand {
 
 /** The registry login the hosts use: the pull-only user when there is one (hosts never hold a push token). */
 export function hostLogin(ctx: Context): { server: string; username: string; password: string } | undefined {
-  const registry = ctx.config.registry;
+  const registry = registryOf(ctx.config);
   if (!registry) return undefined;
   const pull = registry.pull_username;
   const username = pull ?? registry.username;
@@ -47,6 +72,27 @@ export function hostLogin(ctx: Context): { server: string; username: string; pas
 }
 
 export const stopSeconds = (ctx: Context) => Math.ceil(ctx.config.container.stop_timeout / 1000);
+
+/**
+ * registry: none: the image archive from this machine, streamed into `docker load` on a host
+ * that does not have the image ID yet (the archive is saved once per run, on first need).
+ */
+function transferCommand(ctx: Context, release: Release, imageId: string): HostCommand {
+  const tag = imageRef(release.image, release.version);
+  let bytes = 0;
+  return {
+    step: 'transfer',
+    unless: docker.hasImage(imageId),
+    command: docker.load(imageId, tag),
+    stdin: async () => {
+      const archive = await ctx.images.archive(imageId);
+      bytes = archive.bytes;
+      return archive.open();
+    },
+    shown: `${docker.hasImage(imageId)} || (local: docker save ${imageId} | gzip) | ${docker.load(imageId, tag)}`,
+    detail: () => `${(bytes / 1e6).toFixed(1)} MB streamed from this machine`,
+  };
+}
 
 /** The commands that start `release` on a host of `pool`, in order (its check follows). */
 export function startCommands(ctx: Context, pool: PoolName, release: Release): HostCommand[] {
@@ -58,11 +104,13 @@ export function startCommands(ctx: Context, pool: PoolName, release: Release): H
     // No other container of the app may hold the port (what still runs here is outside the
     // balancer: an old pool kept warm); they are stopped and kept, not removed.
     { command: docker.makeRoom(config.app, name, stopSeconds(ctx)) },
-    {
-      step: 'pull',
-      command: docker.pull(ref, login ? { server: login.server, username: login.username } : undefined),
-      ...(login ? { stdin: login.password } : {}),
-    },
+    release.imageId
+      ? transferCommand(ctx, release, release.imageId)
+      : {
+          step: 'pull',
+          command: docker.pull(ref, login ? { server: login.server, username: login.username } : undefined),
+          ...(login ? { stdin: login.password } : {}),
+        },
     {
       step: 'start',
       command: docker.run({
@@ -110,7 +158,7 @@ export function removeCommands(ctx: Context, version: string): HostCommand[] {
 
 /** `host: command` for every host and command: the --dry-run plan. */
 export function planLines(hosts: HostRecord[], commands: HostCommand[]): string[] {
-  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
+  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.shown ?? c.command}`));
 }
 
 export async function timed<T>(
@@ -147,7 +195,29 @@ async function runCommands(
 ): Promise<void> {
   for (const c of commands) {
     throwIfCancelled(ctx);
-    const run = () => shell.exec(c.command, { stdin: c.stdin });
+    if (c.unless !== undefined && (await shell.exec(c.unless, { check: false })).code === 0) {
+      if (c.step)
+        await timed(
+          ctx,
+          host,
+          pool,
+          c.step,
+          () => Promise.resolve(),
+          () => 'already there',
+        );
+      continue;
+    }
+    const run = async () => {
+      if (typeof c.stdin !== 'function') return shell.exec(c.command, { stdin: c.stdin });
+      const stream = await c.stdin();
+      // The command may end before it read everything (it failed): the rest is dropped.
+      stream.on('error', () => undefined);
+      try {
+        return await shell.exec(c.command, { stdin: stream });
+      } finally {
+        stream.destroy();
+      }
+    };
     await (c.step ? timed(ctx, host, pool, c.step, run, c.detail) : run());
   }
 }

@@ -11,7 +11,8 @@ import { pruneCommand } from './ops/prune.js';
 import type { OpResult } from './ops/types.js';
 import { refuseKindChange } from './backend.js';
 import { refuseDrift } from './guards.js';
-import type { DeployState } from './state.js';
+import { hookFacts, hookPlanLine, hooksOf, runPostHooks, runPreHook, type HookFacts } from './hooks.js';
+import { emptyState, type DeployState } from './state.js';
 import { reconcile } from './switch.js';
 
 export interface CommandArgs {
@@ -87,6 +88,9 @@ export async function runCommand(
   };
   let ctx: Context | undefined;
   let locked = false;
+  // Set once the command went past its pre_* hooks: post_* hooks then run whatever the result.
+  let facts: HookFacts | undefined;
+  let pastPreHooks = false;
   try {
     ctx = await open(opts);
     if (changes) {
@@ -101,13 +105,27 @@ export async function runCommand(
     // Only the commands that change the balancer look at its files first.
     const switches = !['status', 'prune'].includes(args.command);
     if (switches) await refuseDrift(ctx, args.force ?? false);
+    // pre_* hooks run before anything changes; their failure stops the command here.
+    facts = hookFacts(ctx, state, args.command, args.version);
+    const hooks = hooksOf(args.command, args.promote ?? false);
+    if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
     if (changes && switches) await ctx.balancer.prepare();
     if (changes && switches) await reconcile(ctx, state);
+    pastPreHooks = true;
     const res = await operation(ctx, state, args);
+    const hookLines = facts
+      ? await runPostHooks(ctx, hooks.post, { ...facts, ...res, result: res.result ?? 'success' }, state)
+      : [];
+    if (ctx.dryRun && res.plan && facts)
+      res.plan = [
+        ...hooks.pre.flatMap((n) => hookPlanLine(ctx!, n)),
+        ...res.plan,
+        ...hooks.post.flatMap((n) => hookPlanLine(ctx!, n)),
+      ];
     const outcome: Outcome = {
       ...base,
       result: res.result ?? 'success',
-      message: res.message,
+      message: [res.message, ...hookLines].join('\n'),
       ...(res.version ? { version: res.version } : {}),
       ...(res.image ? { image: res.image } : {}),
       ...(res.digest ? { digest: res.digest } : {}),
@@ -123,10 +141,19 @@ export async function runCommand(
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? 'rolled_back' : 'failure';
+    const hookLines =
+      ctx && facts && pastPreHooks
+        ? await runPostHooks(
+            ctx,
+            hooksOf(args.command, args.promote ?? false).post,
+            { ...facts, result, message: messageOf(error) },
+            await ctx.store.read().catch(() => emptyState(opts.config.app)),
+          )
+        : [];
     const outcome: Outcome = {
       ...base,
       result,
-      message: messageOf(error),
+      message: [messageOf(error), ...hookLines].join('\n'),
       hosts: ctx?.recorder.hosts ?? [],
       durationMs: Date.now() - started,
     };

@@ -22,6 +22,8 @@ export interface PoolState {
   /** What the hosts run: the repository, and the digest the tag resolved to (by which they run it). */
   image?: string;
   digest?: string;
+  /** registry: none: the image ID the hosts run (streamed from the machine running bluegreen). */
+  imageId?: string;
   hosts: HostRecord[];
   since: string;
   /** A Swarm pool: the service that runs it (its hosts are the nodes of its tasks). */
@@ -38,6 +40,7 @@ export interface PreviousPool {
   version: string;
   image?: string;
   digest?: string;
+  imageId?: string;
   /** Its hosts as they were (absent in records written before bluegreen kept them). */
   hosts?: HostRecord[];
   /** A Swarm pool: its service. */

@@ -8,7 +8,7 @@ export function formatStatus(o: Outcome): string {
   const lines = [o.message];
   for (const p of s.pools ?? [])
     lines.push(
-      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ''}${p.digest})` : ''}`,
+      `${p.role}: ${p.pool} ${p.version}${p.digest ? ` (${p.image ? `${p.image}@` : ''}${p.digest})` : p.imageId ? ` (image ID ${p.imageId}, streamed over SSH)` : ''}`,
     );
   if (s.previous) {
     const how =

@@ -95,7 +95,12 @@ export class Connection implements RemoteShell {
     if (this.broken) throw connectionLost(this.target, this.broken.message);
     let res;
     try {
-      res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
+      res = await this.ssh.execCommand(command, {
+        stdin: options.stdin,
+        noTrim: true,
+        ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+        ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+      });
     } catch (err) {
       throw new DeployError(
         `${this.target.name}: SSH command failed: ${(err as Error).message}`,

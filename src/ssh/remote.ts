@@ -1,4 +1,5 @@
 import type { LimitFunction } from 'p-limit';
+import type { Readable } from 'node:stream';
 import { DeployError } from '../errors.js';
 
 // The boundary between the engine and the hosts it works on. The engine (src/deploy,
@@ -19,9 +20,16 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  stdin?: string;
+  /**
+   * The command's stdin: a string, or a stream piped in as it comes (an image archive for
+   * `docker load`).
+   */
+  stdin?: string | Readable;
   /** Reject on a non-zero exit code (default true). */
   check?: boolean;
+  /** Output as it arrives (`bluegreen logs`); it is still collected into the result. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
 }
 
 /** A shell on one host: runs one command line at a time, built by src/commands. */

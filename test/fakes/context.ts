@@ -14,6 +14,7 @@ import {
 import { sha256 } from '../../src/util/hash.js';
 import { FakeBalancer } from './balancer.js';
 import { FakeChecker, FakeClock } from './checker.js';
+import { FakeHooks } from './hooks.js';
 import { FakeImages, fakeDigest } from './images.js';
 import { Journal } from './journal.js';
 import { RecordingLogger } from './log.js';
@@ -95,6 +96,7 @@ export interface Fakes {
   checker: FakeChecker;
   clock: FakeClock;
   images: FakeImages;
+  hooks: FakeHooks;
   journal: Journal;
   log: RecordingLogger;
 }
@@ -146,6 +148,7 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
   const remote = new FakeRemoteHosts(journal, config.ssh.concurrency);
   const checker = new FakeChecker(clock, journal);
   const images = new FakeImages(journal);
+  const hooks = new FakeHooks(journal);
   const ctx: Context = {
     config,
     baseDir: '/work/app',
@@ -161,6 +164,7 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
     checker,
     clock,
     images,
+    hooks,
     recorder: new Recorder(),
   };
   return {
@@ -174,6 +178,7 @@ export function fakeContext(opts: FakeOptions = {}): Fakes {
     checker,
     clock,
     images,
+    hooks,
     journal,
     log,
   };

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { Readable } from 'node:stream';
 import { DeployError } from '../../src/errors.js';
 import {
   connectionLost,
@@ -20,6 +21,8 @@ export interface Call {
   host: string;
   command: string;
   stdin?: string;
+  /** A streamed stdin, read to its end before the command is answered. */
+  streamed?: Buffer;
 }
 
 export type Answer =
@@ -140,12 +143,23 @@ class FakeShell implements RemoteShell {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.broken !== undefined) throw connectionLost(this.target, this.broken);
+    const { stdin } = options;
     const result = await this.hosts.answer({
       host: this.target.name,
       command,
-      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      ...(typeof stdin === 'string' ? { stdin } : {}),
+      ...(stdin instanceof Readable ? { streamed: await readAll(stdin) } : {}),
     });
+    // The answer arrives as one chunk per stream, as if the command printed it at once.
+    if (result.stdout && options.onStdout) options.onStdout(Buffer.from(result.stdout));
+    if (result.stderr && options.onStderr) options.onStderr(Buffer.from(result.stderr));
     if ((options.check ?? true) && result.code !== 0) throw exitError(this.target, command, result);
     return result;
   }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
 }

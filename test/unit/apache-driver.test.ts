@@ -71,7 +71,7 @@ class FakeApache {
     if (command.includes('ps -o pid=,comm= --ppid')) return ok(this.children.join('\n'));
     if (command.includes('>&2; cat ')) return ok(this.file);
     if (command.includes('cat > "$tmp"')) {
-      this.file = options.stdin ?? '';
+      this.file = typeof options.stdin === 'string' ? options.stdin : '';
       return ok();
     }
     if (command.startsWith('cat ')) return ok(this.file);

@@ -32,6 +32,12 @@ function leaves(n: Node, path: string[] = []): { path: string[]; wrong: unknown 
   const d = defOf(node);
   if (d.type === 'object')
     return Object.entries(d.shape as Record<string, Node>).flatMap(([k, v]) => leaves(v, [...path, k]));
+  // A field with several shapes (`registry: none` or a mapping): the field itself, and the keys of its mapping.
+  if (d.type === 'union')
+    return [
+      { path, wrong: true },
+      ...(d.options as Node[]).flatMap((o) => (defOf(inner(o)).type === 'object' ? leaves(o, path) : [])),
+    ];
   const wrong: Record<string, unknown> = {
     number: 'abc',
     string: 123,
@@ -47,7 +53,11 @@ function leaves(n: Node, path: string[] = []): { path: string[]; wrong: unknown 
 function set(obj: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
   const copy = structuredClone(obj);
   let at = copy;
-  for (const k of path.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  for (const k of path.slice(0, -1)) {
+    // A field of a union's mapping form (pools.green.swarm.label) where the base has another form (a list).
+    if (typeof at[k] !== 'object' || at[k] === null || Array.isArray(at[k])) at[k] = {};
+    at = at[k] as Record<string, unknown>;
+  }
   at[path.at(-1)!] = value;
   return copy;
 }

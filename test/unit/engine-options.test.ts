@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolve } from 'node:path';
 import { main } from '../../src/cli.js';
 import { parseConfig } from '../../src/config/load.js';
+import { registryOf } from '../../src/config/schema.js';
 import {
   ACTION_FIELDS,
   CLI_FIELDS,
@@ -79,7 +80,7 @@ describe('engineOptions', () => {
   it('anchors relative paths at the config and applies the registry user', () => {
     const opts = engineOptions({ ...base, secrets: {}, registryUsername: 'bot' });
     expect(opts.baseDir).toBe('/repo/.github');
-    expect(opts.config.registry?.username).toBe('bot');
+    expect(registryOf(opts.config)?.username).toBe('bot');
   });
 
   it('warns when a registry password has no user to log in with', () => {

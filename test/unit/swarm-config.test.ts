@@ -66,6 +66,13 @@ describe('swarm config', () => {
     ).toMatch(/KEY=VALUE/);
   });
 
+  it('refuses registry: none and the release phase, which need SSH hosts, saying what to use instead', () => {
+    expect(error(swarmConfig('registry: none'))).toMatch(/registry: none .*Swarm nodes pull it themselves/);
+    expect(error(swarmConfig('release:\n  command: node migrate.js'))).toMatch(
+      /release: .*not supported for Swarm pools.*hooks\.pre_deploy/,
+    );
+  });
+
   it('refuses container options that have no service equivalent, by name', () => {
     expect(error(swarmConfig('container: { options: ["-p", "80:8000"] }'))).toMatch(
       /container\.options: -p cannot be used/,

@@ -1,11 +1,12 @@
 import { DeployError, UsageError } from '../../errors.js';
 import { buildPlan } from '../build.js';
-import type { PreparedImage } from '../image.js';
+import { releaseOf, type PreparedImage } from '../image.js';
 import { memberKey, poolBackend } from '../backend.js';
 import type { Context } from '../context.js';
-import type { Release } from '../pool.js';
+import { planLines, type Release } from '../pool.js';
 import { otherPool, type DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine, verifyThroughBalancer } from '../switch.js';
+import { releaseCommand, releaseHost, runRelease } from '../release.js';
 import { promote } from './promote.js';
 import { rollbackCandidate } from './rollback.js';
 import { shiftTraffic } from './shift.js';
@@ -46,18 +47,22 @@ export async function deploy(
 
   if (ctx.dryRun) {
     // The digest the hosts would run, if the tag exists yet (a build would make a new one).
-    let planned: Release = { version, image: config.image, ...(digest ? { digest } : {}) };
+    let planned: Release = digest
+      ? releaseOf(config, version, { image: config.image, digest })
+      : { version, image: config.image };
     if (!digest && !config.build)
       planned = await ctx.images.resolve(ctx, version).then(
-        (p) => ({ version, ...p }),
+        (p) => releaseOf(config, version, p),
         (err: Error) => {
           ctx.log.warn(`the plan shows the tag: ${err.message}`);
           return planned;
         },
       );
+    const release = releaseCommand(ctx, planned);
     const plan = [
       ...buildPlan(ctx, version),
       ...backend.startPlan(hosts, planned),
+      ...(release ? planLines([releaseHost(hosts)], [release]) : []),
       switchPlanLine(ctx),
       ...(steps
         ? [
@@ -77,13 +82,24 @@ export async function deploy(
   const image: PreparedImage = digest
     ? { image: config.image, digest }
     : await ctx.images.prepare(ctx, version);
-  const release: Release = { version, ...image };
+  const release = releaseOf(config, version, image);
   const started = await ctx.log.group(`start ${version} on ${pool}`, () => backend.start(hosts, release));
   // A Swarm pool may start on fewer nodes than planned (one went down): the switch follows.
   if (started.length !== hosts.length || started.some((h, i) => memberKey(h) !== memberKey(hosts[i]!))) {
     hosts = started;
     change = await planSwitch(ctx, servers(ctx, [...(live?.hosts ?? []), ...hosts]));
   }
+  // The release phase: every host passed its check, none receives traffic yet.
+  if (config.release)
+    await ctx.log.group(`release ${version} on ${releaseHost(hosts).name}`, () =>
+      runRelease(ctx, pool, hosts, release).catch(async (err: unknown) => {
+        await backend.remove(hosts, version);
+        throw new DeployError(
+          `${(err as Error).message}\nThe release failed: ${pool}'s containers were removed; nothing reached users (the balancer was not changed).`,
+          (err as DeployError).host,
+        );
+      }),
+    );
   // The idle pool's hosts held the previous version, still running (warm): it is stopped now.
   if (state.previous?.pool === pool && state.previous.kept === 'warm') {
     state.previous.kept = 'stopped';
@@ -126,7 +142,7 @@ export async function deploy(
     return {
       ...promoted,
       image: release.image,
-      ...(release.digest ? { digest: release.digest } : {}),
+      digest: image.digest,
       diff: [change.diff, promoted.diff].filter(Boolean).join('\n'),
     };
   }
@@ -134,7 +150,8 @@ export async function deploy(
     message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
     version,
     image: release.image,
-    ...(release.digest ? { digest: release.digest } : {}),
+    // The digest, or (registry: none) the image ID: what pins the image either way.
+    digest: image.digest,
     diff: change.diff,
   };
 }

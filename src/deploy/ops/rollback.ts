@@ -1,7 +1,7 @@
 import { DeployError } from '../../errors.js';
 import { memberKey, poolBackend } from '../backend.js';
 import type { Context } from '../context.js';
-import type { Release } from '../pool.js';
+import { releaseFrom, type Release } from '../pool.js';
 import { describeKept } from './promote.js';
 import { otherPool, type DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
@@ -57,11 +57,7 @@ export async function rollbackPromoted(ctx: Context, state: DeployState): Promis
     throw new DeployError(
       `pools.${idle} ${backend.emptiness.what}: rollback brings ${prev.version} back on the idle pool; ${backend.emptiness.fix}`,
     );
-  const release: Release = {
-    version: prev.version,
-    image: prev.image ?? ctx.config.image,
-    ...(prev.digest ? { digest: prev.digest } : {}),
-  };
+  const release: Release = releaseFrom(prev, ctx.config.image);
   let change = await planSwitch(ctx, servers(ctx, hosts));
   if (ctx.dryRun) {
     return {

@@ -1,7 +1,7 @@
 import { DeployError, UsageError } from '../../errors.js';
 import { memberKey as key, poolBackend } from '../backend.js';
 import type { Context } from '../context.js';
-import type { Release } from '../pool.js';
+import { releaseFrom, type Release } from '../pool.js';
 import type { DeployState } from '../state.js';
 import { commitSwitch, planSwitch, servers, switchPlanLine } from '../switch.js';
 import type { OpResult } from './types.js';
@@ -31,11 +31,7 @@ export async function scale(ctx: Context, state: DeployState): Promise<OpResult>
     };
 
   // New hosts run exactly what the others run: the same digest.
-  const release: Release = {
-    version: current.version,
-    image: current.image ?? ctx.config.image,
-    ...(current.digest ? { digest: current.digest } : {}),
-  };
+  const release: Release = releaseFrom(current, ctx.config.image);
   const cand = state.candidate ? state.pools[state.candidate] : null;
   let change = await planSwitch(ctx, servers(ctx, [...desired, ...(cand?.hosts ?? [])]));
   const summary = () =>

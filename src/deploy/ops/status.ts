@@ -26,6 +26,7 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
           pool: state.previous.pool,
           version: state.previous.version,
           ...(state.previous.digest ? { digest: state.previous.digest } : {}),
+          ...(state.previous.imageId ? { imageId: state.previous.imageId } : {}),
           ...(state.previous.kept ? { kept: state.previous.kept } : {}),
           ...(state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}),
         }
@@ -41,6 +42,7 @@ export async function status(ctx: Context, state: DeployState): Promise<OpResult
               version: p.version,
               ...(p.image ? { image: p.image } : {}),
               ...(p.digest ? { digest: p.digest } : {}),
+              ...(p.imageId ? { imageId: p.imageId } : {}),
             },
           ]
         : [];

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  POOLS,
-  configSchema,
   serviceOptions
-} from "./chunk-A45IFUY5.js";
+} from "./chunk-V3I36CO6.js";
 import {
+  POOLS,
   UsageError,
   __commonJS,
   __require,
-  __toESM
-} from "./chunk-4C2C424M.js";
+  __toESM,
+  configSchema,
+  registryOf
+} from "./chunk-QBMUVMBL.js";
 
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
@@ -7378,7 +7379,7 @@ function registryHostOf(image) {
   return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : void 0;
 }
 function qualifiedImage(config, source) {
-  const server = config.registry?.server;
+  const server = registryOf(config)?.server;
   if (!server) return config.image;
   const named = registryHostOf(config.image);
   if (named === void 0) return DOCKER_HUB.has(server) ? config.image : `${server}/${config.image}`;
@@ -7391,7 +7392,9 @@ function qualifiedImage(config, source) {
 function unwrapUnions(issues) {
   return issues.flatMap((i) => {
     if (i.code !== "invalid_union") return [i];
-    const branch = i.errors.find((b) => !b.some((e) => e.code === "invalid_type" && e.path.length === 0));
+    const branch = i.errors.find(
+      (b) => !b.some((e) => (e.code === "invalid_type" || e.code === "invalid_value") && e.path.length === 0)
+    );
     if (!branch) {
       const expected = expectedAt(configSchema, i.path) ?? '"host", "host:port" or { ssh, address, name }';
       const input = i.input;
@@ -7446,6 +7449,11 @@ function schemaAt(schema, path) {
   }
   return void 0;
 }
+function kindOf(option) {
+  const def = option._zod.def;
+  if (def.type === "pipe") return kindOf(def.in);
+  return def;
+}
 function expectedAt(schema, path) {
   const node = schemaAt(schema, path);
   if (!node) return void 0;
@@ -7474,12 +7482,17 @@ function expectedAt(schema, path) {
     case "union": {
       const own = node.description;
       if (own) return own;
-      const kinds = (def.options ?? []).map((o) => o._zod.def.type);
+      const options = (def.options ?? []).map(kindOf);
+      const kinds = options.map((o) => o.type);
       if (kinds.includes("string") && kinds.includes("number"))
         return 'a duration such as "500ms", "2s" or "1m"';
       if (kinds.includes("array") && kinds.includes("object"))
         return "a list of hosts, or { swarm: { label: KEY=VALUE } }";
-      return void 0;
+      const words = { object: "a mapping", string: "text", array: "a list" };
+      const each = options.map(
+        (o) => o.type === "literal" ? (o.values ?? []).map((v) => JSON.stringify(v)).join(" or ") : words[o.type]
+      );
+      return each.every((w) => w !== void 0) ? each.join(" or ") : void 0;
     }
     default:
       return void 0;
@@ -7501,6 +7514,14 @@ function checkPools(config, source) {
   }
   if (config.swarm) {
     checkServiceOptions(config, source);
+    if (config.registry === "none")
+      throw new UsageError(
+        `${source}: registry: none streams the image to SSH hosts; Swarm nodes pull it themselves: give registry.server (and credentials), or use SSH host pools`
+      );
+    if (config.release)
+      throw new UsageError(
+        `${source}: release: the release phase runs on an SSH host of the new pool and is not supported for Swarm pools yet; run it from a hook (hooks.pre_deploy) instead`
+      );
     return;
   }
   if (config.pools.green.length === 0 && config.pools.blue.length === 0) {

@@ -3,10 +3,12 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-QS3CQ4UM.js";
-import "./chunk-GNAPWX64.js";
-import "./chunk-A45IFUY5.js";
-import "./chunk-4C2C424M.js";
+} from "./chunk-YP6DXNQX.js";
+import "./chunk-TPJTQC7W.js";
+import "./chunk-V3I36CO6.js";
+import "./chunk-BG6YRR72.js";
+import "./chunk-VVSAQYFU.js";
+import "./chunk-QBMUVMBL.js";
 export {
   refuseOtherCandidate,
   runCommand

@@ -2,13 +2,7 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   Recorder
-} from "./chunk-GNAPWX64.js";
-import {
-  POOLS,
-  formatHop,
-  parseHops,
-  serviceOptions
-} from "./chunk-A45IFUY5.js";
+} from "./chunk-VVSAQYFU.js";
 import {
   DeployError,
   PATTERNS,
@@ -16,9 +10,13 @@ import {
   __commonJS,
   __require,
   __toESM,
+  formatHop,
   isHost,
-  messageOf
-} from "./chunk-4C2C424M.js";
+  messageOf,
+  parseHops,
+  registryOf,
+  streamsImage
+} from "./chunk-QBMUVMBL.js";
 
 // node_modules/ejs/lib/utils.js
 var require_utils = __commonJS({
@@ -26,8 +24,8 @@ var require_utils = __commonJS({
     "use strict";
     var regExpChars = /[|\\{}()[\]^$+*?.]/g;
     var hasOwnProperty = Object.prototype.hasOwnProperty;
-    var hasOwn = function(obj2, key) {
-      return hasOwnProperty.apply(obj2, [key]);
+    var hasOwn = function(obj, key) {
+      return hasOwnProperty.apply(obj, [key]);
     };
     exports.escapeRegExpChars = function(string) {
       if (!string) {
@@ -122,8 +120,8 @@ function encode_char(c) {
         this._data = {};
       }
     };
-    exports.hyphenToCamel = function(str2) {
-      return str2.replace(/-[a-z]/g, function(match3) {
+    exports.hyphenToCamel = function(str) {
+      return str.replace(/-[a-z]/g, function(match3) {
         return match3[1].toUpperCase();
       });
     };
@@ -142,11 +140,11 @@ function encode_char(c) {
         return {};
       };
     })();
-    exports.hasOwnOnlyObject = function(obj2) {
+    exports.hasOwnOnlyObject = function(obj) {
       var o = exports.createNullProtoObjWherePossible();
-      for (var p in obj2) {
-        if (hasOwn(obj2, p)) {
-          o[p] = obj2[p];
+      for (var p in obj) {
+        if (hasOwn(obj, p)) {
+          o[p] = obj[p];
         }
       }
       return o;
@@ -260,7 +258,7 @@ var require_ejs = __commonJS({
     function getIncludePath(path5, options) {
       var includePath;
       var filePath;
-      var views2 = options.views;
+      var views = options.views;
       var match3 = /^[A-Za-z]+:\\|^\//.exec(path5);
       if (match3 && match3.length) {
         path5 = path5.replace(/^\/*/, "");
@@ -276,8 +274,8 @@ var require_ejs = __commonJS({
             includePath = filePath;
           }
         }
-        if (!includePath && Array.isArray(views2)) {
-          includePath = resolvePaths(path5, views2);
+        if (!includePath && Array.isArray(views)) {
+          includePath = resolvePaths(path5, views);
         }
         if (!includePath && typeof options.includer !== "function") {
           throw new Error('Could not find the include file "' + options.escapeFunction(path5) + '"');
@@ -355,8 +353,8 @@ var require_ejs = __commonJS({
       }
       return handleCache(opts);
     }
-    function rethrow(err, str2, flnm, lineno, esc) {
-      var lines = str2.split("\n");
+    function rethrow(err, str, flnm, lineno, esc) {
+      var lines = str.split("\n");
       var start = Math.max(lineno - 3, 0);
       var end = Math.min(lines.length, lineno + 3);
       var filename = esc(flnm);
@@ -368,8 +366,8 @@ var require_ejs = __commonJS({
       err.message = (filename || "ejs") + ":" + lineno + "\n" + context + "\n\n" + err.message;
       throw err;
     }
-    function stripSemi(str2) {
-      return str2.replace(/;(\s*$)/, "$1");
+    function stripSemi(str) {
+      return str.replace(/;(\s*$)/, "$1");
     }
     exports.compile = function compile(template, opts) {
       var templ;
@@ -478,12 +476,12 @@ var require_ejs = __commonJS({
     };
     Template.prototype = {
       createRegex: function() {
-        var str2 = _REGEX_STRING;
+        var str = _REGEX_STRING;
         var delim = utils.escapeRegExpChars(this.opts.delimiter);
         var open2 = utils.escapeRegExpChars(this.opts.openDelimiter);
         var close = utils.escapeRegExpChars(this.opts.closeDelimiter);
-        str2 = str2.replace(/%/g, delim).replace(/</g, open2).replace(/>/g, close);
-        return new RegExp(str2);
+        str = str.replace(/%/g, delim).replace(/</g, open2).replace(/>/g, close);
+        return new RegExp(str);
       },
       compile: function() {
         var src;
@@ -630,23 +628,23 @@ var require_ejs = __commonJS({
         }
       },
       parseTemplateText: function() {
-        var str2 = this.templateText;
+        var str = this.templateText;
         var pat = this.regex;
-        var result = pat.exec(str2);
+        var result = pat.exec(str);
         var arr = [];
         var firstPos;
         while (result) {
           firstPos = result.index;
           if (firstPos !== 0) {
-            arr.push(str2.substring(0, firstPos));
-            str2 = str2.slice(firstPos);
+            arr.push(str.substring(0, firstPos));
+            str = str.slice(firstPos);
           }
           arr.push(result[0]);
-          str2 = str2.slice(result[0].length);
-          result = pat.exec(str2);
+          str = str.slice(result[0].length);
+          result = pat.exec(str);
         }
-        if (str2) {
-          arr.push(str2);
+        if (str) {
+          arr.push(str);
         }
         return arr;
       },
@@ -2476,9 +2474,9 @@ var require_reader = __commonJS({
       this._offset = o;
       if (this.length === 0)
         return retbuf ? Buffer2.alloc(0) : "";
-      var str2 = this._buf.slice(this._offset, this._offset + this.length);
+      var str = this._buf.slice(this._offset, this._offset + this.length);
       this._offset += this.length;
-      return retbuf ? str2 : str2.toString("utf8");
+      return retbuf ? str : str.toString("utf8");
     };
     Reader.prototype.readOID = function(tag) {
       if (!tag)
@@ -2644,11 +2642,11 @@ var require_writer = __commonJS({
       buf.copy(this._buf, this._offset, 0, buf.length);
       this._offset += buf.length;
     };
-    Writer.prototype.writeStringArray = function(strings2) {
-      if (!strings2 instanceof Array)
+    Writer.prototype.writeStringArray = function(strings) {
+      if (!strings instanceof Array)
         throw new TypeError("argument must be an Array[String]");
       var self2 = this;
-      strings2.forEach(function(s) {
+      strings.forEach(function(s) {
         self2.writeString(s);
       });
     };
@@ -6671,7 +6669,7 @@ var require_constants = __commonJS({
       curve25519Supported,
       eddsaSupported
     };
-    module.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module.exports.DISCONNECT_REASON)).reduce((obj2, [key, value]) => ({ ...obj2, [value]: key }), {});
+    module.exports.DISCONNECT_REASON_BY_VALUE = Array.from(Object.entries(module.exports.DISCONNECT_REASON)).reduce((obj, [key, value]) => ({ ...obj, [value]: key }), {});
   }
 });
 
@@ -9265,8 +9263,8 @@ ${formatted}-----END ${type} KEY-----`;
         return keys;
       };
       const regexp = /^-----BEGIN OPENSSH PRIVATE KEY-----(?:\r\n|\n)([\s\S]+)(?:\r\n|\n)-----END OPENSSH PRIVATE KEY-----$/;
-      OpenSSH_Private.parse = (str2, passphrase) => {
-        const m = regexp.exec(str2);
+      OpenSSH_Private.parse = (str, passphrase) => {
+        const m = regexp.exec(str);
         if (m === null)
           return null;
         let ret;
@@ -9401,8 +9399,8 @@ ${formatted}-----END ${type} KEY-----`;
     OpenSSH_Old_Private.prototype = BaseKey;
     {
       const regexp = /^-----BEGIN (RSA|DSA|EC) PRIVATE KEY-----(?:\r\n|\n)((?:[^:]+:\s*[\S].*(?:\r\n|\n))*)([\s\S]+)(?:\r\n|\n)-----END (RSA|DSA|EC) PRIVATE KEY-----$/;
-      OpenSSH_Old_Private.parse = (str2, passphrase) => {
-        const m = regexp.exec(str2);
+      OpenSSH_Old_Private.parse = (str, passphrase) => {
+        const m = regexp.exec(str);
         if (m === null)
           return null;
         let privBlob = Buffer.from(m[3], "base64");
@@ -9593,8 +9591,8 @@ ${formatted}-----END ${type} KEY-----`;
       const PPK_PP1 = Buffer.from([0, 0, 0, 0]);
       const PPK_PP2 = Buffer.from([0, 0, 0, 1]);
       const regexp = /^PuTTY-User-Key-File-2: (ssh-(?:rsa|dss))\r?\nEncryption: (aes256-cbc|none)\r?\nComment: ([^\r\n]*)\r?\nPublic-Lines: \d+\r?\n([\s\S]+?)\r?\nPrivate-Lines: \d+\r?\n([\s\S]+?)\r?\nPrivate-MAC: ([^\r\n]+)/;
-      PPK_Private.parse = (str2, passphrase) => {
-        const m = regexp.exec(str2);
+      PPK_Private.parse = (str, passphrase) => {
+        const m = regexp.exec(str);
         if (m === null)
           return null;
         const cipherName = m[2];
@@ -9738,8 +9736,8 @@ ${formatted}-----END ${type} KEY-----`;
         regexp = /^(((?:ssh-(?:rsa|dss|ed25519))|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v0[01]@openssh.com)?) ([A-Z0-9a-z/+=]+)(?:$|\s+([\S].*)?)$/;
       else
         regexp = /^(((?:ssh-(?:rsa|dss))|ecdsa-sha2-nistp(?:256|384|521))(?:-cert-v0[01]@openssh.com)?) ([A-Z0-9a-z/+=]+)(?:$|\s+([\S].*)?)$/;
-      OpenSSH_Public.parse = (str2) => {
-        const m = regexp.exec(str2);
+      OpenSSH_Public.parse = (str) => {
+        const m = regexp.exec(str);
         if (m === null)
           return null;
         const fullType = m[1];
@@ -9767,8 +9765,8 @@ ${formatted}-----END ${type} KEY-----`;
       const RE_DATA = /^[A-Z0-9a-z/+=\r\n]+$/;
       const RE_HEADER = /^([\x21-\x39\x3B-\x7E]{1,64}): ((?:[^\\]*\\\r?\n)*[^\r\n]+)\r?\n/gm;
       const RE_HEADER_ENDS = /\\\r?\n/g;
-      RFC4716_Public.parse = (str2) => {
-        let m = regexp.exec(str2);
+      RFC4716_Public.parse = (str) => {
+        let m = regexp.exec(str);
         if (m === null)
           return null;
         const body = m[1];
@@ -9993,7 +9991,7 @@ var require_agent = __commonJS({
     var { Duplex } = __require("stream");
     var { resolve: resolve4 } = __require("path");
     var { readFile: readFile4 } = __require("fs");
-    var { execFile, spawn: spawn2 } = __require("child_process");
+    var { execFile, spawn: spawn4 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -10170,7 +10168,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
-          const proc = this.proc = spawn2(EXEPATH, [data.length]);
+          const proc = this.proc = spawn4(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -11057,7 +11055,7 @@ var require_handlers_misc = __commonJS({
     var {
       parseKey
     } = require_keyParser();
-    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj2, [key, value]) => ({ ...obj2, [key]: value }), {});
+    var TERMINAL_MODE_BY_VALUE = Array.from(Object.entries(TERMINAL_MODE)).reduce((obj, [key, value]) => ({ ...obj, [key]: value }), {});
     module.exports = {
       // Transport layer protocol ==================================================
       [MESSAGE.DISCONNECT]: (self2, payload) => {
@@ -13312,8 +13310,8 @@ var require_kex = __commonJS({
         ["sc", "lang"]
       ];
       return class KexInit {
-        constructor(obj2) {
-          if (typeof obj2 !== "object" || obj2 === null)
+        constructor(obj) {
+          if (typeof obj !== "object" || obj === null)
             throw new TypeError("Argument must be an object");
           const lists = {
             kex: void 0,
@@ -13340,13 +13338,13 @@ var require_kex = __commonJS({
             let key;
             if (typeof prop === "string") {
               base = lists;
-              val = obj2[prop];
+              val = obj[prop];
               desc = key = prop;
             } else {
               const parent = prop[0];
               base = lists[parent];
               key = prop[1];
-              val = obj2[parent][key];
+              val = obj[parent][key];
               desc = `${parent}.${key}`;
             }
             const entry = { array: void 0, buffer: void 0 };
@@ -14172,7 +14170,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname3, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname2, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -14191,7 +14189,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname3);
+        const hostnameLen = Buffer.byteLength(hostname2);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -14211,7 +14209,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname3, p += 4, hostnameLen);
+        data.utf8Write(hostname2, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -14826,7 +14824,7 @@ var require_Protocol = __commonJS({
         }
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitStatus(chan, status2) {
+      exitStatus(chan, status) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let p = this._packetRW.write.allocStart;
@@ -14836,9 +14834,9 @@ var require_Protocol = __commonJS({
         writeUInt32BE(packet, 11, p += 4);
         packet.utf8Write("exit-status", p += 4, 11);
         packet[p += 11] = 0;
-        writeUInt32BE(packet, status2, ++p);
+        writeUInt32BE(packet, status, ++p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status2})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -15216,11 +15214,11 @@ ${suffix}`;
       }
     })();
     exports.ERR_OUT_OF_RANGE = class ERR_OUT_OF_RANGE extends RangeError {
-      constructor(str2, range, input, replaceDefaultBoolean) {
+      constructor(str, range, input, replaceDefaultBoolean) {
         super();
         Error.captureStackTrace(this, ERR_OUT_OF_RANGE);
         assert(range, 'Missing "range" argument');
-        let msg = replaceDefaultBoolean ? str2 : `The value of "${str2}" is out of range.`;
+        let msg = replaceDefaultBoolean ? str : `The value of "${str}" is out of range.`;
         let received;
         if (Number.isInteger(input) && Math.abs(input) > MAX_32BIT_INT) {
           received = addNumericalSeparator(String(input));
@@ -16475,8 +16473,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
       ext_openssh_expandPath(path4, cb) {
@@ -16509,8 +16507,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} expand-path@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
       ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
@@ -16563,8 +16561,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} copy-data`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} copy-data`);
         }
       }
       ext_home_dir(username, cb) {
@@ -16608,8 +16606,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} home-directory`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} home-directory`);
         }
       }
       ext_users_groups(uids, gids, cb) {
@@ -16660,8 +16658,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "users-groups-by-id@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} users-groups-by-id@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} users-groups-by-id@openssh.com`);
         }
       }
       // ===========================================================================
@@ -17232,8 +17230,8 @@ var require_SFTP = __commonJS({
       "ax+": OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.READ | OPEN_MODE.WRITE | OPEN_MODE.EXCL,
       "xa+": OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.READ | OPEN_MODE.WRITE | OPEN_MODE.EXCL
     };
-    function stringToFlags(str2) {
-      const flags = stringFlagMap[str2];
+    function stringToFlags(str) {
+      const flags = stringFlagMap[str];
       return flags !== void 0 ? flags : null;
     }
     var flagsToString = (() => {
@@ -21903,7 +21901,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes3
+      randomBytes: randomBytes2
     } = __require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -22167,7 +22165,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes3(SALT_LEN);
+            const salt = randomBytes2(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -22206,7 +22204,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes3(4);
+          const checkInt = randomBytes2(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -22364,9 +22362,6 @@ var require_lib2 = __commonJS({
   }
 });
 
-// src/deploy/run.ts
-import { hostname as hostname2 } from "node:os";
-
 // src/commands/shell.ts
 var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 function quote(value) {
@@ -22378,55 +22373,197 @@ function sh(...argv) {
   return argv.map(quote).join(" ");
 }
 
-// src/commands/apache.ts
-var apache = {
-  /**
-   * `-t -D DUMP_RUN_CFG` (test, and print the run-time settings: PidFile …) as the configured
-   * test command runs Apache: the same program, `-f`/`-d` options and envvars (apachectl),
-   * with `configtest` spelled `-t`. A test command that is not such a line (no `-t`) gives
-   * `fallback` (argv) with those options.
-   */
-  dumpRunConfig(test, fallback) {
-    const words3 = (test?.trim().split(/\s+/) ?? []).map((w) => w === "configtest" ? "-t" : w);
-    return `${words3.includes("-t") ? words3.join(" ") : sh(...fallback, "-t")} -D DUMP_RUN_CFG 2>/dev/null`;
+// src/commands/docker.ts
+var LABEL_APP = "bluegreen.app";
+var LABEL_VERSION = "bluegreen.version";
+var LABEL_POOL = "bluegreen.pool";
+var LABEL_DIGEST = "bluegreen.digest";
+var LABEL_RELEASE = "bluegreen.release";
+var KEEP_OLD_MARKER = "bluegreen-keep-old";
+function containerName(app, version) {
+  return `${app}-${version}`.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+function imageRef(image, version) {
+  return `${image}:${version}`;
+}
+function pinnedRef(image, digest) {
+  return `${image}@${digest}`;
+}
+function usesHostNetwork(options) {
+  return options.some(
+    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
+  );
+}
+function withRegistryLogin(login, command) {
+  return [
+    "set -e",
+    `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
+    `trap 'rm -rf "$d"' EXIT`,
+    `trap 'exit 129' HUP`,
+    `trap 'exit 130' INT`,
+    `trap 'exit 143' TERM`,
+    'export DOCKER_CONFIG="$d"',
+    `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
+    command
+  ].join("; ");
+}
+var docker = {
+  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
+  run(spec) {
+    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
+    argv.push(
+      "--label",
+      `${LABEL_APP}=${spec.app}`,
+      "--label",
+      `${LABEL_VERSION}=${spec.version}`,
+      "--label",
+      `${LABEL_POOL}=${spec.pool}`
+    );
+    if (spec.digest) argv.push("--label", `${LABEL_DIGEST}=${spec.digest}`);
+    argv.push("--restart", spec.restart);
+    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
+    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
+    argv.push(...spec.options, spec.image);
+    return sh(...argv);
+  },
+  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
+  list: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
+  ),
+  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
+  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
+  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
+  remove: (name) => sh("docker", "rm", "--force", name),
+  /** Removes one container if it is there (a missing one is no error). */
+  removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
+  /** Removes every container of the app on a host (none may hold the port for the new one). */
+  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
+  logs: (name, lines = 20) => sh("docker", "logs", "--tail", String(lines), name),
+  /** `docker pull` of `ref`; with registry credentials, logged in for this command only (withRegistryLogin). */
+  pull: (ref, login) => {
+    const pull = sh("docker", "pull", "--quiet", ref);
+    return login ? withRegistryLogin(login, pull) : pull;
   },
   /**
-   * Prints the inode and modification time of the master's pid file, which Apache writes
-   * anew at every generation (start, graceful restart): a change proves a reload was taken.
+   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
+   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
+   * every other running container of the app, and removes a stale `keep` so it runs afresh.
    */
-  pidFileStamp: (path4) => `stat -L -c '%i %y' ${sh(path4)} 2>/dev/null; true`
+  makeRoom: (app, keep, stopSeconds) => [
+    docker.cancelScheduledStops(app),
+    docker.stopRunning(app, stopSeconds),
+    `${sh("docker", "rm", "--force", keep)} >/dev/null 2>&1`,
+    "true"
+  ].join("; "),
+  /** Stops every running container of the app on a host (they stay, stopped). */
+  stopRunning: (app, stopSeconds) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds))} "$c" >/dev/null; done`,
+  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
+  stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
+  start: (name) => sh("docker", "start", name),
+  /**
+   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
+   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
+   * command line, so a later run sees and cancels it (pkill -f).
+   */
+  scheduleStop: (app, name, seconds, stopSeconds) => {
+    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds}; ${sh("docker", "stop", "--time", String(stopSeconds), name)}`;
+    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
+  },
+  /** Cancels every stop timer of the app on a host. */
+  cancelScheduledStops: (app) => `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
+  scheduledStops: (app) => `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
+  /** Every container of the app with what retention needs: `id name state version created image`. */
+  inventory: (app) => sh(
+    "docker",
+    "ps",
+    "-a",
+    "--no-trunc",
+    "--filter",
+    `label=${LABEL_APP}=${app}`,
+    "--format",
+    `{{.ID}}	{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.CreatedAt}}	{{.Image}}`
+  ),
+  removeContainers: (names) => sh("docker", "rm", "--force", ...names),
+  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
+  removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
+  /** Reads the password from stdin so it never shows in `ps` on the host. */
+  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
+  /** Exits 0 when the host has the image (by ID): it is not streamed to it again. */
+  hasImage: (imageId) => `${sh("docker", "image", "inspect", "--format", "{{.Id}}", imageId)} >/dev/null 2>&1`,
+  /**
+   * Loads an image archive (gzip, from stdin: `docker load` reads it compressed) and tags it
+   * `tag` by its ID: a tag the archive did not bring is an error, so a wrong archive fails here.
+   */
+  load: (imageId, tag) => `${sh("docker", "load", "--quiet")} >/dev/null && ${sh("docker", "tag", imageId, tag)}`,
+  /**
+   * The release phase: `argv` once in a one-off container of `spec.image`, attached (its
+   * output is this command's), removed when it ends. A leftover of an interrupted release of
+   * the same version is removed first. No port is published and no restart policy applies.
+   */
+  runOnce: (spec, argv) => {
+    const name = releaseContainerName(spec.app, spec.version);
+    const run = ["docker", "run", "--rm", "--name", name, "--label", `${LABEL_RELEASE}=${spec.app}`];
+    for (const [k, v] of Object.entries(spec.env)) run.push("-e", `${k}=${v}`);
+    run.push(...spec.options, spec.image, ...argv);
+    return `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; ${sh(...run)}`;
+  },
+  /**
+   * The container's log (stdout and stderr as the container wrote them): the last `tail`
+   * lines and/or what came `since`; with `follow`, it goes on until this command's stdin
+   * closes (bluegreen closes it to stop; a dropped SSH session closes it too), so no
+   * `docker logs -f` is left behind on the host.
+   */
+  readLogs: (name, opts) => {
+    const argv = ["docker", "logs"];
+    if (opts.since !== void 0) argv.push("--since", opts.since);
+    if (opts.tail !== void 0) argv.push("--tail", String(opts.tail));
+    if (!opts.follow) return sh(...argv, name);
+    return [
+      "exec 3<&0",
+      `${sh(...argv, "--follow", name)} </dev/null & p=$!`,
+      '( cat <&3 >/dev/null; kill "$p" 2>/dev/null ) >/dev/null 2>&1 &',
+      'wait "$p"'
+    ].join("\n");
+  },
+  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
+  /** Reads the password from stdin. */
+  localLogin: (server, username) => [
+    "login",
+    "--username",
+    username,
+    "--password-stdin",
+    server
+  ],
+  build: (context, dockerfile, tag, args) => {
+    const argv = ["build", "--file", dockerfile, "--tag", tag];
+    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
+    return [...argv, context];
+  },
+  push: (tag) => ["push", tag],
+  /** The local image ID of `ref` (registry: none). */
+  localImageId: (ref) => ["image", "inspect", "--format", "{{.Id}}", ref],
+  /** The image as a tar archive on stdout (registry: none), by ID. */
+  localSave: (imageId) => ["save", imageId]
 };
-function pidFileIn(dump) {
-  const m = /^PidFile: "([^"]+)"/m.exec(dump);
-  return m?.[1];
+function releaseContainerName(app, version) {
+  return `${containerName(app, version)}-release`;
+}
+function parseContainerList(stdout) {
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [name = "", state = "", version = "", pool = ""] = l.split("	");
+    return { name, state, version, pool };
+  });
 }
 
-// src/commands/container.ts
-var container = {
-  inspect: (name) => sh("docker", "inspect", "--type", "container", name),
-  exec: (name, ...argv) => sh("docker", "exec", name, ...argv),
-  kill: (name, signal) => sh("docker", "kill", "--signal", signal, name),
-  /**
-   * Host PIDs of the workers of the balancer in container `name`: the children of its main
-   * process (the container's init when it runs with --init: then of the process that init
-   * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
-   * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
-   */
-  workers: (name, match3, sameProgram = false) => [
-    `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
-    `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
-    `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
-    ...sameProgram ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`] : [
-      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match3 ? `index($0, ${JSON.stringify(match3)}) ` : ""}{ print $1 }`)}`
-    ]
-  ].join("; "),
-  /**
-   * The file as the container sees it, through its main process's root: a single-file bind
-   * mount pins an inode, so this can differ from the host path when the host file was
-   * replaced (e.g. by an editor that writes a new file and renames it).
-   */
-  readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
-};
+// src/deploy/state.ts
+import { posix as posix2 } from "node:path";
 
 // src/commands/files.ts
 import { posix } from "node:path";
@@ -22508,7 +22645,7 @@ var processes = {
    * Counts established TCP connections from this host to any of the servers (the balancer's
    * connections to leaving backends); prints nothing when `ss` is missing.
    */
-  connectionsTo: (servers2) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers2.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
+  connectionsTo: (servers) => `command -v ss >/dev/null && ss -Htn state established ${sh(`( ${servers.map((s) => `dst ${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`).join(" or ")} )`)} | wc -l`,
   /**
    * Waits on the host (one SSH exec, polling every 50 ms) until `workers` lists a PID that is
    * not in `old`: a reload took effect. With `generation`, its command must also print
@@ -22530,6 +22667,296 @@ var processes = {
     "i=0",
     `while :; do left=''; for p in ${pids.map(String).join(" ")}; do kill -0 "$p" 2>/dev/null && left="$left $p"; done; [ -z "$left" ] && exit 0; [ "$i" -ge ${tries} ] && { echo $left; exit 1; }; sleep 0.05; i=$((i + 1)); done`
   ].join("; ")
+};
+
+// src/deploy/state.ts
+var HISTORY_LIMIT = 30;
+function emptyState(app) {
+  return {
+    schema: 1,
+    app,
+    live: null,
+    candidate: null,
+    pools: { green: null, blue: null },
+    previous: null,
+    upstreamSha256: null,
+    history: []
+  };
+}
+function statePath(config) {
+  return config.balancer.state_file ?? posix2.join(posix2.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
+}
+function otherPool(pool) {
+  return pool === "green" ? "blue" : "green";
+}
+function serializeState(state) {
+  state.history = state.history.slice(-HISTORY_LIMIT);
+  return `${JSON.stringify(state, null, 2)}
+`;
+}
+function parseState(text, app, path4, host) {
+  if (text.trim() === "") return emptyState(app);
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DeployError(
+      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
+    );
+  }
+  if (parsed.schema !== 1 || parsed.app !== app) {
+    throw new DeployError(
+      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
+    );
+  }
+  return parsed;
+}
+var StateFile = class {
+  constructor(shell, path4, app) {
+    this.shell = shell;
+    this.path = path4;
+    this.app = app;
+  }
+  async read() {
+    const res = await this.shell.exec(files.readIfExists(this.path));
+    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
+  }
+  async write(state) {
+    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
+  }
+};
+
+// src/deploy/hooks.ts
+import { spawn } from "node:child_process";
+function runUrl(env) {
+  if (env.GITHUB_ACTIONS !== "true" || !env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return "";
+  return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}
+function hookVariables(ctx, name, facts, state, env = process.env) {
+  return {
+    BLUEGREEN_HOOK: name,
+    BLUEGREEN_COMMAND: facts.command,
+    BLUEGREEN_APP: ctx.config.app,
+    BLUEGREEN_VERSION: facts.version ?? "",
+    BLUEGREEN_PREVIOUS_VERSION: facts.previousVersion ?? "",
+    BLUEGREEN_POOL: facts.pool ?? "",
+    BLUEGREEN_HOSTS: (facts.hosts ?? []).join(","),
+    BLUEGREEN_LIVE_POOL: state.live ?? "",
+    BLUEGREEN_CANDIDATE_POOL: state.candidate ?? "",
+    BLUEGREEN_IMAGE: facts.image ?? ctx.config.image,
+    BLUEGREEN_DIGEST: facts.digest ?? "",
+    BLUEGREEN_RESULT: facts.result ?? "",
+    BLUEGREEN_MESSAGE: (facts.message ?? "").split("\n")[0],
+    BLUEGREEN_ACTOR: ctx.actor,
+    BLUEGREEN_RUN_URL: runUrl(env)
+  };
+}
+function hookPlanLine(ctx, name) {
+  const command = ctx.config.hooks[name];
+  return command ? [`local: hook ${name}: ${command.split("\n")[0]} (not run in a dry run)`] : [];
+}
+async function runPreHook(ctx, name, facts, state) {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return;
+  try {
+    await ctx.log.group(
+      `hook ${name}`,
+      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+    );
+  } catch (err) {
+    throw new DeployError(
+      `hooks.${name} failed: ${messageOf(err)}
+Nothing was changed: ${facts.command} stopped before it.`
+    );
+  }
+}
+async function runPostHook(ctx, name, facts, state) {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return void 0;
+  try {
+    await ctx.log.group(
+      `hook ${name}`,
+      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+    );
+    return void 0;
+  } catch (err) {
+    const line = `hooks.${name} failed (nothing was undone): ${messageOf(err)}`;
+    ctx.log.warn(line);
+    return line;
+  }
+}
+async function runPostHooks(ctx, names, facts, state) {
+  const lines = [];
+  for (const name of names) {
+    const line = await runPostHook(ctx, name, facts, state);
+    if (line) lines.push(line);
+  }
+  return lines;
+}
+function hookOptions(ctx) {
+  return { cwd: ctx.baseDir, timeoutMs: ctx.config.hooks.timeout, signal: ctx.signal, log: ctx.log };
+}
+var shellHooks = {
+  run(name, command, env, { cwd, timeoutMs, signal, log }) {
+    return new Promise((resolve4, reject) => {
+      const child2 = spawn("sh", ["-c", command], {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group: a timeout or a cancel ends what the hook started too.
+        detached: true
+      });
+      const lines = [];
+      let stopped;
+      const take = (stream) => {
+        let rest = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk) => {
+          const parts = (rest + chunk).split("\n");
+          rest = parts.pop();
+          for (const l of parts) {
+            lines.push(l);
+            log.info(`${name}: ${l}`);
+          }
+        });
+        stream.on("end", () => {
+          if (rest) {
+            lines.push(rest);
+            log.info(`${name}: ${rest}`);
+          }
+        });
+      };
+      take(child2.stdout);
+      take(child2.stderr);
+      const stop = (why) => {
+        stopped ??= why;
+        try {
+          process.kill(-child2.pid, "SIGTERM");
+        } catch {
+        }
+      };
+      const timer = setTimeout(
+        () => stop(`still running after ${timeoutMs / 1e3}s (hooks.timeout)`),
+        timeoutMs
+      );
+      const onAbort = () => stop("cancelled");
+      signal.addEventListener("abort", onAbort, { once: true });
+      child2.on("error", (err) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(new Error(`cannot run sh: ${err.message}`));
+      });
+      child2.on("close", (code, sig) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        if (code === 0 && !stopped) return resolve4();
+        const tail = lines.filter((l) => l.trim() !== "").slice(-5);
+        reject(
+          new Error(
+            `\`${command.split("\n")[0]}\` ${stopped ?? (code !== null ? `exited ${code}` : `was killed (${sig})`)}${tail.length ? `: ${tail.join(" | ")}` : ""}`
+          )
+        );
+      });
+    });
+  }
+};
+function hooksOf(command, andPromote) {
+  if (command === "deploy")
+    return andPromote ? { pre: ["pre_deploy", "pre_promote"], post: ["post_deploy", "post_promote"] } : { pre: ["pre_deploy"], post: ["post_deploy"] };
+  if (command === "promote") return { pre: ["pre_promote"], post: ["post_promote"] };
+  if (command === "rollback") return { pre: [], post: ["post_rollback"] };
+  return { pre: [], post: [] };
+}
+function hookFacts(ctx, state, command, version) {
+  const live = state.live ? state.pools[state.live] : null;
+  const cand = state.candidate ? state.pools[state.candidate] : null;
+  const names = (pool) => ctx.config.pools[pool].map((h) => h.name);
+  switch (command) {
+    case "deploy": {
+      const pool = state.live ? otherPool(state.live) : "green";
+      return {
+        command,
+        ...version ? { version } : {},
+        ...live ? { previousVersion: live.version } : {},
+        pool,
+        hosts: names(pool)
+      };
+    }
+    case "promote":
+      return {
+        command,
+        ...cand ? { version: cand.version } : {},
+        ...live ? { previousVersion: live.version } : {},
+        ...state.candidate && cand ? { pool: state.candidate, hosts: cand.hosts.map((h) => h.name) } : {}
+      };
+    case "rollback":
+      if (cand && state.live && live)
+        return {
+          command,
+          version: live.version,
+          previousVersion: cand.version,
+          pool: state.live,
+          hosts: live.hosts.map((h) => h.name)
+        };
+      return {
+        command,
+        ...state.previous ? { version: state.previous.version, pool: state.previous.pool } : {},
+        ...state.previous?.hosts ? { hosts: state.previous.hosts.map((h) => h.name) } : {},
+        ...live ? { previousVersion: live.version } : {}
+      };
+    default:
+      return void 0;
+  }
+}
+
+// src/commands/apache.ts
+var apache = {
+  /**
+   * `-t -D DUMP_RUN_CFG` (test, and print the run-time settings: PidFile …) as the configured
+   * test command runs Apache: the same program, `-f`/`-d` options and envvars (apachectl),
+   * with `configtest` spelled `-t`. A test command that is not such a line (no `-t`) gives
+   * `fallback` (argv) with those options.
+   */
+  dumpRunConfig(test, fallback) {
+    const words3 = (test?.trim().split(/\s+/) ?? []).map((w) => w === "configtest" ? "-t" : w);
+    return `${words3.includes("-t") ? words3.join(" ") : sh(...fallback, "-t")} -D DUMP_RUN_CFG 2>/dev/null`;
+  },
+  /**
+   * Prints the inode and modification time of the master's pid file, which Apache writes
+   * anew at every generation (start, graceful restart): a change proves a reload was taken.
+   */
+  pidFileStamp: (path4) => `stat -L -c '%i %y' ${sh(path4)} 2>/dev/null; true`
+};
+function pidFileIn(dump) {
+  const m = /^PidFile: "([^"]+)"/m.exec(dump);
+  return m?.[1];
+}
+
+// src/commands/container.ts
+var container = {
+  inspect: (name) => sh("docker", "inspect", "--type", "container", name),
+  exec: (name, ...argv) => sh("docker", "exec", name, ...argv),
+  kill: (name, signal) => sh("docker", "kill", "--signal", signal, name),
+  /**
+   * Host PIDs of the workers of the balancer in container `name`: the children of its main
+   * process (the container's init when it runs with --init: then of the process that init
+   * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
+   * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
+   */
+  workers: (name, match3, sameProgram = false) => [
+    `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
+    `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
+    `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
+    ...sameProgram ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`] : [
+      `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match3 ? `index($0, ${JSON.stringify(match3)}) ` : ""}{ print $1 }`)}`
+    ]
+  ].join("; "),
+  /**
+   * The file as the container sees it, through its main process's root: a single-file bind
+   * mount pins an inode, so this can differ from the host path when the host file was
+   * replaced (e.g. by an editor that writes a new file and renames it).
+   */
+  readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
 };
 
 // src/balancer/apache-config.ts
@@ -22640,14 +23067,14 @@ function escapeHaproxyValue(value) {
     `refusing to render ${JSON.stringify(value)} into HAProxy config: not a host, port, weight or name`
   );
 }
-function namedServers(existing, servers2) {
+function namedServers(existing, servers) {
   const known = /* @__PURE__ */ new Map();
   for (const e of existing)
     if (KEPT_NAME.test(e.name) && !known.has(addressKey(e))) known.set(addressKey(e), e.name);
   const taken = new Set(existing.map((e) => e.name));
   const seen = /* @__PURE__ */ new Set();
   const out = [];
-  for (const s of servers2) {
+  for (const s of servers) {
     const key = addressKey(s);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -22662,14 +23089,14 @@ function namedServers(existing, servers2) {
   }
   return out;
 }
-function renderServers(servers2, indent) {
+function renderServers(servers, indent) {
   if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
-  for (const s of servers2) {
+  for (const s of servers) {
     if (!isHost(s.host)) escapeHaproxyValue(s.host);
     if (s.weight !== void 0 && (s.weight < 0 || s.weight > MAX_WEIGHT))
       throw new Error(`HAProxy weight ${s.weight} is outside 0..${MAX_WEIGHT}`);
   }
-  return import_ejs.default.render(haproxy_backend_default, { indent, servers: servers2 }, { escape: escapeHaproxyValue });
+  return import_ejs.default.render(haproxy_backend_default, { indent, servers }, { escape: escapeHaproxyValue });
 }
 function allServerLines(text, section) {
   return physicalLines(text, section.bodyStart, section.end).flatMap((l) => {
@@ -22680,10 +23107,10 @@ function allServerLines(text, section) {
 }
 var BackendNotFound = class extends Error {
 };
-function replaceBackend(text, name, servers2) {
+function replaceBackend(text, name, servers) {
   const section = findBackend(text, name);
   if (!section) throw new BackendNotFound(`backend ${name} not found`);
-  if (servers2.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
+  if (servers.length === 0) throw new Error(`backend ${name}: refusing to render a section without servers`);
   const body = physicalLines(text, section.bodyStart, section.end);
   const isServer = (l) => words(l.text)[0] === "server";
   const firstServer = body.findIndex(isServer);
@@ -22695,7 +23122,7 @@ function replaceBackend(text, name, servers2) {
     while (at > 0 && words(body[at - 1].text).length === 0) at--;
   }
   const existing = [...parseBackendServers(text, section), ...allServerLines(text, section)];
-  const rendered = renderServers(namedServers(existing, servers2), indent);
+  const rendered = renderServers(namedServers(existing, servers), indent);
   let out = "";
   body.forEach((l, i) => {
     if (i === at) out += rendered;
@@ -22862,9 +23289,9 @@ function escapeApacheValue(value) {
     `refusing to render ${JSON.stringify(value)} into Apache config: not a host, port, number or parameter word`
   );
 }
-function loadfactors(servers2) {
-  const top = Math.max(0, ...servers2.map((s) => s.weight ?? 0));
-  return servers2.map((s) => {
+function loadfactors(servers) {
+  const top = Math.max(0, ...servers.map((s) => s.weight ?? 0));
+  return servers.map((s) => {
     if (s.weight === void 0) return s;
     if (!Number.isInteger(s.weight) || s.weight < 1)
       throw new Error(`Apache loadfactor ${s.weight} is outside 1..${MAX_LOADFACTOR}`);
@@ -22872,13 +23299,13 @@ function loadfactors(servers2) {
     return { ...s, weight };
   });
 }
-function renderMembers(servers2, indent, options) {
+function renderMembers(servers, indent, options) {
   if (!/^[ \t]*$/.test(indent)) throw new Error("indentation must be spaces or tabs");
   for (const word of options.params.flat())
     if (!PARAM.test(word))
       throw new Error(`refusing to render ${JSON.stringify(word)} into Apache config: not a parameter word`);
   const seen = /* @__PURE__ */ new Set();
-  const members = loadfactors(servers2).filter((s) => {
+  const members = loadfactors(servers).filter((s) => {
     const key = addressKey(s);
     return seen.has(key) ? false : (seen.add(key), true);
   });
@@ -22890,7 +23317,7 @@ function renderMembers(servers2, indent, options) {
 }
 var ProxyBlockNotFound = class extends Error {
 };
-function replaceMembers(text, name, servers2, options) {
+function replaceMembers(text, name, servers, options) {
   const blocks = findProxyBlocks(text, name);
   const block = blocks[0];
   if (!block) throw new ProxyBlockNotFound(`<Proxy "balancer://${name}"> \u2026 </Proxy> not found`);
@@ -22898,7 +23325,7 @@ function replaceMembers(text, name, servers2, options) {
     throw new Error(
       `<Proxy "balancer://${name}"> appears ${blocks.length} times: keep its members in one block, which bluegreen then manages`
     );
-  if (servers2.length === 0) throw new Error(`balancer://${name}: refusing to render a block without members`);
+  if (servers.length === 0) throw new Error(`balancer://${name}: refusing to render a block without members`);
   const outside = logicalLines(text).filter(
     (l) => (l.index < block.start || l.index >= block.bodyEnd) && isMember(l) && namesBalancer(words2(l.text)[1], name)
   );
@@ -22915,7 +23342,7 @@ function replaceMembers(text, name, servers2, options) {
     at = body.length;
     while (at > 0 && (isBlank(body[at - 1]) || isComment(body[at - 1]))) at--;
   }
-  const rendered = renderMembers(servers2, indent, options);
+  const rendered = renderMembers(servers, indent, options);
   let out = "";
   body.forEach((l, i) => {
     if (i === at) out += rendered;
@@ -22932,7 +23359,7 @@ function sha256(text) {
 }
 
 // src/balancer/container-facts.ts
-import { posix as posix2 } from "node:path";
+import { posix as posix3 } from "node:path";
 function parseInspect(json) {
   const [first] = JSON.parse(json);
   return {
@@ -22951,7 +23378,7 @@ function findMount(mounts, file) {
     let inside;
     if (source === file) inside = m.destination;
     else if (file.startsWith(source === "/" ? "/" : `${source}/`))
-      inside = posix2.join(m.destination, posix2.relative(source, file));
+      inside = posix3.join(m.destination, posix3.relative(source, file));
     if (inside !== void 0 && (!best || source.length > best.depth))
       best = { depth: source.length, inside };
   }
@@ -23218,9 +23645,9 @@ var FileBalancer = class {
     return { ms, undrained: Math.max(0, undrained) };
   }
   /** Established connections from the balancer host to `servers` (-1: cannot tell). */
-  async connectionsTo(servers2) {
-    if (servers2.length === 0) return 0;
-    const res = await this.conn.exec(processes.connectionsTo(servers2), { check: false });
+  async connectionsTo(servers) {
+    if (servers.length === 0) return 0;
+    const res = await this.conn.exec(processes.connectionsTo(servers), { check: false });
     const n = Number.parseInt(res.stdout.trim(), 10);
     return Number.isInteger(n) ? n : -1;
   }
@@ -23336,8 +23763,8 @@ var ApacheDriver = class extends FileBalancer {
   servers(text) {
     return parseServers(text, this.cfg.upstream);
   }
-  render(text, servers2) {
-    return replaceMembers(text, this.cfg.upstream, servers2, this.memberOptions);
+  render(text, servers) {
+    return replaceMembers(text, this.cfg.upstream, servers, this.memberOptions);
   }
   async apply(current, next) {
     const before = await this.workerPids();
@@ -23377,12 +23804,12 @@ function parseShowStat(csv, backend) {
   const rows = csv.split("\n").filter((l) => l.trim() !== "");
   const header = rows[0]?.replace(/^# /, "").split(",") ?? [];
   const col = (n) => header.indexOf(n);
-  const [px, sv, scur, status2] = [col("pxname"), col("svname"), col("scur"), col("status")];
+  const [px, sv, scur, status] = [col("pxname"), col("svname"), col("scur"), col("status")];
   if (px < 0 || sv < 0 || scur < 0) return out;
   for (const row of rows.slice(1)) {
     const f = row.split(",");
     if (f[px] !== backend || f[sv] === "BACKEND" || f[sv] === "FRONTEND") continue;
-    out.set(f[sv], { scur: Number(f[scur]), status: f[status2] ?? "" });
+    out.set(f[sv], { scur: Number(f[scur]), status: f[status] ?? "" });
   }
   return out;
 }
@@ -23415,8 +23842,8 @@ var HaproxyDriver = class extends FileBalancer {
       ...weight !== void 0 ? { weight } : {}
     }));
   }
-  render(text, servers2) {
-    return replaceBackend(text, this.cfg.upstream, servers2);
+  render(text, servers) {
+    return replaceBackend(text, this.cfg.upstream, servers);
   }
   async apply(current, next) {
     const plan = planBackendChange(current, next, this.cfg.upstream);
@@ -23474,8 +23901,8 @@ var HaproxyDriver = class extends FileBalancer {
     }
     return res.stdout;
   }
-  async setState(servers2, state) {
-    for (const s of servers2) {
+  async setState(servers, state) {
+    for (const s of servers) {
       const out = (await this.runtimeApi(`set server ${this.cfg.upstream}/${s} state ${state}`)).trim();
       if (out !== "") throw this.error(`set server ${s} state ${state}: ${out}`);
     }
@@ -23484,12 +23911,12 @@ var HaproxyDriver = class extends FileBalancer {
    * Sets the servers to drain and waits until none has a current session; returns the
    * sessions still open when balancer.drain_timeout ran out (the switch goes ahead anyway).
    */
-  async drain(servers2) {
-    await this.setState(servers2, "drain");
+  async drain(servers) {
+    await this.setState(servers, "drain");
     const deadline = Date.now() + this.cfg.drain_timeout;
     for (; ; ) {
       const stat2 = parseShowStat(await this.runtimeApi("show stat"), this.cfg.upstream);
-      const busy = servers2.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
+      const busy = servers.filter((s) => (stat2.get(s)?.scur ?? 0) > 0);
       if (busy.length === 0) return 0;
       if (Date.now() >= deadline) {
         const sessions = busy.reduce((n, s) => n + (stat2.get(s)?.scur ?? 0), 0);
@@ -23645,10 +24072,10 @@ var NginxDriver = class extends FileBalancer {
     const block = findUpstream(text, this.cfg.upstream);
     return block ? parseServers2(block.body) : [];
   }
-  render(text, servers2) {
+  render(text, servers) {
     return replaceUpstream(text, {
       name: this.cfg.upstream,
-      servers: servers2,
+      servers,
       maxFails: this.cfg.max_fails,
       failTimeoutSeconds: Math.round(this.cfg.fail_timeout / 1e3)
     });
@@ -23722,8 +24149,8 @@ var BalancerSet = class {
   servers(text) {
     return this.first.servers(text);
   }
-  render(text, servers2) {
-    return this.first.render(text, servers2);
+  render(text, servers) {
+    return this.first.render(text, servers);
   }
   async apply(current, next) {
     if (this.members.length === 1) return this.first.apply(current, next);
@@ -23858,7 +24285,7 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run2 = async (function_, resolve4, arguments_) => {
+  const run = async (function_, resolve4, arguments_) => {
     const result = (async () => function_(...arguments_))();
     resolve4(result);
     try {
@@ -23872,7 +24299,7 @@ function pLimit(concurrency) {
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run2.bind(void 0, function_, resolve4, arguments_));
+    }).then(run.bind(void 0, function_, resolve4, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
@@ -25018,7 +25445,12 @@ var Connection = class _Connection {
     if (this.broken) throw connectionLost(this.target, this.broken.message);
     let res;
     try {
-      res = await this.ssh.execCommand(command, { stdin: options.stdin, noTrim: true });
+      res = await this.ssh.execCommand(command, {
+        stdin: options.stdin,
+        noTrim: true,
+        ...options.onStdout ? { onStdout: options.onStdout } : {},
+        ...options.onStderr ? { onStderr: options.onStderr } : {}
+      });
     } catch (err) {
       throw new DeployError(
         `${this.target.name}: SSH command failed: ${err.message}`,
@@ -25364,7 +25796,7 @@ var SSHConfig = class _SSHConfig extends Array {
       inFinalPass: false,
       doFinalPass: false
     };
-    const obj2 = {};
+    const obj = {};
     const setProperty = (name, value) => {
       const key = computeOpts?.ignoreCase ? name.toLowerCase() : name;
       let val;
@@ -25382,15 +25814,15 @@ var SSHConfig = class _SSHConfig extends Array {
       const val0 = Array.isArray(val) ? val[0] : val;
       const isRepeatable = REPEATABLE_DIRECTIVES.some((d) => d.toLowerCase() === name.toLowerCase());
       if (isRepeatable) {
-        const list = obj2[key] || (obj2[key] = []);
+        const list = obj[key] || (obj[key] = []);
         list.push(...[].concat(val));
-      } else if (obj2[key] == null) {
+      } else if (obj[key] == null) {
         if (name === "HostName") {
           context.params.HostName = val0;
         } else if (name === "User") {
           context.params.User = val0;
         }
-        obj2[key] = val;
+        obj[key] = val;
       }
     };
     if (opts.User !== void 0) {
@@ -25418,8 +25850,8 @@ var SSHConfig = class _SSHConfig extends Array {
           if (canonicalDomains.length > 0 && canonicalizeHostName && context.params.Host === context.params.OriginalHost) {
             for (const domain of canonicalDomains) {
               const host = `${context.params.OriginalHost}.${domain}`;
-              const { status: status2, stderr } = spawnSync("nslookup", [host]);
-              if (status2 === 0 && !/can't find/.test(stderr.toString())) {
+              const { status, stderr } = spawnSync("nslookup", [host]);
+              if (status === 0 && !/can't find/.test(stderr.toString())) {
                 context.params.Host = host;
                 setProperty("Host", host);
                 doPass();
@@ -25444,7 +25876,7 @@ var SSHConfig = class _SSHConfig extends Array {
       context.params.Host = context.params.HostName;
       doPass();
     }
-    return obj2;
+    return obj;
   }
   find(opts) {
     if (typeof opts === "function")
@@ -25748,7 +26180,7 @@ function parse(text) {
   return configWas;
 }
 function stringify(config) {
-  let str2 = "";
+  let str = "";
   function formatValue(value, quoted) {
     if (Array.isArray(value)) {
       let result = "";
@@ -25765,26 +26197,26 @@ function stringify(config) {
     return `${line.param}${line.separator}${value}`;
   }
   const format = (line) => {
-    str2 += line.before;
+    str += line.before;
     if (line.type === LineType.COMMENT) {
-      str2 += line.content;
+      str += line.content;
     } else if (line.type === LineType.DIRECTIVE && REPEATABLE_DIRECTIVES.includes(line.param)) {
       (Array.isArray(line.value) ? line.value : [line.value]).forEach((value, i, values) => {
-        str2 += formatDirective({ ...line, value: typeof value !== "string" ? value.val : value });
+        str += formatDirective({ ...line, value: typeof value !== "string" ? value.val : value });
         if (i < values.length - 1)
-          str2 += `
+          str += `
 ${line.before}`;
       });
     } else if (line.type === LineType.DIRECTIVE) {
-      str2 += formatDirective(line);
+      str += formatDirective(line);
     }
-    str2 += line.after;
+    str += line.after;
     if ("config" in line) {
       line.config.forEach(format);
     }
   };
   config.forEach(format);
-  return str2;
+  return str;
 }
 
 // src/ssh/ssh-config.ts
@@ -26131,150 +26563,6 @@ function hostUrl(address, port, path4) {
   return `http://${host}:${port}${path4}`;
 }
 
-// src/commands/docker.ts
-var LABEL_APP = "bluegreen.app";
-var LABEL_VERSION = "bluegreen.version";
-var LABEL_POOL = "bluegreen.pool";
-var LABEL_DIGEST = "bluegreen.digest";
-var KEEP_OLD_MARKER = "bluegreen-keep-old";
-function containerName(app, version) {
-  return `${app}-${version}`.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-function imageRef(image, version) {
-  return `${image}:${version}`;
-}
-function pinnedRef(image, digest) {
-  return `${image}@${digest}`;
-}
-function usesHostNetwork(options) {
-  return options.some(
-    (o, i) => o === "--network=host" || o === "--net=host" || (o === "--network" || o === "--net") && options[i + 1] === "host"
-  );
-}
-function withRegistryLogin(login, command) {
-  return [
-    "set -e",
-    `d=$(mktemp -d /tmp/bluegreen-docker.XXXXXX)`,
-    `trap 'rm -rf "$d"' EXIT`,
-    `trap 'exit 129' HUP`,
-    `trap 'exit 130' INT`,
-    `trap 'exit 143' TERM`,
-    'export DOCKER_CONFIG="$d"',
-    `${sh("docker", "login", "--username", login.username, "--password-stdin", login.server)} >/dev/null`,
-    command
-  ].join("; ");
-}
-var docker = {
-  /** `docker run -d` as in the seed; `-p port:port` unless the container shares the host's network. */
-  run(spec) {
-    const argv = ["docker", "run", "-d", "--name", containerName(spec.app, spec.version)];
-    argv.push(
-      "--label",
-      `${LABEL_APP}=${spec.app}`,
-      "--label",
-      `${LABEL_VERSION}=${spec.version}`,
-      "--label",
-      `${LABEL_POOL}=${spec.pool}`
-    );
-    if (spec.digest) argv.push("--label", `${LABEL_DIGEST}=${spec.digest}`);
-    argv.push("--restart", spec.restart);
-    if (!usesHostNetwork(spec.options)) argv.push("-p", `${spec.port}:${spec.port}`);
-    for (const [k, v] of Object.entries(spec.env)) argv.push("-e", `${k}=${v}`);
-    argv.push(...spec.options, spec.image);
-    return sh(...argv);
-  },
-  /** Lists this app's containers, one `name<TAB>state<TAB>version<TAB>pool` line each. */
-  list: (app) => sh(
-    "docker",
-    "ps",
-    "-a",
-    "--filter",
-    `label=${LABEL_APP}=${app}`,
-    "--format",
-    `{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.Label "${LABEL_POOL}"}}`
-  ),
-  stop: (name, timeoutSeconds) => sh("docker", "stop", "--time", String(timeoutSeconds), name),
-  /** Stops a container gracefully if it is there; a missing or stopped one is no error (removeAll follows). */
-  stopIfRunning: (name, timeoutSeconds) => `${docker.stop(name, timeoutSeconds)} >/dev/null 2>&1; true`,
-  remove: (name) => sh("docker", "rm", "--force", name),
-  /** Removes one container if it is there (a missing one is no error). */
-  removeIfThere: (name) => `${sh("docker", "rm", "--force", name)} >/dev/null 2>&1; true`,
-  /** Removes every container of the app on a host (none may hold the port for the new one). */
-  removeAll: (app) => `${sh("docker", "ps", "-aq", "--filter", `label=${LABEL_APP}=${app}`)} | xargs -r docker rm --force`,
-  logs: (name, lines = 20) => sh("docker", "logs", "--tail", String(lines), name),
-  /** `docker pull` of `ref`; with registry credentials, logged in for this command only (withRegistryLogin). */
-  pull: (ref, login) => {
-    const pull = sh("docker", "pull", "--quiet", ref);
-    return login ? withRegistryLogin(login, pull) : pull;
-  },
-  /**
-   * Makes room on a host of the idle pool for `keep` (the container about to run): cancels a
-   * warm pool's stop timer, stops (does not remove: a rollback target, pruned by retention)
-   * every other running container of the app, and removes a stale `keep` so it runs afresh.
-   */
-  makeRoom: (app, keep, stopSeconds2) => [
-    docker.cancelScheduledStops(app),
-    docker.stopRunning(app, stopSeconds2),
-    `${sh("docker", "rm", "--force", keep)} >/dev/null 2>&1`,
-    "true"
-  ].join("; "),
-  /** Stops every running container of the app on a host (they stay, stopped). */
-  stopRunning: (app, stopSeconds2) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds2))} "$c" >/dev/null; done`,
-  /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
-  stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
-  start: (name) => sh("docker", "start", name),
-  /**
-   * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
-   * so it happens although bluegreen has ended. Marked with KEEP_OLD_MARKER and the app in its
-   * command line, so a later run sees and cancels it (pkill -f).
-   */
-  scheduleStop: (app, name, seconds, stopSeconds2) => {
-    const script = `: ${KEEP_OLD_MARKER} ${app} ${name}; sleep ${seconds}; ${sh("docker", "stop", "--time", String(stopSeconds2), name)}`;
-    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
-  },
-  /** Cancels every stop timer of the app on a host. */
-  cancelScheduledStops: (app) => `pkill -f ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
-  /** The app's stop timers on a host, one `name seconds-left` … line each (for status). */
-  scheduledStops: (app) => `pgrep -af ${sh(`^sh -c : ${KEEP_OLD_MARKER} ${app.replace(/[.]/g, "\\.")} `)} 2>/dev/null; true`,
-  /** Every container of the app with what retention needs: `id name state version created image`. */
-  inventory: (app) => sh(
-    "docker",
-    "ps",
-    "-a",
-    "--no-trunc",
-    "--filter",
-    `label=${LABEL_APP}=${app}`,
-    "--format",
-    `{{.ID}}	{{.Names}}	{{.State}}	{{.Label "${LABEL_VERSION}"}}	{{.CreatedAt}}	{{.Image}}`
-  ),
-  removeContainers: (names) => sh("docker", "rm", "--force", ...names),
-  /** Removes images; one still used by a container is left (docker refuses it), which is no error. */
-  removeImages: (refs) => `${sh("docker", "image", "rm", ...refs)} >/dev/null 2>&1; true`,
-  /** Reads the password from stdin so it never shows in `ps` on the host. */
-  login: (server, username) => sh("docker", "login", "--username", username, "--password-stdin", server),
-  // Local commands (the machine that runs bluegreen builds and pushes): argv without `docker`.
-  /** Reads the password from stdin. */
-  localLogin: (server, username) => [
-    "login",
-    "--username",
-    username,
-    "--password-stdin",
-    server
-  ],
-  build: (context, dockerfile, tag, args) => {
-    const argv = ["build", "--file", dockerfile, "--tag", tag];
-    for (const [k, v] of Object.entries(args)) argv.push("--build-arg", `${k}=${v}`);
-    return [...argv, context];
-  },
-  push: (tag) => ["push", tag]
-};
-function parseContainerList(stdout) {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [name = "", state = "", version = "", pool = ""] = l.split("	");
-    return { name, state, version, pool };
-  });
-}
-
 // src/registry/digest.ts
 import { createHash as createHash3 } from "node:crypto";
 var DOCKER_HUB_API = "registry-1.docker.io";
@@ -26371,6 +26659,11 @@ async function resolveDigest(ref, access = {}) {
   if (!get.ok) throw new DeployError(`${what}: the registry answered ${get.status} to GET`);
   return `sha256:${createHash3("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
 }
+
+// src/deploy/build.ts
+import { mkdtempSync as mkdtempSync2, rmSync as rmSync2 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join6, resolve as resolve3 } from "node:path";
 
 // node_modules/@actions/exec/lib/exec.js
 import { StringDecoder } from "string_decoder";
@@ -26715,8 +27008,8 @@ var ToolRunner = class extends events.EventEmitter {
     }
     return this.args;
   }
-  _endsWith(str2, end) {
-    return str2.endsWith(end);
+  _endsWith(str, end) {
+    return str.endsWith(end);
   }
   _isCmdFile() {
     const upperToolPath = this.toolPath.toUpperCase();
@@ -27122,15 +27415,16 @@ function getExecOutput(commandLine, args, options) {
   });
 }
 
-// src/deploy/build.ts
-import { mkdtempSync, rmSync } from "node:fs";
+// src/deploy/local-docker.ts
+import { spawn as spawn3 } from "node:child_process";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join5, resolve as resolve3 } from "node:path";
-async function run(args, stdin, extraEnv = {}) {
+import { join as join5 } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+async function runLocalDocker(args, stdin, extraEnv = {}) {
   let output = "";
-  const collect = (chunk) => {
-    output += chunk.toString();
-  };
+  let stdout = "";
   const env = { DOCKER_BUILDKIT: "0" };
   for (const [k, v] of Object.entries(process.env)) if (v !== void 0) env[k] = v;
   Object.assign(env, extraEnv);
@@ -27142,17 +27436,72 @@ async function run(args, stdin, extraEnv = {}) {
       ignoreReturnCode: true,
       // Always given, so stdin is closed (and a password never appears in the argv).
       input: Buffer.from(stdin ?? ""),
-      listeners: { stdout: collect, stderr: collect }
+      listeners: {
+        stdout: (chunk) => {
+          output += chunk.toString();
+          stdout += chunk.toString();
+        },
+        stderr: (chunk) => {
+          output += chunk.toString();
+        }
+      }
     });
-    return { code: res.exitCode, output };
+    return { code: res.exitCode, output, stdout };
   } catch (err) {
     throw new DeployError(
       `cannot run docker locally: ${err.message} (is the docker CLI installed?)`
     );
   }
 }
+function localDaemon() {
+  return process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "the local Docker daemon";
+}
+async function localImageId(ref) {
+  const res = await runLocalDocker(docker.localImageId(ref));
+  const id = res.stdout.trim();
+  if (res.code !== 0 || !/^sha256:[0-9a-f]{64}$/.test(id))
+    throw new DeployError(
+      `image ${ref} is not in ${localDaemon()}: with registry: none the hosts get the image from this machine; build or pull it here first, or add build: to the config (${res.output.trim().split("\n").at(-1) ?? ""})`
+    );
+  return id;
+}
+async function saveImage(imageId) {
+  const dir = mkdtempSync(join5(tmpdir(), "bluegreen-image-"));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", dispose);
+  const path4 = join5(dir, "image.tar.gz");
+  const started = Date.now();
+  const child2 = spawn3("docker", docker.localSave(imageId), { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child2.stderr.on("data", (c) => stderr += c.toString());
+  const exited = new Promise((resolve4, reject) => {
+    child2.on("error", reject);
+    child2.on("close", (code) => resolve4(code ?? -1));
+  });
+  try {
+    await pipeline(child2.stdout, createGzip({ level: 1 }), createWriteStream(path4));
+    const code = await exited;
+    if (code !== 0) throw new Error(`exited ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`);
+  } catch (err) {
+    dispose();
+    process.off("exit", dispose);
+    throw new DeployError(`docker save ${imageId} (${localDaemon()}) failed: ${err.message}`);
+  }
+  return {
+    imageId,
+    bytes: statSync(path4).size,
+    ms: Date.now() - started,
+    open: () => createReadStream(path4),
+    dispose: () => {
+      dispose();
+      process.off("exit", dispose);
+    }
+  };
+}
+
+// src/deploy/build.ts
 function loginCommand(ctx) {
-  const { registry } = ctx.config;
+  const registry = registryOf(ctx.config);
   if (!registry?.username || !ctx.secrets?.registryPassword) return void 0;
   return docker.localLogin(registry.server, registry.username);
 }
@@ -27167,7 +27516,7 @@ function buildCommands(ctx, version) {
       tag,
       build.args
     ),
-    docker.push(tag)
+    ...streamsImage(ctx.config) ? [] : [docker.push(tag)]
   ];
 }
 function buildPlan(ctx, version) {
@@ -27179,23 +27528,23 @@ function buildPlan(ctx, version) {
 }
 async function buildAndPush(ctx, version) {
   const login = loginCommand(ctx);
-  const dockerConfig = login ? mkdtempSync(join5(tmpdir(), "bluegreen-docker-")) : void 0;
+  const dockerConfig = login ? mkdtempSync2(join6(tmpdir2(), "bluegreen-docker-")) : void 0;
   const cleanup = () => {
-    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
+    if (dockerConfig) rmSync2(dockerConfig, { recursive: true, force: true });
   };
   process.once("exit", cleanup);
   const env = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
   try {
     if (login) {
-      const res = await run(login, ctx.secrets?.registryPassword, env);
+      const res = await runLocalDocker(login, ctx.secrets?.registryPassword, env);
       if (res.code !== 0)
         throw new DeployError(
-          `docker login ${ctx.config.registry.server} failed: ${res.output.trim().split("\n").at(-1)}`
+          `docker login ${registryOf(ctx.config).server} failed: ${res.output.trim().split("\n").at(-1)}`
         );
     }
     for (const args of buildCommands(ctx, version)) {
       const started = Date.now();
-      const res = await run(args, void 0, env);
+      const res = await runLocalDocker(args, void 0, env);
       if (res.code !== 0) {
         throw new DeployError(
           `docker ${args[0]} failed: ${res.output.trim().split("\n").slice(-5).join("\n")}`
@@ -27212,10 +27561,15 @@ async function buildAndPush(ctx, version) {
 }
 
 // src/deploy/image.ts
-async function resolveImage(run2, version) {
-  const { config } = run2;
-  const secrets = run2.secrets ?? {};
-  const registry = config.registry;
+function releaseOf(config, version, p) {
+  return streamsImage(config) ? { version, image: p.image, imageId: p.digest } : { version, image: p.image, digest: p.digest };
+}
+async function resolveImage(run, version) {
+  const { config } = run;
+  if (streamsImage(config))
+    return { image: config.image, digest: await localImageId(imageRef(config.image, version)) };
+  const secrets = run.secrets ?? {};
+  const registry = registryOf(config);
   const username = registry?.username ?? registry?.pull_username;
   const password = registry?.username ? secrets.registryPassword : secrets.registryPullPassword;
   const digest = await resolveDigest(imageRef2(config.image, version), {
@@ -27224,20 +27578,44 @@ async function resolveImage(run2, version) {
   });
   return { image: config.image, digest };
 }
-async function prepareImage(run2, version) {
-  if (run2.config.build) await run2.log.group("build and push", () => buildAndPush(run2, version));
+async function prepareImage(run, version) {
+  const local = streamsImage(run.config);
+  if (run.config.build)
+    await run.log.group(local ? "build" : "build and push", () => buildAndPush(run, version));
   try {
-    const prepared = await resolveImage(run2, version);
-    run2.log.info(`${run2.config.image}:${version} is ${prepared.digest}: every host runs it by digest`);
+    const prepared = await resolveImage(run, version);
+    run.log.info(
+      local ? `${run.config.image}:${version} is image ${prepared.digest} here: streamed to the hosts that lack it, run by that ID (registry: none)` : `${run.config.image}:${version} is ${prepared.digest}: every host runs it by digest`
+    );
     return prepared;
   } catch (err) {
     if (err instanceof DeployError) throw err;
     throw new DeployError(
-      `cannot resolve ${run2.config.image}:${version} to a digest: ${err.message}`
+      `cannot resolve ${run.config.image}:${version} to a digest: ${err.message}`
     );
   }
 }
-var registryImages = { prepare: prepareImage, resolve: resolveImage };
+function runImages() {
+  const saved = /* @__PURE__ */ new Map();
+  return {
+    prepare: prepareImage,
+    resolve: resolveImage,
+    archive(imageId) {
+      let archive = saved.get(imageId);
+      if (!archive) {
+        archive = saveImage(imageId);
+        saved.set(imageId, archive);
+        archive.catch(() => saved.delete(imageId));
+      }
+      return archive;
+    },
+    async dispose() {
+      const all = [...saved.values()];
+      saved.clear();
+      await Promise.all(all.map((a) => a.then((x) => x.dispose()).catch(() => void 0)));
+    }
+  };
+}
 
 // src/deploy/lock.ts
 import { createHash as createHash4, randomBytes } from "node:crypto";
@@ -27366,64 +27744,6 @@ function safeUser() {
   }
 }
 
-// src/deploy/state.ts
-import { posix as posix3 } from "node:path";
-var HISTORY_LIMIT = 30;
-function emptyState(app) {
-  return {
-    schema: 1,
-    app,
-    live: null,
-    candidate: null,
-    pools: { green: null, blue: null },
-    previous: null,
-    upstreamSha256: null,
-    history: []
-  };
-}
-function statePath(config) {
-  return config.balancer.state_file ?? posix3.join(posix3.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
-}
-function otherPool(pool) {
-  return pool === "green" ? "blue" : "green";
-}
-function serializeState(state) {
-  state.history = state.history.slice(-HISTORY_LIMIT);
-  return `${JSON.stringify(state, null, 2)}
-`;
-}
-function parseState(text, app, path4, host) {
-  if (text.trim() === "") return emptyState(app);
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DeployError(
-      `state record ${path4} on ${host} is not valid JSON; the previous one is at ${path4}.bak`
-    );
-  }
-  if (parsed.schema !== 1 || parsed.app !== app) {
-    throw new DeployError(
-      `state record ${path4} belongs to app ${JSON.stringify(parsed.app)} (schema ${parsed.schema}), not ${app}`
-    );
-  }
-  return parsed;
-}
-var StateFile = class {
-  constructor(shell, path4, app) {
-    this.shell = shell;
-    this.path = path4;
-    this.app = app;
-  }
-  async read() {
-    const res = await this.shell.exec(files.readIfExists(this.path));
-    return parseState(res.stdout, this.app, this.path, this.shell.target.name);
-  }
-  async write(state) {
-    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
-  }
-};
-
 // src/deploy/context.ts
 function targetOf(config, host) {
   if ("ssh" in host)
@@ -27491,2216 +27811,47 @@ async function openContext(opts) {
     lock: new LockFile(first, `${path4}.lock`),
     checker: httpChecker,
     clock: systemClock,
-    images: registryImages,
+    images: runImages(),
+    hooks: shellHooks,
     recorder: new Recorder()
   };
 }
 async function closeContext(ctx) {
   await ctx.remote.closeAll();
-}
-
-// src/deploy/guards.ts
-function throwIfCancelled(ctx) {
-  if (ctx.signal.aborted) throw new DeployError("cancelled (SIGINT/SIGTERM); cleaning up what was started");
-}
-async function refuseDrift(ctx, force) {
-  const all = await ctx.balancer.readAll();
-  const drifted = driftOf(all);
-  if (drifted.length === 0) return;
-  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
-  if (!force && !ctx.dryRun)
-    throw new UsageError(
-      `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
-    );
-  ctx.log.warn(
-    `the balancers' files have drifted: ${what}; ${force ? "going ahead (--force)" : "showing the plan anyway (--dry-run)"}`
-  );
-}
-
-// src/deploy/pool.ts
-function releaseRef(r) {
-  return r.digest ? pinnedRef(r.image, r.digest) : imageRef(r.image, r.version);
-}
-function hostLogin(ctx) {
-  const registry = ctx.config.registry;
-  if (!registry) return void 0;
-  const pull = registry.pull_username;
-  const username = pull ?? registry.username;
-  const password = pull ? ctx.secrets.registryPullPassword : ctx.secrets.registryPassword;
-  return username && password ? { server: registry.server, username, password } : void 0;
-}
-var stopSeconds = (ctx) => Math.ceil(ctx.config.container.stop_timeout / 1e3);
-function startCommands(ctx, pool, release) {
-  const { config } = ctx;
-  const login = hostLogin(ctx);
-  const ref = releaseRef(release);
-  const name = containerName(config.app, release.version);
-  return [
-    // No other container of the app may hold the port (what still runs here is outside the
-    // balancer: an old pool kept warm); they are stopped and kept, not removed.
-    { command: docker.makeRoom(config.app, name, stopSeconds(ctx)) },
-    {
-      step: "pull",
-      command: docker.pull(ref, login ? { server: login.server, username: login.username } : void 0),
-      ...login ? { stdin: login.password } : {}
-    },
-    {
-      step: "start",
-      command: docker.run({
-        app: config.app,
-        version: release.version,
-        pool,
-        image: ref,
-        ...release.digest ? { digest: release.digest } : {},
-        port: config.container.port,
-        env: config.container.env,
-        options: config.container.options,
-        restart: config.container.restart
-      }),
-      detail: (r) => r.stdout.trim().slice(0, 12)
-    }
-  ];
-}
-function stopCommands(ctx, version) {
-  const name = containerName(ctx.config.app, version);
-  return [{ command: docker.stopIfRunning(name, stopSeconds(ctx)) }, { command: docker.removeIfThere(name) }];
-}
-function leaveCommands(ctx, version) {
-  return [
-    { command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) },
-    { command: docker.removeAll(ctx.config.app) }
-  ];
-}
-function stopKeepingCommands(ctx, version) {
-  return [{ command: docker.stopIfRunning(containerName(ctx.config.app, version), stopSeconds(ctx)) }];
-}
-function removeCommands(ctx, version) {
-  return [{ command: docker.removeIfThere(containerName(ctx.config.app, version)) }];
-}
-function planLines(hosts, commands) {
-  return hosts.flatMap((h) => commands.map((c) => `${h.name}: ${c.command}`));
-}
-async function timed(ctx, host, pool, step, fn, detail) {
-  const started = Date.now();
-  try {
-    const value = await fn();
-    const ms = Date.now() - started;
-    const d = detail?.(value);
-    ctx.recorder.record(host.name, pool, { step, ok: true, ms, ...d ? { detail: d } : {} });
-    ctx.log.hostStep(host.name, step, true, ms, d);
-    return value;
-  } catch (err) {
-    const ms = Date.now() - started;
-    const message = err.message;
-    ctx.recorder.record(host.name, pool, { step, ok: false, ms, detail: message });
-    ctx.log.hostStep(host.name, step, false, ms, message);
-    throw err;
-  }
-}
-async function runCommands(ctx, host, pool, shell, commands) {
-  for (const c of commands) {
-    throwIfCancelled(ctx);
-    const run2 = () => shell.exec(c.command, { stdin: c.stdin });
-    await (c.step ? timed(ctx, host, pool, c.step, run2, c.detail) : run2());
-  }
-}
-function checkHost(ctx, host, pool, shell, version) {
-  return checkDirectly(ctx, host, pool, {
-    label: "container log",
-    read: async () => {
-      const logs = await shell.exec(docker.logs(containerName(ctx.config.app, version), 5), { check: false });
-      return logs.stdout + logs.stderr;
-    }
-  });
-}
-async function checkDirectly(ctx, host, pool, log, messagePrefix = `${host.name}: `) {
-  const { config } = ctx;
-  const url = hostUrl(host.address, config.container.port, config.checks.path);
-  return timed(
-    ctx,
-    host,
-    pool,
-    "check",
-    async () => {
-      const r = await ctx.checker.withRetries(url, config.checks, ctx.signal);
-      if (r.ok) return r;
-      const tail = logExcerpt(await log.read().catch(() => ""));
-      throw new DeployError(
-        `${messagePrefix}check GET ${url} failed after ${r.attempts} attempts: ${r.error}${tail ? `; ${log.label}: ${tail}` : ""}`,
-        host.name
-      );
-    },
-    (r) => `${r.status} after ${r.attempts} attempt(s)`
-  );
-}
-async function allOrNothing(ctx, pool, hosts, results, undo) {
-  const failures = results.flatMap(
-    (r, i) => r.status === "rejected" ? [{ host: hosts[i], reason: r.reason }] : []
-  );
-  if (failures.length === 0) return;
-  ctx.log.warn(
-    `${failures.length} of ${hosts.length} ${pool} host(s) failed; ${undo.verb} what was started on all ${hosts.length}`
-  );
-  const cleanup = undo.run;
-  await cleanup();
-  const lines = failures.map(
-    (f) => f.reason.message.startsWith(f.host.name) ? f.reason.message : `${f.host.name}: ${f.reason.message}`
-  );
-  throw new DeployError(
-    `${failures.length === 1 ? lines[0] : `${failures.length} hosts failed:
-  ${lines.join("\n  ")}`}
-Nothing reached users: the balancer was not changed.`,
-    failures[0].host.name
-  );
-}
-async function startPool(ctx, pool, hosts, release) {
-  const commands = startCommands(ctx, pool, release);
-  const results = await ctx.remote.each(hosts, async (host) => {
-    throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
-    await runCommands(ctx, host, pool, shell, commands);
-    await checkHost(ctx, host, pool, shell, release.version);
-  });
-  await allOrNothing(ctx, pool, hosts, results, {
-    verb: "removing",
-    run: () => removeFromPool(ctx, pool, hosts, release.version)
-  });
-}
-async function bringBack(ctx, pool, hosts, release) {
-  const name = containerName(ctx.config.app, release.version);
-  const how = /* @__PURE__ */ new Map();
-  const results = await ctx.remote.each(hosts, async (host) => {
-    throwIfCancelled(ctx);
-    const shell = await timed(ctx, host, pool, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
-    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
-    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
-    if (state === "running") {
-      how.set(host.name, "warm");
-      await timed(
-        ctx,
-        host,
-        pool,
-        "warm",
-        () => Promise.resolve(),
-        () => `${name} still running`
-      );
-    } else if (state === "exited" || state === "created") {
-      how.set(host.name, "started");
-      await runCommands(ctx, host, pool, shell, [
-        { command: docker.stopRunning(ctx.config.app, stopSeconds(ctx)) },
-        { step: "start", command: docker.start(name), detail: () => `docker start ${name} (no pull)` }
-      ]);
-    } else {
-      how.set(host.name, "pulled");
-      await runCommands(ctx, host, pool, shell, startCommands(ctx, pool, release));
-    }
-    await checkHost(ctx, host, pool, shell, release.version);
-  });
-  await allOrNothing(ctx, pool, hosts, results, {
-    verb: "stopping (and keeping)",
-    run: () => retire(
-      ctx,
-      pool,
-      hosts.filter((h) => how.get(h.name) !== "warm"),
-      "stop",
-      stopKeepingCommands(ctx, release.version)
-    )
-  });
-  const counts = { warm: 0, started: 0, pulled: 0 };
-  for (const h of how.values()) counts[h]++;
-  return counts;
-}
-function logExcerpt(log) {
-  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  const error = lines.filter((l) => /error|exception|fatal/i.test(l)).slice(-2);
-  return (error.length ? error : lines.slice(-3)).join(" | ").slice(0, 300);
-}
-function removeFromPool(ctx, pool, hosts, version) {
-  return retire(ctx, pool, hosts, "remove", removeCommands(ctx, version));
-}
-function stopPool(ctx, pool, hosts, version) {
-  return retire(ctx, pool, hosts, "stop", stopCommands(ctx, version));
-}
-function leavePool(ctx, pool, hosts, version) {
-  return retire(ctx, pool, hosts, "stop", leaveCommands(ctx, version));
-}
-async function keepOld(ctx, pool, hosts, version) {
-  const keep = ctx.config.promote.keep_old;
-  if (keep.until === "next_deploy") return { kept: "warm" };
-  if (keep.ms === 0) {
-    await retire(ctx, pool, hosts, "stop", stopKeepingCommands(ctx, version));
-    return { kept: "stopped" };
-  }
-  const seconds = Math.ceil(keep.ms / 1e3);
-  const name = containerName(ctx.config.app, version);
-  await retire(ctx, pool, hosts, "timer", [
-    { command: docker.cancelScheduledStops(ctx.config.app) },
-    { command: docker.scheduleStop(ctx.config.app, name, seconds, stopSeconds(ctx)) }
-  ]);
-  return { kept: "warm", stopAt: new Date(Date.now() + seconds * 1e3).toISOString() };
-}
-async function retire(ctx, pool, hosts, step, commands) {
-  const results = await ctx.remote.each(hosts, async (host) => {
-    const shell = await ctx.remote.get(targetOf(ctx.config, host));
-    await timed(ctx, host, pool, step, async () => {
-      for (const c of commands) await shell.exec(c.command);
-    });
-  });
-  results.forEach((r, i) => {
-    if (r.status === "rejected") {
-      ctx.log.warn(
-        `could not ${step} the container on ${hosts[i].name}: ${r.reason.message}; it is out of the balancer, remove it by hand`,
-        hosts[i].name
-      );
-    }
-  });
-}
-
-// src/deploy/swarm-pool.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-
-// src/commands/swarm.ts
-var LABEL_RUN = "bluegreen.run";
-var LABEL_SPEC = "bluegreen.spec";
-var PARK_MARKER = "bluegreen-park";
-function serviceName(app, pool) {
-  return `${app}-${pool}`;
-}
-function placementKey(app) {
-  return `bluegreen.${app}`;
-}
-var RESTART = {
-  no: "none",
-  always: "any",
-  "unless-stopped": "any",
-  "on-failure": "on-failure"
-};
-function fixedFlags(spec) {
-  const argv = [
-    "--mode",
-    "global",
-    "--constraint",
-    `node.labels.${placementKey(spec.app)}==${spec.pool}`,
-    "--network",
-    "host",
-    "--label",
-    `${LABEL_APP}=${spec.app}`,
-    "--label",
-    `${LABEL_POOL}=${spec.pool}`,
-    "--container-label",
-    `${LABEL_APP}=${spec.app}`,
-    "--container-label",
-    `${LABEL_POOL}=${spec.pool}`,
-    "--restart-condition",
-    RESTART[spec.restart] ?? "any",
-    "--stop-grace-period",
-    `${spec.stopSeconds}s`,
-    // The idle pool has no traffic: its old tasks stop, then every node starts the new one.
-    "--update-order",
-    "stop-first",
-    "--update-parallelism",
-    "0"
-  ];
-  for (const [k, v] of Object.entries(spec.env)) argv.push("--env", `${k}=${v}`);
-  return [...argv, ...spec.options];
-}
-function specHash(spec) {
-  return sha256(sh(...fixedFlags(spec))).slice(0, 16);
-}
-function releaseLabels(r, flag) {
-  return [
-    flag,
-    `${LABEL_VERSION}=${r.version}`,
-    ...r.digest ? [flag, `${LABEL_DIGEST}=${r.digest}`] : [],
-    flag,
-    `${LABEL_RUN}=${r.run}`
-  ];
-}
-function onNodes(nodes, flags) {
-  const each = nodes.map((n) => `${sh("docker", "node", "update", ...flags, n)} >/dev/null & p="$p $!"`);
-  return [`p=`, ...each, "rc=0", 'for x in $p; do wait "$x" || rc=1; done', "exit $rc"].join("; ");
-}
-var SNAPSHOT_SEPARATOR = "--- tasks ---";
-var swarm = {
-  /** Every node of the swarm as JSON, one line each. */
-  nodes: () => `ids=$(docker node ls -q) && docker node inspect --format '{{json .}}' $ids`,
-  /** Every task of `service` (its history included) as JSON, one line each. */
-  tasks: (service) => `ids=$(${sh("docker", "service", "ps", "-q", "--no-trunc", service)}) && { [ -z "$ids" ] || docker inspect --type task --format '{{json .}}' $ids; }`,
-  /** Nodes, a separator line, then the service's tasks: one look at a start in progress. */
-  snapshot: (service) => `${swarm.nodes()} && echo ${sh(SNAPSHOT_SEPARATOR)} && ${swarm.tasks(service)}`,
-  separator: SNAPSHOT_SEPARATOR,
-  /** The service as JSON; exits 1 with "no such service" on stderr when it does not exist. */
-  inspect: (service) => sh("docker", "service", "inspect", "--format", "{{json .}}", service),
-  /** Creates the pool's service (detached: bluegreen watches the tasks itself, bounded). */
-  create: (spec, release) => sh(
-    "docker",
-    "service",
-    "create",
-    "--detach",
-    "--quiet",
-    "--with-registry-auth",
-    "--name",
-    serviceName(spec.app, spec.pool),
-    ...fixedFlags(spec),
-    "--label",
-    `${LABEL_SPEC}=${specHash(spec)}`,
-    ...releaseLabels(release, "--container-label"),
-    release.image
-  ),
-  /** Points an existing service (same fixed flags) at another release: its tasks are replaced, stop-first. */
-  update: (service, release) => sh(
-    "docker",
-    "service",
-    "update",
-    "--detach",
-    "--quiet",
-    "--with-registry-auth",
-    "--image",
-    release.image,
-    ...releaseLabels(release, "--container-label-add"),
-    service
-  ),
-  remove: (service) => sh("docker", "service", "rm", service),
-  /** Places the pool's tasks on `nodes` (Swarm starts one on each). */
-  place: (app, pool, nodes) => onNodes(nodes, ["--label-add", `${placementKey(app)}=${pool}`]),
-  /** Takes `nodes` out of the placement: Swarm stops their tasks (SIGTERM, then the grace period). */
-  unplace: (app, nodes) => onNodes(nodes, ["--label-rm", placementKey(app)]),
-  /** The last lines a task logged (its error, for a task that failed to start). */
-  taskLogs: (task, lines = 5) => `${sh("docker", "service", "logs", "--raw", "--tail", String(lines), task)} 2>&1`,
-  /**
-   * Unplaces `nodes` after `seconds`, detached from this SSH session (promote.keep_old:
-   * DURATION), marked with PARK_MARKER, the app and the pool so a later run cancels it.
-   */
-  schedulePark: (app, pool, nodes, seconds) => {
-    const script = `: ${PARK_MARKER} ${app} ${pool}; sleep ${seconds}; ${swarm.unplace(app, nodes)}`;
-    return `(nohup sh -c ${sh(script)} >/dev/null 2>&1 </dev/null &)`;
-  },
-  /** Cancels the park timer of the pool. */
-  cancelPark: (app, pool) => `pkill -f ${sh(`^sh -c : ${PARK_MARKER} ${app.replace(/[.]/g, "\\.")} ${pool};`)} 2>/dev/null; true`
-};
-
-// src/swarm/model.ts
-var obj = (v) => v && typeof v === "object" ? v : {};
-var str = (v) => typeof v === "string" ? v : "";
-var strings = (v) => Object.fromEntries(Object.entries(obj(v)).filter((e) => typeof e[1] === "string"));
-function jsonLines(stdout, what) {
-  return stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("{")).map((l) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      throw new Error(`cannot read the ${what} the manager printed: ${l.slice(0, 80)}`);
-    }
-  });
-}
-function parseNodes(stdout) {
-  return jsonLines(stdout, "nodes").map((n) => {
-    const spec = obj(n.Spec);
-    const status2 = obj(n.Status);
-    const manager = obj(n.ManagerStatus);
-    let addr = str(status2.Addr);
-    if ((addr === "" || addr === "0.0.0.0") && str(manager.Addr))
-      addr = str(manager.Addr).replace(/:\d+$/, "");
-    return {
-      id: str(n.ID),
-      hostname: str(obj(n.Description).Hostname),
-      addr,
-      state: str(status2.State),
-      availability: str(spec.Availability),
-      labels: strings(spec.Labels),
-      role: str(spec.Role)
-    };
-  });
-}
-function parseTasks(stdout) {
-  return jsonLines(stdout, "tasks").map((t) => {
-    const status2 = obj(t.Status);
-    return {
-      id: str(t.ID),
-      nodeId: str(t.NodeID),
-      desired: str(t.DesiredState),
-      state: str(status2.State),
-      err: str(status2.Err),
-      message: str(status2.Message),
-      labels: strings(obj(obj(obj(t.Spec).ContainerSpec)).Labels)
-    };
-  });
-}
-function parseService(stdout) {
-  const [s] = jsonLines(stdout, "service");
-  if (!s) return void 0;
-  const spec = obj(s.Spec);
-  const container2 = obj(obj(spec.TaskTemplate).ContainerSpec);
-  return {
-    id: str(s.ID),
-    name: str(spec.Name),
-    image: str(container2.Image),
-    labels: strings(spec.Labels),
-    containerLabels: strings(container2.Labels)
-  };
-}
-function digestOf(image) {
-  return /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1];
-}
-function parseSnapshot(stdout, separator) {
-  const at = stdout.indexOf(separator);
-  if (at < 0) throw new Error("the manager printed no task list");
-  return { nodes: parseNodes(stdout.slice(0, at)), tasks: parseTasks(stdout.slice(at + separator.length)) };
-}
-function isSchedulable(n) {
-  return n.state === "ready" && n.availability === "active";
-}
-function hasLabel(n, key, value) {
-  return n.labels[key] === value;
-}
-var FAILED = /* @__PURE__ */ new Set(["failed", "rejected"]);
-function progressOf(expected, nodes, tasks, run2, before) {
-  return expected.map((id) => {
-    const node = nodes.find((n) => n.id === id) ?? {
-      id,
-      hostname: id.slice(0, 12),
-      addr: "",
-      state: "down",
-      availability: "active",
-      labels: {},
-      role: "worker"
-    };
-    const mine = tasks.filter((t) => t.nodeId === id && t.labels["bluegreen.run"] === run2);
-    const running = mine.find((t) => t.desired === "running" && t.state === "running");
-    if (running) return { node, kind: "running", task: running };
-    const failed = mine.find((t) => !before.has(t.id) && FAILED.has(t.state));
-    if (failed) return { node, kind: "failed", task: failed };
-    if (!isSchedulable(node)) return { node, kind: "gone" };
-    const latest = mine.find((t) => t.desired === "running");
-    return latest ? { node, kind: "waiting", task: latest } : { node, kind: "waiting" };
-  });
-}
-function taskError(t) {
-  return [t.err, t.message && t.message !== t.err ? `(${t.message})` : ""].filter(Boolean).join(" ") || t.state;
-}
-
-// src/deploy/swarm-pool.ts
-var POLL_MS2 = 500;
-function recordOfNode(n) {
-  return { name: n.hostname, host: n.addr, port: 0, address: n.addr, node: n.id };
-}
-var ids = (hosts) => hosts.map((h) => h.node ?? h.name);
-function swarmBackend(ctx, pool, sw) {
-  const { config } = ctx;
-  const app = config.app;
-  const service = serviceName(app, pool);
-  const label = sw.labels[pool];
-  const key = placementKey(app);
-  const manager = swarmManager(config, sw.manager);
-  const exec2 = async (command, opts = {}) => (await ctx.remote.get(targetOf(config, manager))).exec(command, opts);
-  const spec = () => ({
-    app,
-    pool,
-    env: config.container.env,
-    options: serviceOptions(config.container.options),
-    restart: config.container.restart,
-    stopSeconds: stopSeconds(ctx)
-  });
-  const serviceRelease = (r, run2) => ({
-    image: releaseRef(r),
-    version: r.version,
-    ...r.digest ? { digest: r.digest } : {},
-    run: run2
-  });
-  const newRun = () => `${Date.now().toString(36)}-${randomBytes2(3).toString("hex")}`;
-  const readNodes = async () => parseNodes((await exec2(swarm.nodes())).stdout);
-  const readTasks = async () => parseTasks((await exec2(swarm.tasks(service))).stdout);
-  const readService = async () => {
-    const r = await exec2(swarm.inspect(service), { check: false });
-    if (r.code === 0) return parseService(r.stdout);
-    if (/no such service/i.test(r.stderr + r.stdout)) return void 0;
-    throw new DeployError(
-      `${manager.name}: docker service inspect ${service} exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ")}`,
-      manager.name
-    );
-  };
-  const withLogin = (command) => {
-    const login = hostLogin(ctx);
-    return login ? { command: withRegistryLogin(login, command), stdin: login.password } : { command };
-  };
-  const members = async () => {
-    const labelled = (await readNodes()).filter((n) => hasLabel(n, label.key, label.value));
-    for (const n of labelled.filter((x) => !isSchedulable(x)))
-      ctx.log.warn(
-        `${n.hostname} has ${label.key}=${label.value} but is ${n.state}/${n.availability}: Swarm runs nothing there, it is not part of ${pool} now`,
-        n.hostname
-      );
-    return labelled.filter(isSchedulable).map(recordOfNode);
-  };
-  const unplace = async (hosts, step) => {
-    if (hosts.length === 0) return;
-    const started = Date.now();
-    try {
-      await exec2(swarm.unplace(app, ids(hosts)));
-      for (const h of hosts) ctx.recorder.record(h.name, pool, { step, ok: true, ms: Date.now() - started });
-      ctx.log.info(
-        `${service}: ${hosts.map((h) => h.name).join(", ")} unplaced (${key} removed): Swarm stops their tasks`
-      );
-    } catch (err) {
-      ctx.log.warn(
-        `could not unplace ${hosts.map((h) => h.name).join(", ")} (${err.message}): they are out of the balancer; remove the label ${key} from them by hand`,
-        manager.name
-      );
-    }
-  };
-  const waitForTasks = async (hosts, run2, before, warm) => {
-    const started = ctx.clock.now();
-    const deadline = started + sw.start_timeout;
-    const seen = new Set(warm);
-    for (; ; ) {
-      throwIfCancelled(ctx);
-      const snap = parseSnapshot((await exec2(swarm.snapshot(service))).stdout, swarm.separator);
-      const progress = progressOf(ids(hosts), snap.nodes, snap.tasks, run2, before);
-      for (const p of progress) {
-        if (p.kind !== "running" || seen.has(p.node.id)) continue;
-        seen.add(p.node.id);
-        const ms = ctx.clock.now() - started;
-        ctx.recorder.record(p.node.hostname, pool, {
-          step: "start",
-          ok: true,
-          ms,
-          detail: p.task.id.slice(0, 12)
-        });
-        ctx.log.hostStep(p.node.hostname, "start", true, ms, `task ${p.task.id.slice(0, 12)} running`);
-      }
-      const failed = progress.flatMap((p) => p.kind === "failed" ? [p] : []);
-      if (failed.length) {
-        const lines = await Promise.all(
-          failed.map(async (f) => {
-            const logs = await exec2(swarm.taskLogs(f.task.id), { check: false }).catch(() => void 0);
-            const tail = logs ? logExcerpt(logs.stdout) : "";
-            const why = `task ${f.task.id.slice(0, 12)} ${f.task.state}: ${taskError(f.task)}${tail ? `; log: ${tail}` : ""}`;
-            ctx.recorder.record(f.node.hostname, pool, {
-              step: "start",
-              ok: false,
-              ms: ctx.clock.now() - started,
-              detail: why
-            });
-            ctx.log.hostStep(f.node.hostname, "start", false, ctx.clock.now() - started, why);
-            return { host: f.node.hostname, why };
-          })
-        );
-        return { failed: lines };
-      }
-      const waiting = progress.filter((p) => p.kind === "waiting");
-      if (waiting.length === 0) {
-        for (const p of progress.filter((x) => x.kind === "gone"))
-          ctx.log.warn(
-            `${p.node.hostname} went ${p.node.state === "ready" ? p.node.availability : p.node.state} during the start: Swarm runs no task there; it stays out of the balancer`,
-            p.node.hostname
-          );
-        const running = progress.flatMap(
-          (p) => p.kind === "running" ? [{ node: p.node, task: p.task }] : []
-        );
-        return { running };
-      }
-      if (ctx.clock.now() >= deadline) {
-        return {
-          failed: waiting.map((w) => ({
-            host: w.node.hostname,
-            why: `no task running after ${Math.round(sw.start_timeout / 1e3)}s (swarm.start_timeout)${w.kind === "waiting" && w.task ? `: task ${w.task.id.slice(0, 12)} ${w.task.state}${w.task.err || w.task.message ? ` (${taskError(w.task)})` : ""}` : ": Swarm has not scheduled one"}`
-          }))
-        };
-      }
-      await ctx.clock.sleep(POLL_MS2);
-    }
-  };
-  const preflight = async (running) => {
-    const results = await Promise.allSettled(
-      running.map(({ node, task }) => {
-        return checkDirectly(
-          ctx,
-          recordOfNode(node),
-          pool,
-          {
-            label: "task log",
-            read: async () => (await exec2(swarm.taskLogs(task.id), { check: false })).stdout
-          },
-          ""
-        );
-      })
-    );
-    return results.flatMap(
-      (r, i) => r.status === "rejected" ? [{ host: running[i].node.hostname, why: r.reason.message }] : []
-    );
-  };
-  const fail = async (hosts, failed, what) => {
-    ctx.log.warn(`${failed.length} of ${hosts.length} ${pool} node(s) failed; unplacing ${what}`);
-    await unplace(hosts, "remove");
-    const lines = failed.map((f) => `${f.host}: ${f.why}`);
-    throw new DeployError(
-      `${lines.length === 1 ? lines[0] : `${lines.length} nodes failed:
-  ${lines.join("\n  ")}`}
-Nothing reached users: the balancer was not changed; service ${service} has no task on ${hosts.length === 1 ? "that node" : "those nodes"} now.`,
-      failed[0].host
-    );
-  };
-  const placeAndCheck = async (hosts, run2, before, what, warm = /* @__PURE__ */ new Set()) => {
-    const placed = new Set((await readNodes()).filter((n) => n.labels[key] === pool).map((n) => n.id));
-    const toPlace = hosts.filter((h) => !placed.has(h.node ?? ""));
-    if (toPlace.length)
-      await timed(
-        ctx,
-        manager,
-        pool,
-        "place",
-        () => exec2(swarm.place(app, pool, ids(toPlace))),
-        () => `${key}=${pool} on ${toPlace.length} node(s)`
-      );
-    const waited = await waitForTasks(hosts, run2, before, warm);
-    if ("failed" in waited) return fail(hosts, waited.failed, what);
-    if (waited.running.length === 0)
-      return fail(hosts, [{ host: service, why: "no node runs a task" }], what);
-    const failed = await preflight(waited.running);
-    if (failed.length) return fail(hosts, failed, what);
-    return waited.running.map((r) => recordOfNode(r.node));
-  };
-  const applyRelease = async (release, hosts) => {
-    const current = await readService();
-    const run2 = newRun();
-    const rel = serviceRelease(release, run2);
-    const s = spec();
-    const nodes = await readNodes();
-    const stale = nodes.filter((n) => n.labels[key] === pool && !hosts.some((h) => h.node === n.id)).map(recordOfNode);
-    if (stale.length) await unplace(stale, "remove");
-    const before = new Set(current ? (await readTasks()).map((t) => t.id) : []);
-    let action;
-    if (current && current.labels[LABEL_SPEC] !== specHash(s)) {
-      ctx.log.info(
-        `${service}: its flags differ from the config (container env, options or restart): re-creating it`
-      );
-      await unplace(nodes.filter((n) => n.labels[key] === pool).map(recordOfNode), "remove");
-      await waitUntilIdle();
-      await exec2(swarm.remove(service));
-      action = "re-created";
-    } else action = current ? "updated" : "created";
-    const { command, stdin } = withLogin(
-      action === "updated" ? swarm.update(service, rel) : swarm.create(s, rel)
-    );
-    await timed(
-      ctx,
-      manager,
-      pool,
-      "service",
-      () => exec2(command, { ...stdin ? { stdin } : {} }),
-      () => `${service} ${action}: ${rel.image}`
-    );
-    return { run: run2, before: action === "re-created" ? /* @__PURE__ */ new Set() : before };
-  };
-  const waitUntilIdle = async () => {
-    const deadline = ctx.clock.now() + sw.start_timeout;
-    while ((await readTasks()).some((t) => t.state === "running" || t.desired === "running")) {
-      if (ctx.clock.now() >= deadline)
-        throw new DeployError(`${service}: its tasks did not stop within swarm.start_timeout`, manager.name);
-      await ctx.clock.sleep(POLL_MS2);
-    }
-  };
-  const startLines = (hosts, release) => {
-    const rel = serviceRelease(release, "RUN");
-    return [
-      `${manager.name}: ${swarm.update(service, rel)}   (or, without ${service}: ${swarm.create(spec(), rel)})`,
-      `${manager.name}: ${swarm.place(app, pool, ids(hosts))}`,
-      ...hosts.map(
-        (h) => `${h.name}: its task running, then GET ${hostUrl(h.address, config.container.port, config.checks.path)} directly`
-      )
-    ];
-  };
-  return {
-    pool,
-    service,
-    members,
-    emptiness: {
-      what: `has no ready, active node labelled ${label.key}=${label.value}`,
-      fix: `label its nodes (docker node update --label-add ${label.key}=${label.value} NODE)`
-    },
-    async start(hosts, release) {
-      throwIfCancelled(ctx);
-      await exec2(swarm.cancelPark(app, pool));
-      const { run: run2, before } = await applyRelease(release, hosts);
-      return placeAndCheck(hosts, run2, before, `${service}'s nodes: it is scaled to 0`);
-    },
-    startPlan: startLines,
-    async extend(hosts, release) {
-      const current = await readService();
-      const run2 = current?.containerLabels[LABEL_RUN];
-      if (!current || !run2 || release.digest && digestOf(current.image) !== release.digest)
-        throw new DeployError(
-          `${service} does not run ${release.version} (${current ? current.image : "no such service"}): deploy it first`,
-          manager.name
-        );
-      const before = new Set((await readTasks()).map((t) => t.id));
-      return placeAndCheck(hosts, run2, before, "the new nodes");
-    },
-    extendPlan: (hosts) => [
-      `${manager.name}: ${swarm.place(app, pool, ids(hosts))}`,
-      ...hosts.map(
-        (h) => `${h.name}: its task running, then GET ${hostUrl(h.address, config.container.port, config.checks.path)} directly`
-      )
-    ],
-    remove: (hosts) => unplace(hosts, "remove"),
-    stop: (hosts) => unplace(hosts, "stop"),
-    stopPlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
-    // A node leaving the pool (its label removed by the user): the same, its task stops.
-    leave: (hosts) => unplace(hosts, "stop"),
-    leavePlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
-    async keepOld(hosts) {
-      const keep = config.promote.keep_old;
-      if (keep.until === "next_deploy") return { kept: "warm" };
-      if (keep.ms === 0) {
-        await unplace(hosts, "stop");
-        return { kept: "stopped" };
-      }
-      const seconds = Math.ceil(keep.ms / 1e3);
-      await exec2(swarm.cancelPark(app, pool));
-      await exec2(swarm.schedulePark(app, pool, ids(hosts), seconds));
-      return { kept: "warm", stopAt: new Date(Date.now() + seconds * 1e3).toISOString() };
-    },
-    stopKeepingPlan: (hosts) => [`${manager.name}: ${swarm.unplace(app, ids(hosts))}`],
-    comebackHosts: () => members(),
-    async bringBack(hosts, release) {
-      throwIfCancelled(ctx);
-      await exec2(swarm.cancelPark(app, pool));
-      const how = { warm: 0, started: 0, pulled: 0 };
-      const current = await readService();
-      const run2 = current?.containerLabels[LABEL_RUN];
-      if (current && run2 && release.digest && digestOf(current.image) === release.digest) {
-        const snap = parseSnapshot((await exec2(swarm.snapshot(service))).stdout, swarm.separator);
-        const progress = progressOf(
-          ids(hosts),
-          snap.nodes,
-          snap.tasks,
-          run2,
-          new Set(snap.tasks.map((t) => t.id))
-        );
-        for (const p of progress) {
-          if (p.kind !== "running") continue;
-          ctx.recorder.record(p.node.hostname, pool, {
-            step: "warm",
-            ok: true,
-            ms: 0,
-            detail: `${service} task still running`
-          });
-          ctx.log.hostStep(p.node.hostname, "warm", true, 0, `${service} task still running`);
-        }
-        const warm = new Set(progress.flatMap((p) => p.kind === "running" ? [p.node.id] : []));
-        how.warm = warm.size;
-        how.started = hosts.length - warm.size;
-        const before2 = new Set(snap.tasks.map((t) => t.id));
-        const back = await placeAndCheck(hosts, run2, before2, "them again", warm);
-        return { hosts: back, how };
-      }
-      const { run: fresh, before } = await applyRelease(release, hosts);
-      how.pulled = hosts.length;
-      return { hosts: await placeAndCheck(hosts, fresh, before, `${service}'s nodes`), how };
-    },
-    bringBackPlan: (hosts, release) => [
-      `${manager.name}: ${service} still at ${release.digest ?? release.version} \u2192 its running tasks are checked, its other nodes placed again (${key}=${pool}); otherwise:`,
-      ...startLines(hosts, release)
-    ],
-    undoBringBack: async (hosts, _release, how) => {
-      if (how.warm !== hosts.length) await unplace(hosts, "stop");
-    },
-    async status(recorded, seen) {
-      let nodes = [];
-      let current;
-      let tasks = [];
-      let problem;
-      try {
-        nodes = await readNodes();
-        current = await readService();
-        if (current) tasks = await readTasks();
-      } catch (err) {
-        problem = err.message;
-      }
-      const recordedIds = new Set(recorded?.hosts.map((h) => h.node) ?? []);
-      const shown = nodes.filter(
-        (n) => !seen.has(n.id) && (hasLabel(n, label.key, label.value) || n.labels[key] === pool || recordedIds.has(n.id))
-      );
-      for (const n of shown) seen.add(n.id);
-      const rows = await Promise.all(
-        shown.map(async (n) => {
-          const task = tasks.find((t) => t.nodeId === n.id && t.desired === "running");
-          const url = hostUrl(n.addr, config.container.port, config.checks.path);
-          const check = await ctx.checker.once(url, {
-            ...config.checks,
-            timeout: Math.min(config.checks.timeout, 2e3)
-          });
-          const placed = n.labels[key] === pool;
-          return {
-            host: n.hostname,
-            pool,
-            address: n.addr,
-            container: task ? `${service} task ${task.id.slice(0, 12)}` : service,
-            state: n.state !== "ready" ? `node ${n.state}` : task ? task.state : placed ? "no task" : "not placed",
-            version: task?.labels["bluegreen.version"] ?? "-",
-            check: check.ok ? `${check.status}` : check.error ?? "failed",
-            ok: check.ok
-          };
-        })
-      );
-      if (problem)
-        rows.push({
-          host: manager.name,
-          pool,
-          address: manager.host,
-          container: service,
-          state: `unreachable: ${problem}`,
-          version: "-",
-          check: "-",
-          ok: false
-        });
-      return {
-        rows,
-        service: {
-          pool,
-          service,
-          ...current ? { image: current.image } : {},
-          ...current?.containerLabels["bluegreen.version"] ? { version: current.containerLabels["bluegreen.version"] } : {},
-          running: tasks.filter((t) => t.desired === "running" && t.state === "running").length,
-          placed: nodes.filter((n) => n.labels[key] === pool).length
-        }
-      };
-    }
-  };
-}
-
-// src/deploy/ssh-status.ts
-async function sshStatusRows(ctx, pool, recorded, configured, seen) {
-  const hosts = [];
-  for (const h of [...recorded?.hosts ?? [], ...configured]) {
-    if (seen.has(`${h.host}:${h.port}`)) continue;
-    seen.add(`${h.host}:${h.port}`);
-    hosts.push(h);
-  }
-  const rows = await ctx.remote.each(hosts, async (host) => {
-    const url = hostUrl(host.address, ctx.config.container.port, ctx.config.checks.path);
-    let container2 = "-";
-    let st = "none";
-    let version = "-";
-    try {
-      const shell = await ctx.remote.get(targetOf(ctx.config, host));
-      const list = parseContainerList((await shell.exec(docker.list(ctx.config.app))).stdout);
-      const shown = list.find((c) => c.state === "running") ?? list[0];
-      if (shown) ({ name: container2, state: st, version } = shown);
-      const stopped = list.filter((c) => c !== shown).length;
-      if (stopped) st = `${st} (+${stopped} kept)`;
-    } catch (err) {
-      st = `unreachable: ${err.message}`;
-    }
-    const check = await ctx.checker.once(url, {
-      ...ctx.config.checks,
-      timeout: Math.min(ctx.config.checks.timeout, 2e3)
-    });
-    return {
-      host: host.name,
-      pool,
-      address: host.address,
-      container: container2,
-      state: st,
-      version,
-      check: check.ok ? `${check.status}` : check.error ?? "failed",
-      ok: check.ok
-    };
-  });
-  return rows.map(
-    (r) => r.status === "fulfilled" ? r.value : {
-      host: "?",
-      pool,
-      address: "?",
-      container: "-",
-      state: "error",
-      version: "-",
-      check: String(r.reason),
-      ok: false
-    }
-  );
-}
-
-// src/deploy/backend.ts
-function memberKey(h) {
-  return h.node ?? `${h.host}:${h.port}`;
-}
-function poolBackend(ctx, pool) {
-  return ctx.config.swarm ? swarmBackend(ctx, pool, ctx.config.swarm) : sshBackend(ctx, pool);
-}
-function refuseKindChange(ctx, state) {
-  const swarm2 = ctx.config.swarm !== void 0;
-  const recorded = [
-    ["live", state.live ? state.pools[state.live] : null],
-    ["candidate", state.candidate ? state.pools[state.candidate] : null],
-    ["previous", state.previous]
-  ];
-  for (const [role, rec] of recorded) {
-    if (!rec || rec.service !== void 0 === swarm2) continue;
-    throw new UsageError(
-      `the state record has the ${role} version ${rec.version} ${rec.service ? `as Swarm service ${rec.service}` : "in containers on SSH hosts"}, but the config makes the pools ${swarm2 ? "Swarm services" : "SSH hosts"}: a pool does not change kind under bluegreen (it would leave the recorded containers behind); to move an app, deploy it under a new app name to the same balancer (docs/swarm.md)`
-    );
-  }
-}
-function sshBackend(ctx, pool) {
-  const configured = () => ctx.config.pools[pool].map((h) => recordOf(ctx.config, h));
-  const name = (version) => containerName(ctx.config.app, version);
-  return {
-    pool,
-    service: void 0,
-    members: () => Promise.resolve(configured()),
-    emptiness: { what: "is empty", fix: "list its hosts" },
-    start: async (hosts, release) => {
-      await startPool(ctx, pool, hosts, release);
-      return hosts;
-    },
-    startPlan: (hosts, release) => planLines(hosts, startCommands(ctx, pool, release)),
-    extend: async (hosts, release) => {
-      await startPool(ctx, pool, hosts, release);
-      return hosts;
-    },
-    extendPlan: (hosts, release) => planLines(hosts, startCommands(ctx, pool, release)),
-    remove: (hosts, version) => removeFromPool(ctx, pool, hosts, version),
-    stop: (hosts, version) => stopPool(ctx, pool, hosts, version),
-    stopPlan: (hosts, version) => planLines(hosts, stopCommands(ctx, version)),
-    leave: (hosts, version) => leavePool(ctx, pool, hosts, version),
-    leavePlan: (hosts, version) => planLines(hosts, leaveCommands(ctx, version)),
-    keepOld: (hosts, version) => keepOld(ctx, pool, hosts, version),
-    stopKeepingPlan: (hosts, version) => planLines(hosts, stopKeepingCommands(ctx, version)),
-    comebackHosts: (prev) => Promise.resolve(prev.pool === pool && prev.hosts?.length ? prev.hosts : configured()),
-    bringBack: async (hosts, release) => ({ hosts, how: await bringBack(ctx, pool, hosts, release) }),
-    bringBackPlan: (hosts, release) => hosts.map(
-      (h) => `${h.name}: ${name(release.version)} running \u2192 check it; stopped \u2192 docker start + check; missing \u2192 ${startCommands(
-        ctx,
-        pool,
-        release
-      ).map((c) => c.command).join(" && ")} + check`
-    ),
-    undoBringBack: (hosts, release, how) => retire(
-      ctx,
-      pool,
-      hosts,
-      "stop",
-      how.warm === hosts.length ? [] : stopKeepingCommands(ctx, release.version)
-    ),
-    status: async (recorded, seen) => ({
-      rows: await sshStatusRows(ctx, pool, recorded, configured(), seen)
-    })
-  };
-}
-
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
-    }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-  }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
-      }
-    };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
-          continue;
-        }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec2() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec2();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
-      }
-    }
-  }
-  addToPath(path4, added, removed, oldPosInc, options) {
-    const last = path4.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path4.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path4.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array) {
-    const ret = [];
-    for (let i = 0; i < array.length; i++) {
-      if (array[i]) {
-        ret.push(array[i]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars) {
-    return chars.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i) {
-            const oldValue = oldTokens[oldPos + i];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize2;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize2(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i = 0; i < linesAndNewlines.length; i++) {
-    const line = linesAndNewlines[i];
-    if (i % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i = 0; i < diff.length; i++) {
-      const current = diff[i], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines.length;
-        } else {
-          oldLine += lines.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines.length <= context * 2 && i < diff.length - 2) {
-            for (const line of contextLines(lines)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines.length, context);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines.length;
-        newLine += lines.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i = 0; i < hunk.lines.length; i++) {
-        if (hunk.lines[i].endsWith("\n")) {
-          hunk.lines[i] = hunk.lines[i].slice(0, -1);
-        } else {
-          hunk.lines.splice(i + 1, 0, "\\ No newline at end of file");
-          i++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName) {
-    ret.push("Index: " + patch.oldFileName);
-  }
-  if (headerOptions.includeUnderline) {
-    ret.push("===================================================================");
-  }
-  if (headerOptions.includeFileHeaders) {
-    ret.push("--- " + patch.oldFileName + (typeof patch.oldHeader === "undefined" ? "" : "	" + patch.oldHeader));
-    ret.push("+++ " + patch.newFileName + (typeof patch.newHeader === "undefined" ? "" : "	" + patch.newHeader));
-  }
-  for (let i = 0; i < patch.hunks.length; i++) {
-    const hunk = patch.hunks[i];
-    if (hunk.oldLines === 0) {
-      hunk.oldStart -= 1;
-    }
-    if (hunk.newLines === 0) {
-      hunk.newStart -= 1;
-    }
-    ret.push("@@ -" + hunk.oldStart + "," + hunk.oldLines + " +" + hunk.newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/deploy/switch.ts
-function servers(ctx, hosts) {
-  return hosts.map((h) => ({ host: h.address, port: ctx.config.container.port }));
-}
-async function planSwitch(ctx, targets) {
-  const before = await ctx.balancer.read();
-  const after = ctx.balancer.render(before, targets);
-  const file = ctx.config.balancer.file;
-  const diff = before === after ? "" : createTwoFilesPatch(file, file, before, after, "before", "after");
-  return { before, after, diff };
-}
-function switchPlanLine(ctx) {
-  const { test, reload } = ctx.balancer.describeCommands();
-  return `balancer: write ${ctx.config.balancer.file}, \`${test}\`, \`${reload}\``;
-}
-async function commitSwitch(ctx, state, change, opts) {
-  await ctx.log.group(opts.title, async () => {
-    try {
-      await applySwitch(ctx, change, state);
-    } catch (err) {
-      await opts.onFailure?.(err);
-      throw err;
-    }
-  });
-  opts.update?.(state);
-  state.upstreamSha256 = sha256(change.after);
-  await ctx.store.write(state);
-}
-async function applySwitch(ctx, change, state) {
-  if (change.before === change.after && state.upstreamSha256 === sha256(change.after)) return;
-  throwIfCancelled(ctx);
-  await ctx.balancer.apply(change.before, change.after);
-}
-async function verifyThroughBalancer(ctx, requests) {
-  const url = balancerCheckUrl(ctx.config);
-  const parallel = 4;
-  for (let i = 0; i < requests; i += parallel) {
-    const batch = await Promise.all(
-      Array.from(
-        { length: Math.min(parallel, requests - i) },
-        () => ctx.checker.once(url, ctx.config.checks)
-      )
-    );
-    const failed = batch.find((r) => !r.ok);
-    if (failed) throw new DeployError(`verify through the balancer failed: GET ${url}: ${failed.error}`);
-  }
-  ctx.log.info(`verified ${requests} requests through ${url}`);
-}
-async function reconcile(ctx, state) {
-  const live = state.live ? state.pools[state.live] : null;
-  if (!live) return;
-  const cand = state.candidate ? state.pools[state.candidate] : null;
-  const expected = servers(ctx, [...live.hosts, ...cand?.hosts ?? []]);
-  const actual = ctx.balancer.servers(await ctx.balancer.read());
-  const key = (s) => `${s.host}:${s.port}`;
-  const same = expected.length === actual.length && expected.every((e) => actual.some((a) => key(a) === key(e)));
-  if (same) return;
-  ctx.log.warn(
-    `the balancer's servers (${actual.map(key).join(", ") || "none"}) are not what the state record expects (${expected.map(key).join(", ")}): an interrupted run or a hand edit; restoring them first`
-  );
-  const change = await planSwitch(ctx, expected);
-  await commitSwitch(ctx, state, change, { title: "restore the balancer's servers" });
-}
-
-// src/deploy/retention.ts
-function parseInventory(stdout) {
-  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [id = "", name = "", state = "", version = "", created = "", image = ""] = l.split("	");
-    return { id, name, state, version, created, image };
-  });
-}
-function planPrune(all, protectedVersions2, retain) {
-  const newestFirst = [...all].sort((a, b) => a.created < b.created ? 1 : a.created > b.created ? -1 : 0);
-  const must = newestFirst.filter((c) => c.state === "running" || protectedVersions2.includes(c.version));
-  const keep = [...must];
-  for (const c of newestFirst) if (keep.length < retain && !keep.includes(c)) keep.push(c);
-  const remove = newestFirst.filter((c) => !keep.includes(c));
-  const used = new Set(keep.map((c) => c.image));
-  const images = [...new Set(remove.map((c) => c.image))].filter((i) => !used.has(i));
-  return { keep, remove, images };
-}
-function protectedVersions(state) {
-  return [
-    state.live ? state.pools[state.live]?.version : void 0,
-    state.candidate ? state.pools[state.candidate]?.version : void 0,
-    state.previous?.version
-  ].filter((v) => v !== void 0);
-}
-async function prune(ctx, state, dryRun) {
-  const keepVersions = protectedVersions(state);
-  const hosts = ["green", "blue"].flatMap(
-    (pool) => ctx.config.pools[pool].map((h) => ({
-      host: recordOf(ctx.config, h),
-      pool
-    }))
-  );
-  const lines = [];
-  const results = await ctx.remote.each(hosts, async ({ host, pool }) => {
-    const shell = await ctx.remote.get(targetOf(ctx.config, host));
-    const plan = planPrune(
-      parseInventory((await shell.exec(docker.inventory(ctx.config.app))).stdout),
-      keepVersions,
-      ctx.config.retain
-    );
-    if (plan.remove.length === 0) return;
-    lines.push(
-      `${host.name}: ${dryRun ? "would remove" : "removes"} ${plan.remove.map((c) => c.name).join(", ")}${plan.images.length ? ` and ${plan.images.length} image(s)` : ""} (keeps ${plan.keep.map((c) => c.name).join(", ")})`
-    );
-    if (dryRun) return;
-    await timed(ctx, host, pool, "prune", async () => {
-      await shell.exec(docker.removeContainers(plan.remove.map((c) => c.name)));
-      if (plan.images.length) await shell.exec(docker.removeImages(plan.images));
-    });
-  });
-  results.forEach((r, i) => {
-    if (r.status === "rejected")
-      ctx.log.warn(
-        `could not prune ${hosts[i].host.name}: ${r.reason.message}`,
-        hosts[i].host.name
-      );
-  });
-  return lines.sort();
-}
-
-// src/deploy/ops/promote.ts
-async function promote(ctx, state) {
-  const cand = state.candidate;
-  const live = state.live;
-  const candPool = cand ? state.pools[cand] : null;
-  const livePool = live ? state.pools[live] : null;
-  if (!cand || !candPool || !live || !livePool)
-    throw new DeployError("nothing to promote: no candidate pool (run `bluegreen deploy` first)");
-  const checks = { ...ctx.config.checks };
-  const dead = (await Promise.all(
-    candPool.hosts.map(async (h) => {
-      const r = await ctx.checker.once(hostUrl(h.address, ctx.config.container.port, checks.path), checks);
-      return r.ok ? void 0 : `${h.name} (${r.error})`;
-    })
-  )).filter((x) => x !== void 0);
-  if (dead.length) {
-    throw new DeployError(
-      `refusing to promote ${cand}: ${dead.join(", ")} no longer pass the check; run \`bluegreen rollback\` or deploy again`,
-      dead[0]
-    );
-  }
-  const change = await planSwitch(ctx, servers(ctx, candPool.hosts));
-  const keep = ctx.config.promote.keep_old;
-  if (ctx.dryRun) {
-    const kept2 = keep.until === "next_deploy" ? [
-      `${live}: ${livePool.version} keeps running outside the balancer until the next deploy (promote.keep_old)`
-    ] : keep.ms === 0 ? poolBackend(ctx, live).stopKeepingPlan(livePool.hosts, livePool.version) : [
-      `${live}: a timer on each host stops ${livePool.version} after ${keep.ms / 1e3}s (promote.keep_old)`
-    ];
-    return {
-      message: `would promote ${cand} ${candPool.version} and retire ${live} ${livePool.version}`,
-      version: candPool.version,
-      plan: [switchPlanLine(ctx), ...kept2],
-      diff: change.diff
-    };
-  }
-  await commitSwitch(ctx, state, change, {
-    title: `switch the balancer to ${cand} only`,
-    update: (s) => {
-      s.previous = { ...livePool, pool: live, kept: "warm" };
-      s.live = cand;
-      s.candidate = null;
-      s.pools[live] = null;
-    }
-  });
-  const kept = await ctx.log.group(
-    `keep ${live} ${livePool.version} for a rollback`,
-    () => poolBackend(ctx, live).keepOld(livePool.hosts, livePool.version)
-  );
-  if (kept.kept !== "warm" || kept.stopAt) {
-    state.previous = { ...state.previous, ...kept };
-    await ctx.store.write(state);
-  }
-  const pruned = await ctx.log.group(
-    `prune old containers (retain ${ctx.config.retain})`,
-    () => prune(ctx, state, false)
-  );
-  for (const line of pruned) ctx.log.info(line);
-  return {
-    message: `${candPool.version} live on ${cand} (${candPool.hosts.length} hosts); ${live} ${livePool.version} ${describeKept(kept)}`,
-    version: candPool.version,
-    diff: change.diff
-  };
-}
-function describeKept(kept) {
-  if (kept.kept === "stopped") return "stopped, kept for a rollback";
-  return kept.stopAt ? `kept running outside the balancer (warm) until ${kept.stopAt}, then stopped by a timer on its hosts` : "kept running outside the balancer (warm) until the next deploy";
-}
-
-// src/deploy/ops/rollback.ts
-async function rollbackCandidate(ctx, state) {
-  const cand = state.candidate;
-  const candPool = state.pools[cand];
-  const livePool = state.pools[state.live];
-  const change = await planSwitch(ctx, servers(ctx, livePool.hosts));
-  if (ctx.dryRun) {
-    return {
-      message: `would roll back candidate ${candPool.version} on ${cand}`,
-      version: livePool.version,
-      plan: [switchPlanLine(ctx), ...poolBackend(ctx, cand).stopPlan(candPool.hosts, candPool.version)],
-      diff: change.diff,
-      result: "rolled_back"
-    };
-  }
-  await commitSwitch(ctx, state, change, {
-    title: `switch the balancer back to ${state.live} only`,
-    update: (s) => {
-      s.candidate = null;
-      s.pools[cand] = null;
-    }
-  });
-  await ctx.log.group(
-    `remove ${candPool.version} from ${cand}`,
-    () => poolBackend(ctx, cand).stop(candPool.hosts, candPool.version)
-  );
-  return {
-    message: `rolled back: ${candPool.version} removed from ${cand}; ${livePool.version} live on ${state.live} (${livePool.hosts.length} hosts)`,
-    version: livePool.version,
-    diff: change.diff,
-    result: "rolled_back"
-  };
-}
-async function rollbackPromoted(ctx, state) {
-  const live = state.live;
-  const livePool = state.pools[live];
-  const prev = state.previous;
-  const idle = otherPool(live);
-  const backend = poolBackend(ctx, idle);
-  let hosts = await backend.comebackHosts(prev);
-  if (hosts.length === 0)
-    throw new DeployError(
-      `pools.${idle} ${backend.emptiness.what}: rollback brings ${prev.version} back on the idle pool; ${backend.emptiness.fix}`
-    );
-  const release = {
-    version: prev.version,
-    image: prev.image ?? ctx.config.image,
-    ...prev.digest ? { digest: prev.digest } : {}
-  };
-  let change = await planSwitch(ctx, servers(ctx, hosts));
-  if (ctx.dryRun) {
-    return {
-      message: `would bring ${prev.version} back on ${idle} (${prev.kept === "warm" ? "still running: a switch back" : prev.kept === "stopped" ? "stopped: docker start, no pull" : "started again"}) and retire ${livePool.version}`,
-      version: prev.version,
-      plan: [...backend.bringBackPlan(hosts, release), switchPlanLine(ctx)],
-      diff: change.diff,
-      result: "rolled_back"
-    };
-  }
-  const back = await ctx.log.group(
-    `bring ${prev.version} back on ${idle}`,
-    () => backend.bringBack(hosts, release)
-  );
-  const how = back.how;
-  if (back.hosts.length !== hosts.length || back.hosts.some((h, i) => memberKey(h) !== memberKey(hosts[i]))) {
-    hosts = back.hosts;
-    change = await planSwitch(ctx, servers(ctx, hosts));
-  }
-  await commitSwitch(ctx, state, change, {
-    title: `switch the balancer to ${idle}`,
-    update: (s) => {
-      s.pools[idle] = {
-        ...release,
-        hosts,
-        since: (/* @__PURE__ */ new Date()).toISOString(),
-        ...backend.service ? { service: backend.service } : {}
-      };
-      s.previous = { ...livePool, pool: live, kept: "warm" };
-      s.live = idle;
-      s.pools[live] = null;
-    },
-    onFailure: () => backend.undoBringBack(hosts, release, how)
-  });
-  const kept = await ctx.log.group(
-    `keep ${live} ${livePool.version} for a roll forward`,
-    () => poolBackend(ctx, live).keepOld(livePool.hosts, livePool.version)
-  );
-  if (kept.kept !== "warm" || kept.stopAt) {
-    state.previous = { ...state.previous, ...kept };
-    await ctx.store.write(state);
-  }
-  const came = [
-    how.warm ? `${how.warm} still running (switched back)` : "",
-    how.started ? `${how.started} started again (no pull)` : "",
-    how.pulled ? `${how.pulled} pulled and started` : ""
-  ].filter(Boolean);
-  return {
-    message: `rolled back: ${prev.version} live on ${idle} (${hosts.length} hosts: ${came.join(", ")}); ${livePool.version} ${describeKept(kept)}`,
-    version: prev.version,
-    diff: change.diff,
-    result: "rolled_back"
-  };
-}
-async function rollback(ctx, state) {
-  if (state.candidate) return rollbackCandidate(ctx, state);
-  if (state.previous && state.live) return rollbackPromoted(ctx, state);
-  throw new DeployError("nothing to roll back: no candidate pool and no previous version recorded");
-}
-
-// src/util/stats.ts
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))];
-}
-
-// src/deploy/ops/shift.ts
-function gcd(a, b) {
-  return b === 0 ? a : gcd(b, a % b);
-}
-function shiftWeights(percent, nLive, nCand, max = 256) {
-  if (percent <= 0 || percent >= 100) throw new Error(`a shift step is between 1 and 99, got ${percent}`);
-  let candidate = percent * nLive;
-  let live = (100 - percent) * nCand;
-  const g = gcd(candidate, live);
-  candidate /= g;
-  live /= g;
-  const top = Math.max(candidate, live);
-  if (top > max) {
-    candidate = Math.max(1, Math.round(candidate * max / top));
-    live = Math.max(1, Math.round(live * max / top));
-  }
-  return { live, candidate };
-}
-function judgeStep(sample, budget) {
-  const errorRate = sample.requests === 0 ? 1 : sample.failed / sample.requests;
-  const p99Ms = sample.latenciesMs.length === 0 ? 0 : percentile(sample.latenciesMs, 99);
-  const problems = [];
-  if (sample.requests === 0) problems.push("no request completed");
-  else if (errorRate > budget.max_error_rate)
-    problems.push(
-      `error rate ${(errorRate * 100).toFixed(1)}% > ${(budget.max_error_rate * 100).toFixed(1)}% (${sample.failed} of ${sample.requests}${sample.firstError ? `; e.g. ${sample.firstError}` : ""})`
-    );
-  if (sample.requests > 0 && p99Ms > budget.max_p99) problems.push(`p99 ${p99Ms}ms > ${budget.max_p99}ms`);
-  return {
-    ok: problems.length === 0,
-    errorRate,
-    p99Ms,
-    ...problems.length ? { reason: problems.join("; ") } : {}
-  };
-}
-async function sampleThroughBalancer(ctx, durationMs, concurrency) {
-  const url = balancerCheckUrl(ctx.config);
-  const sample = { requests: 0, failed: 0, latenciesMs: [] };
-  const deadline = ctx.clock.now() + durationMs;
-  const worker = async () => {
-    while (ctx.clock.now() < deadline && !ctx.signal.aborted) {
-      const r = await ctx.checker.once(url, ctx.config.checks);
-      sample.requests++;
-      sample.latenciesMs.push(r.ms);
-      if (!r.ok) {
-        sample.failed++;
-        sample.firstError ??= r.error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return sample;
-}
-async function shiftTraffic(ctx, state, pool, hosts, release, steps) {
-  const { version } = release;
-  const livePool = state.live ? state.pools[state.live] : null;
-  if (!state.live || !livePool) throw new DeployError("--steps needs a live pool to shift traffic from");
-  const budget = ctx.config.shift;
-  const diffs = [];
-  for (const percent of steps.filter((s) => s < 100)) {
-    const w = shiftWeights(percent, livePool.hosts.length, hosts.length);
-    const targets = [
-      ...servers(ctx, livePool.hosts).map((s) => ({ ...s, weight: w.live })),
-      ...servers(ctx, hosts).map((s) => ({ ...s, weight: w.candidate }))
-    ];
-    const entering = state.candidate !== pool;
-    const fail = async (err) => {
-      if (!entering) return failStep(ctx, state, version, percent, messageOf(err));
-      await poolBackend(ctx, pool).remove(hosts, version);
-      throw err;
-    };
-    const change = await planSwitch(ctx, targets).catch(fail);
-    await commitSwitch(ctx, state, change, {
-      title: `shift ${percent}% to ${pool} ${version}`,
-      update: (s) => {
-        if (!entering) return;
-        const service = poolBackend(ctx, pool).service;
-        s.pools[pool] = {
-          ...release,
-          hosts,
-          since: (/* @__PURE__ */ new Date()).toISOString(),
-          ...service ? { service } : {}
-        };
-        s.candidate = pool;
-      },
-      onFailure: fail
-    });
-    if (change.diff) diffs.push(change.diff);
-    ctx.log.info(
-      `shift: ${percent}% of requests to ${pool} ${version} (weights: live ${w.live}, candidate ${w.candidate}); sampling ${budget.step_duration}ms through ${ctx.config.balancer.url}`
-    );
-    const sample = await sampleThroughBalancer(ctx, budget.step_duration, budget.concurrency);
-    const verdict = judgeStep(sample, budget);
-    const line = `${sample.requests} requests, ${sample.failed} failed, p99 ${verdict.p99Ms}ms`;
-    if (!verdict.ok) return failStep(ctx, state, version, percent, `${verdict.reason} (${line})`);
-    ctx.log.info(`shift: step ${percent}% passed: ${line}`);
-  }
-  ctx.log.info(`shift: 100% to ${pool} ${version}: promoting`);
-  const promoted = await promote(ctx, state);
-  return { ...promoted, diff: [...diffs, promoted.diff].filter(Boolean).join("\n") };
-}
-async function failStep(ctx, state, version, percent, reason) {
-  ctx.log.error(`shift: step ${percent}% failed: ${reason}; rolling back`);
-  await rollbackCandidate(ctx, state);
-  const failed = new DeployError(`${version} failed at the ${percent}% step and was rolled back: ${reason}`);
-  failed.rolledBack = true;
-  throw failed;
-}
-
-// src/deploy/ops/deploy.ts
-async function deploy(ctx, state, version, andPromote, steps, digest) {
-  const { config } = ctx;
-  if (steps && !state.live)
-    throw new UsageError(
-      "--steps shifts traffic from a live pool, and nothing is live yet: deploy without --steps first"
-    );
-  if (state.candidate) {
-    const c = state.pools[state.candidate];
-    throw new UsageError(
-      `${state.candidate} already holds candidate ${c?.version ?? "?"} beside the live pool: run \`bluegreen promote\` or \`bluegreen rollback\` first`
-    );
-  }
-  const pool = state.live ? otherPool(state.live) : "green";
-  const backend = poolBackend(ctx, pool);
-  let hosts = await backend.members();
-  if (hosts.length === 0)
-    throw new UsageError(
-      `pools.${pool}: ${backend.emptiness.what}, but ${pool} is the idle pool this deploy goes to; ${backend.emptiness.fix}`
-    );
-  const live = state.live ? state.pools[state.live] : null;
-  let change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
-  if (ctx.dryRun) {
-    let planned = { version, image: config.image, ...digest ? { digest } : {} };
-    if (!digest && !config.build)
-      planned = await ctx.images.resolve(ctx, version).then(
-        (p) => ({ version, ...p }),
-        (err) => {
-          ctx.log.warn(`the plan shows the tag: ${err.message}`);
-          return planned;
-        }
-      );
-    const plan = [
-      ...buildPlan(ctx, version),
-      ...backend.startPlan(hosts, planned),
-      switchPlanLine(ctx),
-      ...steps ? [
-        `balancer: shift ${steps.join("% \u2192 ")}% to ${pool}, each step sampled ${config.shift.step_duration}ms`
-      ] : []
-    ];
-    return {
-      message: `would deploy ${version} to ${pool} (${hosts.length} hosts)`,
-      version,
-      plan,
-      diff: change.diff
-    };
-  }
-  const image = digest ? { image: config.image, digest } : await ctx.images.prepare(ctx, version);
-  const release = { version, ...image };
-  const started = await ctx.log.group(`start ${version} on ${pool}`, () => backend.start(hosts, release));
-  if (started.length !== hosts.length || started.some((h, i) => memberKey(h) !== memberKey(hosts[i]))) {
-    hosts = started;
-    change = await planSwitch(ctx, servers(ctx, [...live?.hosts ?? [], ...hosts]));
-  }
-  if (state.previous?.pool === pool && state.previous.kept === "warm") {
-    state.previous.kept = "stopped";
-    delete state.previous.stopAt;
-  }
-  if (steps) return shiftTraffic(ctx, state, pool, hosts, release, steps);
-  await commitSwitch(ctx, state, change, {
-    title: "switch the balancer",
-    update: (s) => {
-      s.pools[pool] = {
-        ...release,
-        hosts,
-        since: (/* @__PURE__ */ new Date()).toISOString(),
-        ...backend.service ? { service: backend.service } : {}
-      };
-      if (s.live) s.candidate = pool;
-      else s.live = pool;
-    },
-    onFailure: () => backend.remove(hosts, version)
-  });
-  try {
-    await verifyThroughBalancer(ctx, Math.max(4, 2 * (hosts.length + (live?.hosts.length ?? 0))));
-  } catch (err) {
-    if (state.candidate) {
-      ctx.log.error(`${err.message}; rolling back`);
-      await rollbackCandidate(ctx, state);
-      const failed = new DeployError(
-        `${version} failed verification through the balancer and was rolled back: ${err.message}`
-      );
-      failed.rolledBack = true;
-      throw failed;
-    }
-    throw err;
-  }
-  const where = `${version} live on ${pool} (${hosts.length} hosts)`;
-  if (andPromote && state.candidate) {
-    const promoted = await promote(ctx, state);
-    return {
-      ...promoted,
-      image: release.image,
-      ...release.digest ? { digest: release.digest } : {},
-      diff: [change.diff, promoted.diff].filter(Boolean).join("\n")
-    };
-  }
-  return {
-    message: live && state.candidate ? `${where} beside ${state.live} ${live.version}` : where,
-    version,
-    image: release.image,
-    ...release.digest ? { digest: release.digest } : {},
-    diff: change.diff
-  };
-}
-
-// src/deploy/ops/scale.ts
-async function scale(ctx, state) {
-  const live = state.live;
-  const current = live ? state.pools[live] : null;
-  if (!live || !current) throw new DeployError("nothing is live yet: run `bluegreen deploy` first");
-  const backend = poolBackend(ctx, live);
-  let desired = await backend.members();
-  if (desired.length === 0)
-    throw new UsageError(
-      `pools.${live}: ${backend.emptiness.what}; refusing to scale the live pool to zero ${backend.service ? "nodes" : "hosts"}`
-    );
-  const have = new Set(current.hosts.map(memberKey));
-  const want = new Set(desired.map(memberKey));
-  let added = desired.filter((h) => !have.has(memberKey(h)));
-  const removed = current.hosts.filter((h) => !want.has(memberKey(h)));
-  if (added.length === 0 && removed.length === 0)
-    return {
-      message: `${live} already has the ${desired.length} ${backend.service ? `nodes labelled for it` : "hosts the config lists"}`,
-      version: current.version
-    };
-  const release = {
-    version: current.version,
-    image: current.image ?? ctx.config.image,
-    ...current.digest ? { digest: current.digest } : {}
-  };
-  const cand = state.candidate ? state.pools[state.candidate] : null;
-  let change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
-  const summary = () => `${live}: +${added.length} (${added.map((h) => h.name).join(", ") || "none"}), -${removed.length} (${removed.map((h) => h.name).join(", ") || "none"})`;
-  if (ctx.dryRun) {
-    const plan = [
-      ...added.length ? backend.extendPlan(added, release) : [],
-      switchPlanLine(ctx),
-      ...removed.length ? backend.leavePlan(removed, current.version) : []
-    ];
-    return { message: `would scale ${summary()}`, version: current.version, plan, diff: change.diff };
-  }
-  if (added.length) {
-    const joined = await ctx.log.group(
-      `start ${current.version} on new ${live} hosts`,
-      () => backend.extend(added, release)
-    );
-    if (joined.length !== added.length) {
-      const left = new Set(added.filter((h) => !joined.some((j) => memberKey(j) === memberKey(h))).map(memberKey));
-      desired = desired.filter((h) => !left.has(memberKey(h)));
-      added = joined;
-      change = await planSwitch(ctx, servers(ctx, [...desired, ...cand?.hosts ?? []]));
-    }
-  }
-  await commitSwitch(ctx, state, change, {
-    title: "switch the balancer",
-    update: () => {
-      current.hosts = desired;
-    },
-    onFailure: async () => {
-      if (added.length) await backend.remove(added, current.version);
-    }
-  });
-  if (removed.length)
-    await ctx.log.group("stop removed hosts", () => backend.leave(removed, current.version));
-  return {
-    message: `scaled ${summary()}; ${desired.length} hosts serve ${current.version}`,
-    version: current.version,
-    diff: change.diff
-  };
-}
-
-// src/deploy/ops/status.ts
-async function status(ctx, state) {
-  const files2 = await ctx.balancer.readAll();
-  const text = files2[0].text;
-  const drifted = new Set(driftOf(files2).map((f) => f.host));
-  const seen = /* @__PURE__ */ new Set();
-  const pools = await Promise.all(
-    POOLS.map((pool) => poolBackend(ctx, pool).status(state.pools[pool], seen))
-  );
-  const facts = await Promise.all(ctx.balancer.members.map((m) => m.facts()));
-  const report = {
-    live: state.live,
-    candidate: state.candidate,
-    previous: state.previous ? {
-      pool: state.previous.pool,
-      version: state.previous.version,
-      ...state.previous.digest ? { digest: state.previous.digest } : {},
-      ...state.previous.kept ? { kept: state.previous.kept } : {},
-      ...state.previous.stopAt ? { stopAt: state.previous.stopAt } : {}
-    } : null,
-    pools: ["live", "candidate"].flatMap((role) => {
-      const pool = state[role];
-      const p = pool ? state.pools[pool] : null;
-      return pool && p ? [
-        {
-          pool,
-          role,
-          version: p.version,
-          ...p.image ? { image: p.image } : {},
-          ...p.digest ? { digest: p.digest } : {}
-        }
-      ] : [];
-    }),
-    upstream: ctx.balancer.servers(text),
-    upstreamEditedByHand: state.upstreamSha256 !== null && state.upstreamSha256 !== sha256(text),
-    balancers: files2.map((f, i) => ({
-      host: f.host,
-      sha256: f.sha256,
-      upstream: ctx.balancer.servers(f.text),
-      drift: drifted.has(f.host),
-      ...facts[i]
-    })),
-    drift: drifted.size > 0,
-    hosts: pools.flatMap((p) => p.rows),
-    ...pools.some((p) => p.service) ? { services: pools.flatMap((p) => p.service ? [p.service] : []) } : {}
-  };
-  const live = state.live ? `${state.live} ${state.pools[state.live]?.version}` : "nothing";
-  const cand = state.candidate ? `, candidate ${state.candidate} ${state.pools[state.candidate]?.version}` : "";
-  return {
-    message: `live: ${live}${cand}`,
-    version: state.live ? state.pools[state.live]?.version : void 0,
-    status: report
-  };
-}
-
-// src/deploy/ops/prune.ts
-async function pruneCommand(ctx, state) {
-  const lines = await prune(ctx, state, ctx.dryRun);
-  const what = `retain ${ctx.config.retain} per host; never ${[state.live, state.candidate].filter(Boolean).length ? "the live, candidate or previous version" : "a running container"}`;
-  if (lines.length === 0) return { message: `nothing to prune (${what})` };
-  return {
-    message: `${ctx.dryRun ? "would prune" : "pruned"} ${lines.length} host(s) (${what})`,
-    plan: lines
-  };
-}
-
-// src/deploy/run.ts
-function views(state) {
-  const out = [];
-  for (const pool of ["green", "blue"]) {
-    const p = state.pools[pool];
-    const role = state.live === pool ? "live" : state.candidate === pool ? "candidate" : void 0;
-    if (p && role) out.push({ pool, version: p.version, hosts: p.hosts.map((h) => h.name), role });
-  }
-  return out;
-}
-function operation(ctx, state, args) {
-  switch (args.command) {
-    case "deploy":
-      return deploy(ctx, state, args.version, args.promote ?? false, args.steps, args.digest);
-    case "promote":
-      return promote(ctx, state);
-    case "rollback":
-      return rollback(ctx, state);
-    case "scale":
-      return scale(ctx, state);
-    case "status":
-      return status(ctx, state);
-    case "prune":
-      return pruneCommand(ctx, state);
-  }
-}
-async function runCommand(opts, args, open2 = openContext) {
-  const started = Date.now();
-  const changes = args.command !== "status" && !opts.dryRun;
-  const base = {
-    command: args.command,
-    result: "failure",
-    dryRun: opts.dryRun ?? false,
-    ...args.version ? { version: args.version } : {},
-    message: "",
-    before: [],
-    after: [],
-    hosts: [],
-    balancerUrl: opts.config.balancer.url,
-    durationMs: 0
-  };
-  let ctx;
-  let locked = false;
-  try {
-    ctx = await open2(opts);
-    if (changes) {
-      await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
-      locked = true;
-    }
-    const state = await ctx.store.read();
-    base.before = views(state);
-    refuseKindChange(ctx, state);
-    if (args.command === "promote" && args.expectCandidate !== void 0)
-      refuseOtherCandidate(state, args.expectCandidate);
-    const switches = !["status", "prune"].includes(args.command);
-    if (switches) await refuseDrift(ctx, args.force ?? false);
-    if (changes && switches) await ctx.balancer.prepare();
-    if (changes && switches) await reconcile(ctx, state);
-    const res = await operation(ctx, state, args);
-    const outcome = {
-      ...base,
-      result: res.result ?? "success",
-      message: res.message,
-      ...res.version ? { version: res.version } : {},
-      ...res.image ? { image: res.image } : {},
-      ...res.digest ? { digest: res.digest } : {},
-      after: ctx.dryRun ? base.before : views(state),
-      hosts: ctx.recorder.hosts,
-      ...res.diff ? { balancerDiff: res.diff } : {},
-      ...res.plan ? { plan: res.plan } : {},
-      ...res.status ? { status: res.status } : {},
-      durationMs: Date.now() - started
-    };
-    if (changes) await appendHistory(ctx, outcome, state);
-    return { outcome };
-  } catch (error) {
-    const result = error instanceof DeployError && error.rolledBack ? "rolled_back" : "failure";
-    const outcome = {
-      ...base,
-      result,
-      message: messageOf(error),
-      hosts: ctx?.recorder.hosts ?? [],
-      durationMs: Date.now() - started
-    };
-    if (ctx && locked) {
-      try {
-        const state = await ctx.store.read();
-        outcome.after = views(state);
-        await appendHistory(ctx, outcome);
-      } catch {
-      }
-    }
-    return { outcome, error };
-  } finally {
-    if (ctx) {
-      if (locked) await ctx.lock.release().catch(() => void 0);
-      await closeContext(ctx);
-    }
-  }
-}
-function refuseOtherCandidate(state, expected) {
-  const candidate = state.candidate ? state.pools[state.candidate] : null;
-  if (!candidate)
-    throw new UsageError(`promote refused: there is no candidate; expected ${expected} to be deployed first`);
-  if (candidate.version !== expected)
-    throw new UsageError(
-      `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`
-    );
-}
-async function appendHistory(ctx, outcome, known) {
-  const state = known ?? await ctx.store.read();
-  const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
-  state.history.push({
-    at: (/* @__PURE__ */ new Date()).toISOString(),
-    by: `${ctx.actor}@${hostname2()}`,
-    command: outcome.command,
-    ...outcome.version ? { version: outcome.version } : {},
-    ...pool ? { pool } : {},
-    result: outcome.result,
-    message: outcome.message.split("\n")[0].slice(0, 300)
-  });
-  await ctx.store.write(state);
+  await ctx.images.dispose();
 }
 
 export {
   getExecOutput,
+  sh,
+  LABEL_APP,
+  LABEL_VERSION,
+  LABEL_POOL,
+  LABEL_DIGEST,
+  containerName,
+  imageRef,
+  pinnedRef,
+  withRegistryLogin,
+  docker,
+  releaseContainerName,
+  parseContainerList,
+  buildPlan,
+  releaseOf,
   prepareImage,
-  runCommand,
-  refuseOtherCandidate
+  sha256,
+  driftOf,
+  balancerCheckUrl,
+  hostUrl,
+  emptyState,
+  otherPool,
+  hookPlanLine,
+  runPreHook,
+  runPostHooks,
+  hooksOf,
+  hookFacts,
+  targetOf,
+  swarmManager,
+  recordOf,
+  openContext,
+  closeContext
 };

@@ -2,13 +2,14 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   validateVersion
-} from "./chunk-XDL5AGQE.js";
+} from "./chunk-LM7PC5FD.js";
 import {
   COMMAND_NAMES
-} from "./chunk-GNAPWX64.js";
+} from "./chunk-VVSAQYFU.js";
 import {
-  UsageError
-} from "./chunk-4C2C424M.js";
+  UsageError,
+  registryOf
+} from "./chunk-QBMUVMBL.js";
 
 // src/engine-options.ts
 import { dirname } from "node:path";
@@ -52,11 +53,12 @@ function commandArgs(req, names) {
 }
 function secretsFor(config, given, env) {
   const pick = (...values) => values.find((v) => v !== void 0 && v !== "");
-  const passwordEnv = config.registry?.password_env;
+  const registry = registryOf(config);
+  const passwordEnv = registry?.password_env;
   const privateKey = pick(given.privateKey, env.BLUEGREEN_SSH_KEY);
   const knownHosts = pick(given.knownHosts, env.BLUEGREEN_KNOWN_HOSTS);
   const registryPassword = pick(given.registryPassword, passwordEnv ? env[passwordEnv] : void 0);
-  const pullEnv = config.registry?.pull_password_env;
+  const pullEnv = registry?.pull_password_env;
   const registryPullPassword = pick(given.registryPullPassword, pullEnv ? env[pullEnv] : void 0);
   return {
     ...privateKey ? { privateKey } : {},
@@ -68,11 +70,12 @@ function secretsFor(config, given, env) {
 function engineOptions(req) {
   let { config } = req;
   if (req.registryUsername) {
-    if (!config.registry)
+    const registry = registryOf(config);
+    if (!registry)
       throw new UsageError("input registry_username: the config has no registry.server to log in to");
-    config = { ...config, registry: { ...config.registry, username: req.registryUsername } };
+    config = { ...config, registry: { ...registry, username: req.registryUsername } };
   }
-  if (req.secrets.registryPassword && !config.registry?.username)
+  if (req.secrets.registryPassword && !registryOf(config)?.username)
     req.log.warn(
       "a registry password is set but no registry user (registry.username or registry_username): nothing logs in to the registry"
     );
@@ -192,7 +195,7 @@ function describeConfig(config, path) {
   const { pools, balancer } = config;
   return [
     `${path} is valid`,
-    `app ${config.app}: image ${config.image}${config.build ? ", built from " + config.build.context : ", published by your CI"}`,
+    `app ${config.app}: image ${config.image}${config.build ? ", built from " + config.build.context : ", published by your CI"}${config.registry === "none" ? " (registry: none: streamed to the hosts over SSH)" : ""}`,
     config.swarm ? `pools: Swarm services ${config.app}-green (nodes labelled ${label(config.swarm.labels.green)}) and ${config.app}-blue (${label(config.swarm.labels.blue)}), through manager ${config.swarm.manager.host}` : `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
     `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file}`
   ];

@@ -6,12 +6,12 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-FLEINWO6.js";
+} from "./chunk-VONTVWHV.js";
 import {
   validateVersion
-} from "./chunk-XDL5AGQE.js";
-import "./chunk-A45IFUY5.js";
-import "./chunk-4C2C424M.js";
+} from "./chunk-LM7PC5FD.js";
+import "./chunk-V3I36CO6.js";
+import "./chunk-QBMUVMBL.js";
 export {
   expectedAt,
   loadConfig,

@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   PATTERNS,
   UsageError
-} from "./chunk-4C2C424M.js";
+} from "./chunk-QBMUVMBL.js";
 
 // src/config/version.ts
 function validateVersion(version, field = "version") {

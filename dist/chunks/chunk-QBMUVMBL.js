@@ -1,109 +1,62 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
-import {
-  PATTERNS,
-  __export,
-  isHost,
-  isPrintable
-} from "./chunk-4C2C424M.js";
-
-// src/swarm/options.ts
-var same = (value) => ({ value });
-var as = (to, value = true) => ({ to, value });
-var MAPPED = {
-  "--init": same(false),
-  "--read-only": same(false),
-  "--no-healthcheck": same(false),
-  "--log-driver": same(true),
-  "--log-opt": same(true),
-  "-e": as("--env"),
-  "--env": same(true),
-  "-l": as("--container-label"),
-  "--label": as("--container-label"),
-  "-u": as("--user"),
-  "--user": same(true),
-  "-w": as("--workdir"),
-  "--workdir": same(true),
-  "-h": as("--hostname"),
-  "--hostname": same(true),
-  "--stop-signal": same(true),
-  "--cap-add": same(true),
-  "--cap-drop": same(true),
-  "--ulimit": same(true),
-  "--sysctl": same(true),
-  "--mount": same(true),
-  "-v": { value: true, convert: volumeToMount },
-  "--volume": { value: true, convert: volumeToMount },
-  "-m": as("--limit-memory"),
-  "--memory": as("--limit-memory"),
-  "--cpus": as("--limit-cpu"),
-  "--memory-reservation": as("--reserve-memory"),
-  "--dns": same(true),
-  "--dns-search": same(true),
-  "--dns-option": same(true),
-  "--add-host": as("--host"),
-  "--group-add": as("--group"),
-  "--health-cmd": same(true),
-  "--health-interval": same(true),
-  "--health-retries": same(true),
-  "--health-timeout": same(true),
-  "--health-start-period": same(true)
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
+}) : x)(function(x) {
+  if (typeof require !== "undefined") return require.apply(this, arguments);
+  throw Error('Dynamic require of "' + x + '" is not supported');
+});
+var __commonJS = (cb, mod) => function __require2() {
+  return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
 };
-var REFUSED = {
-  "-p": "a Swarm pool runs with host networking: the app listens on container.port on every node, where the balancer reaches it",
-  "--publish": "a Swarm pool runs with host networking: the app listens on container.port on every node, where the balancer reaches it",
-  "-P": "a Swarm pool runs with host networking: nothing is published",
-  "--publish-all": "a Swarm pool runs with host networking: nothing is published",
-  "--restart": "set container.restart instead (it becomes --restart-condition)",
-  "--stop-timeout": "set container.stop_timeout instead (it becomes --stop-grace-period)",
-  "--name": "bluegreen names the service APP-POOL",
-  "-d": "services always run detached",
-  "--detach": "services always run detached",
-  "--rm": "tasks are removed by Swarm"
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
 };
-function isHostNetwork(flag, value) {
-  return (flag === "--network" || flag === "--net") && value === "host";
-}
-function volumeToMount(value) {
-  const [src, dst, mode, extra] = value.split(":");
-  if (!src || !dst || extra !== void 0 || mode !== void 0 && mode !== "ro" && mode !== "rw")
-    throw new Error(
-      `container.options: --volume ${value}: only SRC:DST[:ro|rw] maps to a service mount; write it as --mount type=\u2026,source=\u2026,target=\u2026`
-    );
-  const type = src.startsWith("/") ? "bind" : "volume";
-  return ["--mount", `type=${type},source=${src},target=${dst}${mode === "ro" ? ",readonly" : ""}`];
-}
-function serviceOptions(options) {
-  const out = [];
-  for (let i = 0; i < options.length; i++) {
-    const word = options[i];
-    const eq = word.startsWith("--") ? word.indexOf("=") : -1;
-    const flag = eq > 0 ? word.slice(0, eq) : word;
-    const inline = eq > 0 ? word.slice(eq + 1) : void 0;
-    if (flag === "--network" || flag === "--net") {
-      const value2 = inline ?? options[++i];
-      if (!isHostNetwork(flag, value2))
-        throw new Error(
-          `container.options: ${flag} ${value2 ?? ""}: a Swarm pool runs with host networking (every task listens on its node's address, where the balancer reaches it); remove the option or make it --network host`
-        );
-      continue;
-    }
-    const m = MAPPED[flag];
-    if (!m) {
-      const why = REFUSED[flag];
-      throw new Error(
-        `container.options: ${flag} cannot be used with Swarm pools: ${why || `docker service create has no equivalent bluegreen maps it to`}; remove it`
-      );
-    }
-    if (!m.value) {
-      out.push(inline === void 0 ? m.to ?? flag : `${m.to ?? flag}=${inline}`);
-      continue;
-    }
-    const value = inline ?? options[++i];
-    if (value === void 0) throw new Error(`container.options: ${flag} needs a value`);
-    out.push(...m.convert ? m.convert(value) : [m.to ?? flag, value]);
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
   }
-  return out;
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
+
+// src/errors.ts
+var UsageError = class extends Error {
+  name = "UsageError";
+  exitCode = 2;
+};
+var DeployError = class extends Error {
+  constructor(message, host) {
+    super(message);
+    this.host = host;
+  }
+  name = "DeployError";
+  exitCode = 1;
+  /** Set when the failed change was undone (the action reports `rolled_back`). */
+  rolledBack = false;
+};
+function exitCodeOf(err) {
+  if (err instanceof UsageError) return 2;
+  return 1;
+}
+function messageOf(err) {
+  return err instanceof Error ? err.message : String(err);
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -19835,6 +19788,37 @@ function parseDuration(value) {
   return Math.round(n * factor);
 }
 
+// src/config/validators.ts
+var PATTERNS = {
+  // RFC 1123 host name (labels of letters, digits and hyphens) or an IPv4 address.
+  hostname: /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+  ipv4: /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/,
+  ipv6: /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/,
+  // Docker tag grammar.
+  tag: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+  // Docker repository: optional registry host[:port], then lowercase path components.
+  image: /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
+  appName: /^[a-z0-9][a-z0-9_.-]{0,62}$/,
+  envKey: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  // docker run options: flags and values without shell syntax or white space.
+  dockerOption: /^[A-Za-z0-9_.,:=/@+%-]+$/,
+  upstreamName: /^[A-Za-z0-9_.-]+$/,
+  // Docker's own rule for container names.
+  containerName: /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/,
+  // A path on a remote host: absolute, no white space, quotes or shell syntax.
+  remotePath: /^(?!.*\/\.\.(?:\/|$))\/[A-Za-z0-9_.,:@+/-]*$/,
+  urlPath: /^\/[A-Za-z0-9_.~!$&'()*+,;=:@%/?-]*$/,
+  username: /^[a-z_][a-z0-9_-]*[$]?$/,
+  // A Swarm node label KEY=VALUE (what a placement constraint node.labels.KEY==VALUE can name).
+  nodeLabel: /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})=([A-Za-z0-9_.-]{1,63})$/
+};
+function isHost(s) {
+  return PATTERNS.hostname.test(s) || PATTERNS.ipv4.test(s) || s.includes(":") && PATTERNS.ipv6.test(s);
+}
+function isPrintable(s) {
+  return !/[\u0000-\u001f\u007f]/.test(s);
+}
+
 // src/config/proxy-jump.ts
 function parseHop(text) {
   const m = /^(?:ssh:\/\/)?(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
@@ -19929,6 +19913,7 @@ var swarmPool = external_exports.strictObject({
   })
 });
 var pool = external_exports.union([external_exports.array(hostEntry), swarmPool]).default([]);
+var hookCommand = external_exports.string().trim().min(1).refine((v) => !v.includes("\0"), "a shell command without NUL bytes");
 var RESERVED_MEMBER_PARAMS = ["loadfactor", "retry", "route", "status"];
 var hops = external_exports.union([external_exports.string(), external_exports.array(external_exports.string()).min(1)]).describe('a jump host "[user@]host[:port]", a list of them, or "none"').transform((v, ctx) => {
   const hops2 = [];
@@ -19967,21 +19952,26 @@ var configObject = external_exports.strictObject({
     PATTERNS.image,
     'a docker repository such as "hubuser/app" or "registry:5000/team/app", without a tag'
   ),
-  registry: external_exports.strictObject({
-    server: external_exports.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "a registry host[:port]"),
-    username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional(),
-    password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional(),
-    pull_username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional().describe("a pull-only user for the hosts (default: username), so hosts never hold a push token"),
-    pull_password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional().describe("the variable holding the pull-only password"),
-    insecure: external_exports.boolean().default(false).describe("plain HTTP: the registry is in the hosts' docker insecure-registries")
-  }).superRefine((r, ctx) => {
-    if (r.pull_username === void 0 !== (r.pull_password_env === void 0))
-      ctx.addIssue({
-        code: "custom",
-        path: [r.pull_username === void 0 ? "pull_username" : "pull_password_env"],
-        message: "set pull_username and pull_password_env together"
-      });
-  }).optional(),
+  registry: external_exports.union([
+    external_exports.literal("none").describe(
+      "no registry: the image on this machine's Docker (DOCKER_HOST) is streamed to the hosts over SSH, which run it by image ID"
+    ),
+    external_exports.strictObject({
+      server: external_exports.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "a registry host[:port]"),
+      username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional(),
+      password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional(),
+      pull_username: external_exports.string().regex(/^[A-Za-z0-9_.@+-]+$/, "a registry user name").optional().describe("a pull-only user for the hosts (default: username), so hosts never hold a push token"),
+      pull_password_env: external_exports.string().regex(PATTERNS.envKey, "the name of an environment variable").optional().describe("the variable holding the pull-only password"),
+      insecure: external_exports.boolean().default(false).describe("plain HTTP: the registry is in the hosts' docker insecure-registries")
+    }).superRefine((r, ctx) => {
+      if (r.pull_username === void 0 !== (r.pull_password_env === void 0))
+        ctx.addIssue({
+          code: "custom",
+          path: [r.pull_username === void 0 ? "pull_username" : "pull_password_env"],
+          message: "set pull_username and pull_password_env together"
+        });
+    })
+  ]).optional(),
   build: external_exports.strictObject({
     context: external_exports.string().default("."),
     dockerfile: external_exports.string().default("Dockerfile"),
@@ -20152,6 +20142,33 @@ var configObject = external_exports.strictObject({
       "how long the old pool keeps running after a promote, outside the balancer, as the instant rollback: until_next_deploy (default), a duration (then its containers are stopped, not removed), or 0 (stopped at once)"
     )
   }).prefault({}),
+  release: external_exports.strictObject({
+    command: external_exports.union([
+      external_exports.string().trim().min(1).refine(
+        (v) => isPrintable(v) && !/['"\\]/.test(v),
+        'words separated by spaces, without quotes or backslashes (use the list form, ["node", "-e", "\u2026"], for an argument with spaces)'
+      ).transform((v) => v.split(/\s+/)),
+      external_exports.array(external_exports.string().min(1).refine(isPrintable, "one printable word per item")).min(1)
+    ]).describe(
+      `what runs once in a one-off container of the new image, e.g. "node migrate.js": the words are the container's command (no shell runs them; the image needs none)`
+    ),
+    host: external_exports.enum(["first"]).default("first").describe("where: the first host of the pool being deployed (config order)"),
+    timeout: duration3("10m").describe(
+      "a release still running after this is stopped, and the deploy fails"
+    )
+  }).optional().describe(
+    "the release phase of a deploy: after every host of the new pool passed its check, before the balancer sends it any traffic; its failure fails the deploy"
+  ),
+  hooks: external_exports.strictObject({
+    pre_deploy: hookCommand.optional(),
+    post_deploy: hookCommand.optional(),
+    pre_promote: hookCommand.optional(),
+    post_promote: hookCommand.optional(),
+    post_rollback: hookCommand.optional(),
+    timeout: duration3("5m").describe("a hook still running after this is stopped (and fails)")
+  }).prefault({}).describe(
+    "local commands (sh -c, in the config file's directory) run by bluegreen with BLUEGREEN_* variables; a failing pre_* hook stops the command before it changes anything, a failing post_* hook is reported"
+  ),
   retain: external_exports.number().int().min(2).max(100).default(3).describe(
     "containers (and their images) of the app kept per host, running or stopped; older ones are removed after a successful promote and by `bluegreen prune` (never the live or previous version)"
   )
@@ -20204,11 +20221,27 @@ function swarmPools(c, ctx) {
   return { ...out, swarm: { ...swarm, labels } };
 }
 var POOLS = ["green", "blue"];
+function registryOf(config2) {
+  return config2.registry === "none" ? void 0 : config2.registry;
+}
+function streamsImage(config2) {
+  return config2.registry === "none";
+}
 
 export {
-  serviceOptions,
+  __require,
+  __commonJS,
+  __toESM,
+  UsageError,
+  DeployError,
+  exitCodeOf,
+  messageOf,
+  PATTERNS,
+  isHost,
   parseHops,
   formatHop,
   configSchema,
-  POOLS
+  POOLS,
+  registryOf,
+  streamsImage
 };
