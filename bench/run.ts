@@ -29,9 +29,19 @@ import { cpuWaitUs, describeMachine } from './measure/machine.js';
 import { measureOverhead } from './measure/overhead.js';
 import { measureRetries } from './measure/retries.js';
 import { measureRollback } from './measure/rollback.js';
+import { measureTransfer } from './measure/transfer.js';
 import { renderAll } from './render/index.js';
 
-const SECTIONS = ['fanout', 'compare', 'load', 'retries', 'rollback', 'overhead', 'floor'] as const;
+const SECTIONS = [
+  'fanout',
+  'compare',
+  'transfer',
+  'load',
+  'retries',
+  'rollback',
+  'overhead',
+  'floor',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench [-- OPTIONS]   (measuring: as root, on Debian; holds the lab lock)
@@ -39,7 +49,7 @@ const USAGE = `usage: npm run bench [-- OPTIONS]   (measuring: as root, on Debia
   --check           with --render: exit 1 when a rendered file would change (nothing is written)
   --reps N          repetitions of every timed run (default 3)
   --sizes LIST      fan-out host counts (default 1,2,4,8,16)
-  --compare LIST    host counts of the tool comparison (default 4,16)
+  --compare LIST    host counts of the tool comparison and of the registry-less transfer (default 4,16)
   --story-hosts N   hosts per pool in the load, retries, rollback and overhead sections (default 4)
   --floor-hosts N   hosts per pool in the floor section (default 8)
   --rate N          requests/s of the open-loop load (default 150)
@@ -130,7 +140,7 @@ const settings: Settings = {
 const has = (s: Section) => only.has(s);
 const green = Math.max(
   has('fanout') ? Math.max(...settings.sizes) : 1,
-  has('compare') ? Math.max(...settings.compare) : 1,
+  has('compare') || has('transfer') ? Math.max(...settings.compare) : 1,
   has('floor') ? settings.floorHosts : 1,
   settings.storyHosts,
 );
@@ -170,6 +180,7 @@ try {
       writeResults(results);
     };
     await section('compare', async () => void (results.compare = await measureCompare(ctx, tools)));
+    await section('transfer', async () => void (results.transfer = await measureTransfer(ctx)));
     await section('load', async () => void (results.load = await measureLoad(ctx)));
     await section(
       'retries',

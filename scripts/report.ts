@@ -3,13 +3,15 @@
 // from today's code. The suites write .results/*.json (ignored by git); the benchmark writes
 // bench/results/latest.json and renders bench/README.md itself (`npm run bench -- --render`).
 //   --check   exit 1 when a rendered file would change (nothing is written)
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from '../test/harness/bluegreen.js';
 import type { FaultRow } from '../test/harness/faults.js';
 import { formatWindows, type LoadReport } from '../test/harness/load.js';
-import { readResults, spliceSection as splice } from '../test/harness/results.js';
+import {
+  readResults,
+  renderFiles,
+  spliceSection as splice,
+  type RenderedFile,
+} from '../test/harness/results.js';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 
@@ -88,7 +90,7 @@ function zeroDowntimeSection(): string {
   ].join('\n');
 }
 
-const outputs: [string, (old: string) => string][] = [];
+const outputs: RenderedFile[] = [];
 const faults = faultsDoc();
 outputs.push(['docs/faults.md', () => `${faults.doc.trimEnd()}\n`]);
 outputs.push([
@@ -102,23 +104,7 @@ outputs.push([
     ),
 ]);
 
-let changed = 0;
-for (const [rel, render] of outputs) {
-  const path = join(ROOT, rel);
-  let old = '';
-  try {
-    old = readFileSync(path, 'utf8');
-  } catch {
-    // a new file
-  }
-  const next = render(old);
-  if (next === old) continue;
-  changed++;
-  if (values.check) console.log(`${rel} would change`);
-  else {
-    writeFileSync(path, next);
-    console.log(`rendered ${rel}`);
-  }
-}
-if (values.check && changed) process.exit(1);
-if (!changed) console.log('nothing to render: the docs already show the latest results');
+const changed = renderFiles(outputs, values.check);
+for (const rel of changed) console.log(values.check ? `${rel} would change` : `rendered ${rel}`);
+if (values.check && changed.length) process.exit(1);
+if (!changed.length) console.log('nothing to render: the docs already show the latest results');

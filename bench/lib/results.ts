@@ -79,6 +79,19 @@ export interface FanoutRecord {
   steps: HostSteps[];
 }
 
+/** A cold deploy of `hosts` hosts: the image pulled from the registry, or streamed over SSH (registry: none). */
+export interface TransferRecord {
+  hosts: number;
+  rep: number;
+  via: 'registry' | 'ssh';
+  wallMs: number;
+  durationMs: number;
+  /** per host: its pull (registry) or transfer (ssh) step */
+  stepMs: number[];
+  /** the transfer step's detail, e.g. "42.7 MB streamed from this machine" */
+  detail?: string;
+}
+
 export interface CompareRecord {
   tool: Tool;
   hosts: number;
@@ -182,6 +195,7 @@ export interface Results {
   settings: Settings;
   fanout?: FanoutRecord[];
   compare?: CompareRecord[];
+  transfer?: TransferRecord[];
   load?: LoadStory[];
   retries?: RetriesRun[];
   rollback?: RollbackRecord[];

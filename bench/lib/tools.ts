@@ -85,12 +85,20 @@ export function configFor(
   return path;
 }
 
-/** `bluegreen ARGS --json` with the config (today's dist/cli.js, or `cli`); throws unless it exits 0. */
-export async function runBluegreen(config: string, args: string[], cli = CLI): Promise<ToolRun> {
+/**
+ * `bluegreen ARGS --json` with the config (today's dist/cli.js, or `cli`); throws unless it
+ * exits 0. `env` adds to the process environment (e.g. DOCKER_HOST for registry: none).
+ */
+export async function runBluegreen(
+  config: string,
+  args: string[],
+  cli = CLI,
+  env: Record<string, string> = {},
+): Promise<ToolRun> {
   const res =
     cli === CLI
-      ? await bluegreen(config, [...args, '--json'])
-      : await exec(process.execPath, [cli, ...args, '--json', '--config', config]);
+      ? await bluegreen(config, [...args, '--json'], env)
+      : await exec(process.execPath, [cli, ...args, '--json', '--config', config], { env });
   if (res.code !== 0)
     throw new Error(`bluegreen ${args.join(' ')} exited ${res.code}: ${res.stdout}${res.stderr}`);
   return { ms: res.ms, outcome: JSON.parse(res.stdout) as Outcome };

@@ -19,8 +19,10 @@ import type {
   Results,
   RollbackKind,
   RollbackRecord,
+  TransferRecord,
 } from '../lib/results.js';
 import { TOOL_NAMES, TOOLS, type Tool } from '../lib/tools.js';
+import { median } from '../lib/util.js';
 import { med, mdTable, msText, pairedRatio, ratio, s, verdict } from './format.js';
 
 /** Why a section has no figures: it failed in this run (the error), or it was not asked for. */
@@ -426,6 +428,44 @@ function timelines(runs: readonly string[][], what: string): string[] {
     '',
     '</details>',
   ];
+}
+
+// ------------------------------------------------------------------ transfer (registry: none)
+export function transferSection(r: Results): string {
+  const recs = r.transfer ?? [];
+  if (!recs.length) return notMeasured(r, 'transfer');
+  const table: (string | number)[][] = [
+    ['hosts', 'image from', 'deploy (wall)', 'per host: median', 'per host: slowest', '÷ registry (wall)'],
+  ];
+  const sizes = [...new Set(recs.map((x) => x.hosts))].sort((a, b) => a - b);
+  const byHost = (x: TransferRecord) => median(x.stepMs);
+  const slowest = (x: TransferRecord) => Math.max(0, ...x.stepMs);
+  for (const n of sizes) {
+    const reg = recs.filter((x) => x.hosts === n && x.via === 'registry');
+    const ssh = recs.filter((x) => x.hosts === n && x.via === 'ssh');
+    table.push([
+      n,
+      'registry (pull)',
+      s(med(reg, (x) => x.wallMs)),
+      s(med(reg, byHost)),
+      s(med(reg, slowest)),
+      '',
+    ]);
+    table.push([
+      n,
+      'this machine over SSH (registry: none)',
+      s(med(ssh, (x) => x.wallMs)),
+      s(med(ssh, byHost)),
+      s(med(ssh, slowest)),
+      ratio(pairedRatio(ssh, reg, (x: TransferRecord) => x.wallMs)),
+    ]);
+  }
+  const size = recs.find((x) => x.detail)?.detail?.replace(/ streamed from this machine$/, '');
+  return [
+    mdTable(table),
+    '',
+    `Cold hosts, \`deploy --version 1.0.0\`; the per-host figures are the hosts' \`pull\` or \`transfer\` step${size ? ` (the compressed archive: ${size})` : ''}. Streaming sends the archive once per host through the machine running bluegreen and its SSH connections, at most ${r.settings.sshConcurrency} at a time; a registry serves every host itself.`,
+  ].join('\n');
 }
 
 // ------------------------------------------------------------------ floor

@@ -44,3 +44,29 @@ export function spliceSection(text: string, name: string, body: string, file: st
   if (a < 0 || b < a) throw new Error(`${file} has no ${start} … ${end} section`);
   return `${text.slice(0, a + start.length)}\n${body.trim()}\n${text.slice(b)}`;
 }
+
+/** A tracked file (relative to the repository) and how to render it from its current text. */
+export type RenderedFile = [rel: string, render: (old: string) => string | undefined];
+
+/**
+ * Renders each file from its current text (empty for a new file) and writes those that
+ * change, unless `check`; returns the changed files. The one writer of rendered documents
+ * (`npm run report` and `npm run bench -- --render`).
+ */
+export function renderFiles(files: readonly RenderedFile[], check = false): string[] {
+  const changed: string[] = [];
+  for (const [rel, render] of files) {
+    const path = join(ROOT, rel);
+    let old = '';
+    try {
+      old = readFileSync(path, 'utf8');
+    } catch {
+      // a new file
+    }
+    const next = render(old);
+    if (next === undefined || next === old) continue;
+    changed.push(rel);
+    if (!check) writeFileSync(path, next);
+  }
+  return changed;
+}
