@@ -10,7 +10,7 @@ import {
   syslogContainerOptions,
   writeConfig,
 } from '../harness/bluegreen.js';
-import { dockerOn, httpGet, loadLab, resetLab, type Lab } from '../harness/lab.js';
+import { dockerOn, loadLab, resetLab, type Lab, servedVersions } from '../harness/lab.js';
 import { startRegistry, stopRegistry } from '../harness/registry.js';
 import { V1, V2 } from '../harness/zero-downtime.js';
 
@@ -42,11 +42,7 @@ describe.skipIf(skip)('registry: none, release phase, hooks, logs', () => {
       .stdout.split('\n')
       .filter(Boolean)
       .sort();
-  const served = async (n = 10) => {
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++) seen.add((await httpGet(lab.balancer.url)).body);
-    return [...seen].sort();
-  };
+  const served = (n = 10) => servedVersions(lab, n);
 
   beforeAll(async () => {
     lab = loadLab();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bluegreen, labConfig, writeConfig } from '../harness/bluegreen.js';
-import { dockerOn, httpGet, loadLab, resetLab, sshOn, type Lab } from '../harness/lab.js';
+import { dockerOn, loadLab, resetLab, sshOn, type Lab, servedVersions } from '../harness/lab.js';
 import { saveResult } from '../harness/results.js';
 import { expectZeroDowntime, mixedLoad, settle, V1, V2 } from '../harness/zero-downtime.js';
 
@@ -30,11 +30,7 @@ describe.skipIf(skip)('rollback to a kept old pool, and retention', () => {
     (JSON.parse(stdout) as { hosts: HostSteps[] }).hosts.map(
       (h) => `${h.host}: ${h.steps.map((s) => s.step).join(' ')}`,
     );
-  const served = async (n = 20) => {
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++) seen.add((await httpGet(lab.balancer.url)).body);
-    return [...seen].sort();
-  };
+  const served = (n = 20) => servedVersions(lab, n);
 
   beforeAll(async () => {
     lab = loadLab();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bluegreen, labConfig, ROOT, startBluegreen, writeConfig } from '../harness/bluegreen.js';
-import { dockerOn, httpGet, LAB_DIR, loadLab, resetLab, type Lab } from '../harness/lab.js';
+import { dockerOn, LAB_DIR, loadLab, resetLab, type Lab, servedVersions } from '../harness/lab.js';
 import { saveResult } from '../harness/results.js';
 import { expectZeroDowntime, mixedLoad, settle, V1 } from '../harness/zero-downtime.js';
 
@@ -30,11 +30,7 @@ describe.skipIf(skip)('Swarm pools behind the balancer', () => {
     return writeConfig(c);
   };
   const manager = (args: string[]) => dockerOn(lab, 'dockerhost', args, { timeoutMs: 30_000 }).stdout;
-  const served = async (n = 20) => {
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++) seen.add((await httpGet(lab.balancer.url)).body);
-    return [...seen].sort();
-  };
+  const served = (n = 20) => servedVersions(lab, n);
   const upstream = () => readFileSync(lab.balancer.localFile, 'utf8');
   const addresses = (pool: 'green' | 'blue') =>
     lab.hosts[pool]

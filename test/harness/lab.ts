@@ -357,6 +357,13 @@ export interface HttpResult {
   headers: http.IncomingHttpHeaders;
 }
 
+/** The distinct bodies (the versions) the balancer answers with over `n` sequential fresh GETs, sorted. */
+export async function servedVersions(lab: Lab, n = 20): Promise<string[]> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) seen.add((await httpGet(lab.balancer.url)).body);
+  return [...seen].sort();
+}
+
 /** One GET on a fresh connection (agent: false). Rejects on socket errors and timeouts. */
 export function httpGet(url: string, opts: { timeoutMs?: number } = {}): Promise<HttpResult> {
   const timeoutMs = opts.timeoutMs ?? 5_000;

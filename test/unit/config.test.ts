@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, validateVersion } from '../../src/config/load.js';
 import { UsageError } from '../../src/errors.js';
+import { configError } from '../fakes/config-error.js';
 
 const minimal = `
 app: webapp
@@ -14,15 +15,7 @@ balancer:
   url: http://dockerhost/
 `;
 
-function error(text: string): string {
-  try {
-    parseConfig(text, 'bluegreen.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a config error');
-}
+const error = configError;
 
 describe('config', () => {
   it('fills defaults and normalises hosts', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { UsageError } from '../../src/errors.js';
+import { configError } from '../fakes/config-error.js';
 import { serviceOptions } from '../../src/swarm/options.js';
 import { fixedFlags, swarm } from '../../src/commands/swarm.js';
 
@@ -20,15 +20,7 @@ balancer:
   url: http://dockerhost/
 ${extra}`;
 
-function error(text: string): string {
-  try {
-    parseConfig(text, 'bluegreen.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a config error');
-}
+const error = configError;
 
 describe('swarm config', () => {
   it('keeps the pools as (empty) host lists and puts the labels under swarm.labels', () => {
