@@ -11,13 +11,13 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-LLVN5I7H.js";
-import {
-  validateVersion
-} from "./chunks/chunk-XDL5AGQE.js";
+} from "./chunks/chunk-OOS3MLOL.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";
+import {
+  validateVersion
+} from "./chunks/chunk-XDL5AGQE.js";
 import {
   UsageError,
   exitCodeOf,
@@ -103,6 +103,9 @@ Usage:
   bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
+  bluegreen init --green H1,H2 --blue H3,H4 --balancer LB --image REPO
+                                             write bluegreen.yml, known_hosts (host keys printed with their
+                                             fingerprints to compare) and a workflow: \`bluegreen init --help\`
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -125,6 +128,7 @@ Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; t
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
 SIGINT/SIGTERM (what it started was cleaned up).`;
 async function main(argv) {
+  if (argv[0] === "init") return (await import("./chunks/cli-O7UY5KXO.js")).initMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -158,7 +162,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-KMV42PBB.js");
+    const { loadConfig } = await import("./chunks/load-GPXBUSGN.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -175,7 +179,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-IKKZG256.js");
+    const { runCommand } = await import("./chunks/run-QW2C4F7U.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(

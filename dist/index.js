@@ -9,21 +9,22 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-LLVN5I7H.js";
-import {
-  loadConfig
-} from "./chunks/chunk-FLEINWO6.js";
-import {
-  validateVersion
-} from "./chunks/chunk-XDL5AGQE.js";
+} from "./chunks/chunk-OOS3MLOL.js";
 import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-QS3CQ4UM.js";
+} from "./chunks/chunk-OJAPDEQG.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";
+import {
+  loadConfig
+} from "./chunks/chunk-SK2XVSYM.js";
+import {
+  validateVersion
+} from "./chunks/chunk-XDL5AGQE.js";
+import "./chunks/chunk-7KC6R7G7.js";
 import "./chunks/chunk-A45IFUY5.js";
 import {
   UsageError,

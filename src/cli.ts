@@ -35,6 +35,9 @@ Usage:
   bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
   bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
   bluegreen validate                         check the config file alone (no host is contacted)
+  bluegreen init --green H1,H2 --blue H3,H4 --balancer LB --image REPO
+                                             write bluegreen.yml, known_hosts (host keys printed with their
+                                             fingerprints to compare) and a workflow: \`bluegreen init --help\`
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -58,6 +61,8 @@ pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancell
 SIGINT/SIGTERM (what it started was cleaned up).`;
 
 export async function main(argv: string[]): Promise<number> {
+  // init takes flags of its own (src/init/cli.ts) and touches no host's state.
+  if (argv[0] === 'init') return (await import('./init/cli.js')).initMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

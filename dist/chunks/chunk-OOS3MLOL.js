@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  validateVersion
-} from "./chunk-XDL5AGQE.js";
-import {
   COMMAND_NAMES
 } from "./chunk-GNAPWX64.js";
+import {
+  validateVersion
+} from "./chunk-XDL5AGQE.js";
 import {
   UsageError
 } from "./chunk-4C2C424M.js";

@@ -7516,6 +7516,7 @@ function checkServiceOptions(config, source) {
 }
 
 export {
+  require_dist,
   loadConfig,
   parseConfig,
   validateConfig,
