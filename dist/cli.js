@@ -128,7 +128,7 @@ Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; t
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
 SIGINT/SIGTERM (what it started was cleaned up).`;
 async function main(argv) {
-  if (argv[0] === "init") return (await import("./chunks/cli-O7UY5KXO.js")).initMain(argv.slice(1));
+  if (argv[0] === "init") return (await import("./chunks/cli-C5UBVY64.js")).initMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -11,6 +11,12 @@ export interface PlannedFile {
   text: string;
 }
 
+/** A path as the user would type it: relative below the current directory, else absolute. */
+export function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
 /** Refuses (naming every one) when a target exists and --force was not given. */
 export function refuseExisting(
   paths: string[],
@@ -21,7 +27,7 @@ export function refuseExisting(
   const there = paths.filter((p) => exists(p));
   if (there.length > 0)
     throw new UsageError(
-      `init: ${there.map((p) => relative('.', p) || p).join(', ')} already exist${there.length === 1 ? 's' : ''}: nothing was written. Pass --force to overwrite, or --dir DIR to write elsewhere.`,
+      `init: ${there.map(shownPath).join(', ')} already exist${there.length === 1 ? 's' : ''}: nothing was written. Pass --force to overwrite, or --dir DIR to write elsewhere.`,
     );
 }
 

@@ -101,9 +101,10 @@ export async function scanHostKeys(targets: ScanTarget[], run: Runner = runLocal
 
 /** The keys as a person compares them: host, key type and SHA256 fingerprint. */
 export function describeKeys(keys: ScannedKey[]): string[] {
-  return keys.map(
-    (k) => `  ${k.port === 22 ? k.host : `[${k.host}]:${k.port}`}  ${k.type}  ${k.fingerprint}`,
-  );
+  const name = (k: ScannedKey) => (k.port === 22 ? k.host : `[${k.host}]:${k.port}`);
+  const hostWidth = Math.max(0, ...keys.map((k) => name(k).length));
+  const typeWidth = Math.max(0, ...keys.map((k) => k.type.length));
+  return keys.map((k) => `  ${name(k).padEnd(hostWidth)}  ${k.type.padEnd(typeWidth)}  ${k.fingerprint}`);
 }
 
 export function knownHostsText(keys: ScannedKey[]): string {

@@ -1,6 +1,6 @@
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CONFIG_FILE, KNOWN_HOSTS_FILE, checkedConfig, renderConfig } from './config-file.js';
-import { refuseExisting, writeFiles, type PlannedFile } from './files.js';
+import { refuseExisting, shownPath, writeFiles, type PlannedFile } from './files.js';
 import { describeKeys, knownHostsText, scanHostKeys, scanTargets, type Runner } from './host-keys.js';
 import type { InitRequest } from './request.js';
 import { renderWorkflow } from './workflow.js';
@@ -40,7 +40,7 @@ export async function runInit(req: InitRequest, scan?: Runner): Promise<InitResu
   const keys = await scanHostKeys(scanTargets(config), scan);
   if (req.trustScannedKeys) files.push({ path: paths.knownHosts, text: knownHostsText(keys) });
   await writeFiles(files);
-  const shown = (p: string) => relative(process.cwd(), p) || p;
+  const shown = shownPath;
   const report = [
     `Host keys from ssh-keyscan (not verified: anyone on the network path could have answered):`,
     ...describeKeys(keys),

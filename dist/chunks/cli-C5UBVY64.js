@@ -94,7 +94,7 @@ function initRequest(flags) {
 }
 
 // src/init/run.ts
-import { join, relative as relative2, resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 // src/init/config-file.ts
 var KNOWN_HOSTS_FILE = "known_hosts";
@@ -208,12 +208,16 @@ Nothing was written.`);
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative } from "node:path";
+function shownPath(path) {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
 function refuseExisting(paths, force, exists = existsSync) {
   if (force) return;
   const there = paths.filter((p) => exists(p));
   if (there.length > 0)
     throw new UsageError(
-      `init: ${there.map((p) => relative(".", p) || p).join(", ")} already exist${there.length === 1 ? "s" : ""}: nothing was written. Pass --force to overwrite, or --dir DIR to write elsewhere.`
+      `init: ${there.map(shownPath).join(", ")} already exist${there.length === 1 ? "s" : ""}: nothing was written. Pass --force to overwrite, or --dir DIR to write elsewhere.`
     );
 }
 async function writeFiles(files) {
@@ -294,9 +298,10 @@ Check that each host is up and its sshd listens on that port (or fix the flag). 
   return results.flatMap((r) => r.keys);
 }
 function describeKeys(keys) {
-  return keys.map(
-    (k) => `  ${k.port === 22 ? k.host : `[${k.host}]:${k.port}`}  ${k.type}  ${k.fingerprint}`
-  );
+  const name = (k) => k.port === 22 ? k.host : `[${k.host}]:${k.port}`;
+  const hostWidth = Math.max(0, ...keys.map((k) => name(k).length));
+  const typeWidth = Math.max(0, ...keys.map((k) => k.type.length));
+  return keys.map((k) => `  ${name(k).padEnd(hostWidth)}  ${k.type.padEnd(typeWidth)}  ${k.fingerprint}`);
 }
 function knownHostsText(keys) {
   return `${keys.map((k) => k.line).join("\n")}
@@ -422,7 +427,7 @@ async function runInit(req, scan) {
   const keys = await scanHostKeys(scanTargets(config), scan);
   if (req.trustScannedKeys) files.push({ path: paths.knownHosts, text: knownHostsText(keys) });
   await writeFiles(files);
-  const shown = (p) => relative2(process.cwd(), p) || p;
+  const shown = shownPath;
   const report = [
     `Host keys from ssh-keyscan (not verified: anyone on the network path could have answered):`,
     ...describeKeys(keys),
