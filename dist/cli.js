@@ -13,11 +13,11 @@ import {
   signalExitCode
 } from "./chunks/chunk-RVTPHAIF.js";
 import {
-  validateVersion
-} from "./chunks/chunk-LM7PC5FD.js";
-import {
   parseSteps
 } from "./chunks/chunk-TPJTQC7W.js";
+import {
+  validateVersion
+} from "./chunks/chunk-LM7PC5FD.js";
 import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
@@ -108,6 +108,9 @@ Usage:
                                              the app's container logs from every host of a pool (live,
                                              candidate, green or blue; default live), each line
                                              prefixed with its host, interleaved as they come; -f follows
+  bluegreen init --green H1,H2 --blue H3,H4 --balancer LB --image REPO
+                                             write bluegreen.yml, known_hosts (host keys printed with their
+                                             fingerprints to compare) and a workflow: \`bluegreen init --help\`
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -134,6 +137,7 @@ Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; t
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
 SIGINT/SIGTERM (what it started was cleaned up).`;
 async function main(argv) {
+  if (argv[0] === "init") return (await import("./chunks/cli-65I676LG.js")).initMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -172,7 +176,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-7QNSTEKY.js");
+    const { loadConfig } = await import("./chunks/load-RHV2WXPB.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -189,7 +193,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-2THDZOF2.js");
+    const { runCommand } = await import("./chunks/run-IBB3BKL5.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -226,7 +230,7 @@ Run \`bluegreen --help\` for usage.
 }
 async function logs(values, positionals) {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./chunks/logs-BMMWETAB.js");
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./chunks/logs-ZTVHFLHH.js");
   const pool = values.pool ?? "live";
   if (!LOG_POOLS.includes(pool))
     throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);
@@ -237,7 +241,7 @@ async function logs(values, positionals) {
   if (values.tail !== void 0 && !/^\d{1,9}$/.test(values.tail))
     throw new UsageError(`--tail ${JSON.stringify(values.tail)}: expected a number of lines`);
   const configPath = resolve(values.config);
-  const { loadConfig } = await import("./chunks/load-7QNSTEKY.js");
+  const { loadConfig } = await import("./chunks/load-RHV2WXPB.js");
   const config = await loadConfig(configPath);
   const elsewhere = logsElsewhere(config.container.options);
   if (elsewhere) {

@@ -11,23 +11,24 @@ import {
   secretsFor
 } from "./chunks/chunk-RVTPHAIF.js";
 import {
-  loadConfig
-} from "./chunks/chunk-VONTVWHV.js";
-import {
-  validateVersion
-} from "./chunks/chunk-LM7PC5FD.js";
-import {
   runCommand
-} from "./chunks/chunk-YP6DXNQX.js";
+} from "./chunks/chunk-622MNNVT.js";
 import {
   parseSteps
 } from "./chunks/chunk-TPJTQC7W.js";
+import {
+  loadConfig
+} from "./chunks/chunk-5ZVTGLDN.js";
+import {
+  validateVersion
+} from "./chunks/chunk-LM7PC5FD.js";
 import "./chunks/chunk-V3I36CO6.js";
 import {
   getExecOutput,
   prepareImage
-} from "./chunks/chunk-BG6YRR72.js";
+} from "./chunks/chunk-GYWATXCA.js";
 import "./chunks/chunk-VVSAQYFU.js";
+import "./chunks/chunk-7KC6R7G7.js";
 import {
   UsageError,
   __commonJS,

@@ -39,6 +39,9 @@ Usage:
                                              the app's container logs from every host of a pool (live,
                                              candidate, green or blue; default live), each line
                                              prefixed with its host, interleaved as they come; -f follows
+  bluegreen init --green H1,H2 --blue H3,H4 --balancer LB --image REPO
+                                             write bluegreen.yml, known_hosts (host keys printed with their
+                                             fingerprints to compare) and a workflow: \`bluegreen init --help\`
 
 Options:
   -c, --config PATH   config file (default ./bluegreen.yml)
@@ -66,6 +69,8 @@ pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancell
 SIGINT/SIGTERM (what it started was cleaned up).`;
 
 export async function main(argv: string[]): Promise<number> {
+  // init takes flags of its own (src/init/cli.ts) and touches no host's state.
+  if (argv[0] === 'init') return (await import('./init/cli.js')).initMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -3,11 +3,12 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-YP6DXNQX.js";
+} from "./chunk-622MNNVT.js";
 import "./chunk-TPJTQC7W.js";
 import "./chunk-V3I36CO6.js";
-import "./chunk-BG6YRR72.js";
+import "./chunk-GYWATXCA.js";
 import "./chunk-VVSAQYFU.js";
+import "./chunk-7KC6R7G7.js";
 import "./chunk-QBMUVMBL.js";
 export {
   refuseOtherCandidate,

@@ -6,8 +6,9 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-BG6YRR72.js";
+} from "./chunk-GYWATXCA.js";
 import "./chunk-VVSAQYFU.js";
+import "./chunk-7KC6R7G7.js";
 import {
   DeployError,
   UsageError

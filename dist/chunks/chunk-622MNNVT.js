@@ -29,12 +29,14 @@ import {
   releaseOf,
   runPostHooks,
   runPreHook,
-  sh,
   sha256,
   swarmManager,
   targetOf,
   withRegistryLogin
-} from "./chunk-BG6YRR72.js";
+} from "./chunk-GYWATXCA.js";
+import {
+  sh
+} from "./chunk-7KC6R7G7.js";
 import {
   DeployError,
   POOLS,

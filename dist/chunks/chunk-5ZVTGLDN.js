@@ -7537,6 +7537,7 @@ function checkServiceOptions(config, source) {
 }
 
 export {
+  require_dist,
   loadConfig,
   parseConfig,
   validateConfig,

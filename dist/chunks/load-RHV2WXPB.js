@@ -6,7 +6,7 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-VONTVWHV.js";
+} from "./chunk-5ZVTGLDN.js";
 import {
   validateVersion
 } from "./chunk-LM7PC5FD.js";

@@ -4,6 +4,12 @@ import {
   Recorder
 } from "./chunk-VVSAQYFU.js";
 import {
+  KnownHosts,
+  checkHostKey,
+  hostKeyAlgorithms,
+  sh
+} from "./chunk-7KC6R7G7.js";
+import {
   DeployError,
   PATTERNS,
   UsageError,
@@ -610,15 +616,15 @@ var require_ejs = __commonJS({
         }
         this.templateText = this.templateText.replace(/[ \t]*<%_/gm, "<%_").replace(/_%>[ \t]*/gm, "_%>");
         var self2 = this;
-        var matches2 = this.parseTemplateText();
+        var matches = this.parseTemplateText();
         var d = this.opts.delimiter;
         var o = this.opts.openDelimiter;
         var c = this.opts.closeDelimiter;
-        if (matches2 && matches2.length) {
-          matches2.forEach(function(line, index) {
+        if (matches && matches.length) {
+          matches.forEach(function(line, index) {
             var closing;
             if (line.indexOf(o + d) === 0 && line.indexOf(o + d + d) !== 0) {
-              closing = matches2[index + 2];
+              closing = matches[index + 2];
               if (!(closing == d + c || closing == "-" + d + c || closing == "_" + d + c)) {
                 throw new Error('Could not find matching close tag for "' + line + '".');
               }
@@ -7425,7 +7431,7 @@ var require_crypto = __commonJS({
     var {
       createCipheriv,
       createDecipheriv,
-      createHmac: createHmac2,
+      createHmac,
       randomFillSync,
       timingSafeEqual
     } = __require("crypto");
@@ -7790,7 +7796,7 @@ var require_crypto = __commonJS({
           );
           this._onWrite(lenBytes);
           this._onWrite(encrypted);
-          mac = createHmac2(this._macSSLName, this._macKey);
+          mac = createHmac(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac.update(BUF_INT);
           mac.update(lenBytes);
@@ -7798,7 +7804,7 @@ var require_crypto = __commonJS({
         } else {
           const encrypted = this._cipherInstance.update(packet);
           this._onWrite(encrypted);
-          mac = createHmac2(this._macSSLName, this._macKey);
+          mac = createHmac(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac.update(BUF_INT);
           mac.update(packet);
@@ -8389,7 +8395,7 @@ var require_crypto = __commonJS({
             if (this._len > MAX_PACKET_SIZE || this._len < 5 || (need & this._blockSize - 1) !== 0) {
               throw new Error("Bad packet length");
             }
-            this._macInstance = createHmac2(this._macSSLName, this._macKey);
+            this._macInstance = createHmac(this._macSSLName, this._macKey);
             writeUInt32BE(BUF_INT, this.inSeqno, 0);
             this._macInstance.update(BUF_INT);
             if (this._macETM) {
@@ -8749,8 +8755,8 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash5,
-      createHmac: createHmac2,
+      createHash: createHash4,
+      createHmac,
       createSign,
       createVerify,
       getCiphers,
@@ -9437,11 +9443,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -9606,8 +9612,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -9645,9 +9651,9 @@ ${formatted}-----END ${type} KEY-----`;
         macData.set(privBlob, p + 4);
         if (!passphrase)
           passphrase = EMPTY_PASSPHRASE;
-        const calcMAC = createHmac2(
+        const calcMAC = createHmac(
           "sha1",
-          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -11969,7 +11975,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash5,
+      createHash: createHash4,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -12395,7 +12401,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash5(this.hashName);
+          const hash = createHash4(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -13403,9 +13409,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -18840,7 +18846,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash5,
+      createHash: createHash4,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -19062,7 +19068,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash5(hashAlgo).update(key).digest("hex");
+              key = createHash4(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -22362,17 +22368,6 @@ var require_lib2 = __commonJS({
   }
 });
 
-// src/commands/shell.ts
-var SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
-function quote(value) {
-  if (value.includes("\0")) throw new Error("a shell argument cannot contain a NUL byte");
-  if (SAFE.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-function sh(...argv) {
-  return argv.map(quote).join(" ");
-}
-
 // src/commands/docker.ts
 var LABEL_APP = "bluegreen.app";
 var LABEL_VERSION = "bluegreen.version";
@@ -24591,9 +24586,9 @@ async function makeDirectoryWithSftp(path4, sftp) {
     });
   } catch (err) {
     if (err != null && typeof err.stack === "string") {
-      const matches2 = SFTP_MKDIR_ERR_CODE_REGEXP.exec(err.stack);
-      if (matches2 != null) {
-        throw new SSHError(err.message, matches2[1]);
+      const matches = SFTP_MKDIR_ERR_CODE_REGEXP.exec(err.stack);
+      if (matches != null) {
+        throw new SSHError(err.message, matches[1]);
       }
       throw err;
     }
@@ -25174,107 +25169,6 @@ var NodeSSH = class {
     }
   }
 };
-
-// src/ssh/known-hosts.ts
-import { createHash as createHash2, createHmac } from "node:crypto";
-var KnownHosts = class {
-  entries = [];
-  constructor(text = "") {
-    for (const raw of text.split("\n")) {
-      const line = raw.trim();
-      if (!line || line.startsWith("#")) continue;
-      const parts = line.split(/\s+/);
-      let revoked = false;
-      if (parts[0]?.startsWith("@")) {
-        const marker = parts.shift();
-        if (marker !== "@revoked") continue;
-        revoked = true;
-      }
-      const [names, type, key] = parts;
-      if (!names || !type || !key) continue;
-      const entry = { patterns: [], key: { type, key, revoked } };
-      if (names.startsWith("|1|")) {
-        const [, , salt, hash] = names.split("|");
-        if (!salt || !hash) continue;
-        entry.hashed = { salt: Buffer.from(salt, "base64"), hash };
-      } else {
-        entry.patterns = names.split(",");
-      }
-      this.entries.push(entry);
-    }
-  }
-  get size() {
-    return this.entries.length;
-  }
-  /** Keys recorded for host:port (port 22 is written as the bare host name). */
-  lookup(host, port) {
-    const name = port === 22 ? host : `[${host}]:${port}`;
-    return this.entries.filter((e) => matches(e, name)).map((e) => e.key);
-  }
-};
-function matches(entry, name) {
-  if (entry.hashed) {
-    const digest = createHmac("sha1", entry.hashed.salt).update(name).digest("base64");
-    return digest === entry.hashed.hash;
-  }
-  let hit = false;
-  for (const p of entry.patterns) {
-    const negated = p.startsWith("!");
-    const pattern = negated ? p.slice(1) : p;
-    if (globMatch(pattern.toLowerCase(), name.toLowerCase())) {
-      if (negated) return false;
-      hit = true;
-    }
-  }
-  return hit;
-}
-function globMatch(pattern, name) {
-  if (!/[*?]/.test(pattern)) return pattern === name;
-  const re = new RegExp(
-    `^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`
-  );
-  return re.test(name);
-}
-function fingerprint(keyBlob) {
-  return `SHA256:${createHash2("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
-}
-function checkHostKey(policy, host, port, keyBlob, alias) {
-  if (policy.kind === "insecure") return { ok: true };
-  const presented = keyBlob.toString("base64");
-  const fp = fingerprint(keyBlob);
-  const names = alias !== void 0 && alias !== host ? [host, alias] : [host];
-  const pinned = names.flatMap((n) => [policy.fingerprints[n], policy.fingerprints[`${n}:${port}`]]).find((f) => f !== void 0);
-  const known = policy.knownHosts.lookup(host, port);
-  if (known.some((k) => k.revoked && k.key === presented))
-    return { ok: false, reason: `host key ${fp} of ${host} is marked @revoked` };
-  if (pinned !== void 0) {
-    return pinned === fp ? { ok: true } : {
-      ok: false,
-      reason: `host key of ${host} is ${fp}, but ${pinned} is pinned: the key changed or this is not the host you meant`
-    };
-  }
-  const trusted = known.filter((k) => !k.revoked);
-  if (trusted.length === 0) {
-    return {
-      ok: false,
-      reason: `${host}${port === 22 ? "" : `:${port}`} is not in known_hosts (add its key, e.g. ssh-keyscan -p ${port} ${host}, after checking it)`
-    };
-  }
-  if (trusted.some((k) => k.key === presented)) return { ok: true };
-  return {
-    ok: false,
-    reason: `host key of ${host} (${fp}) does not match known_hosts: the key changed or this is not the host you meant`
-  };
-}
-function hostKeyAlgorithms(policy, host, port) {
-  if (policy.kind === "insecure") return void 0;
-  const types = [
-    ...new Set(
-      policy.knownHosts.lookup(host, port).filter((k) => !k.revoked).map((k) => k.type)
-    )
-  ];
-  return types.length ? types : void 0;
-}
 
 // src/ssh/remote.ts
 function eachSettled(limit, items, fn) {
@@ -26564,7 +26458,7 @@ function hostUrl(address, port, path4) {
 }
 
 // src/registry/digest.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 var DOCKER_HUB_API = "registry-1.docker.io";
 var MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
@@ -26657,7 +26551,7 @@ async function resolveDigest(ref, access = {}) {
   if (header && /^sha256:[0-9a-f]{64}$/.test(header)) return header;
   const get = await ask("GET", authorization);
   if (!get.ok) throw new DeployError(`${what}: the registry answered ${get.status} to GET`);
-  return `sha256:${createHash3("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
+  return `sha256:${createHash2("sha256").update(Buffer.from(await get.arrayBuffer())).digest("hex")}`;
 }
 
 // src/deploy/build.ts
@@ -26847,9 +26741,9 @@ function which(tool, check) {
       }
       return result;
     }
-    const matches2 = yield findInPath(tool);
-    if (matches2 && matches2.length > 0) {
-      return matches2[0];
+    const matches = yield findInPath(tool);
+    if (matches && matches.length > 0) {
+      return matches[0];
     }
     return "";
   });
@@ -26885,14 +26779,14 @@ function findInPath(tool) {
         }
       }
     }
-    const matches2 = [];
+    const matches = [];
     for (const directory of directories) {
       const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
       if (filePath) {
-        matches2.push(filePath);
+        matches.push(filePath);
       }
     }
-    return matches2;
+    return matches;
   });
 }
 
@@ -27618,7 +27512,7 @@ function runImages() {
 }
 
 // src/deploy/lock.ts
-import { createHash as createHash4, randomBytes } from "node:crypto";
+import { createHash as createHash3, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname, userInfo as userInfo2 } from "node:os";
 
@@ -27715,7 +27609,7 @@ function machineIdentity() {
   const id = read("/etc/machine-id") ?? read("/var/lib/dbus/machine-id");
   const boot = read("/proc/sys/kernel/random/boot_id");
   if (!id || !boot) return void 0;
-  return createHash4("sha256").update(`${id} ${boot} ${hostname()}`).digest("hex").slice(0, 32);
+  return createHash3("sha256").update(`${id} ${boot} ${hostname()}`).digest("hex").slice(0, 32);
 }
 var MACHINE = machineIdentity();
 function pidStart(pid) {
@@ -27823,7 +27717,6 @@ async function closeContext(ctx) {
 
 export {
   getExecOutput,
-  sh,
   LABEL_APP,
   LABEL_VERSION,
   LABEL_POOL,
