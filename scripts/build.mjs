@@ -28,6 +28,10 @@ const common = {
   external: ['cpu-features', '*.node'],
   plugins: [rawText],
   legalComments: 'none',
+  // Less text to read and compile at every start (about 10% of `bluegreen status`'s CPU);
+  // identifiers are kept, so stack traces still name the functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Module paths in the bundle stay as seen from the repository (node_modules/…), so the
   // committed bundle is byte-identical wherever it is rebuilt, symlinked node_modules included.
   preserveSymlinks: true,

@@ -93,15 +93,27 @@ export async function runCommand(
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;
     }
-    const state = await ctx.store.read();
+    // Only the commands that change the balancer look at its files first.
+    const switches = !['status', 'prune'].includes(args.command);
+    // The state, the balancers' files and their workers are read at once (each its own exec,
+    // side by side on the connections already open); the decisions below still take them in
+    // this order, so a run refused by the state never reports a balancer problem first.
+    const reads = {
+      state: ctx.store.read(),
+      files: switches ? ctx.balancer.readAll() : undefined,
+      workers: changes && switches ? ctx.balancer.prepare() : undefined,
+    };
+    for (const p of [reads.files, reads.workers]) p?.catch(() => undefined);
+    const state = await reads.state;
     base.before = views(state);
     refuseKindChange(ctx, state);
     if (args.command === 'promote' && args.expectCandidate !== undefined)
       refuseOtherCandidate(state, args.expectCandidate);
-    // Only the commands that change the balancer look at its files first.
-    const switches = !['status', 'prune'].includes(args.command);
-    if (switches) await refuseDrift(ctx, args.force ?? false);
-    if (changes && switches) await ctx.balancer.prepare();
+    if (switches) {
+      await reads.files;
+      await refuseDrift(ctx, args.force ?? false);
+    }
+    await reads.workers;
     if (changes && switches) await reconcile(ctx, state);
     const res = await operation(ctx, state, args);
     const outcome: Outcome = {
@@ -118,8 +130,13 @@ export async function runCommand(
       ...(res.status ? { status: res.status } : {}),
       durationMs: Date.now() - started,
     };
-    // The run holds the lock: the state it wrote is the state (no read back).
-    if (changes) await appendHistory(ctx, outcome, state);
+    // The run holds the lock: the state it wrote is the state (no read back). The history
+    // entry and the unlock are one exec: the lock goes only once the record is written.
+    if (changes) {
+      const open = ctx;
+      await open.lock.release((unlock) => appendHistory(open, outcome, state, unlock));
+      locked = false;
+    }
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? 'rolled_back' : 'failure';
@@ -162,7 +179,12 @@ export function refuseOtherCandidate(state: DeployState, expected: string): void
     );
 }
 
-async function appendHistory(ctx: Context, outcome: Outcome, known?: DeployState): Promise<void> {
+async function appendHistory(
+  ctx: Context,
+  outcome: Outcome,
+  known?: DeployState,
+  unlock?: string,
+): Promise<void> {
   const state = known ?? (await ctx.store.read());
   const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
   state.history.push({
@@ -174,5 +196,5 @@ async function appendHistory(ctx: Context, outcome: Outcome, known?: DeployState
     result: outcome.result,
     message: outcome.message.split('\n')[0]!.slice(0, 300),
   });
-  await ctx.store.write(state);
+  await ctx.store.write(state, unlock);
 }

@@ -1,13 +1,3 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
-import {
-  refuseOtherCandidate,
-  runCommand
-} from "./chunk-QS3CQ4UM.js";
-import "./chunk-GNAPWX64.js";
-import "./chunk-A45IFUY5.js";
-import "./chunk-4C2C424M.js";
-export {
-  refuseOtherCandidate,
-  runCommand
-};
+import{refuseOtherCandidate,runCommand}from"./chunk-SIR3LTRD.js";import"./chunk-MX7JZYYV.js";import"./chunk-RZWYSKFR.js";import"./chunk-NNKF4UZR.js";export{refuseOtherCandidate,runCommand};

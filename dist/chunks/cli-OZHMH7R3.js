@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
+import{CLI_FIELDS,cancelOnSignals,commandArgs,consoleLogger,describeConfig,engineOptions,liveLogger,parseCommand,secretsFor,signalExitCode}from"./chunk-VXYQP36Z.js";import{validateVersion}from"./chunk-TJ6H5M4X.js";import{parseSteps}from"./chunk-RZWYSKFR.js";import{UsageError,exitCodeOf,messageOf}from"./chunk-NNKF4UZR.js";import{resolve}from"node:path";import{parseArgs}from"node:util";function formatStatus(o){let s=o.status;if(!s)return o.message;let lines=[o.message];for(let p of s.pools??[])lines.push(`${p.role}: ${p.pool} ${p.version}${p.digest?` (${p.image?`${p.image}@`:""}${p.digest})`:""}`);if(s.previous){let how=s.previous.kept==="warm"?`old pool warm (${s.previous.version}, still running outside the balancer${s.previous.stopAt?`, stopped at ${s.previous.stopAt}`:""}): a rollback only switches back`:s.previous.kept==="stopped"?"stopped, kept: a rollback starts it again (no pull)":"a rollback starts it again";lines.push(`previous: ${s.previous.version} on ${s.previous.pool}: ${how}`)}lines.push(`upstream: ${s.upstream.map(u=>`${u.host}:${u.port}${u.weight?` weight=${u.weight}`:""}`).join(", ")||"(no servers)"}`);for(let v of s.services??[])lines.push(`swarm: ${v.service} (${v.pool}): ${v.image?`${v.image}${v.version?` (${v.version})`:""}, ${v.running} task(s) running on ${v.placed} placed node(s)`:"no such service"}`);s.upstreamEditedByHand&&lines.push("warning: the upstream file differs from what bluegreen last wrote (edited by hand?)");for(let b of s.balancers??[]){let c=b.container;if(!c)continue;let view=c.inside===void 0?"balancer.file is NOT mounted into it":c.sameFile===!1?`reads ${c.inside}, which is DIFFERENT from the host file (a replaced single-file mount: docker restart ${c.name})`:`reads balancer.file at ${c.inside}`;lines.push(`balancer ${b.host}: container ${c.name}: ${c.running?"running":c.status}, ${view}`)}if(s.balancers&&s.balancers.length>1){for(let b of s.balancers)lines.push(`balancer ${b.host}: sha256 ${b.sha256.slice(0,12)}${b.drift?"  DRIFT: differs from the first balancer":""}`);s.drift&&lines.push("warning: the balancers' files differ; deploy/promote/rollback/scale refuse without --force")}lines.push("");let header=["HOST","POOL","ADDRESS","CONTAINER","STATE","VERSION","CHECK"],rows=s.hosts.map(h=>[h.host,h.pool,h.address,h.container,h.state,h.version,h.check]),widths=header.map((_,i)=>Math.max(header[i].length,...rows.map(r=>r[i].length)));for(let r of[header,...rows])lines.push(r.map((c,i)=>c.padEnd(widths[i])).join("  ").trimEnd());return lines.join(`
+`)}function formatOutcome(o){if(o.command==="status")return formatStatus(o);let lines=[];o.plan?.length&&lines.push("plan:",...o.plan.map(p=>`  ${p}`)),o.balancerDiff&&lines.push(o.dryRun?"balancer change (not applied):":"balancer change:",o.balancerDiff.trimEnd());let verdict=o.dryRun?"dry run":o.result;return lines.push(`${verdict}: ${o.message} (${(o.durationMs/1e3).toFixed(1)}s)`),lines.join(`
+`)}var HELP=`bluegreen \u2014 zero-downtime blue-green deploys of a Docker app behind a load balancer (nginx or HAProxy)
+
+Usage:
+  bluegreen deploy --version V [--promote]   start V on the idle pool, preflight it, add it to the upstream
+  bluegreen deploy --version V --steps 10,50,100
+                                             \u2026then shift traffic to it step by step (sampled, rolled back
+                                             on a failed step; the last step, 100, promotes)
+  bluegreen promote                          make the candidate the only pool; the old one drains and is
+                                             kept (running, per promote.keep_old) for an instant rollback
+  bluegreen rollback                         undo the last deploy, or bring the previous version back
+                                             (a switch back when it still runs; docker start when stopped)
+  bluegreen scale                            make the live pool match the config (its hosts, or its Swarm label's nodes)
+  bluegreen prune [--dry-run]                remove old containers and images beyond \`retain\` per host
+  bluegreen status [--json]                  what runs where, and what the balancer sends traffic to
+  bluegreen validate                         check the config file alone (no host is contacted)
+
+Options:
+  -c, --config PATH   config file (default ./bluegreen.yml)
+  -v, --version V     version to deploy: the image tag
+      --promote       promote right after a deploy that verified
+      --steps LIST    deploy: percentages of traffic for the new pool, increasing, ending in 100
+      --force         go ahead although the balancers' files differ from each other
+  -n, --dry-run       print the plan and the balancer diff; change nothing
+      --json          print the outcome as JSON on stdout
+  -q, --quiet         no progress lines
+  -h, --help          this help
+
+Environment:
+  BLUEGREEN_SSH_KEY       private key text (instead of ssh.private_key)
+  BLUEGREEN_KNOWN_HOSTS   known_hosts text (instead of ssh.known_hosts)
+  registry.password_env   names the variable holding the registry password (build, push)
+  registry.pull_password_env  names the variable holding the hosts' pull-only password
+
+Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; the live
+pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
+SIGINT/SIGTERM (what it started was cleaned up).`;async function main(argv){let parsed;try{parsed=parseArgs({args:argv,allowPositionals:!0,options:{config:{type:"string",short:"c",default:"bluegreen.yml"},version:{type:"string",short:"v"},promote:{type:"boolean",default:!1},steps:{type:"string"},force:{type:"boolean",default:!1},"dry-run":{type:"boolean",short:"n",default:!1},json:{type:"boolean",default:!1},quiet:{type:"boolean",short:"q",default:!1},help:{type:"boolean",short:"h",default:!1}}})}catch(err){return process.stderr.write(`bluegreen: ${messageOf(err)}
+Run \`bluegreen --help\` for usage.
+`),2}let{values,positionals}=parsed;if(values.help||positionals.length===0)return process.stdout.write(`${HELP}
+`),values.help?0:2;try{let command=parseCommand(positionals[0],CLI_FIELDS.command);if(positionals.length>1)throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);let configPath=resolve(values.config),{loadConfig}=await import("./load-LBGVXJB7.js");if(command==="validate")return process.stdout.write(`${describeConfig(await loadConfig(configPath),values.config).join(`
+`)}
+`),0;let args=commandArgs({command,...values.version!==void 0?{version:validateVersion(values.version,CLI_FIELDS.version)}:{},...values.steps!==void 0?{steps:parseSteps(values.steps,CLI_FIELDS.steps)}:{},promote:values.promote,force:values.force},CLI_FIELDS),config=await loadConfig(configPath),{runCommand}=await import("./run-2BHFIAMW.js"),quiet=values.quiet||values.json,log=!quiet&&process.stderr.isTTY&&!process.env.CI?liveLogger(process.stderr):consoleLogger(process.stderr,quiet),cancel=cancelOnSignals(name=>log.warn(`${name} received: stopping at the next step and cleaning up`)),{outcome,error}=await runCommand(engineOptions({config,configPath,secrets:secretsFor(config,{},process.env),log,dryRun:values["dry-run"],signal:cancel.signal,openssh:!0}),args).finally(()=>cancel.dispose());return values.json?process.stdout.write(`${JSON.stringify(outcome,null,2)}
+`):process.stdout.write(`${formatOutcome(outcome)}
+`),error?(values.json||process.stderr.write(`bluegreen ${command}: ${messageOf(error)}
+`),cancel.received?signalExitCode(cancel.received):exitCodeOf(error)):0}catch(err){return process.stderr.write(`bluegreen: ${messageOf(err)}
+`),exitCodeOf(err)}}export{main};
