@@ -104,4 +104,17 @@ describe('round trips to the balancer host', () => {
     // The old pool's hosts: one exec each (stop timers cancelled, container looked at) before the check.
     for (const h of ['g1', 'g2', 'g3']) expect(f.remote.commandsOn(h)).toHaveLength(1);
   });
+
+  it('a promote that keeps the old pool warm', async () => {
+    const { f, lb } = await realBalancer({
+      live: { pool: 'green', version: '1.0.0' },
+      candidate: { pool: 'blue', version: '2.0.0' },
+    });
+    const { outcome, error } = await run(f, { command: 'promote' });
+    expect(error).toBeUndefined();
+    expect(outcome.result).toBe('success');
+    // The same shape as the rollback's balancer side (before: 13 execs, one after another).
+    expect(lb.calls).toHaveLength(11);
+    expect(lb.sequential).toBe(8);
+  });
 });
