@@ -1,6 +1,18 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
+  runCommand
+} from "./chunks/chunk-CWBZH7SJ.js";
+import {
+  loadConfig
+} from "./chunks/chunk-5ZVTGLDN.js";
+import "./chunks/chunk-V3I36CO6.js";
+import {
+  getExecOutput,
+  prepareImage
+} from "./chunks/chunk-WVFCLSU3.js";
+import "./chunks/chunk-7KC6R7G7.js";
+import {
   ACTION_FIELDS,
   cancelOnSignals,
   commandArgs,
@@ -11,24 +23,12 @@ import {
   secretsFor
 } from "./chunks/chunk-RVTPHAIF.js";
 import {
-  runCommand
-} from "./chunks/chunk-622MNNVT.js";
-import {
   parseSteps
 } from "./chunks/chunk-TPJTQC7W.js";
 import {
-  loadConfig
-} from "./chunks/chunk-5ZVTGLDN.js";
-import {
   validateVersion
 } from "./chunks/chunk-LM7PC5FD.js";
-import "./chunks/chunk-V3I36CO6.js";
-import {
-  getExecOutput,
-  prepareImage
-} from "./chunks/chunk-GYWATXCA.js";
 import "./chunks/chunk-VVSAQYFU.js";
-import "./chunks/chunk-7KC6R7G7.js";
 import {
   UsageError,
   __commonJS,

@@ -329,23 +329,30 @@ export abstract class FileBalancer implements HostBalancer {
     onFailure?: () => Promise<void>,
   ): Promise<number> {
     const rt = await this.runtime();
-    const generation = rt.generation ? await this.generationOf(rt) : undefined;
     const started = Date.now();
-    const reload = await this.conn.exec(rt.reload, { check: false });
-    if (reload.code !== 0) {
-      await onFailure?.();
-      await this.restore(current, true);
-      throw this.error(
-        `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`,
-      );
-    }
     // A reload command returns before the reload is done, and may exit 0 although the new
-    // config then fails at runtime: only a new worker PID proves the reload took effect.
-    if (!(await this.waitForNewWorkers(rt, oldWorkers, generation))) {
+    // config then fails at runtime: only a new worker PID proves the reload took effect. The
+    // reload and that wait (and the generation marker before it) are one exec on the host.
+    const res = await this.conn.exec(
+      processes.reloadAndWaitForNewWorkers(
+        rt.reload,
+        rt.workers,
+        oldWorkers,
+        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
+        rt.generation,
+      ),
+      { check: false },
+    );
+    if (res.code === 3) {
+      await onFailure?.();
+      await this.restore(current, true);
+      throw this.error(`\`${rt.reload}\` failed, previous file restored: ${lastLines(res.stderr)}`);
+    }
+    if (res.code !== 0) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker${generation !== undefined ? ' of a new generation' : ''} within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
+        `${this.type} started no new worker${rt.generation !== undefined ? ' of a new generation' : ''} within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
       );
     }
     return Date.now() - started;
@@ -406,29 +413,6 @@ export abstract class FileBalancer implements HostBalancer {
       throw this.error(`cannot find ${this.type}'s workers ${rt.workersWhere} (${hint})`);
     }
     return pids;
-  }
-
-  private async generationOf(rt: BalancerRuntime): Promise<string> {
-    return (await this.conn.exec(rt.generation!, { check: false })).stdout.trim();
-  }
-
-  /**
-   * Polls on the host, in one exec: a worker that was not there before (and, when the driver
-   * can tell, a new generation: `generation` is what its marker said before the reload).
-   */
-  private async waitForNewWorkers(rt: BalancerRuntime, old: number[], generation?: string): Promise<boolean> {
-    const res = await this.conn.exec(
-      processes.waitForNewWorkers(
-        rt.workers,
-        old,
-        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
-        rt.generation !== undefined && generation !== undefined
-          ? { command: rt.generation, before: generation }
-          : undefined,
-      ),
-      { check: false },
-    );
-    return res.code === 0;
   }
 
   private async waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {

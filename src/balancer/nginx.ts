@@ -60,8 +60,18 @@ export class NginxDriver extends FileBalancer {
   }
 
   async apply(current: string, next: string): Promise<ApplyResult> {
-    const oldWorkers = await this.workerPids();
-    await this.writeAndTest(current, next, 'upstream');
+    // The workers before the reload are read beside the write and test (nginx reads the file
+    // only when reloaded); a write or test that fails has put the file back by itself.
+    const [workers, written] = await Promise.allSettled([
+      this.workerPids(),
+      this.writeAndTest(current, next, 'upstream'),
+    ]);
+    if (written.status === 'rejected') throw written.reason;
+    if (workers.status === 'rejected') {
+      await this.restore(current);
+      throw workers.reason;
+    }
+    const oldWorkers = workers.value;
     const reloadMs = await this.reloadConfirmed(current, oldWorkers);
     // Old workers exit once their in-flight requests are done: that is the drain.
     const keep = new Set(this.servers(next).map((s) => `${s.host}:${s.port}`));

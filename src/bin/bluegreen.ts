@@ -1,6 +1,12 @@
-import { main } from '../cli.js';
+import module from 'node:module';
 
 // The `bluegreen` executable (dist/cli.js): runs the CLI and turns its result into the exit code.
+
+// Node ≥ 22.1 keeps the compiled bundle on disk (in the OS temp directory, per Node's own
+// rules; NODE_DISABLE_COMPILE_CACHE=1 turns it off): from the second run on, the chunks are
+// not compiled again. The CLI is imported after it, so that it is cached too.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { main } = await import('../cli.js');
 
 main(process.argv.slice(2)).then(
   (code) => {

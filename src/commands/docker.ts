@@ -139,6 +139,12 @@ export const docker = {
   /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
   stateOf: (name: string) =>
     `${sh('docker', 'inspect', '--type', 'container', '--format', '{{.State.Status}}', name)} 2>/dev/null || echo missing`,
+  /**
+   * What a rollback does first on a host of the previous version, in one exec: cancel the
+   * app's stop timers (a warm pool must not be stopped once it is live again), then stateOf.
+   */
+  cancelStopsAndStateOf: (app: string, name: string) =>
+    `${docker.cancelScheduledStops(app)}; ${docker.stateOf(name)}`,
   start: (name: string) => sh('docker', 'start', name),
 
   /**

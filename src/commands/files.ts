@@ -80,8 +80,27 @@ export const files = {
       'fi',
     ].join('; '),
 
+  /** A write (one of the scripts above) and then, only when it succeeded, `command`: one exec. */
+  writeThen: (write: string, command: string) => `( ${write} ) && { ${command}; }`,
+
   remove: (path: string) => sh('rm', '-f', path),
 };
+
+/** The loop of waitForNewWorkers; with `generation`, the script holds its earlier output in $before. */
+function waitLoop(workers: string, old: number[], tries: number, generation?: string): string {
+  return [
+    `old=' ${old.join(' ')} '`,
+    'i=0',
+    `while [ "$i" -lt ${tries} ]; do ${
+      generation !== undefined
+        ? `now=$(${generation}); if [ -n "$now" ] && [ "$now" != "$before" ]; then `
+        : ''
+    }pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${
+      generation !== undefined ? '; fi' : ''
+    }; sleep 0.05; i=$((i + 1)); done`,
+    'exit 1',
+  ].join('; ');
+}
 
 export const processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
@@ -112,17 +131,28 @@ export const processes = {
     old: number[],
     tries: number,
     generation?: { command: string; before: string },
+  ): string =>
+    [
+      ...(generation ? [`before=${sh(generation.before)}`] : []),
+      waitLoop(workers, old, tries, generation?.command),
+    ].join('; '),
+  /**
+   * Runs `reload` and then waits as waitForNewWorkers does, in one exec; with `generation`,
+   * what it prints before the reload is the `before` a new generation must differ from.
+   * Exit 0 with the new list, 1 after `tries` polls, 3 when `reload` failed (its output on
+   * stderr).
+   */
+  reloadAndWaitForNewWorkers: (
+    reload: string,
+    workers: string,
+    old: number[],
+    tries: number,
+    generation?: string,
   ) =>
     [
-      `old=' ${old.join(' ')} '`,
-      ...(generation ? [`before=${sh(generation.before)}`] : []),
-      'i=0',
-      `while [ "$i" -lt ${tries} ]; do ${
-        generation ? `now=$(${generation.command}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ''
-      }pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${
-        generation ? '; fi' : ''
-      }; sleep 0.05; i=$((i + 1)); done`,
-      'exit 1',
+      ...(generation ? [`before=$(${generation})`] : []),
+      `out=$( { ${reload}; } 2>&1 ) || { printf '%s\\n' "$out" >&2; exit 3; }`,
+      waitLoop(workers, old, tries, generation),
     ].join('; '),
   /**
    * Waits on the host (one SSH exec, polling every 50 ms) until none of `pids` is alive: the

@@ -14,8 +14,12 @@ export interface Lock {
   readonly path: string;
   /** Takes the lock for `command`, waiting up to `waitMs` for another holder; throws naming the holder. */
   acquire(command: string, ttlMs: number, waitMs: number): Promise<void>;
-  /** Gives the lock back if this run still holds it. */
-  release(): Promise<void>;
+  /**
+   * Gives the lock back if this run still holds it. With `along`, the release is a shell
+   * command handed to it, for a last write to run in its own exec (one round trip, not two);
+   * the lock counts as held until `along` resolved.
+   */
+  release(along?: (unlock: string) => Promise<void>): Promise<void>;
 }
 
 export interface LockInfo {
@@ -97,11 +101,16 @@ export class LockFile implements Lock {
     }
   }
 
-  async release(): Promise<void> {
+  async release(along?: (unlock: string) => Promise<void>): Promise<void> {
     if (!this.held) return;
-    const token = this.held.token;
+    const unlock = lockFile.removeIfHeld(this.path, this.held.token);
+    if (along) {
+      await along(unlock);
+      this.held = undefined;
+      return;
+    }
     this.held = undefined;
-    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
+    await this.shell.exec(unlock, { check: false });
   }
 }
 

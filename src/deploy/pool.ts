@@ -340,9 +340,10 @@ export async function bringBack(
   const results = await ctx.remote.each(hosts, async (host) => {
     throwIfCancelled(ctx);
     const shell = await timed(ctx, host, pool, 'connect', () => ctx.remote.get(targetOf(ctx.config, host)));
-    // A stop timer of a warm pool must not fire once it is live again.
-    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
-    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
+    // A stop timer of a warm pool must not fire once it is live again (one exec with the look).
+    const state = (
+      await shell.exec(docker.cancelStopsAndStateOf(ctx.config.app, name), { check: false })
+    ).stdout.trim();
     if (state === 'running') {
       how.set(host.name, 'warm');
       await timed(

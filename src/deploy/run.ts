@@ -97,19 +97,31 @@ export async function runCommand(
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;
     }
-    const state = await ctx.store.read();
+    // Only the commands that change the balancer look at its files first.
+    const switches = !['status', 'prune'].includes(args.command);
+    // The state, the balancers' files and their workers are read at once (each its own exec,
+    // side by side on the connections already open); the decisions below still take them in
+    // this order, so a run refused by the state never reports a balancer problem first.
+    const reads = {
+      state: ctx.store.read(),
+      files: switches ? ctx.balancer.readAll() : undefined,
+      workers: changes && switches ? ctx.balancer.prepare() : undefined,
+    };
+    for (const p of [reads.files, reads.workers]) p?.catch(() => undefined);
+    const state = await reads.state;
     base.before = views(state);
     refuseKindChange(ctx, state);
     if (args.command === 'promote' && args.expectCandidate !== undefined)
       refuseOtherCandidate(state, args.expectCandidate);
-    // Only the commands that change the balancer look at its files first.
-    const switches = !['status', 'prune'].includes(args.command);
-    if (switches) await refuseDrift(ctx, args.force ?? false);
+    if (switches) {
+      await reads.files;
+      await refuseDrift(ctx, args.force ?? false);
+    }
     // pre_* hooks run before anything changes; their failure stops the command here.
     facts = hookFacts(ctx, state, args.command, args.version);
     const hooks = hooksOf(args.command, args.promote ?? false);
     if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
-    if (changes && switches) await ctx.balancer.prepare();
+    await reads.workers;
     if (changes && switches) await reconcile(ctx, state);
     pastPreHooks = true;
     const res = await operation(ctx, state, args);
@@ -136,8 +148,13 @@ export async function runCommand(
       ...(res.status ? { status: res.status } : {}),
       durationMs: Date.now() - started,
     };
-    // The run holds the lock: the state it wrote is the state (no read back).
-    if (changes) await appendHistory(ctx, outcome, state);
+    // The run holds the lock: the state it wrote is the state (no read back). The history
+    // entry and the unlock are one exec: the lock goes only once the record is written.
+    if (changes) {
+      const open = ctx;
+      await open.lock.release((unlock) => appendHistory(open, outcome, state, unlock));
+      locked = false;
+    }
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? 'rolled_back' : 'failure';
@@ -189,7 +206,12 @@ export function refuseOtherCandidate(state: DeployState, expected: string): void
     );
 }
 
-async function appendHistory(ctx: Context, outcome: Outcome, known?: DeployState): Promise<void> {
+async function appendHistory(
+  ctx: Context,
+  outcome: Outcome,
+  known?: DeployState,
+  unlock?: string,
+): Promise<void> {
   const state = known ?? (await ctx.store.read());
   const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
   state.history.push({
@@ -201,5 +223,5 @@ async function appendHistory(ctx: Context, outcome: Outcome, known?: DeployState
     result: outcome.result,
     message: outcome.message.split('\n')[0]!.slice(0, 300),
   });
-  await ctx.store.write(state);
+  await ctx.store.write(state, unlock);
 }

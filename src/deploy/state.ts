@@ -104,8 +104,11 @@ export interface StateStore {
   readonly path: string;
   /** The record, or an empty one when there is none yet. */
   read(): Promise<DeployState>;
-  /** Replaces the record (its history trimmed to the last HISTORY_LIMIT entries). */
-  write(state: DeployState): Promise<void>;
+  /**
+   * Replaces the record (its history trimmed to the last HISTORY_LIMIT entries); then, when
+   * the write succeeded, runs `then` (a shell command, e.g. a lock's release) in the same exec.
+   */
+  write(state: DeployState, then?: string): Promise<void>;
 }
 
 /** The record's text as stored: history trimmed (in `state` too), pretty JSON, a final newline. */
@@ -146,7 +149,10 @@ export class StateFile implements StateStore {
     return parseState(res.stdout, this.app, this.path, this.shell.target.name);
   }
 
-  async write(state: DeployState): Promise<void> {
-    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
+  async write(state: DeployState, then?: string): Promise<void> {
+    const write = files.writeAtomic(this.path, `${this.path}.bak`);
+    await this.shell.exec(then === undefined ? write : files.writeThen(write, then), {
+      stdin: serializeState(state),
+    });
   }
 }

@@ -41,7 +41,7 @@ export class MemoryStateStore implements StateStore {
     return Promise.resolve(this.current);
   }
 
-  write(state: DeployState): Promise<void> {
+  write(state: DeployState, then?: string): Promise<void> {
     if (this.failWrites > 0) {
       this.failWrites--;
       this.journal.add('state: write failed');
@@ -50,6 +50,7 @@ export class MemoryStateStore implements StateStore {
     this.text = serializeState(state);
     this.writes.push(JSON.parse(this.text) as DeployState);
     this.journal.add(`state: ${describeState(state)}`);
+    if (then !== undefined) this.journal.add(`state: then ${then}`);
     return Promise.resolve();
   }
 }
@@ -73,9 +74,9 @@ export class MemoryLock implements Lock {
     return Promise.resolve();
   }
 
-  release(): Promise<void> {
+  async release(along?: (unlock: string) => Promise<void>): Promise<void> {
+    await along?.('release the memory lock');
     this.holder = undefined;
     this.journal.add('lock: release');
-    return Promise.resolve();
   }
 }

@@ -54,8 +54,11 @@ class FakeApache {
     // The host-side wait for a reload (processes.waitForNewWorkers): a new generation, if asked
     // for, and a child that was not there.
     if (command.includes('while [ "$i" -lt')) {
+      // processes.reloadAndWaitForNewWorkers: the marker read, then the reload, then the wait.
+      let before = command.includes('before=$(') ? this.stampText() : undefined;
+      if (/-k graceful|--signal USR1/.test(command)) this.onReload();
       const old = (/old=' ([\d ]*) '/.exec(command)?.[1] ?? '').split(' ').map(Number);
-      const before = /before='([^']*)'/.exec(command)?.[1];
+      before ??= /before='([^']*)'/.exec(command)?.[1];
       const renewed = before === undefined || this.stampText() !== before;
       return renewed && this.children.some((p) => !old.includes(p)) ? ok(this.children.join(' ')) : fail();
     }
@@ -194,7 +197,7 @@ balancer:
           stderr: '',
           stdout: 'PidFile: "/usr/local/apache2/logs/httpd.pid"\n',
         });
-      if (command.includes('--signal USR1')) {
+      if (command.startsWith('docker kill --signal USR1')) {
         host.onReload();
         return Promise.resolve({ code: 0, stdout: '', stderr: '' });
       }
@@ -215,11 +218,13 @@ balancer:
     await done;
     expect(host.file).toBe(next);
     expect(host.commands).toContain('docker exec web httpd -t -D DUMP_RUN_CFG 2>/dev/null');
-    expect(host.commands).toContain(
-      "stat -L -c '%i %y' /proc/4242/root/usr/local/apache2/logs/httpd.pid 2>/dev/null; true",
+    // The marker is read and the reload sent in the exec that waits for the new generation.
+    const reload = host.commands.find((c) => c.includes('while [ "$i" -lt'))!;
+    expect(reload).toContain(
+      "before=$(stat -L -c '%i %y' /proc/4242/root/usr/local/apache2/logs/httpd.pid 2>/dev/null; true)",
     );
+    expect(reload).toContain('{ docker kill --signal USR1 web; }');
     expect(host.commands).toContain('docker exec web httpd -t');
-    expect(host.commands).toContain('docker kill --signal USR1 web');
     expect(
       host.commands.some(
         (c) => c.includes('docker inspect --type container --format') && c.includes('$2 == c'),

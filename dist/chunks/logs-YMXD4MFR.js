@@ -6,9 +6,9 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-GYWATXCA.js";
-import "./chunk-VVSAQYFU.js";
+} from "./chunk-WVFCLSU3.js";
 import "./chunk-7KC6R7G7.js";
+import "./chunk-VVSAQYFU.js";
 import {
   DeployError,
   UsageError

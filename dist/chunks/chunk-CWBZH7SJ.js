@@ -33,7 +33,7 @@ import {
   swarmManager,
   targetOf,
   withRegistryLogin
-} from "./chunk-GYWATXCA.js";
+} from "./chunk-WVFCLSU3.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
@@ -267,8 +267,7 @@ async function bringBack(ctx, pool, hosts, release) {
   const results = await ctx.remote.each(hosts, async (host) => {
     throwIfCancelled(ctx);
     const shell = await timed(ctx, host, pool, "connect", () => ctx.remote.get(targetOf(ctx.config, host)));
-    await shell.exec(docker.cancelScheduledStops(ctx.config.app), { check: false });
-    const state = (await shell.exec(docker.stateOf(name), { check: false })).stdout.trim();
+    const state = (await shell.exec(docker.cancelStopsAndStateOf(ctx.config.app, name), { check: false })).stdout.trim();
     if (state === "running") {
       how.set(host.name, "warm");
       await timed(
@@ -2309,17 +2308,26 @@ async function runCommand(opts, args, open = openContext) {
       await ctx.lock.acquire(args.command, opts.config.lock.ttl, opts.config.lock.wait);
       locked = true;
     }
-    const state = await ctx.store.read();
+    const switches = !["status", "prune"].includes(args.command);
+    const reads = {
+      state: ctx.store.read(),
+      files: switches ? ctx.balancer.readAll() : void 0,
+      workers: changes && switches ? ctx.balancer.prepare() : void 0
+    };
+    for (const p of [reads.files, reads.workers]) p?.catch(() => void 0);
+    const state = await reads.state;
     base.before = views(state);
     refuseKindChange(ctx, state);
     if (args.command === "promote" && args.expectCandidate !== void 0)
       refuseOtherCandidate(state, args.expectCandidate);
-    const switches = !["status", "prune"].includes(args.command);
-    if (switches) await refuseDrift(ctx, args.force ?? false);
+    if (switches) {
+      await reads.files;
+      await refuseDrift(ctx, args.force ?? false);
+    }
     facts = hookFacts(ctx, state, args.command, args.version);
     const hooks = hooksOf(args.command, args.promote ?? false);
     if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
-    if (changes && switches) await ctx.balancer.prepare();
+    await reads.workers;
     if (changes && switches) await reconcile(ctx, state);
     pastPreHooks = true;
     const res = await operation(ctx, state, args);
@@ -2344,7 +2352,11 @@ async function runCommand(opts, args, open = openContext) {
       ...res.status ? { status: res.status } : {},
       durationMs: Date.now() - started
     };
-    if (changes) await appendHistory(ctx, outcome, state);
+    if (changes) {
+      const open2 = ctx;
+      await open2.lock.release((unlock) => appendHistory(open2, outcome, state, unlock));
+      locked = false;
+    }
     return { outcome };
   } catch (error) {
     const result = error instanceof DeployError && error.rolledBack ? "rolled_back" : "failure";
@@ -2386,7 +2398,7 @@ function refuseOtherCandidate(state, expected) {
       `promote refused: the candidate on ${state.candidate} runs ${candidate.version}, not ${expected}; deploy ${expected} first, or promote ${candidate.version} where it was deployed from`
     );
 }
-async function appendHistory(ctx, outcome, known) {
+async function appendHistory(ctx, outcome, known, unlock) {
   const state = known ?? await ctx.store.read();
   const pool = outcome.after.find((v) => v.version === outcome.version)?.pool;
   state.history.push({
@@ -2398,7 +2410,7 @@ async function appendHistory(ctx, outcome, known) {
     result: outcome.result,
     message: outcome.message.split("\n")[0].slice(0, 300)
   });
-  await ctx.store.write(state);
+  await ctx.store.write(state, unlock);
 }
 
 export {

@@ -4,12 +4,12 @@ import {
   parseConfig,
   require_dist
 } from "./chunk-5ZVTGLDN.js";
-import "./chunk-LM7PC5FD.js";
 import "./chunk-V3I36CO6.js";
 import {
   fingerprint,
   sh
 } from "./chunk-7KC6R7G7.js";
+import "./chunk-LM7PC5FD.js";
 import {
   UsageError,
   __toESM,

@@ -1,22 +1,16 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig
-} from "./chunk-5ZVTGLDN.js";
-import {
-  validateVersion
-} from "./chunk-LM7PC5FD.js";
+  refuseOtherCandidate,
+  runCommand
+} from "./chunk-CWBZH7SJ.js";
 import "./chunk-V3I36CO6.js";
+import "./chunk-WVFCLSU3.js";
+import "./chunk-7KC6R7G7.js";
+import "./chunk-TPJTQC7W.js";
+import "./chunk-VVSAQYFU.js";
 import "./chunk-QBMUVMBL.js";
 export {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig,
-  validateVersion
+  refuseOtherCandidate,
+  runCommand
 };

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  Recorder
-} from "./chunk-VVSAQYFU.js";
-import {
   KnownHosts,
   checkHostKey,
   hostKeyAlgorithms,
   sh
 } from "./chunk-7KC6R7G7.js";
+import {
+  Recorder
+} from "./chunk-VVSAQYFU.js";
 import {
   DeployError,
   PATTERNS,
@@ -22460,6 +22460,11 @@ var docker = {
   stopRunning: (app, stopSeconds) => `for c in $(${sh("docker", "ps", "-q", "--filter", `label=${LABEL_APP}=${app}`)}); do ${sh("docker", "stop", "--time", String(stopSeconds))} "$c" >/dev/null; done`,
   /** running, exited, created … or `missing`: what a rollback finds of a previous version. */
   stateOf: (name) => `${sh("docker", "inspect", "--type", "container", "--format", "{{.State.Status}}", name)} 2>/dev/null || echo missing`,
+  /**
+   * What a rollback does first on a host of the previous version, in one exec: cancel the
+   * app's stop timers (a warm pool must not be stopped once it is live again), then stateOf.
+   */
+  cancelStopsAndStateOf: (app, name) => `${docker.cancelScheduledStops(app)}; ${docker.stateOf(name)}`,
   start: (name) => sh("docker", "start", name),
   /**
    * Stops `name` after `seconds`, detached from this SSH session (promote.keep_old: DURATION),
@@ -22624,8 +22629,18 @@ var files = {
     `rm -f ${sh(journal)}`,
     "fi"
   ].join("; "),
+  /** A write (one of the scripts above) and then, only when it succeeded, `command`: one exec. */
+  writeThen: (write, command) => `( ${write} ) && { ${command}; }`,
   remove: (path4) => sh("rm", "-f", path4)
 };
+function waitLoop(workers, old, tries, generation) {
+  return [
+    `old=' ${old.join(" ")} '`,
+    "i=0",
+    `while [ "$i" -lt ${tries} ]; do ${generation !== void 0 ? `now=$(${generation}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ""}pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${generation !== void 0 ? "; fi" : ""}; sleep 0.05; i=$((i + 1)); done`,
+    "exit 1"
+  ].join("; ");
+}
 var processes = {
   /** PIDs of the children of the process whose PID is in pidFile (HAProxy's master: its workers). */
   children: (pidFile) => `ps -o pid= --ppid "$(cat ${sh(pidFile)})"`,
@@ -22648,11 +22663,19 @@ var processes = {
    * Exit 0 with the new list, or 1 after `tries` polls.
    */
   waitForNewWorkers: (workers, old, tries, generation) => [
-    `old=' ${old.join(" ")} '`,
     ...generation ? [`before=${sh(generation.before)}`] : [],
-    "i=0",
-    `while [ "$i" -lt ${tries} ]; do ${generation ? `now=$(${generation.command}); if [ -n "$now" ] && [ "$now" != "$before" ]; then ` : ""}pids=$(${workers}); for p in $pids; do case "$old" in *" $p "*) ;; *) echo $pids; exit 0 ;; esac; done${generation ? "; fi" : ""}; sleep 0.05; i=$((i + 1)); done`,
-    "exit 1"
+    waitLoop(workers, old, tries, generation?.command)
+  ].join("; "),
+  /**
+   * Runs `reload` and then waits as waitForNewWorkers does, in one exec; with `generation`,
+   * what it prints before the reload is the `before` a new generation must differ from.
+   * Exit 0 with the new list, 1 after `tries` polls, 3 when `reload` failed (its output on
+   * stderr).
+   */
+  reloadAndWaitForNewWorkers: (reload, workers, old, tries, generation) => [
+    ...generation ? [`before=$(${generation})`] : [],
+    `out=$( { ${reload}; } 2>&1 ) || { printf '%s\\n' "$out" >&2; exit 3; }`,
+    waitLoop(workers, old, tries, generation)
   ].join("; "),
   /**
    * Waits on the host (one SSH exec, polling every 50 ms) until none of `pids` is alive: the
@@ -22716,8 +22739,11 @@ var StateFile = class {
     const res = await this.shell.exec(files.readIfExists(this.path));
     return parseState(res.stdout, this.app, this.path, this.shell.target.name);
   }
-  async write(state) {
-    await this.shell.exec(files.writeAtomic(this.path, `${this.path}.bak`), { stdin: serializeState(state) });
+  async write(state, then) {
+    const write = files.writeAtomic(this.path, `${this.path}.bak`);
+    await this.shell.exec(then === void 0 ? write : files.writeThen(write, then), {
+      stdin: serializeState(state)
+    });
   }
 };
 
@@ -23606,21 +23632,27 @@ var FileBalancer = class {
    */
   async reloadConfirmed(current, oldWorkers, onFailure) {
     const rt = await this.runtime();
-    const generation = rt.generation ? await this.generationOf(rt) : void 0;
     const started = Date.now();
-    const reload = await this.conn.exec(rt.reload, { check: false });
-    if (reload.code !== 0) {
+    const res = await this.conn.exec(
+      processes.reloadAndWaitForNewWorkers(
+        rt.reload,
+        rt.workers,
+        oldWorkers,
+        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
+        rt.generation
+      ),
+      { check: false }
+    );
+    if (res.code === 3) {
       await onFailure?.();
       await this.restore(current, true);
-      throw this.error(
-        `\`${rt.reload}\` failed, previous file restored: ${lastLines(reload.stderr || reload.stdout)}`
-      );
+      throw this.error(`\`${rt.reload}\` failed, previous file restored: ${lastLines(res.stderr)}`);
     }
-    if (!await this.waitForNewWorkers(rt, oldWorkers, generation)) {
+    if (res.code !== 0) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker${generation !== void 0 ? " of a new generation" : ""} within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
+        `${this.type} started no new worker${rt.generation !== void 0 ? " of a new generation" : ""} within ${RELOAD_CONFIRM_MS / 1e3}s after \`${rt.reload}\` (see its error log); previous file restored`
       );
     }
     return Date.now() - started;
@@ -23666,25 +23698,6 @@ var FileBalancer = class {
       throw this.error(`cannot find ${this.type}'s workers ${rt.workersWhere} (${hint})`);
     }
     return pids;
-  }
-  async generationOf(rt) {
-    return (await this.conn.exec(rt.generation, { check: false })).stdout.trim();
-  }
-  /**
-   * Polls on the host, in one exec: a worker that was not there before (and, when the driver
-   * can tell, a new generation: `generation` is what its marker said before the reload).
-   */
-  async waitForNewWorkers(rt, old, generation) {
-    const res = await this.conn.exec(
-      processes.waitForNewWorkers(
-        rt.workers,
-        old,
-        Math.ceil(RELOAD_CONFIRM_MS / REMOTE_POLL_MS),
-        rt.generation !== void 0 && generation !== void 0 ? { command: rt.generation, before: generation } : void 0
-      ),
-      { check: false }
-    );
-    return res.code === 0;
   }
   async waitForExit(pids, timeoutMs) {
     if (pids.length === 0) return [];
@@ -24076,8 +24089,16 @@ var NginxDriver = class extends FileBalancer {
     });
   }
   async apply(current, next) {
-    const oldWorkers = await this.workerPids();
-    await this.writeAndTest(current, next, "upstream");
+    const [workers, written] = await Promise.allSettled([
+      this.workerPids(),
+      this.writeAndTest(current, next, "upstream")
+    ]);
+    if (written.status === "rejected") throw written.reason;
+    if (workers.status === "rejected") {
+      await this.restore(current);
+      throw workers.reason;
+    }
+    const oldWorkers = workers.value;
     const reloadMs = await this.reloadConfirmed(current, oldWorkers);
     const keep = new Set(this.servers(next).map((s) => `${s.host}:${s.port}`));
     const leaving = this.servers(current).filter((s) => !keep.has(`${s.host}:${s.port}`));
@@ -27591,11 +27612,16 @@ var LockFile = class {
       return void 0;
     }
   }
-  async release() {
+  async release(along) {
     if (!this.held) return;
-    const token = this.held.token;
+    const unlock = lockFile.removeIfHeld(this.path, this.held.token);
+    if (along) {
+      await along(unlock);
+      this.held = void 0;
+      return;
+    }
     this.held = void 0;
-    await this.shell.exec(lockFile.removeIfHeld(this.path, token), { check: false });
+    await this.shell.exec(unlock, { check: false });
   }
 };
 function machineIdentity() {
