@@ -11,7 +11,7 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunks/chunk-LLVN5I7H.js";
+} from "./chunks/chunk-7P2UAGMR.js";
 import {
   validateVersion
 } from "./chunks/chunk-XDL5AGQE.js";
@@ -51,6 +51,11 @@ function formatStatus(o) {
   if (s.upstreamEditedByHand)
     lines.push("warning: the upstream file differs from what bluegreen last wrote (edited by hand?)");
   for (const b of s.balancers ?? []) {
+    const k = b.caddy;
+    if (k)
+      lines.push(
+        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ""}, admin API ${k.admin} ${k.reachable ? "reachable" : "NOT reachable"}, ${k.upstreamFound ? "reverse_proxy handler found" : `handler NOT found${k.problem ? `: ${k.problem}` : ""}`}`
+      );
     const c = b.container;
     if (!c) continue;
     const view = c.inside === void 0 ? "balancer.file is NOT mounted into it" : c.sameFile === false ? `reads ${c.inside}, which is DIFFERENT from the host file (a replaced single-file mount: docker restart ${c.name})` : `reads balancer.file at ${c.inside}`;
@@ -158,7 +163,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./chunks/load-KMV42PBB.js");
+    const { loadConfig } = await import("./chunks/load-MDB75T33.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -175,7 +180,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./chunks/run-IKKZG256.js");
+    const { runCommand } = await import("./chunks/run-IVPAIPOS.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(

@@ -9,10 +9,10 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-LLVN5I7H.js";
+} from "./chunks/chunk-7P2UAGMR.js";
 import {
   loadConfig
-} from "./chunks/chunk-FLEINWO6.js";
+} from "./chunks/chunk-7HL7U2RH.js";
 import {
   validateVersion
 } from "./chunks/chunk-XDL5AGQE.js";
@@ -20,11 +20,11 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-QS3CQ4UM.js";
+} from "./chunks/chunk-JTO4QOP6.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";
-import "./chunks/chunk-A45IFUY5.js";
+import "./chunks/chunk-TF4VU3WQ.js";
 import {
   UsageError,
   __commonJS,

@@ -3,9 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-QS3CQ4UM.js";
+} from "./chunk-JTO4QOP6.js";
 import "./chunk-GNAPWX64.js";
-import "./chunk-A45IFUY5.js";
+import "./chunk-TF4VU3WQ.js";
 import "./chunk-4C2C424M.js";
 export {
   refuseOtherCandidate,

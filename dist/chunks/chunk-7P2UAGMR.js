@@ -194,7 +194,7 @@ function describeConfig(config, path) {
     `${path} is valid`,
     `app ${config.app}: image ${config.image}${config.build ? ", built from " + config.build.context : ", published by your CI"}`,
     config.swarm ? `pools: Swarm services ${config.app}-green (nodes labelled ${label(config.swarm.labels.green)}) and ${config.app}-blue (${label(config.swarm.labels.blue)}), through manager ${config.swarm.manager.host}` : `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
-    `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file}`
+    `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file ?? `Caddy's admin API at ${balancer.admin ?? "localhost:2019"}`}`
   ];
 }
 

@@ -6,11 +6,11 @@ import {
   parseConfig,
   registryHostOf,
   validateConfig
-} from "./chunk-FLEINWO6.js";
+} from "./chunk-7HL7U2RH.js";
 import {
   validateVersion
 } from "./chunk-XDL5AGQE.js";
-import "./chunk-A45IFUY5.js";
+import "./chunk-TF4VU3WQ.js";
 import "./chunk-4C2C424M.js";
 export {
   expectedAt,

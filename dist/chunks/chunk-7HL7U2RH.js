@@ -4,7 +4,7 @@ import {
   POOLS,
   configSchema,
   serviceOptions
-} from "./chunk-A45IFUY5.js";
+} from "./chunk-TF4VU3WQ.js";
 import {
   UsageError,
   __commonJS,
