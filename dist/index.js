@@ -20,7 +20,7 @@ import {
   getExecOutput,
   prepareImage,
   runCommand
-} from "./chunks/chunk-JTO4QOP6.js";
+} from "./chunks/chunk-OMSRH42K.js";
 import {
   parseSteps
 } from "./chunks/chunk-GNAPWX64.js";

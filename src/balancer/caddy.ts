@@ -1,5 +1,4 @@
 import { caddyAdmin, parseAdminResponse, type AdminMethod } from '../commands/caddy.js';
-import { processes } from '../commands/files.js';
 import type { Config } from '../config/schema.js';
 import { DeployError, messageOf } from '../errors.js';
 import type { RemoteShell } from '../ssh/remote.js';
@@ -12,9 +11,11 @@ import {
   type HostBalancer,
   type UpstreamServer,
 } from './driver.js';
-import { lastLines, POLL_MS } from './file-balancer.js';
+import { lastLines } from './file-balancer.js';
 
 export const DEFAULT_ADMIN = 'localhost:2019';
+/** How often the drain loop on the balancer host looks (see caddyAdmin.waitForNoConnections). */
+const DRAIN_POLL_MS = 100;
 
 /**
  * Caddy: no file and no reload. The servers are the `upstreams` of the reverse_proxy handler
@@ -190,22 +191,21 @@ export class CaddyDriver implements HostBalancer {
   private async drain(leaving: UpstreamServer[]): Promise<{ ms: number; undrained: number }> {
     const started = Date.now();
     if (leaving.length === 0) return { ms: 0, undrained: 0 };
-    let open = -1;
-    for (;;) {
-      const res = await this.conn.exec(processes.connectionsTo(leaving), { check: false });
-      const n = Number.parseInt(res.stdout.trim(), 10);
-      open = Number.isInteger(n) ? n : -1;
-      if (open === 0) return { ms: Date.now() - started, undrained: 0 };
-      if (open < 0 || Date.now() - started >= this.cfg.drain_timeout) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    const res = await this.conn.exec(
+      caddyAdmin.waitForNoConnections(leaving, Math.ceil(this.cfg.drain_timeout / DRAIN_POLL_MS)),
+      { check: false },
+    );
+    const ms = Date.now() - started;
+    if (res.code === 0) return { ms, undrained: 0 };
+    const n = Number.parseInt(res.stdout.trim(), 10);
+    const open = Number.isInteger(n) ? n : -1;
     this.log.warn(
       `balancer ${this.host}: requests to the leaving upstreams still in flight after balancer.drain_timeout (${this.cfg.drain_timeout / 1000}s), ${
         open < 0 ? 'with connections' : `${open} connection(s)`
       } to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
       this.host,
     );
-    return { ms: Date.now() - started, undrained: Math.max(0, open) };
+    return { ms, undrained: Math.max(0, open) };
   }
 
   private error(message: string): DeployError {

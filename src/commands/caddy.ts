@@ -1,3 +1,4 @@
+import { processes } from './files.js';
 import { sh } from './shell.js';
 
 // Commands that talk to Caddy's admin API on the balancer host (never from here: the API
@@ -34,6 +35,16 @@ export const caddyAdmin = {
       `\\n${STATUS_MARK}%{http_code}\\n`,
       ...target(admin, path),
     ),
+  /**
+   * Waits on the host (one SSH exec, polling every 100 ms) until no connection from it to
+   * `servers` is established: the drain of a change. Exit 0; or 1 after `tries` polls, printing
+   * how many are still open (-1: ss is missing).
+   */
+  waitForNoConnections: (servers: { host: string; port: number }[], tries: number) =>
+    [
+      'i=0',
+      `while :; do n=$(${processes.connectionsTo(servers)}); [ -n "$n" ] || n=-1; [ "$n" = 0 ] && exit 0; [ "$n" = -1 ] && { echo "$n"; exit 1; }; [ "$i" -ge ${tries} ] && { echo "$n"; exit 1; }; sleep 0.1; i=$((i + 1)); done`,
+    ].join('; '),
   /** Caddy's version line, from the binary on the host (the 2.6 admin API does not tell it). */
   version: () => `caddy version 2>/dev/null | head -n 1`,
 };

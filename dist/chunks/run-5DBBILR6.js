@@ -3,7 +3,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-JTO4QOP6.js";
+} from "./chunk-OMSRH42K.js";
 import "./chunk-GNAPWX64.js";
 import "./chunk-TF4VU3WQ.js";
 import "./chunk-4C2C424M.js";

@@ -23391,6 +23391,15 @@ var caddyAdmin = {
     `\\n${STATUS_MARK}%{http_code}\\n`,
     ...target(admin, path4)
   ),
+  /**
+   * Waits on the host (one SSH exec, polling every 100 ms) until no connection from it to
+   * `servers` is established: the drain of a change. Exit 0; or 1 after `tries` polls, printing
+   * how many are still open (-1: ss is missing).
+   */
+  waitForNoConnections: (servers2, tries) => [
+    "i=0",
+    `while :; do n=$(${processes.connectionsTo(servers2)}); [ -n "$n" ] || n=-1; [ "$n" = 0 ] && exit 0; [ "$n" = -1 ] && { echo "$n"; exit 1; }; [ "$i" -ge ${tries} ] && { echo "$n"; exit 1; }; sleep 0.1; i=$((i + 1)); done`
+  ].join("; "),
   /** Caddy's version line, from the binary on the host (the 2.6 admin API does not tell it). */
   version: () => `caddy version 2>/dev/null | head -n 1`
 };
@@ -23479,6 +23488,7 @@ function renderServers2(text, id, servers2) {
 
 // src/balancer/caddy.ts
 var DEFAULT_ADMIN = "localhost:2019";
+var DRAIN_POLL_MS = 100;
 var CaddyDriver = class {
   constructor(conn, config, log) {
     this.conn = conn;
@@ -23617,20 +23627,19 @@ var CaddyDriver = class {
   async drain(leaving) {
     const started = Date.now();
     if (leaving.length === 0) return { ms: 0, undrained: 0 };
-    let open2 = -1;
-    for (; ; ) {
-      const res = await this.conn.exec(processes.connectionsTo(leaving), { check: false });
-      const n = Number.parseInt(res.stdout.trim(), 10);
-      open2 = Number.isInteger(n) ? n : -1;
-      if (open2 === 0) return { ms: Date.now() - started, undrained: 0 };
-      if (open2 < 0 || Date.now() - started >= this.cfg.drain_timeout) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    const res = await this.conn.exec(
+      caddyAdmin.waitForNoConnections(leaving, Math.ceil(this.cfg.drain_timeout / DRAIN_POLL_MS)),
+      { check: false }
+    );
+    const ms = Date.now() - started;
+    if (res.code === 0) return { ms, undrained: 0 };
+    const n = Number.parseInt(res.stdout.trim(), 10);
+    const open2 = Number.isInteger(n) ? n : -1;
     this.log.warn(
       `balancer ${this.host}: requests to the leaving upstreams still in flight after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${open2 < 0 ? "with connections" : `${open2} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
       this.host
     );
-    return { ms: Date.now() - started, undrained: Math.max(0, open2) };
+    return { ms, undrained: Math.max(0, open2) };
   }
   error(message) {
     return new DeployError(`balancer ${this.host}: ${message}`, this.host);
