@@ -65,7 +65,7 @@ class FakeCaddy {
     const reply = (status: number, body: string) => ok(`${body}\n@@bluegreen-http-status ${status}\n`);
     if (!(id in this.objects)) return reply(404, `{"error":"unknown object ID '${id}'"}`);
     if (method === 'GET') return reply(200, JSON.stringify(this.objects[id]));
-    const body = JSON.parse(options.stdin ?? '') as unknown;
+    const body = JSON.parse(String(options.stdin ?? '')) as unknown;
     this.patches.push(body);
     const status = this.onPatch(id, body);
     return reply(status, status === 200 ? '' : '{"error":"loading new config: bad upstream"}');
