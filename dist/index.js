@@ -2,15 +2,15 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   runCommand
-} from "./chunks/chunk-CWBZH7SJ.js";
+} from "./chunks/chunk-GLROKH4O.js";
 import {
   loadConfig
-} from "./chunks/chunk-5ZVTGLDN.js";
+} from "./chunks/chunk-XMU2VBSY.js";
 import "./chunks/chunk-V3I36CO6.js";
 import {
   getExecOutput,
   prepareImage
-} from "./chunks/chunk-WVFCLSU3.js";
+} from "./chunks/chunk-VATZRMLU.js";
 import "./chunks/chunk-7KC6R7G7.js";
 import {
   ACTION_FIELDS,
@@ -21,13 +21,13 @@ import {
   formatStepLine,
   parseCommand,
   secretsFor
-} from "./chunks/chunk-RVTPHAIF.js";
+} from "./chunks/chunk-WPDK547D.js";
 import {
   parseSteps
-} from "./chunks/chunk-TPJTQC7W.js";
+} from "./chunks/chunk-JKTF3L2F.js";
 import {
   validateVersion
-} from "./chunks/chunk-LM7PC5FD.js";
+} from "./chunks/chunk-CKGP2JAI.js";
 import "./chunks/chunk-VVSAQYFU.js";
 import {
   UsageError,
@@ -35,7 +35,7 @@ import {
   __require,
   __toESM,
   messageOf
-} from "./chunks/chunk-QBMUVMBL.js";
+} from "./chunks/chunk-CEACHMP3.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -19,6 +19,6 @@ export function describeConfig(config: Config, path: string): string[] {
     config.swarm
       ? `pools: Swarm services ${config.app}-green (nodes labelled ${label(config.swarm.labels.green)}) and ${config.app}-blue (${label(config.swarm.labels.blue)}), through manager ${config.swarm.manager.host}`
       : `pools: green ${count(pools.green.length, 'host')}, blue ${count(pools.blue.length, 'host')}`,
-    `balancer: ${balancer.type} on ${count(balancer.hosts.length, 'host')}, upstream ${balancer.upstream} in ${balancer.file}`,
+    `balancer: ${balancer.type} on ${count(balancer.hosts.length, 'host')}, upstream ${balancer.upstream} in ${balancer.file ?? `Caddy's admin API at ${balancer.admin ?? 'localhost:2019'}`}`,
   ];
 }

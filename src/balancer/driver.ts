@@ -5,13 +5,23 @@ export interface UpstreamServer {
   weight?: number;
 }
 
+/** One key per address whatever its spelling ([::1] and ::1, letter case): how servers are compared. */
+export function addressKey(s: { host: string; port: number }): string {
+  return `${s.host.replace(/^\[|\]$/g, '').toLowerCase()}:${s.port}`;
+}
+
 /**
  * What the deploy engine needs from a load balancer. A driver knows how to read, render,
  * validate, apply and drain; plan, state, checks, SSH and reporting are shared.
  */
 export interface BalancerDriver {
   readonly type: string;
-  /** The config file as it is now. */
+  /**
+   * What read() returns, for diffs and messages: balancer.file, or (Caddy) the handler's @id
+   * through the admin API. The deploy engine names it and never assumes it is a file.
+   */
+  readonly source: string;
+  /** The balancer's servers' configuration as text, as it is now (a file's text; Caddy: the handler's JSON). */
   read(): Promise<string>;
   /** The servers the balancer currently sends traffic to, per the given file text. */
   servers(text: string): UpstreamServer[];
@@ -27,6 +37,16 @@ export interface BalancerDriver {
 
 /** What `status` shows about a balancer beside its file. */
 export interface BalancerFacts {
+  /** Caddy: its admin API as bluegreen reached it through SSH. */
+  caddy?: {
+    admin: string;
+    reachable: boolean;
+    version?: string;
+    /** The reverse_proxy handler with "@id": balancer.upstream was found. */
+    upstreamFound: boolean;
+    /** Why not, when not reachable or not found. */
+    problem?: string;
+  };
   /** With balancer.container: the container, whether it runs, and whether it reads balancer.file. */
   container?: {
     name: string;
@@ -43,8 +63,8 @@ export interface BalancerFacts {
 export interface HostBalancer extends BalancerDriver {
   /** The host's name, for messages. */
   readonly host: string;
-  /** The test and reload commands (configured or the driver's defaults), for plans. */
-  describeCommands(): { test: string; reload: string };
+  /** What committing a change does on this balancer, as one --dry-run plan line. */
+  describeChange(): string;
   /** Checks the balancer runs and its workers can be found, before a change starts. */
   prepare(): Promise<void>;
   /** What status shows beside the file (the balancer's container, if any). */

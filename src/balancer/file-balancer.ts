@@ -70,6 +70,8 @@ export abstract class FileBalancer implements HostBalancer {
   abstract readonly type: string;
   readonly host: string;
   protected readonly cfg: Config['balancer'];
+  /** balancer.file (required for file balancers by the config's validation). */
+  protected readonly file: string;
   private resolved: Promise<BalancerRuntime> | undefined;
   /** The file's text as this run last read or wrote it. */
   private known: string | undefined;
@@ -81,6 +83,18 @@ export abstract class FileBalancer implements HostBalancer {
   ) {
     this.cfg = config.balancer;
     this.host = conn.target.name;
+    if (config.balancer.file === undefined)
+      throw new Error(`balancer.file is required for balancer.type ${config.balancer.type}`);
+    this.file = config.balancer.file;
+  }
+
+  get source(): string {
+    return this.file;
+  }
+
+  describeChange(): string {
+    const { test, reload } = this.describeCommands();
+    return `balancer: write ${this.file}, \`${test}\`, \`${reload}\``;
   }
 
   /** E.g. "`upstream app_server { … }` block": for messages. */
@@ -92,12 +106,12 @@ export abstract class FileBalancer implements HostBalancer {
   abstract apply(current: string, next: string): Promise<ApplyResult>;
 
   get backupPath(): string {
-    return `${this.cfg.file}.bluegreen.bak`;
+    return `${this.file}.bluegreen.bak`;
   }
 
   /** Present only while an in-place write is under way (see files.writeInPlace). */
   get journalPath(): string {
-    return `${this.cfg.file}.bluegreen.writing`;
+    return `${this.file}.bluegreen.writing`;
   }
 
   /** The test and reload commands as configured, or their defaults (for plans and messages). */
@@ -107,7 +121,7 @@ export abstract class FileBalancer implements HostBalancer {
     return {
       test:
         this.cfg.test ??
-        (name ? m.containerTest(name, '<balancer.file inside the container>') : m.hostTest(this.cfg.file)),
+        (name ? m.containerTest(name, '<balancer.file inside the container>') : m.hostTest(this.file)),
       reload:
         this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? '<pid file>')),
     };
@@ -127,7 +141,7 @@ export abstract class FileBalancer implements HostBalancer {
       const pidFile = this.cfg.pid_file ?? (await m.defaultPidFile());
       const generation = await m.generation?.({ pidFile });
       return {
-        test: this.cfg.test ?? m.hostTest(this.cfg.file),
+        test: this.cfg.test ?? m.hostTest(this.file),
         reload: this.cfg.reload ?? m.hostReload(pidFile),
         workers: m.hostWorkers(pidFile),
         workersWhere: `via ${pidFile}`,
@@ -157,10 +171,10 @@ export abstract class FileBalancer implements HostBalancer {
       throw this.error(
         `balancer.container: container ${name} is not running (${facts.status}); start it (docker start ${name}) first`,
       );
-    const inside = findMount(facts.mounts, this.cfg.file);
+    const inside = findMount(facts.mounts, this.file);
     if (inside === undefined)
       throw this.error(
-        `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} → ${mt.destination}`).join(', ') || 'none'}); bluegreen writes the host file, so it must be the one the container reads`,
+        `balancer.file ${this.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} → ${mt.destination}`).join(', ') || 'none'}); bluegreen writes the host file, so it must be the one the container reads`,
       );
     return { ...facts, name, inside };
   }
@@ -182,25 +196,23 @@ export abstract class FileBalancer implements HostBalancer {
   async read(): Promise<string> {
     if (this.known !== undefined) return this.known;
     const res = await this.conn.exec(
-      `{ ${files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath)}; } >&2; ${files.read(this.cfg.file)}`,
+      `{ ${files.recoverInterrupted(this.file, this.backupPath, this.journalPath)}; } >&2; ${files.read(this.file)}`,
       { check: false },
     );
     if (/^restored$/m.test(res.stderr))
       this.log.warn(
-        `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
+        `balancer ${this.host}: an interrupted write of ${this.file} was undone from ${this.backupPath}`,
         this.host,
       );
     else if (/^completed$/m.test(res.stderr))
-      this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
+      this.log.info(`balancer ${this.host}: an interrupted write of ${this.file} had completed`);
     if (res.code !== 0) {
       throw this.error(
-        `cannot read ${this.cfg.file}: ${res.stderr.replace(/^(restored|completed)$/m, '').trim()} (check balancer.file)`,
+        `cannot read ${this.file}: ${res.stderr.replace(/^(restored|completed)$/m, '').trim()} (check balancer.file)`,
       );
     }
     if (!this.hasBlock(res.stdout)) {
-      throw this.error(
-        `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`,
-      );
+      throw this.error(`${this.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`);
     }
     this.known = res.stdout;
     return res.stdout;
@@ -212,11 +224,11 @@ export abstract class FileBalancer implements HostBalancer {
     const res = await this.conn.exec(container.inspect(name), { check: false });
     if (res.code !== 0) return { container: { name, running: false, status: 'missing' } };
     const facts = parseInspect(res.stdout);
-    const inside = findMount(facts.mounts, this.cfg.file);
+    const inside = findMount(facts.mounts, this.file);
     let sameFile: boolean | undefined;
     if (facts.running && inside !== undefined) {
       const [host, seen] = await Promise.all([
-        this.conn.exec(files.read(this.cfg.file), { check: false }),
+        this.conn.exec(files.read(this.file), { check: false }),
         this.conn.exec(container.readInside(facts.pid, inside), { check: false }),
       ]);
       if (host.code === 0 && seen.code === 0) sameFile = host.stdout === seen.stdout;
@@ -266,7 +278,7 @@ export abstract class FileBalancer implements HostBalancer {
   private async write(text: string, backup: boolean): Promise<void> {
     this.known = undefined;
     await this.conn.exec(
-      files.writeInPlace(this.cfg.file, backup ? this.backupPath : undefined, this.journalPath, sha256(text)),
+      files.writeInPlace(this.file, backup ? this.backupPath : undefined, this.journalPath, sha256(text)),
       { stdin: text },
     );
     this.known = text;
@@ -287,7 +299,7 @@ export abstract class FileBalancer implements HostBalancer {
       );
     if (res.stdout !== text)
       throw this.error(
-        `container ${c.name} does not see ${this.cfg.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`,
+        `container ${c.name} does not see ${this.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`,
       );
   }
 

@@ -1,6 +1,6 @@
 import ejs from 'ejs';
 import { isHost, PATTERNS } from '../config/validators.js';
-import type { UpstreamServer } from './driver.js';
+import { addressKey, type UpstreamServer } from './driver.js';
 import template from './haproxy-backend.ejs?raw';
 import { physicalLines, type Line } from './text-lines.js';
 
@@ -97,9 +97,7 @@ export function serverName(host: string, port: number): string {
 }
 
 /** A server's identity: its address. Host names compare case-insensitively, IPv6 without brackets. */
-export function addressKey(s: { host: string; port: number }): string {
-  return `${s.host.replace(/^\[|\]$/g, '').toLowerCase()}:${s.port}`;
-}
+export { addressKey };
 
 /**
  * An operator's own server name that bluegreen keeps as it is (`seed0`, `web-1`): HAProxy's

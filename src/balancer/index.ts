@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { RemoteShell } from '../ssh/remote.js';
 import type { Logger } from '../util/log.js';
 import { ApacheDriver } from './apache.js';
+import { CaddyDriver } from './caddy.js';
 import type { HostBalancer } from './driver.js';
 import { HaproxyDriver } from './haproxy.js';
 import { NginxDriver } from './nginx.js';
@@ -22,5 +23,7 @@ export function createDriver(
       return new HaproxyDriver(conn, config, log);
     case 'apache':
       return new ApacheDriver(conn, config, log);
+    case 'caddy':
+      return new CaddyDriver(conn, config, log);
   }
 }

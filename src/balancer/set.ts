@@ -62,8 +62,12 @@ export class BalancerSet implements BalancerDriver {
     if (failed.length > 1) throw new DeployError(failed.map((e) => e.message).join('\n  '));
   }
 
-  describeCommands(): { test: string; reload: string } {
-    return this.first.describeCommands();
+  get source(): string {
+    return this.first.source;
+  }
+
+  describeChange(): string {
+    return this.first.describeChange();
   }
 
   servers(text: string) {

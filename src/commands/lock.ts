@@ -1,11 +1,15 @@
+import { posix } from 'node:path';
 import { sh } from './shell.js';
 
 // The lock file beside the state record: created with O_EXCL (`set -C`), so two runs
 // cannot both create it, and removed only by the run whose token it holds.
 
 export const lockFile = {
-  /** Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does). */
-  create: (path: string) => `set -C; cat > ${sh(path)}`,
+  /**
+   * Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does).
+   * Its directory is made first: without a balancer file (Caddy) it is balancer.state_dir.
+   */
+  create: (path: string) => `mkdir -p ${sh(posix.dirname(path))} 2>/dev/null; set -C; cat > ${sh(path)}`,
   /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
   read: (path: string) => `cat ${sh(path)} 2>/dev/null; true`,
   /**

@@ -283,10 +283,10 @@ const configObject = z.strictObject({
   balancer: z
     .strictObject({
       type: z
-        .enum(['nginx', 'haproxy', 'apache'])
+        .enum(['nginx', 'haproxy', 'apache', 'caddy'])
         .default('nginx')
         .describe(
-          'nginx (an `upstream NAME { … }` block), haproxy (a `backend NAME` section) or apache (a `<Proxy "balancer://NAME">` block)',
+          'nginx (an `upstream NAME { … }` block), haproxy (a `backend NAME` section), apache (a `<Proxy "balancer://NAME">` block) or caddy (a reverse_proxy handler with "@id": NAME, changed through its admin API; no file)',
         ),
       host: sshTarget.optional().describe('the one balancer host (or list several under hosts)'),
       container: z
@@ -305,12 +305,31 @@ const configObject = z.strictObject({
         ),
       file: z
         .string()
-        .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments'),
+        .regex(PATTERNS.remotePath, 'an absolute path without spaces, shell syntax or .. segments')
+        .optional()
+        .describe('the balancer config file holding the servers (nginx, haproxy, apache; not caddy)'),
+      admin: z
+        .string()
+        .regex(
+          /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$|^unix\/\/[A-Za-z0-9_.,:@+/-]+$/,
+          "host:port or unix//PATH (as in Caddy's admin.listen)",
+        )
+        .optional()
+        .describe(
+          'caddy: its admin API as seen on the balancer host (reached through SSH with curl run there, never exposed by bluegreen); default localhost:2019',
+        ),
+      state_dir: z
+        .string()
+        .regex(PATTERNS.remotePath, 'an absolute path')
+        .optional()
+        .describe(
+          'directory on the (first) balancer host for the state record and the lock: default beside balancer.file, or /var/lib/bluegreen for caddy',
+        ),
       upstream: z
         .string()
         .regex(
           PATTERNS.upstreamName,
-          'an nginx upstream / HAProxy backend / Apache balancer name (letters, digits, _ . -)',
+          'an nginx upstream / HAProxy backend / Apache balancer name / Caddy handler @id (letters, digits, _ . -)',
         )
         .default('app_server'),
       test: z
@@ -383,6 +402,39 @@ const configObject = z.strictObject({
           message: `is for balancer.type apache (BalancerMember parameters), not ${b.type}: remove it`,
         });
         return z.NEVER;
+      }
+      if (b.type === 'caddy') {
+        const fileOnly = (['file', 'test', 'reload', 'pid_file', 'container'] as const).find(
+          (k) => b[k] !== undefined,
+        );
+        if (fileOnly !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [fileOnly],
+            message:
+              fileOnly === 'container'
+                ? "is not supported for balancer.type caddy yet (bluegreen reaches Caddy's admin API on the balancer host: publish it there, e.g. -p 127.0.0.1:2019:2019, and set balancer.admin): remove it"
+                : `is not used by balancer.type caddy (no file and no reload: bluegreen changes the reverse_proxy handler through Caddy's admin API, balancer.admin): remove it`,
+          });
+          return z.NEVER;
+        }
+      } else {
+        if (b.file === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['file'],
+            message: `is required for balancer.type ${b.type}: the absolute path of the file holding the servers`,
+          });
+          return z.NEVER;
+        }
+        if (b.admin !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['admin'],
+            message: `is for balancer.type caddy (its admin API), not ${b.type}: remove it`,
+          });
+          return z.NEVER;
+        }
       }
       const reserved = Object.keys(b.member_params ?? {}).find((k) => RESERVED_MEMBER_PARAMS.includes(k));
       if (reserved !== undefined) {

@@ -18,7 +18,7 @@ export async function refuseDrift(ctx: Context, force: boolean): Promise<void> {
   const all = await ctx.balancer.readAll();
   const drifted = driftOf(all);
   if (drifted.length === 0) return;
-  const what = `${drifted.map((f) => f.host).join(', ')} differ${drifted.length === 1 ? 's' : ''} from ${all[0]!.host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
+  const what = `${drifted.map((f) => f.host).join(', ')} differ${drifted.length === 1 ? 's' : ''} from ${all[0]!.host} (${ctx.balancer.source}; see \`bluegreen status\`)`;
   // A dry run changes nothing, so it shows its plan anyway (with the warning).
   if (!force && !ctx.dryRun)
     throw new UsageError(

@@ -88,11 +88,18 @@ export function emptyState(app: string): DeployState {
   };
 }
 
+/** Where the state record lives when balancer.state_dir is not set and there is no balancer.file (Caddy). */
+export const DEFAULT_STATE_DIR = '/var/lib/bluegreen';
+
+/**
+ * The state record's path on the first balancer (the lock is beside it): balancer.state_file,
+ * else bluegreen-APP.state.json in balancer.state_dir, else beside balancer.file, else (a
+ * balancer without a file: Caddy) in /var/lib/bluegreen.
+ */
 export function statePath(config: Config): string {
-  return (
-    config.balancer.state_file ??
-    posix.join(posix.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`)
-  );
+  const b = config.balancer;
+  const dir = b.state_dir ?? (b.file !== undefined ? posix.dirname(b.file) : DEFAULT_STATE_DIR);
+  return b.state_file ?? posix.join(dir, `bluegreen-${config.app}.state.json`);
 }
 
 export function otherPool(pool: PoolName): PoolName {

@@ -25,15 +25,14 @@ export interface Switch {
 export async function planSwitch(ctx: Context, targets: UpstreamServer[]): Promise<Switch> {
   const before = await ctx.balancer.read();
   const after = ctx.balancer.render(before, targets);
-  const file = ctx.config.balancer.file;
-  const diff = before === after ? '' : createTwoFilesPatch(file, file, before, after, 'before', 'after');
+  const source = ctx.balancer.source;
+  const diff = before === after ? '' : createTwoFilesPatch(source, source, before, after, 'before', 'after');
   return { before, after, diff };
 }
 
 /** What committing a switch does on the balancer, as one --dry-run plan line. */
 export function switchPlanLine(ctx: Context): string {
-  const { test, reload } = ctx.balancer.describeCommands();
-  return `balancer: write ${ctx.config.balancer.file}, \`${test}\`, \`${reload}\``;
+  return ctx.balancer.describeChange();
 }
 
 export interface CommitOptions {

@@ -29,6 +29,11 @@ export function formatStatus(o: Outcome): string {
   if (s.upstreamEditedByHand)
     lines.push('warning: the upstream file differs from what bluegreen last wrote (edited by hand?)');
   for (const b of s.balancers ?? []) {
+    const k = b.caddy;
+    if (k)
+      lines.push(
+        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ''}, admin API ${k.admin} ${k.reachable ? 'reachable' : 'NOT reachable'}, ${k.upstreamFound ? 'reverse_proxy handler found' : `handler NOT found${k.problem ? `: ${k.problem}` : ''}`}`,
+      );
     const c = b.container;
     if (!c) continue;
     const view =

@@ -56,6 +56,15 @@ export class FakeBalancer implements HostBalancer {
     return Promise.resolve();
   }
 
+  get source(): string {
+    return this.cfg.file ?? '/etc/nginx/conf.d/upstream.conf';
+  }
+
+  describeChange(): string {
+    const { test, reload } = this.describeCommands();
+    return `balancer: write ${this.source}, \`${test}\`, \`${reload}\``;
+  }
+
   describeCommands(): { test: string; reload: string } {
     return { test: this.cfg.test ?? 'nginx -t', reload: this.cfg.reload ?? 'nginx -s reload' };
   }

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
+import { canonicalJson } from '../../src/balancer/caddy-config.js';
 
 export interface LabHost {
   name: string;
@@ -12,16 +13,18 @@ export interface LabHost {
   dockerHost: string;
 }
 
-export type BalancerId = 'nginx' | 'haproxy' | 'nginxHost' | 'nginxHost2' | 'haproxyHost' | 'apache';
+export type BalancerId =
+  'nginx' | 'haproxy' | 'nginxHost' | 'nginxHost2' | 'haproxyHost' | 'apache' | 'caddy' | 'caddy2';
 
 /**
  * One balancer of the lab. `nginx` and `haproxy` run as Docker containers on dockerhost (the
  * classic setup); `nginxHost` (lb2), `nginxHost2` (lb3), `haproxyHost` (haproxyhost) and
- * `apache` (apachehost) are installed on their hosts.
+ * `apache` (apachehost) are installed on their hosts; so are `caddy` (caddyhost) and `caddy2`
+ * (caddyhost2), which have no balancer file: bluegreen changes them through their admin API.
  */
 export interface LabBalancer {
   id: BalancerId;
-  kind: 'nginx' | 'haproxy' | 'apache';
+  kind: 'nginx' | 'haproxy' | 'apache' | 'caddy';
   /** The lab host (namespace) it runs on. */
   host: string;
   address: string;
@@ -35,12 +38,14 @@ export interface LabBalancer {
   insideFile?: string;
   /** Host installs: the master's pid file. */
   pidFile?: string;
+  /** Caddy: its admin API, on its host's loopback. */
+  admin?: string;
   /** HAProxy: the runtime API socket, as this process reaches it. */
   adminSocket?: string;
   /** How the lab tests and reloads it, on its host. */
   test: string;
   reload: string;
-  /** The balancer file as up.sh wrote it. */
+  /** The balancer file as up.sh wrote it (Caddy: the reverse_proxy handler as bluegreen reads it). */
   initial: string;
   /** The `balancer:` section of a bluegreen.yml for this balancer. */
   config: Record<string, unknown>;
@@ -306,8 +311,24 @@ export async function reloadBalancer(lab: Lab, b: LabBalancer, timeoutMs = 15_00
   }
 }
 
+/**
+ * What bluegreen reads as the balancer's servers' config: the file's text, or (Caddy) the
+ * reverse_proxy handler fetched from the admin API on its host, canonical as bluegreen reads it.
+ */
+export function balancerText(lab: Lab, b: LabBalancer): string {
+  if (b.kind !== 'caddy') return readFileSync(b.localFile, 'utf8');
+  const res = onBalancerHost(lab, b, `curl -sf http://${b.admin}/id/app_server`);
+  return canonicalJson(JSON.parse(res.stdout));
+}
+
 /** The balancer's file as up.sh wrote it (in place: a single-file bind mount keeps seeing it), bluegreen's files beside it removed, reloaded. */
 export async function resetBalancer(lab: Lab, b: LabBalancer): Promise<void> {
+  if (b.kind === 'caddy') {
+    // Caddy: its state directory emptied, and the config it was started with loaded again.
+    rmSync(join(dirname(b.localFile), '..', 'bluegreen'), { recursive: true, force: true });
+    onBalancerHost(lab, b, b.reload);
+    return;
+  }
   const dir = dirname(b.localFile);
   for (const name of readdirSync(dir))
     if (name.startsWith('bluegreen') || name.includes('.bluegreen'))

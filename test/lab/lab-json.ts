@@ -4,6 +4,7 @@
 // The facts come from up.sh's environment and from the files it wrote (hosts.list, the
 // balancer configs), so nothing here repeats an address or a path rule of lib.sh.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { canonicalJson } from '../../src/balancer/caddy-config.js';
 import type { Lab, LabBalancer, LabHost } from '../harness/lab.js';
 
 const env = (name: string): string => {
@@ -60,6 +61,39 @@ function hostNginx(id: 'nginxHost' | 'nginxHost2', name: string): LabBalancer {
       file: `${ng}/upstream.conf`,
       test: `nginx -c ${ng}/nginx.conf -t`,
       reload: `nginx -c ${ng}/nginx.conf -s reload`,
+      url: `http://${address}/`,
+    },
+  };
+}
+
+// Caddy installed on a host (caddyhost, caddyhost2): no file; its admin API on the host's own
+// localhost:2019. `file` names the JSON config up.sh started it with (resetLab loads it again);
+// `initial` is the reverse_proxy handler as bluegreen reads it (canonical JSON).
+function hostCaddy(id: 'caddy' | 'caddy2', name: string): LabBalancer {
+  const cd = `${d}/${name}/caddy`;
+  const address = addressOf(name);
+  const config = JSON.parse(readFileSync(`${cd}/caddy.json`, 'utf8')) as {
+    apps: { http: { servers: { app: { routes: { handle: unknown[] }[] } } } };
+  };
+  return {
+    id,
+    kind: 'caddy',
+    host: name,
+    address,
+    url: `http://${address}/`,
+    file: `${cd}/caddy.json`,
+    localFile: `${cd}/caddy.json`,
+    pidFile: `${cd}/caddy.pid`,
+    admin: 'localhost:2019',
+    test: `caddy validate --config ${cd}/caddy.json`,
+    reload: `curl -sf -X POST -H 'Content-Type: application/json' --data-binary @${cd}/caddy.json http://localhost:2019/load`,
+    initial: canonicalJson(config.apps.http.servers.app.routes[0]!.handle[0]),
+    // No file: the handler's @id (balancer.upstream's default, app_server) and the admin API's
+    // default address; the state and lock in a directory of the lab's own.
+    config: {
+      type: 'caddy',
+      host: address,
+      state_dir: `${d}/${name}/bluegreen`,
       url: `http://${address}/`,
     },
   };
@@ -166,6 +200,8 @@ const balancers: Lab['balancers'] = {
   },
   nginxHost: hostNginx('nginxHost', 'lb2'),
   nginxHost2: hostNginx('nginxHost2', 'lb3'),
+  caddy: hostCaddy('caddy', 'caddyhost'),
+  caddy2: hostCaddy('caddy2', 'caddyhost2'),
 };
 
 const lab: Lab = {

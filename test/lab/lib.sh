@@ -27,9 +27,9 @@ LAB_VETH_PREFIX=bgl-
 LAB_CGROUP=bglab
 LAB_IPT_COMMENT=bluegreen-lab
 LAB_MAX_POOL=40
-LAB_NS_RE='^(dockerhost|haproxyhost|lb2|lb3|apachehost|bastion|greenhost[0-9]{2}|bluehost[0-9]{2})$'
+LAB_NS_RE='^(dockerhost|haproxyhost|lb2|lb3|apachehost|bastion|caddyhost|caddyhost2|greenhost[0-9]{2}|bluehost[0-9]{2})$'
 # balancer hosts with sshd and a balancer installed on the host, no dockerd
-LAB_BALANCER_HOSTS=(haproxyhost lb2 lb3 apachehost)
+LAB_BALANCER_HOSTS=(haproxyhost lb2 lb3 apachehost caddyhost caddyhost2)
 # jump hosts (bastions): sshd only, nothing else; test/lab/bastion.sh can make one the only
 # way to the pool hosts' sshd
 LAB_JUMP_HOSTS=(bastion)
@@ -88,7 +88,7 @@ lab_require_root() {
 # ---------------------------------------------------------------- packages
 # lab_ensure_packages: installs the Debian package of every missing binary.
 # Services that packages would start (system dockerd with its default bridge,
-# sshd on :22, nginx and apache2 on :80) are kept from starting with a temporary
+# sshd on :22, nginx, apache2 and caddy on :80) are kept from starting with a temporary
 # policy-rc.d, so the network rule holds on a fresh machine too.
 lab_ensure_packages() {
   local -a need=()
@@ -96,7 +96,7 @@ lab_ensure_packages() {
   for pair in ip:iproute2 iptables:iptables nsenter:util-linux unshare:util-linux setsid:util-linux \
     flock:util-linux /usr/sbin/sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
     dockerd:docker.io containerd:containerd runc:runc docker-init:tini docker:docker.io \
-    docker-registry:docker-registry nginx:nginx haproxy:haproxy /usr/sbin/apache2:apache2 socat:socat curl:curl ps:procps fuser:psmisc \
+    docker-registry:docker-registry nginx:nginx haproxy:haproxy /usr/sbin/apache2:apache2 caddy:caddy socat:socat curl:curl ps:procps fuser:psmisc \
     htpasswd:apache2-utils ss:iproute2 \
     node:nodejs tar:tar ldd:libc-bin timeout:coreutils awk:mawk; do
     bin=${pair%%:*} pkg=${pair#*:}
@@ -132,6 +132,8 @@ lab_host_ip() {
   lb3) echo "$LAB_NET.5" ;;
   apachehost) echo "$LAB_NET.6" ;;
   bastion) echo "$LAB_NET.7" ;;
+  caddyhost) echo "$LAB_NET.8" ;;
+  caddyhost2) echo "$LAB_NET.9" ;;
   greenhost[0-9][0-9]) echo "$LAB_NET.$((10 + 10#${1#greenhost}))" ;;
   bluehost[0-9][0-9]) echo "$LAB_NET.$((60 + 10#${1#bluehost}))" ;;
   *) return 1 ;;
@@ -208,7 +210,7 @@ lab_dir_pids() {
     p=${p#/proc/}
     [ "$p" = $$ ] && continue
     case "$(cat "/proc/$p/comm" 2>/dev/null)" in
-    dockerd | containerd | containerd-shim* | sshd | nginx | haproxy | apache2 | docker-registry | registry | node) ;;
+    dockerd | containerd | containerd-shim* | sshd | nginx | haproxy | apache2 | caddy | docker-registry | registry | node) ;;
     *) continue ;;
     esac
     cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
@@ -241,7 +243,8 @@ lab_stop_host() {
     $(lab_signal_recorded "$d/sshd.pid" sshd TERM) \
     $(lab_signal_recorded "$d/nginx/nginx.pid" nginx TERM) \
     $(lab_signal_recorded "$d/haproxy/haproxy.pid" haproxy TERM) \
-    $(lab_signal_recorded "$d/apache/apache2.pid" apache2 TERM); do
+    $(lab_signal_recorded "$d/apache/apache2.pid" apache2 TERM) \
+    $(lab_signal_recorded "$d/caddy/caddy.pid" caddy TERM); do
     pids+=("$p")
   done
   if [ ${#pids[@]} -gt 0 ]; then lab_wait_gone 10 "${pids[@]}" || true; fi

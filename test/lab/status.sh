@@ -56,6 +56,10 @@ for h in $(lab_known_hosts); do
     ap=$(lab_pidfile_pid "$d/apache/apache2.pid")
     if [ -n "$ap" ] && lab_pid_is "$ap" apache2; then extra="apache2 parent $ap, children $(ps -o pid= --ppid "$ap" | tr -s ' \n' ' ')"; else extra="apache2 down"; ok=1; fi
   fi
+  if [ "$h" = caddyhost ] || [ "$h" = caddyhost2 ]; then
+    cp=$(lab_pidfile_pid "$d/caddy/caddy.pid")
+    if [ -n "$cp" ] && lab_pid_is "$cp" caddy; then extra="caddy pid $cp"; else extra="caddy down"; ok=1; fi
+  fi
   if [ "$h" = dockerhost ] || [ "$h" = lb2 ]; then
     np2=$(lab_pidfile_pid "$d/nginx/nginx.pid")
     if [ -n "$np2" ] && lab_pid_is "$np2" nginx; then extra="nginx pid $np2"; else extra="nginx down"; ok=1; fi

@@ -51,7 +51,7 @@ phase_start network
 # Hosts with sshd and dockerd: the pools, and dockerhost (the classic balancer host, whose
 # nginx and HAProxy run as containers). Hosts with sshd and a balancer installed on them,
 # no dockerd: LAB_BALANCER_HOSTS (HAProxy on haproxyhost, nginx on lb2 and lb3, Apache httpd
-# on apachehost).
+# on apachehost, Caddy on caddyhost and caddyhost2).
 HOSTS=(dockerhost)
 mapfile -t GREEN < <(lab_pool_names green "$N_GREEN")
 mapfile -t BLUE < <(lab_pool_names blue "$N_BLUE")
@@ -248,6 +248,20 @@ apache2 -f "$AP/apache2.conf" -t >"$AP/start.log" 2>&1 || { cat "$AP/start.log" 
 nsenter --net=/run/netns/apachehost -- apache2 -f "$AP/apache2.conf" -k start \
   </dev/null >>"$AP/start.log" 2>&1 9>&- || { cat "$AP/start.log" >&2; lab_die "apache2 did not start"; }
 lab_wait_for 10 "apache2 on apachehost" test -s "$AP/apache2.pid"
+# Caddy installed on caddyhost and caddyhost2, run with a JSON config whose reverse_proxy
+# handler carries "@id": "app_server"; its admin API on localhost:2019 inside each namespace
+# (their own loopback), config not persisted, its data and config directories its own.
+start_host_caddy() { # HOST
+  local h=$1 cd
+  cd="$(lab_host_dir "$h")/caddy"
+  mkdir -p "$cd/data" "$cd/config"
+  lab_render caddy-host.json BIND="$(lab_host_ip "$h"):80" >"$cd/caddy.json"
+  caddy validate --config "$cd/caddy.json" >"$cd/start.log" 2>&1 || { cat "$cd/start.log" >&2; lab_die "caddy validate rejected $cd/caddy.json"; }
+  setsid nsenter --net="/run/netns/$h" -- env HOME="$cd" XDG_DATA_HOME="$cd/data" XDG_CONFIG_HOME="$cd/config" \
+    caddy run --config "$cd/caddy.json" --pidfile "$cd/caddy.pid" </dev/null >>"$cd/caddy.log" 2>&1 9>&- &
+  lab_wait_for 10 "caddy on $h" nsenter --net="/run/netns/$h" -- curl -sf -o /dev/null http://localhost:2019/id/app_server
+}
+for h in caddyhost caddyhost2; do start_host_caddy "$h"; done
 phase_end
 
 # ------------------------------------------------------------------ wait for daemons

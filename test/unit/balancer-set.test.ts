@@ -15,8 +15,9 @@ class FakeBalancer implements HostBalancer {
   read(): Promise<string> {
     return Promise.resolve(this.file);
   }
-  describeCommands() {
-    return { test: 'true', reload: 'true' };
+  readonly source = '/etc/upstream.conf';
+  describeChange() {
+    return 'balancer: write /etc/upstream.conf';
   }
   facts() {
     return Promise.resolve({});

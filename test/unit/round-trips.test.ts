@@ -36,7 +36,7 @@ async function realBalancer(opts: FakeOptions): Promise<{ f: Fakes; lb: LbHost }
     await new Promise((r) => setTimeout(r, 3));
     inflight--;
     const c = call.command;
-    if (c.startsWith('set -C; cat >')) return {};
+    if (c.includes('set -C; cat >')) return {};
     if (c.includes(path) && c.startsWith('if [ -e')) return { stdout: state };
     if (c.includes(path) && call.stdin !== undefined) {
       state = call.stdin;
@@ -51,7 +51,7 @@ async function realBalancer(opts: FakeOptions): Promise<{ f: Fakes; lb: LbHost }
       file = call.stdin;
       return {};
     }
-    if (c.includes(f.config.balancer.file) && !c.includes('kill -0')) return { stdout: file };
+    if (c.includes(f.config.balancer.file!) && !c.includes('kill -0')) return { stdout: file };
     return {};
   });
   const shell = await f.remote.get({ name: 'lb', host: 'lb', port: 22 });

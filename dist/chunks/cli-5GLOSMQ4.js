@@ -3,19 +3,19 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   parseConfig,
   require_dist
-} from "./chunk-5ZVTGLDN.js";
+} from "./chunk-XMU2VBSY.js";
 import "./chunk-V3I36CO6.js";
 import {
   fingerprint,
   sh
 } from "./chunk-7KC6R7G7.js";
-import "./chunk-LM7PC5FD.js";
+import "./chunk-CKGP2JAI.js";
 import {
   UsageError,
   __toESM,
   exitCodeOf,
   messageOf
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // src/init/cli.ts
 import { parseArgs } from "node:util";

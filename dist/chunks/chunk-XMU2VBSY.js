@@ -11,7 +11,7 @@ import {
   __toESM,
   configSchema,
   registryOf
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({

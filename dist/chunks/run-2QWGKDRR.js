@@ -1,22 +1,16 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig
-} from "./chunk-5ZVTGLDN.js";
+  refuseOtherCandidate,
+  runCommand
+} from "./chunk-GLROKH4O.js";
 import "./chunk-V3I36CO6.js";
-import {
-  validateVersion
-} from "./chunk-LM7PC5FD.js";
-import "./chunk-QBMUVMBL.js";
+import "./chunk-VATZRMLU.js";
+import "./chunk-7KC6R7G7.js";
+import "./chunk-JKTF3L2F.js";
+import "./chunk-VVSAQYFU.js";
+import "./chunk-CEACHMP3.js";
 export {
-  expectedAt,
-  loadConfig,
-  parseConfig,
-  registryHostOf,
-  validateConfig,
-  validateVersion
+  refuseOtherCandidate,
+  runCommand
 };

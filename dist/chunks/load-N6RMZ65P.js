@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
-  refuseOtherCandidate,
-  runCommand
-} from "./chunk-CWBZH7SJ.js";
+  expectedAt,
+  loadConfig,
+  parseConfig,
+  registryHostOf,
+  validateConfig
+} from "./chunk-XMU2VBSY.js";
 import "./chunk-V3I36CO6.js";
-import "./chunk-WVFCLSU3.js";
-import "./chunk-7KC6R7G7.js";
-import "./chunk-TPJTQC7W.js";
-import "./chunk-VVSAQYFU.js";
-import "./chunk-QBMUVMBL.js";
+import {
+  validateVersion
+} from "./chunk-CKGP2JAI.js";
+import "./chunk-CEACHMP3.js";
 export {
-  refuseOtherCandidate,
-  runCommand
+  expectedAt,
+  loadConfig,
+  parseConfig,
+  registryHostOf,
+  validateConfig,
+  validateVersion
 };

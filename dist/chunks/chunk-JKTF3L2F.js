@@ -2,7 +2,7 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   UsageError
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // src/config/steps.ts
 function parseSteps(text, field = "--steps") {

@@ -6,13 +6,13 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-WVFCLSU3.js";
+} from "./chunk-VATZRMLU.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-VVSAQYFU.js";
 import {
   DeployError,
   UsageError
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // src/deploy/logs.ts
 import { PassThrough } from "node:stream";

@@ -20022,8 +20022,8 @@ var configObject = external_exports.strictObject({
     )
   }).optional().describe("the pools are Docker Swarm services (pools.green and pools.blue are { swarm: { label } })"),
   balancer: external_exports.strictObject({
-    type: external_exports.enum(["nginx", "haproxy", "apache"]).default("nginx").describe(
-      'nginx (an `upstream NAME { \u2026 }` block), haproxy (a `backend NAME` section) or apache (a `<Proxy "balancer://NAME">` block)'
+    type: external_exports.enum(["nginx", "haproxy", "apache", "caddy"]).default("nginx").describe(
+      'nginx (an `upstream NAME { \u2026 }` block), haproxy (a `backend NAME` section), apache (a `<Proxy "balancer://NAME">` block) or caddy (a reverse_proxy handler with "@id": NAME, changed through its admin API; no file)'
     ),
     host: sshTarget.optional().describe("the one balancer host (or list several under hosts)"),
     container: external_exports.string().regex(PATTERNS.containerName, "a docker container name (letters, digits, _ . -)").optional().describe(
@@ -20032,10 +20032,19 @@ var configObject = external_exports.strictObject({
     hosts: external_exports.array(sshTarget).min(1).optional().describe(
       "several balancer hosts with the same file: every change is validated on all, then applied to each; state and lock live on the first"
     ),
-    file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path without spaces, shell syntax or .. segments"),
+    file: external_exports.string().regex(PATTERNS.remotePath, "an absolute path without spaces, shell syntax or .. segments").optional().describe("the balancer config file holding the servers (nginx, haproxy, apache; not caddy)"),
+    admin: external_exports.string().regex(
+      /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$|^unix\/\/[A-Za-z0-9_.,:@+/-]+$/,
+      "host:port or unix//PATH (as in Caddy's admin.listen)"
+    ).optional().describe(
+      "caddy: its admin API as seen on the balancer host (reached through SSH with curl run there, never exposed by bluegreen); default localhost:2019"
+    ),
+    state_dir: external_exports.string().regex(PATTERNS.remotePath, "an absolute path").optional().describe(
+      "directory on the (first) balancer host for the state record and the lock: default beside balancer.file, or /var/lib/bluegreen for caddy"
+    ),
     upstream: external_exports.string().regex(
       PATTERNS.upstreamName,
-      "an nginx upstream / HAProxy backend / Apache balancer name (letters, digits, _ . -)"
+      "an nginx upstream / HAProxy backend / Apache balancer name / Caddy handler @id (letters, digits, _ . -)"
     ).default("app_server"),
     test: external_exports.string().refine(isPrintable, "a one-line command").optional().describe(
       "default: `nginx -t` / `haproxy -c -f FILE` / `apachectl -t`; with a container: `docker exec NAME nginx -t` / `docker exec NAME haproxy -c -f PATH-INSIDE` / `docker exec NAME httpd -t`"
@@ -20087,6 +20096,36 @@ var configObject = external_exports.strictObject({
         message: `is for balancer.type apache (BalancerMember parameters), not ${b.type}: remove it`
       });
       return external_exports.NEVER;
+    }
+    if (b.type === "caddy") {
+      const fileOnly = ["file", "test", "reload", "pid_file", "container"].find(
+        (k) => b[k] !== void 0
+      );
+      if (fileOnly !== void 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: [fileOnly],
+          message: fileOnly === "container" ? "is not supported for balancer.type caddy yet (bluegreen reaches Caddy's admin API on the balancer host: publish it there, e.g. -p 127.0.0.1:2019:2019, and set balancer.admin): remove it" : `is not used by balancer.type caddy (no file and no reload: bluegreen changes the reverse_proxy handler through Caddy's admin API, balancer.admin): remove it`
+        });
+        return external_exports.NEVER;
+      }
+    } else {
+      if (b.file === void 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["file"],
+          message: `is required for balancer.type ${b.type}: the absolute path of the file holding the servers`
+        });
+        return external_exports.NEVER;
+      }
+      if (b.admin !== void 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["admin"],
+          message: `is for balancer.type caddy (its admin API), not ${b.type}: remove it`
+        });
+        return external_exports.NEVER;
+      }
     }
     const reserved = Object.keys(b.member_params ?? {}).find((k) => RESERVED_MEMBER_PARAMS.includes(k));
     if (reserved !== void 0) {

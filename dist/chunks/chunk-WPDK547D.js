@@ -2,14 +2,14 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   validateVersion
-} from "./chunk-LM7PC5FD.js";
+} from "./chunk-CKGP2JAI.js";
 import {
   COMMAND_NAMES
 } from "./chunk-VVSAQYFU.js";
 import {
   UsageError,
   registryOf
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // src/engine-options.ts
 import { dirname } from "node:path";
@@ -197,7 +197,7 @@ function describeConfig(config, path) {
     `${path} is valid`,
     `app ${config.app}: image ${config.image}${config.build ? ", built from " + config.build.context : ", published by your CI"}${config.registry === "none" ? " (registry: none: streamed to the hosts over SSH)" : ""}`,
     config.swarm ? `pools: Swarm services ${config.app}-green (nodes labelled ${label(config.swarm.labels.green)}) and ${config.app}-blue (${label(config.swarm.labels.blue)}), through manager ${config.swarm.manager.host}` : `pools: green ${count(pools.green.length, "host")}, blue ${count(pools.blue.length, "host")}`,
-    `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file}`
+    `balancer: ${balancer.type} on ${count(balancer.hosts.length, "host")}, upstream ${balancer.upstream} in ${balancer.file ?? `Caddy's admin API at ${balancer.admin ?? "localhost:2019"}`}`
   ];
 }
 

@@ -33,7 +33,7 @@ import {
   swarmManager,
   targetOf,
   withRegistryLogin
-} from "./chunk-WVFCLSU3.js";
+} from "./chunk-VATZRMLU.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
@@ -43,7 +43,7 @@ import {
   UsageError,
   messageOf,
   registryOf
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // src/deploy/run.ts
 import { hostname } from "node:os";
@@ -56,7 +56,7 @@ async function refuseDrift(ctx, force) {
   const all = await ctx.balancer.readAll();
   const drifted = driftOf(all);
   if (drifted.length === 0) return;
-  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.config.balancer.file}; see \`bluegreen status\`)`;
+  const what = `${drifted.map((f) => f.host).join(", ")} differ${drifted.length === 1 ? "s" : ""} from ${all[0].host} (${ctx.balancer.source}; see \`bluegreen status\`)`;
   if (!force && !ctx.dryRun)
     throw new UsageError(
       `the balancers' files have drifted: ${what}. Make them the same, or pass --force to render the change into each one's own file`
@@ -1519,13 +1519,12 @@ function servers(ctx, hosts) {
 async function planSwitch(ctx, targets) {
   const before = await ctx.balancer.read();
   const after = ctx.balancer.render(before, targets);
-  const file = ctx.config.balancer.file;
-  const diff = before === after ? "" : createTwoFilesPatch(file, file, before, after, "before", "after");
+  const source = ctx.balancer.source;
+  const diff = before === after ? "" : createTwoFilesPatch(source, source, before, after, "before", "after");
   return { before, after, diff };
 }
 function switchPlanLine(ctx) {
-  const { test, reload } = ctx.balancer.describeCommands();
-  return `balancer: write ${ctx.config.balancer.file}, \`${test}\`, \`${reload}\``;
+  return ctx.balancer.describeChange();
 }
 async function commitSwitch(ctx, state, change, opts) {
   await ctx.log.group(opts.title, async () => {

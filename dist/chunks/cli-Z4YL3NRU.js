@@ -11,19 +11,19 @@ import {
   parseCommand,
   secretsFor,
   signalExitCode
-} from "./chunk-RVTPHAIF.js";
+} from "./chunk-WPDK547D.js";
 import {
   parseSteps
-} from "./chunk-TPJTQC7W.js";
+} from "./chunk-JKTF3L2F.js";
 import {
   validateVersion
-} from "./chunk-LM7PC5FD.js";
+} from "./chunk-CKGP2JAI.js";
 import "./chunk-VVSAQYFU.js";
 import {
   UsageError,
   exitCodeOf,
   messageOf
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // src/cli.ts
 import { resolve } from "node:path";
@@ -52,6 +52,11 @@ function formatStatus(o) {
   if (s.upstreamEditedByHand)
     lines.push("warning: the upstream file differs from what bluegreen last wrote (edited by hand?)");
   for (const b of s.balancers ?? []) {
+    const k = b.caddy;
+    if (k)
+      lines.push(
+        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ""}, admin API ${k.admin} ${k.reachable ? "reachable" : "NOT reachable"}, ${k.upstreamFound ? "reverse_proxy handler found" : `handler NOT found${k.problem ? `: ${k.problem}` : ""}`}`
+      );
     const c = b.container;
     if (!c) continue;
     const view = c.inside === void 0 ? "balancer.file is NOT mounted into it" : c.sameFile === false ? `reads ${c.inside}, which is DIFFERENT from the host file (a replaced single-file mount: docker restart ${c.name})` : `reads balancer.file at ${c.inside}`;
@@ -137,7 +142,7 @@ Exit codes: 0 success, 1 the operation failed (what it started was cleaned up; t
 pool kept serving), 2 bad usage or config (nothing was touched), 130/143 cancelled by
 SIGINT/SIGTERM (what it started was cleaned up).`;
 async function main(argv) {
-  if (argv[0] === "init") return (await import("./cli-6IVV77EG.js")).initMain(argv.slice(1));
+  if (argv[0] === "init") return (await import("./cli-5GLOSMQ4.js")).initMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -176,7 +181,7 @@ Run \`bluegreen --help\` for usage.
     const command = parseCommand(positionals[0], CLI_FIELDS.command);
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     const configPath = resolve(values.config);
-    const { loadConfig } = await import("./load-OWMIXFRF.js");
+    const { loadConfig } = await import("./load-N6RMZ65P.js");
     if (command === "validate") {
       process.stdout.write(`${describeConfig(await loadConfig(configPath), values.config).join("\n")}
 `);
@@ -193,7 +198,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./run-HHHLEIKQ.js");
+    const { runCommand } = await import("./run-2QWGKDRR.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -230,7 +235,7 @@ Run \`bluegreen --help\` for usage.
 }
 async function logs(values, positionals) {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./logs-YMXD4MFR.js");
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./logs-JXW34AZX.js");
   const pool = values.pool ?? "live";
   if (!LOG_POOLS.includes(pool))
     throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);
@@ -241,7 +246,7 @@ async function logs(values, positionals) {
   if (values.tail !== void 0 && !/^\d{1,9}$/.test(values.tail))
     throw new UsageError(`--tail ${JSON.stringify(values.tail)}: expected a number of lines`);
   const configPath = resolve(values.config);
-  const { loadConfig } = await import("./load-OWMIXFRF.js");
+  const { loadConfig } = await import("./load-N6RMZ65P.js");
   const config = await loadConfig(configPath);
   const elsewhere = logsElsewhere(config.container.options);
   if (elsewhere) {

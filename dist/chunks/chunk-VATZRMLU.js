@@ -22,7 +22,7 @@ import {
   parseHops,
   registryOf,
   streamsImage
-} from "./chunk-QBMUVMBL.js";
+} from "./chunk-CEACHMP3.js";
 
 // node_modules/ejs/lib/utils.js
 var require_utils = __commonJS({
@@ -22701,8 +22701,11 @@ function emptyState(app) {
     history: []
   };
 }
+var DEFAULT_STATE_DIR = "/var/lib/bluegreen";
 function statePath(config) {
-  return config.balancer.state_file ?? posix2.join(posix2.dirname(config.balancer.file), `bluegreen-${config.app}.state.json`);
+  const b = config.balancer;
+  const dir = b.state_dir ?? (b.file !== void 0 ? posix2.dirname(b.file) : DEFAULT_STATE_DIR);
+  return b.state_file ?? posix2.join(dir, `bluegreen-${config.app}.state.json`);
 }
 function otherPool(pool) {
   return pool === "green" ? "blue" : "green";
@@ -22989,6 +22992,11 @@ var apache_members_default = '<%# Rendered by bluegreen. Every value passes the 
 // src/balancer/haproxy-config.ts
 var import_ejs = __toESM(require_ejs(), 1);
 
+// src/balancer/driver.ts
+function addressKey(s) {
+  return `${s.host.replace(/^\[|\]$/g, "").toLowerCase()}:${s.port}`;
+}
+
 // raw:src/balancer/haproxy-backend.ejs
 var haproxy_backend_default = "<%# Rendered by bluegreen. Every value passes the validating escape function. -%>\n<%_ for (const s of servers) { _%>\n<%- indent %>server <%= s.name %> <%= s.host %>:<%= s.port %> check<% if (s.weight !== undefined) { %> weight <%= s.weight %><% } %>\n<%_ } _%>\n";
 
@@ -23069,9 +23077,6 @@ function parseBackendServers(text, section) {
 }
 function serverName(host, port) {
   return `bg-${host.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${port}`;
-}
-function addressKey(s) {
-  return `${s.host.replace(/^\[|\]$/g, "").toLowerCase()}:${s.port}`;
 }
 var KEPT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 var MAX_WEIGHT = 256;
@@ -23416,25 +23421,37 @@ var FileBalancer = class {
     this.log = log;
     this.cfg = config.balancer;
     this.host = conn.target.name;
+    if (config.balancer.file === void 0)
+      throw new Error(`balancer.file is required for balancer.type ${config.balancer.type}`);
+    this.file = config.balancer.file;
   }
   host;
   cfg;
+  /** balancer.file (required for file balancers by the config's validation). */
+  file;
   resolved;
   /** The file's text as this run last read or wrote it. */
   known;
+  get source() {
+    return this.file;
+  }
+  describeChange() {
+    const { test, reload } = this.describeCommands();
+    return `balancer: write ${this.file}, \`${test}\`, \`${reload}\``;
+  }
   get backupPath() {
-    return `${this.cfg.file}.bluegreen.bak`;
+    return `${this.file}.bluegreen.bak`;
   }
   /** Present only while an in-place write is under way (see files.writeInPlace). */
   get journalPath() {
-    return `${this.cfg.file}.bluegreen.writing`;
+    return `${this.file}.bluegreen.writing`;
   }
   /** The test and reload commands as configured, or their defaults (for plans and messages). */
   describeCommands() {
     const name = this.cfg.container;
     const m = this.processModel;
     return {
-      test: this.cfg.test ?? (name ? m.containerTest(name, "<balancer.file inside the container>") : m.hostTest(this.cfg.file)),
+      test: this.cfg.test ?? (name ? m.containerTest(name, "<balancer.file inside the container>") : m.hostTest(this.file)),
       reload: this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? "<pid file>"))
     };
   }
@@ -23450,7 +23467,7 @@ var FileBalancer = class {
       const pidFile = this.cfg.pid_file ?? await m.defaultPidFile();
       const generation2 = await m.generation?.({ pidFile });
       return {
-        test: this.cfg.test ?? m.hostTest(this.cfg.file),
+        test: this.cfg.test ?? m.hostTest(this.file),
         reload: this.cfg.reload ?? m.hostReload(pidFile),
         workers: m.hostWorkers(pidFile),
         workersWhere: `via ${pidFile}`,
@@ -23479,10 +23496,10 @@ var FileBalancer = class {
       throw this.error(
         `balancer.container: container ${name} is not running (${facts.status}); start it (docker start ${name}) first`
       );
-    const inside = findMount(facts.mounts, this.cfg.file);
+    const inside = findMount(facts.mounts, this.file);
     if (inside === void 0)
       throw this.error(
-        `balancer.file ${this.cfg.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} \u2192 ${mt.destination}`).join(", ") || "none"}); bluegreen writes the host file, so it must be the one the container reads`
+        `balancer.file ${this.file} is not bind-mounted into container ${name} (its mounts: ${facts.mounts.map((mt) => `${mt.source} \u2192 ${mt.destination}`).join(", ") || "none"}); bluegreen writes the host file, so it must be the one the container reads`
       );
     return { ...facts, name, inside };
   }
@@ -23502,25 +23519,23 @@ var FileBalancer = class {
   async read() {
     if (this.known !== void 0) return this.known;
     const res = await this.conn.exec(
-      `{ ${files.recoverInterrupted(this.cfg.file, this.backupPath, this.journalPath)}; } >&2; ${files.read(this.cfg.file)}`,
+      `{ ${files.recoverInterrupted(this.file, this.backupPath, this.journalPath)}; } >&2; ${files.read(this.file)}`,
       { check: false }
     );
     if (/^restored$/m.test(res.stderr))
       this.log.warn(
-        `balancer ${this.host}: an interrupted write of ${this.cfg.file} was undone from ${this.backupPath}`,
+        `balancer ${this.host}: an interrupted write of ${this.file} was undone from ${this.backupPath}`,
         this.host
       );
     else if (/^completed$/m.test(res.stderr))
-      this.log.info(`balancer ${this.host}: an interrupted write of ${this.cfg.file} had completed`);
+      this.log.info(`balancer ${this.host}: an interrupted write of ${this.file} had completed`);
     if (res.code !== 0) {
       throw this.error(
-        `cannot read ${this.cfg.file}: ${res.stderr.replace(/^(restored|completed)$/m, "").trim()} (check balancer.file)`
+        `cannot read ${this.file}: ${res.stderr.replace(/^(restored|completed)$/m, "").trim()} (check balancer.file)`
       );
     }
     if (!this.hasBlock(res.stdout)) {
-      throw this.error(
-        `${this.cfg.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`
-      );
+      throw this.error(`${this.file} has no ${this.blockName()} (check balancer.upstream and balancer.file)`);
     }
     this.known = res.stdout;
     return res.stdout;
@@ -23531,11 +23546,11 @@ var FileBalancer = class {
     const res = await this.conn.exec(container.inspect(name), { check: false });
     if (res.code !== 0) return { container: { name, running: false, status: "missing" } };
     const facts = parseInspect(res.stdout);
-    const inside = findMount(facts.mounts, this.cfg.file);
+    const inside = findMount(facts.mounts, this.file);
     let sameFile;
     if (facts.running && inside !== void 0) {
       const [host, seen] = await Promise.all([
-        this.conn.exec(files.read(this.cfg.file), { check: false }),
+        this.conn.exec(files.read(this.file), { check: false }),
         this.conn.exec(container.readInside(facts.pid, inside), { check: false })
       ]);
       if (host.code === 0 && seen.code === 0) sameFile = host.stdout === seen.stdout;
@@ -23581,7 +23596,7 @@ var FileBalancer = class {
   async write(text, backup) {
     this.known = void 0;
     await this.conn.exec(
-      files.writeInPlace(this.cfg.file, backup ? this.backupPath : void 0, this.journalPath, sha256(text)),
+      files.writeInPlace(this.file, backup ? this.backupPath : void 0, this.journalPath, sha256(text)),
       { stdin: text }
     );
     this.known = text;
@@ -23601,7 +23616,7 @@ var FileBalancer = class {
       );
     if (res.stdout !== text)
       throw this.error(
-        `container ${c.name} does not see ${this.cfg.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
+        `container ${c.name} does not see ${this.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
       );
   }
   /**
@@ -23787,6 +23802,285 @@ var ApacheDriver = class extends FileBalancer {
       `balancer ${this.host}: graceful restart in ${reloadMs}ms, old children drained in ${drain.ms}ms`
     );
     return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
+  }
+};
+
+// src/commands/caddy.ts
+var STATUS_MARK = "@@bluegreen-http-status ";
+function target(admin, path4) {
+  if (admin.startsWith("unix/"))
+    return ["--unix-socket", admin.slice("unix/".length), `http://localhost${path4}`];
+  return [`http://${admin}${path4}`];
+}
+var caddyAdmin = {
+  /**
+   * One admin API request; a PATCH sends stdin as the JSON body. Prints the body, then a line
+   * `@@bluegreen-http-status NNN` (parseAdminResponse). curl's own errors go to stderr.
+   */
+  request: (admin, method, path4) => sh(
+    "curl",
+    "-sS",
+    "--max-time",
+    "10",
+    "-X",
+    method,
+    ...method === "GET" ? [] : ["-H", "Content-Type: application/json", "--data-binary", "@-"],
+    "-w",
+    `\\n${STATUS_MARK}%{http_code}\\n`,
+    ...target(admin, path4)
+  ),
+  /**
+   * Waits on the host (one SSH exec, polling every 100 ms) until no connection from it to
+   * `servers` is established: the drain of a change. Exit 0; or 1 after `tries` polls, printing
+   * how many are still open (-1: ss is missing).
+   */
+  waitForNoConnections: (servers, tries) => [
+    "i=0",
+    `while :; do n=$(${processes.connectionsTo(servers)}); [ -n "$n" ] || n=-1; [ "$n" = 0 ] && exit 0; [ "$n" = -1 ] && { echo "$n"; exit 1; }; [ "$i" -ge ${tries} ] && { echo "$n"; exit 1; }; sleep 0.1; i=$((i + 1)); done`
+  ].join("; "),
+  /** Caddy's version line, from the binary on the host (the 2.6 admin API does not tell it). */
+  version: () => `caddy version 2>/dev/null | head -n 1`
+};
+function parseAdminResponse(stdout) {
+  const at = stdout.lastIndexOf(`
+${STATUS_MARK}`);
+  if (at < 0) return { status: 0, body: stdout };
+  const status = Number.parseInt(stdout.slice(at + 1 + STATUS_MARK.length).trim(), 10);
+  return { status: Number.isInteger(status) ? status : 0, body: stdout.slice(0, at) };
+}
+
+// src/balancer/caddy-config.ts
+function sorted(value) {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value).sort().map((k) => [k, sorted(value[k])])
+    );
+  return value;
+}
+function canonicalJson(value) {
+  return `${JSON.stringify(sorted(value), null, 2)}
+`;
+}
+function parseHandler(text, id) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the object with "@id": "${id}" is not JSON (${err.message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new Error(`the object with "@id": "${id}" is not a handler object`);
+  const h = value;
+  if (h.handler !== "reverse_proxy")
+    throw new Error(
+      `the object with "@id": "${id}" is ${typeof h.handler === "string" ? `a ${h.handler} handler` : "not a handler"}, not a reverse_proxy handler: put the @id on the reverse_proxy handler itself`
+    );
+  if (h.upstreams !== void 0 && !Array.isArray(h.upstreams))
+    throw new Error(`the reverse_proxy handler "${id}" has "upstreams" that is not a list`);
+  return h;
+}
+function dialOf(s) {
+  return `${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}`;
+}
+function parseDial(dial) {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(dial);
+  return m ? { host: m[1] ?? m[2], port: Number(m[3]) } : void 0;
+}
+function parseServers2(text, id) {
+  const h = parseHandler(text, id);
+  const counts = /* @__PURE__ */ new Map();
+  for (const u of h.upstreams ?? []) {
+    const dial = u !== null && typeof u === "object" && !Array.isArray(u) ? u.dial : void 0;
+    if (typeof dial !== "string")
+      throw new Error(`the reverse_proxy handler "${id}" has an upstream without a "dial" string`);
+    const server = parseDial(dial);
+    if (!server)
+      throw new Error(
+        `the reverse_proxy handler "${id}" has upstream "${dial}", not a host:port bluegreen can manage (placeholders and dynamic upstreams are not)`
+      );
+    const key = addressKey(server);
+    const seen = counts.get(key);
+    if (seen) seen.n += 1;
+    else counts.set(key, { server, n: 1 });
+  }
+  const all = [...counts.values()];
+  const weighted = all.some((e) => e.n !== all[0].n);
+  return all.map((e) => weighted ? { ...e.server, weight: e.n } : e.server);
+}
+function gcd(a, b) {
+  return b === 0 ? a : gcd(b, a % b);
+}
+function renderServers2(text, id, servers) {
+  const h = parseHandler(text, id);
+  const weights = servers.map((s) => Math.max(1, s.weight ?? 1));
+  const g = weights.reduce(gcd, 0) || 1;
+  const counts = weights.map((w) => w / g);
+  const upstreams = [];
+  for (let round = 0; round < Math.max(0, ...counts); round++)
+    servers.forEach((s, i) => {
+      if (counts[i] > round) upstreams.push({ dial: dialOf(s) });
+    });
+  return canonicalJson({ ...h, upstreams });
+}
+
+// src/balancer/caddy.ts
+var DEFAULT_ADMIN = "localhost:2019";
+var DRAIN_POLL_MS = 100;
+var CaddyDriver = class {
+  constructor(conn, config, log) {
+    this.conn = conn;
+    this.log = log;
+    this.cfg = config.balancer;
+    this.host = conn.target.name;
+    this.admin = config.balancer.admin ?? DEFAULT_ADMIN;
+    this.id = config.balancer.upstream;
+  }
+  type = "caddy";
+  host;
+  cfg;
+  admin;
+  id;
+  get source() {
+    return `caddy:${this.admin}/id/${this.id}`;
+  }
+  describeChange() {
+    return `balancer: PATCH /id/${this.id} through Caddy's admin API at ${this.admin} on the balancer host (applied atomically, read back; no file, no reload)`;
+  }
+  get path() {
+    return `/id/${encodeURIComponent(this.id)}`;
+  }
+  async request(method, path4, body) {
+    const res = await this.conn.exec(caddyAdmin.request(this.admin, method, path4), {
+      check: false,
+      ...body !== void 0 ? { stdin: body } : {}
+    });
+    const out = parseAdminResponse(res.stdout);
+    if (out.status === 0)
+      throw this.error(
+        `Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`
+      );
+    return out;
+  }
+  /** The handler as Caddy runs it now, canonical; throws when it is missing or not a reverse_proxy. */
+  async read() {
+    const res = await this.request("GET", this.path);
+    if (res.status === 404 || res.status === 200 && res.body.trim() === "null")
+      throw this.error(
+        `Caddy at ${this.admin} has no object with "@id": "${this.id}" (${res.body.trim()}): put "@id": "${this.id}" on the reverse_proxy handler, or set balancer.upstream to its @id`
+      );
+    if (res.status !== 200)
+      throw this.error(`GET ${this.path} from Caddy's admin API answered ${res.status}: ${res.body.trim()}`);
+    try {
+      return canonicalJson(parseHandler(res.body, this.id));
+    } catch (err) {
+      throw this.error(messageOf(err));
+    }
+  }
+  servers(text) {
+    return parseServers2(text, this.id);
+  }
+  render(text, servers) {
+    return renderServers2(text, this.id, servers);
+  }
+  /** Caddy answers and the handler is there, a reverse_proxy. */
+  async prepare() {
+    await this.read();
+  }
+  async facts() {
+    const version = (await this.conn.exec(caddyAdmin.version(), { check: false })).stdout.trim();
+    const base = { admin: this.admin, ...version ? { version } : {} };
+    try {
+      await this.read();
+      return { caddy: { ...base, reachable: true, upstreamFound: true } };
+    } catch (err) {
+      const problem = messageOf(err);
+      const reachable = !problem.includes("did not answer");
+      return { caddy: { ...base, reachable, upstreamFound: false, problem } };
+    }
+  }
+  /**
+   * Caddy 2.6 has no dry run of a config change (no `/load` that only validates), so the
+   * check is structural: `next` parses as the same reverse_proxy handler with upstreams
+   * bluegreen can write, and Caddy still runs `current` (nobody changed it meanwhile).
+   * Caddy itself validates at apply(), atomically: a refused change leaves the running config.
+   */
+  async validate(current, next) {
+    try {
+      const h = parseHandler(next, this.id);
+      if (h["@id"] !== this.id) throw new Error(`the new handler lost its "@id": "${this.id}"`);
+      if (this.servers(next).length === 0) throw new Error("the new handler has no upstreams");
+    } catch (err) {
+      throw this.error(`the new reverse_proxy handler is not valid (nothing changed): ${messageOf(err)}`);
+    }
+    await this.expectRunning(current, "before the change");
+  }
+  async apply(current, next) {
+    await this.expectRunning(current, "before the change");
+    const started = Date.now();
+    await this.patch(next);
+    let now;
+    try {
+      now = await this.read();
+    } catch (err) {
+      await this.patch(current).catch(() => void 0);
+      throw err;
+    }
+    if (now !== next) {
+      await this.patch(current).catch(() => void 0);
+      throw this.error(
+        `Caddy accepted the change but runs another handler when read back; the previous handler was put back`
+      );
+    }
+    const reloadMs = Date.now() - started;
+    const keep = new Set(this.servers(next).map(addressKey));
+    const leaving = this.servers(current).filter((s) => !keep.has(addressKey(s)));
+    const drain = await this.drain(leaving);
+    this.log.info(
+      `balancer ${this.host}: Caddy config changed in ${reloadMs}ms, connections to the leaving upstreams drained in ${drain.ms}ms`
+    );
+    return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
+  }
+  async revert(previous) {
+    await this.apply(await this.read(), previous);
+  }
+  /** One PATCH of the whole handler: Caddy loads the changed config atomically or refuses it. */
+  async patch(text) {
+    const res = await this.request("PATCH", this.path, JSON.stringify(JSON.parse(text)));
+    if (res.status !== 200)
+      throw this.error(
+        `Caddy refused the new reverse_proxy handler (PATCH ${this.path}: ${res.status} ${res.body.trim()}); its running config is unchanged`
+      );
+  }
+  async expectRunning(text, when) {
+    if (await this.read() !== text)
+      throw this.error(
+        `the reverse_proxy handler "${this.id}" changed in Caddy ${when} (edited through the admin API meanwhile?); nothing was changed, run again`
+      );
+  }
+  /**
+   * Waits until no connection from the balancer host to the leaving servers is open, up to
+   * balancer.drain_timeout; then goes ahead, reporting how many are still open.
+   */
+  async drain(leaving) {
+    const started = Date.now();
+    if (leaving.length === 0) return { ms: 0, undrained: 0 };
+    const res = await this.conn.exec(
+      caddyAdmin.waitForNoConnections(leaving, Math.ceil(this.cfg.drain_timeout / DRAIN_POLL_MS)),
+      { check: false }
+    );
+    const ms = Date.now() - started;
+    if (res.code === 0) return { ms, undrained: 0 };
+    const n = Number.parseInt(res.stdout.trim(), 10);
+    const open2 = Number.isInteger(n) ? n : -1;
+    this.log.warn(
+      `balancer ${this.host}: requests to the leaving upstreams still in flight after balancer.drain_timeout (${this.cfg.drain_timeout / 1e3}s), ${open2 < 0 ? "with connections" : `${open2} connection(s)`} to the leaving servers still open: going ahead; they end when the old pool stops (its app gets SIGTERM and container.stop_timeout to finish)`,
+      this.host
+    );
+    return { ms, undrained: Math.max(0, open2) };
+  }
+  error(message) {
+    return new DeployError(`balancer ${this.host}: ${message}`, this.host);
   }
 };
 
@@ -24007,7 +24301,7 @@ function tokenize(text) {
 function directives(body) {
   return body.replace(/#[^\n]*/g, "").split(";").map((d) => d.trim().replace(/\s+/g, " ")).filter((d) => d !== "");
 }
-function parseServers2(body) {
+function parseServers3(body) {
   return directives(body).filter((d) => d.startsWith("server ")).flatMap((d) => {
     const [, addr = "", ...params] = d.split(" ");
     if (params.includes("down") || params.includes("backup")) return [];
@@ -24078,7 +24372,7 @@ var NginxDriver = class extends FileBalancer {
   }
   servers(text) {
     const block = findUpstream(text, this.cfg.upstream);
-    return block ? parseServers2(block.body) : [];
+    return block ? parseServers3(block.body) : [];
   }
   render(text, servers) {
     return replaceUpstream(text, {
@@ -24117,6 +24411,8 @@ function createDriver(type, conn, config, log) {
       return new HaproxyDriver(conn, config, log);
     case "apache":
       return new ApacheDriver(conn, config, log);
+    case "caddy":
+      return new CaddyDriver(conn, config, log);
   }
 }
 
@@ -24159,8 +24455,11 @@ var BalancerSet = class {
     if (failed.length === 1) throw failed[0];
     if (failed.length > 1) throw new DeployError(failed.map((e) => e.message).join("\n  "));
   }
-  describeCommands() {
-    return this.first.describeCommands();
+  get source() {
+    return this.first.source;
+  }
+  describeChange() {
+    return this.first.describeChange();
   }
   servers(text) {
     return this.first.servers(text);
@@ -25202,15 +25501,15 @@ function eachSettled(limit, items, fn) {
     )
   );
 }
-function exitError(target, command, result) {
+function exitError(target2, command, result) {
   const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
   return new DeployError(
-    `${target.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
-    target.name
+    `${target2.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
+    target2.name
   );
 }
-function connectionLost(target, why) {
-  return new DeployError(`${target.name}: SSH connection lost: ${why}`, target.name);
+function connectionLost(target2, why) {
+  return new DeployError(`${target2.name}: SSH connection lost: ${why}`, target2.name);
 }
 
 // src/ssh/route.ts
@@ -25222,27 +25521,27 @@ var RouteResolver = class {
     this.groupOf = groupOf;
   }
   auths = /* @__PURE__ */ new Map();
-  async route(target) {
+  async route(target2) {
     const { settings } = this;
-    const own = this.lookup(target.host);
-    const configured = this.configuredJumps(this.groupOf(target));
+    const own = this.lookup(target2.host);
+    const configured = this.configuredJumps(this.groupOf(target2));
     let hops;
     if (configured !== void 0) hops = configured;
     else if (own.proxyJump !== void 0) hops = own.proxyJump;
     else if (own.proxyCommand !== void 0)
       throw new UsageError(
-        `${settings.openssh.config.source}: ${target.host} has a ProxyCommand, which bluegreen does not run: write it as ProxyJump there, or set ssh.proxy_jump`
+        `${settings.openssh.config.source}: ${target2.host} has a ProxyCommand, which bluegreen does not run: write it as ProxyJump there, or set ssh.proxy_jump`
       );
     else hops = [];
     const jumps = await Promise.all(hops.map((h) => this.hopEndpoint(h)));
     return {
       jumps,
       target: {
-        name: target.host,
-        host: own.hostName ?? target.host,
-        port: target.port,
+        name: target2.host,
+        host: own.hostName ?? target2.host,
+        port: target2.port,
         user: settings.user ?? own.user ?? DEFAULT_USER,
-        auth: await this.auth(target.host, own)
+        auth: await this.auth(target2.host, own)
       }
     };
   }
@@ -25334,8 +25633,8 @@ function authMethods(endpoint) {
   ];
 }
 var Connection = class _Connection {
-  constructor(target, ssh) {
-    this.target = target;
+  constructor(target2, ssh) {
+    this.target = target2;
     this.ssh = ssh;
     ssh.connection?.on("error", (err) => {
       this.broken = err;
@@ -25346,13 +25645,13 @@ var Connection = class _Connection {
   }
   broken;
   /** Connects to `endpoint` (the target as ~/.ssh/config and the config resolve it); `via` names the jump hosts of `sock`. */
-  static async open(target, endpoint, options, tunnel) {
+  static async open(target2, endpoint, options, tunnel) {
     try {
-      return new _Connection(target, await openSsh(endpoint, options, tunnel?.sock));
+      return new _Connection(target2, await openSsh(endpoint, options, tunnel?.sock));
     } catch (err) {
       throw new DeployError(
-        `${target.name}: cannot connect over SSH to ${describeEndpoint(endpoint)}${tunnel ? ` via ${tunnel.via}` : ""}: ${err.message}`,
-        target.name
+        `${target2.name}: cannot connect over SSH to ${describeEndpoint(endpoint)}${tunnel ? ` via ${tunnel.via}` : ""}: ${err.message}`,
+        target2.name
       );
     }
   }
@@ -25481,8 +25780,8 @@ var SshPool = class {
   jumpHosts = /* @__PURE__ */ new Map();
   settled = /* @__PURE__ */ new WeakSet();
   limit;
-  get(target) {
-    return this.reuse(this.connections, `${target.host}:${target.port}`, () => this.connect(target));
+  get(target2) {
+    return this.reuse(this.connections, `${target2.host}:${target2.port}`, () => this.connect(target2));
   }
   /**
    * Opens every jump host the targets are reached through, and waits: a bastion that cannot
@@ -25493,12 +25792,12 @@ var SshPool = class {
     const chains = new Map(routes.filter((r) => r.jumps.length > 0).map((r) => [chainKey(r.jumps), r.jumps]));
     await Promise.all([...chains.values()].map((c) => this.jumpHost(c)));
   }
-  async connect(target) {
-    const route = await this.options.routes.route(target);
-    if (route.jumps.length === 0) return Connection.open(target, route.target, this.options);
+  async connect(target2) {
+    const route = await this.options.routes.route(target2);
+    if (route.jumps.length === 0) return Connection.open(target2, route.target, this.options);
     const jump = await this.jumpHost(route.jumps);
     const sock = await jump.forward(route.target.host, route.target.port);
-    return Connection.open(target, route.target, this.options, { sock, via: jump.describe() });
+    return Connection.open(target2, route.target, this.options, { sock, via: jump.describe() });
   }
   /** The login on the last hop of `chain`, each hop reached through the one before it. */
   jumpHost(chain) {
@@ -26308,8 +26607,8 @@ function configTargets(config) {
 }
 function groupsOf(config) {
   const groups = /* @__PURE__ */ new Map();
-  for (const { target, group } of configTargets(config)) {
-    const key = `${target.host}:${target.port}`;
+  for (const { target: target2, group } of configTargets(config)) {
+    const key = `${target2.host}:${target2.port}`;
     if (!groups.has(key)) groups.set(key, group);
   }
   return groups;
@@ -27538,9 +27837,13 @@ import { readFileSync } from "node:fs";
 import { hostname, userInfo as userInfo2 } from "node:os";
 
 // src/commands/lock.ts
+import { posix as posix4 } from "node:path";
 var lockFile = {
-  /** Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does). */
-  create: (path4) => `set -C; cat > ${sh(path4)}`,
+  /**
+   * Writes stdin to `path` only if it does not exist yet (exit status non-zero if it does).
+   * Its directory is made first: without a balancer file (Caddy) it is balancer.state_dir.
+   */
+  create: (path4) => `mkdir -p ${sh(posix4.dirname(path4))} 2>/dev/null; set -C; cat > ${sh(path4)}`,
   /** Prints the lock, or nothing when there is none (exit 0 either way, even if it goes meanwhile). */
   read: (path4) => `cat ${sh(path4)} 2>/dev/null; true`,
   /**
