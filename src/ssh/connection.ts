@@ -26,7 +26,7 @@ export async function openSsh(endpoint: Endpoint, options: ConnectOptions, sock?
   let rejectedKey: string | undefined;
   const algorithms = hostKeyAlgorithms(options.policy, endpoint.host, endpoint.port);
   try {
-    await ssh.connect({
+    const connected = ssh.connect({
       ...(sock ? { sock } : { host: endpoint.host, port: endpoint.port }),
       username: endpoint.user,
       authHandler: authMethods(endpoint) as never,
@@ -40,6 +40,13 @@ export async function openSsh(endpoint: Endpoint, options: ConnectOptions, sock?
         return decision.ok;
       },
     });
+    // ssh2 leaves Nagle's algorithm on. Every SSH exchange is a small request answered by a
+    // small reply, so each one waited out the peer's delayed ACK (~40 ms): a connect took
+    // ~230 ms instead of ~55 ms and a one-line exec ~100 ms instead of ~15 ms. OpenSSH sets
+    // TCP_NODELAY too. (NodeSSH creates its ssh2 Client synchronously; the option is kept
+    // until the socket connects, and a jump host's channel has no such option to set.)
+    ssh.connection?.setNoDelay(true);
+    await connected;
   } catch (err) {
     ssh.dispose();
     sock?.destroy();

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import ssh2 from 'ssh2';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KnownHosts, type HostKeyPolicy } from '../../src/ssh/known-hosts.js';
 import { SshPool } from '../../src/ssh/pool.js';
 import type { SshTarget } from '../../src/ssh/remote.js';
@@ -190,5 +190,28 @@ describe('SSH through a jump host (real servers on loopback)', () => {
     const pool = track(poolThrough([bastion, hostA], [bastion, bastion]));
     expect((await (await pool.get(target(hostA))).exec('hop')).stdout).toBe('hostA: hop');
     expect(bastion.logins).toBe(2);
+  });
+
+  it("turns Nagle's algorithm off on a direct connection, before its handshake", async () => {
+    // Each SSH exchange is a small request answered by a small reply: with Nagle on, each one
+    // waited out the peer's delayed ACK (a lab connect ~230 ms instead of ~55 ms).
+    const calls: { socket: net.Socket; enable: boolean | undefined; connecting: boolean }[] = [];
+    const original = net.Socket.prototype.setNoDelay;
+    const spy = vi.spyOn(net.Socket.prototype, 'setNoDelay').mockImplementation(function (
+      this: net.Socket,
+      enable?: boolean,
+    ) {
+      calls.push({ socket: this, enable, connecting: this.connecting || !this.remotePort });
+      return original.call(this, enable);
+    });
+    try {
+      const pool = track(poolThrough([bastion], []));
+      const shell = await pool.get(target(bastion));
+      expect((await shell.exec('uptime')).stdout).toBe('bastion: uptime');
+      const ours = calls.filter((c) => c.socket.remotePort === bastion.port);
+      expect(ours.map((c) => [c.enable, c.connecting])).toEqual([[true, true]]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -33,7 +33,7 @@ import {
   swarmManager,
   targetOf,
   withRegistryLogin
-} from "./chunk-VATZRMLU.js";
+} from "./chunk-OLZECQU5.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";

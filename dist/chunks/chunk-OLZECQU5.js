@@ -25604,7 +25604,7 @@ async function openSsh(endpoint, options, sock) {
   let rejectedKey;
   const algorithms = hostKeyAlgorithms(options.policy, endpoint.host, endpoint.port);
   try {
-    await ssh.connect({
+    const connected = ssh.connect({
       ...sock ? { sock } : { host: endpoint.host, port: endpoint.port },
       username: endpoint.user,
       authHandler: authMethods(endpoint),
@@ -25618,6 +25618,8 @@ async function openSsh(endpoint, options, sock) {
         return decision.ok;
       }
     });
+    ssh.connection?.setNoDelay(true);
+    await connected;
   } catch (err) {
     ssh.dispose();
     sock?.destroy();
@@ -28004,13 +28006,13 @@ async function openContext(opts) {
   let balancerShells;
   try {
     await ssh.openJumpHosts(targets.map((t) => t.target));
+    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
     for (const h of [...config.pools.green, ...config.pools.blue])
       ssh.get(targetOf(config, h)).catch(() => void 0);
     if (config.swarm) {
       const m = config.swarm.manager;
       ssh.get(targetOf(config, swarmManager(config, m))).catch(() => void 0);
     }
-    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;

@@ -3,9 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-GLROKH4O.js";
+} from "./chunk-2BKOFBOS.js";
 import "./chunk-V3I36CO6.js";
-import "./chunk-VATZRMLU.js";
+import "./chunk-OLZECQU5.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-JKTF3L2F.js";
 import "./chunk-VVSAQYFU.js";
