@@ -116,9 +116,13 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
     // Every host's route is resolved (a missing key is reported here, before any connection)
     // and every jump host logged in to: an unknown bastion fails before any host is touched.
     await ssh.openJumpHosts(targets.map((t) => t.target));
-    // Every pool host the run may work on is connected meanwhile (the handshakes overlap the
-    // lock, the state and the balancer's file); a host that cannot be reached fails later, in
-    // its own step, where it is reported.
+    // The balancers first: their connections carry the lock, the state and the balancer's
+    // file, which everything else waits for. Every pool host the run may work on is connected
+    // right after (its handshake overlaps those reads); started all at once, the pool's
+    // handshakes took the CPU the balancer's needed (3 + 3 hosts: the balancer connected in
+    // ~290 ms instead of ~60 ms). A host that cannot be reached fails later, in its own step,
+    // where it is reported.
+    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
     for (const h of [...config.pools.green, ...config.pools.blue])
       ssh.get(targetOf(config, h)).catch(() => undefined);
     // Swarm pools: the manager is the one host bluegreen works on.
@@ -126,7 +130,6 @@ export async function openContext(opts: EngineOptions): Promise<Context> {
       const m = config.swarm.manager;
       ssh.get(targetOf(config, swarmManager(config, m))).catch(() => undefined);
     }
-    balancerShells = await Promise.all(balancerTargets.map((t) => ssh.get(t)));
   } catch (err) {
     await ssh.closeAll();
     throw err;
