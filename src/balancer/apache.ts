@@ -35,7 +35,7 @@ export class ApacheDriver extends FileBalancer {
     // The official image (`httpd`) runs httpd as the container's main process.
     containerTest: (name) => container.exec(name, 'httpd', '-t'),
     containerReload: (name) => container.kill(name, 'USR1'),
-    containerWorkers: (name) => container.workers(name, undefined, true),
+    containerWorkers: (mainPid) => container.workers(mainPid, undefined, true),
     // Apache writes its pid file anew at every generation: the proof that a graceful restart
     // was taken (under load Apache also starts children by itself, so a new PID alone is not).
     generation: async (where) => {

@@ -2,7 +2,7 @@ import { container } from '../commands/container.js';
 import { files, processes } from '../commands/files.js';
 import type { Config } from '../config/schema.js';
 import { DeployError } from '../errors.js';
-import type { RemoteShell } from '../ssh/remote.js';
+import { exitError, type RemoteShell } from '../ssh/remote.js';
 import { sha256 } from '../util/hash.js';
 import type { Logger } from '../util/log.js';
 import { findMount, parseInspect, type ContainerFacts } from './container-facts.js';
@@ -42,8 +42,8 @@ export interface ProcessModel {
   containerReload(name: string): string;
   /** Text in a worker's command line (nginx: "worker process"); undefined: every child. */
   workerMatch?: string;
-  /** In a container: the command listing the workers, when not container.workers(name, workerMatch). */
-  containerWorkers?(name: string): string;
+  /** In a container: the command listing the workers, when not container.workers(mainPid, workerMatch). */
+  containerWorkers?(mainPid: number): string;
   /**
    * Optional: a command printing something that changes exactly when the balancer loads a
    * config (Apache: its pid file, written anew at every generation), or undefined when it
@@ -153,7 +153,7 @@ export abstract class FileBalancer implements HostBalancer {
     return {
       test: this.cfg.test ?? m.containerTest(name, facts.inside),
       reload: this.cfg.reload ?? m.containerReload(name),
-      workers: m.containerWorkers?.(name) ?? container.workers(name, m.workerMatch),
+      workers: m.containerWorkers?.(facts.pid) ?? container.workers(facts.pid, m.workerMatch),
       workersWhere: `in container ${name}`,
       ...(generation ? { generation } : {}),
       container: facts,
@@ -297,10 +297,13 @@ export abstract class FileBalancer implements HostBalancer {
       throw this.error(
         `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`,
       );
-    if (res.stdout !== text)
-      throw this.error(
-        `container ${c.name} does not see ${this.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`,
-      );
+    if (res.stdout !== text) throw this.notSeenByContainer(c, when);
+  }
+
+  private notSeenByContainer(c: { name: string }, when: string): DeployError {
+    return this.error(
+      `container ${c.name} does not see ${this.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`,
+    );
   }
 
   /**
@@ -314,20 +317,48 @@ export abstract class FileBalancer implements HostBalancer {
     opts: { backup?: boolean; reloadOnFailure?: boolean; onDisk?: string } = {},
   ): Promise<void> {
     const rt = await this.runtime();
-    await this.expectContainerSees(rt, opts.onDisk ?? current, 'before the change');
-    await this.write(next, opts.backup ?? true);
-    try {
-      await this.expectContainerSees(rt, next, 'after writing it');
-    } catch (err) {
-      await this.restore(current, opts.reloadOnFailure ?? false);
-      throw err;
-    }
-    const test = await this.conn.exec(rt.test, { check: false });
-    if (test.code !== 0) {
-      await this.restore(current, opts.reloadOnFailure ?? false);
-      throw this.error(
-        `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`,
-      );
+    const c = rt.container;
+    // The check of what the container sees, the write, the check again and the test: one exec.
+    const script = files.writeAndTest(
+      files.writeInPlace(
+        this.file,
+        (opts.backup ?? true) ? this.backupPath : undefined,
+        this.journalPath,
+        sha256(next),
+      ),
+      rt.test,
+      c
+        ? {
+            path: container.pathInside(c.pid, c.inside),
+            before: sha256(opts.onDisk ?? current),
+            after: sha256(next),
+          }
+        : undefined,
+    );
+    this.known = undefined;
+    const res = await this.conn.exec(script, { stdin: next, check: false });
+    switch (res.code) {
+      case 0:
+        this.known = next;
+        return;
+      case 11:
+        this.known = opts.onDisk ?? current;
+        throw this.error(
+          `cannot read ${c!.inside} as container ${c!.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`,
+        );
+      case 12:
+        this.known = opts.onDisk ?? current;
+        throw this.notSeenByContainer(c!, 'before the change');
+      case 14:
+        await this.restore(current, opts.reloadOnFailure ?? false);
+        throw this.notSeenByContainer(c!, 'after writing it');
+      case 15:
+        await this.restore(current, opts.reloadOnFailure ?? false);
+        throw this.error(
+          `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(res.stderr)}`,
+        );
+      default:
+        throw exitError(this.conn.target, `write ${this.file}`, res);
     }
   }
 

@@ -80,6 +80,26 @@ export const files = {
       'fi',
     ].join('; '),
 
+  /**
+   * A balancer file's change before its reload, as one exec: `write` (writeInPlace, reading
+   * stdin), then `test`. With `seen` (a balancer in a container: the file as the container
+   * sees it, by its path under /proc/PID/root), what the container sees is checked against
+   * sha256s first (nothing written unless it is `before`) and after the write. Exit codes:
+   * 0 written and accepted; 11 the container's view cannot be read and 12 it is not `before`
+   * (nothing written); 14 the container does not see the write and 15 `test` refused it
+   * (its output on stderr; the caller puts the previous text back); any other: the write failed.
+   */
+  writeAndTest: (write: string, test: string, seen?: { path: string; before: string; after: string }) => {
+    const seenIs = (sha: string, code: number) =>
+      `if ! s=$(sha256sum < ${sh(seen!.path)}); then exit 11; fi; [ "\${s%% *}" = ${sh(sha)} ] || exit ${code}`;
+    return [
+      ...(seen ? [seenIs(seen.before, 12)] : []),
+      `( ${write} ) || exit $?`,
+      ...(seen ? [seenIs(seen.after, 14)] : []),
+      `out=$( { ${test}; } 2>&1 ) || { printf '%s\n' "$out" >&2; exit 15; }`,
+    ].join('; ');
+  },
+
   /** A write (one of the scripts above) and then, only when it succeeded, `command`: one exec. */
   writeThen: (write: string, command: string) => `( ${write} ) && { ${command}; }`,
 

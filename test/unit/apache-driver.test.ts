@@ -46,6 +46,8 @@ class FakeApache {
     for (const p of this.children) this.alive.add(p);
   };
   stampText = () => `${this.stamp} 2026-12-01 06:00:0${this.stamp}`;
+  /** What happens on the host while the test command runs. */
+  onTest: () => void = () => undefined;
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
@@ -75,6 +77,12 @@ class FakeApache {
     if (command.includes('>&2; cat ')) return ok(this.file);
     if (command.includes('cat > "$tmp"')) {
       this.file = typeof options.stdin === 'string' ? options.stdin : '';
+      // files.writeAndTest: the test runs in the same exec, after the write.
+      const test = /out=\$\( \{ (.*?); \} 2>&1 \)/.exec(command)?.[1];
+      if (test !== undefined) {
+        this.commands.push(test);
+        this.onTest();
+      }
       return ok();
     }
     if (command.startsWith('cat ')) return ok(this.file);
@@ -137,14 +145,10 @@ describe('Apache driver', () => {
 
   it('the children to drain are those running right before the reload, spares started during the test included', async () => {
     const host = new FakeApache();
-    const exec = host.exec.bind(host);
     // a spare child starts while the new file is tested
-    host.exec = (command, options) => {
-      if (command.endsWith(' -t')) {
-        host.children.push(150);
-        host.alive.add(150);
-      }
-      return exec(command, options);
+    host.onTest = () => {
+      host.children.push(150);
+      host.alive.add(150);
     };
     const d = driverOn(host);
     const next = d.render(before, [{ host: '10.0.0.2', port: 8000 }]);
@@ -227,7 +231,8 @@ balancer:
     expect(host.commands).toContain('docker exec web httpd -t');
     expect(
       host.commands.some(
-        (c) => c.includes('docker inspect --type container --format') && c.includes('$2 == c'),
+        // the workers: the children of the main process docker inspect named (no second inspect)
+        (c) => c.startsWith('p=4242;') && c.includes('$2 == c'),
       ),
     ).toBe(true);
   });

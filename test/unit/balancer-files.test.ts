@@ -66,6 +66,57 @@ describe('files.writeInPlace', () => {
   });
 });
 
+describe('files.writeAndTest (the change before a reload, one exec)', () => {
+  // `seen` stands for the file as the container sees it (/proc/PID/root/…): here the same
+  // file (a bind mount that follows the inode) or another one (a pinned, stale inode).
+  const write = (s: ReturnType<typeof scratch>, text: string) =>
+    files.writeInPlace(s.file, s.backup, s.journal, sha256(text));
+
+  it('checks what the container sees, writes, checks again and runs the test: 0', () => {
+    const s = scratch();
+    writeFileSync(s.file, 'one\n');
+    const seen = { path: s.file, before: sha256('one\n'), after: sha256('two\n') };
+    const r = run(files.writeAndTest(write(s, 'two\n'), `grep -q two ${s.file}`, seen), 'two\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(s.file, 'utf8')).toBe('two\n');
+  });
+
+  it('writes nothing when the container sees another text before (12) or cannot be read (11)', () => {
+    const s = scratch();
+    writeFileSync(s.file, 'one\n');
+    writeFileSync(`${s.file}.pinned`, 'older\n');
+    const stale = { path: `${s.file}.pinned`, before: sha256('one\n'), after: sha256('two\n') };
+    expect(run(files.writeAndTest(write(s, 'two\n'), 'true', stale), 'two\n').code).toBe(12);
+    const gone = { ...stale, path: `${s.dir}/missing` };
+    expect(run(files.writeAndTest(write(s, 'two\n'), 'true', gone), 'two\n').code).toBe(11);
+    expect(readFileSync(s.file, 'utf8')).toBe('one\n');
+    expect(existsSync(s.backup)).toBe(false);
+  });
+
+  it('14 when the container does not see the write; 15 with the output when the test refuses it', () => {
+    const s = scratch();
+    writeFileSync(s.file, 'one\n');
+    writeFileSync(`${s.file}.pinned`, 'one\n');
+    const pinned = { path: `${s.file}.pinned`, before: sha256('one\n'), after: sha256('two\n') };
+    expect(run(files.writeAndTest(write(s, 'two\n'), 'true', pinned), 'two\n').code).toBe(14);
+    const r = run(files.writeAndTest(write(s, 'three\n'), 'echo "bad directive"; exit 1'), 'three\n');
+    expect(r.code).toBe(15);
+    expect(r.stderr).toBe('bad directive\n');
+    // The caller puts the previous text back: the backup holds it.
+    expect(readFileSync(s.backup, 'utf8')).toBe('two\n');
+  });
+
+  it("a failed write keeps its own exit code and message (not one of the check's)", () => {
+    const s = scratch();
+    writeFileSync(s.file, 'one\n');
+    chmodSync(s.dir, 0o777);
+    const r = run(files.writeAndTest(write(s, 'two\n'), 'true'), 'two\n');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('is writable by every user');
+    expect(readFileSync(s.file, 'utf8')).toBe('one\n');
+  });
+});
+
 describe('files.recoverInterrupted', () => {
   it('does nothing without a journal', () => {
     const { file, backup, journal } = scratch();

@@ -91,10 +91,10 @@ describe('round trips to the balancer host', () => {
     const { outcome, error } = await run(f, { command: 'rollback' });
     expect(error).toBeUndefined();
     expect(outcome.result).toBe('rolled_back');
-    // lock; state ∥ file ∥ workers; workers ∥ write; test; reload + wait for new workers; wait
+    // lock; state ∥ file ∥ workers; workers ∥ write + test; reload + wait for new workers; wait
     // for the old ones (the drain); state; history + unlock. (Before: 13 execs, one after another.)
-    expect(lb.calls).toHaveLength(11);
-    expect(lb.sequential).toBe(8);
+    expect(lb.calls).toHaveLength(10);
+    expect(lb.sequential).toBe(7);
     const reload = lb.calls.filter((c) => c.command.includes('nginx -s reload'));
     expect(reload).toHaveLength(1);
     expect(reload[0]!.command).toContain('while [ "$i" -lt');
@@ -114,7 +114,7 @@ describe('round trips to the balancer host', () => {
     expect(error).toBeUndefined();
     expect(outcome.result).toBe('success');
     // The same shape as the rollback's balancer side (before: 13 execs, one after another).
-    expect(lb.calls).toHaveLength(11);
-    expect(lb.sequential).toBe(8);
+    expect(lb.calls).toHaveLength(10);
+    expect(lb.sequential).toBe(7);
   });
 });

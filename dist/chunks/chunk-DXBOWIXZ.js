@@ -22629,6 +22629,25 @@ var files = {
     `rm -f ${sh(journal)}`,
     "fi"
   ].join("; "),
+  /**
+   * A balancer file's change before its reload, as one exec: `write` (writeInPlace, reading
+   * stdin), then `test`. With `seen` (a balancer in a container: the file as the container
+   * sees it, by its path under /proc/PID/root), what the container sees is checked against
+   * sha256s first (nothing written unless it is `before`) and after the write. Exit codes:
+   * 0 written and accepted; 11 the container's view cannot be read and 12 it is not `before`
+   * (nothing written); 14 the container does not see the write and 15 `test` refused it
+   * (its output on stderr; the caller puts the previous text back); any other: the write failed.
+   */
+  writeAndTest: (write, test, seen) => {
+    const seenIs = (sha, code) => `if ! s=$(sha256sum < ${sh(seen.path)}); then exit 11; fi; [ "\${s%% *}" = ${sh(sha)} ] || exit ${code}`;
+    return [
+      ...seen ? [seenIs(seen.before, 12)] : [],
+      `( ${write} ) || exit $?`,
+      ...seen ? [seenIs(seen.after, 14)] : [],
+      `out=$( { ${test}; } 2>&1 ) || { printf '%s
+' "$out" >&2; exit 15; }`
+    ].join("; ");
+  },
   /** A write (one of the scripts above) and then, only when it succeeded, `command`: one exec. */
   writeThen: (write, command) => `( ${write} ) && { ${command}; }`,
   remove: (path4) => sh("rm", "-f", path4)
@@ -22962,14 +22981,17 @@ var container = {
   exec: (name, ...argv) => sh("docker", "exec", name, ...argv),
   kill: (name, signal) => sh("docker", "kill", "--signal", signal, name),
   /**
-   * Host PIDs of the workers of the balancer in container `name`: the children of its main
-   * process (the container's init when it runs with --init: then of the process that init
-   * started). `match` keeps only lines whose command line contains it (nginx: "worker process");
-   * `sameProgram` only children running the main process's own program (Apache: not piped loggers).
+   * Host PIDs of the workers of the balancer whose container's main process is `mainPid` (from
+   * the run's `docker inspect`: the main process keeps its PID across reloads, so no second
+   * docker CLI call per look; a container restarted since has another one, and then no worker
+   * is found and the change stops). Its children; the children of the process its init started
+   * when it runs with --init. `match` keeps only lines whose command line contains it (nginx:
+   * "worker process"); `sameProgram` only children running the main process's own program
+   * (Apache: not piped loggers).
    */
-  workers: (name, match3, sameProgram = false) => [
-    `p=$(docker inspect --type container --format '{{.State.Pid}}' ${sh(name)})`,
-    `[ "$p" -gt 0 ] 2>/dev/null || exit 0`,
+  workers: (mainPid, match3, sameProgram = false) => [
+    `p=${Math.trunc(mainPid)}`,
+    `[ "$p" -gt 0 ] && [ -d /proc/$p ] || exit 0`,
     `case "$(cat /proc/$p/comm 2>/dev/null)" in docker-init|tini) p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ') ;; esac`,
     ...sameProgram ? [`c=$(ps -o comm= -p "$p")`, `ps -o pid=,comm= --ppid "$p" | awk -v c="$c" '$2 == c { print $1 }'`] : [
       `ps -o pid=,args= --ppid "$p" | awk ${sh(`${match3 ? `index($0, ${JSON.stringify(match3)}) ` : ""}{ print $1 }`)}`
@@ -22980,7 +23002,9 @@ var container = {
    * mount pins an inode, so this can differ from the host path when the host file was
    * replaced (e.g. by an editor that writes a new file and renames it).
    */
-  readInside: (pid, insidePath) => sh("cat", `/proc/${pid}/root${insidePath}`)
+  readInside: (pid, insidePath) => sh("cat", container.pathInside(pid, insidePath)),
+  /** `insidePath` as the container whose main process is `pid` sees it, from the host. */
+  pathInside: (pid, insidePath) => `/proc/${Math.trunc(pid)}/root${insidePath}`
 };
 
 // src/balancer/apache-config.ts
@@ -23378,6 +23402,28 @@ function replaceMembers(text, name, servers, options) {
   return text.slice(0, block.bodyStart) + out + text.slice(block.bodyEnd);
 }
 
+// src/ssh/remote.ts
+function eachSettled(limit, items, fn) {
+  return Promise.all(
+    items.map(
+      (item) => limit(() => fn(item)).then(
+        (value) => ({ status: "fulfilled", value }),
+        (reason) => ({ status: "rejected", reason })
+      )
+    )
+  );
+}
+function exitError(target2, command, result) {
+  const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
+  return new DeployError(
+    `${target2.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
+    target2.name
+  );
+}
+function connectionLost(target2, why) {
+  return new DeployError(`${target2.name}: SSH connection lost: ${why}`, target2.name);
+}
+
 // src/util/hash.ts
 import { createHash } from "node:crypto";
 function sha256(text) {
@@ -23479,7 +23525,7 @@ var FileBalancer = class {
     return {
       test: this.cfg.test ?? m.containerTest(name, facts.inside),
       reload: this.cfg.reload ?? m.containerReload(name),
-      workers: m.containerWorkers?.(name) ?? container.workers(name, m.workerMatch),
+      workers: m.containerWorkers?.(facts.pid) ?? container.workers(facts.pid, m.workerMatch),
       workersWhere: `in container ${name}`,
       ...generation ? { generation } : {},
       container: facts
@@ -23614,10 +23660,12 @@ var FileBalancer = class {
       throw this.error(
         `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
       );
-    if (res.stdout !== text)
-      throw this.error(
-        `container ${c.name} does not see ${this.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
-      );
+    if (res.stdout !== text) throw this.notSeenByContainer(c, when);
+  }
+  notSeenByContainer(c, when) {
+    return this.error(
+      `container ${c.name} does not see ${this.file} as it is on the host ${when}: a bind mount of a single file pins the file's inode, and the host file was replaced since the container started (e.g. by an editor). Restart the container (docker restart ${c.name}) so it reads the file again; nothing was changed`
+    );
   }
   /**
    * Writes `next` in place (keeping a backup unless `backup: false`) and runs the test;
@@ -23625,20 +23673,45 @@ var FileBalancer = class {
    */
   async writeAndTest(current, next, what, opts = {}) {
     const rt = await this.runtime();
-    await this.expectContainerSees(rt, opts.onDisk ?? current, "before the change");
-    await this.write(next, opts.backup ?? true);
-    try {
-      await this.expectContainerSees(rt, next, "after writing it");
-    } catch (err) {
-      await this.restore(current, opts.reloadOnFailure ?? false);
-      throw err;
-    }
-    const test = await this.conn.exec(rt.test, { check: false });
-    if (test.code !== 0) {
-      await this.restore(current, opts.reloadOnFailure ?? false);
-      throw this.error(
-        `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(test.stderr || test.stdout)}`
-      );
+    const c = rt.container;
+    const script = files.writeAndTest(
+      files.writeInPlace(
+        this.file,
+        opts.backup ?? true ? this.backupPath : void 0,
+        this.journalPath,
+        sha256(next)
+      ),
+      rt.test,
+      c ? {
+        path: container.pathInside(c.pid, c.inside),
+        before: sha256(opts.onDisk ?? current),
+        after: sha256(next)
+      } : void 0
+    );
+    this.known = void 0;
+    const res = await this.conn.exec(script, { stdin: next, check: false });
+    switch (res.code) {
+      case 0:
+        this.known = next;
+        return;
+      case 11:
+        this.known = opts.onDisk ?? current;
+        throw this.error(
+          `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
+        );
+      case 12:
+        this.known = opts.onDisk ?? current;
+        throw this.notSeenByContainer(c, "before the change");
+      case 14:
+        await this.restore(current, opts.reloadOnFailure ?? false);
+        throw this.notSeenByContainer(c, "after writing it");
+      case 15:
+        await this.restore(current, opts.reloadOnFailure ?? false);
+        throw this.error(
+          `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(res.stderr)}`
+        );
+      default:
+        throw exitError(this.conn.target, `write ${this.file}`, res);
     }
   }
   /**
@@ -23748,7 +23821,7 @@ var ApacheDriver = class extends FileBalancer {
     // The official image (`httpd`) runs httpd as the container's main process.
     containerTest: (name) => container.exec(name, "httpd", "-t"),
     containerReload: (name) => container.kill(name, "USR1"),
-    containerWorkers: (name) => container.workers(name, void 0, true),
+    containerWorkers: (mainPid) => container.workers(mainPid, void 0, true),
     // Apache writes its pid file anew at every generation: the proof that a graceful restart
     // was taken (under load Apache also starts children by itself, so a new PID alone is not).
     generation: async (where) => {
@@ -25489,28 +25562,6 @@ var NodeSSH = class {
     }
   }
 };
-
-// src/ssh/remote.ts
-function eachSettled(limit, items, fn) {
-  return Promise.all(
-    items.map(
-      (item) => limit(() => fn(item)).then(
-        (value) => ({ status: "fulfilled", value }),
-        (reason) => ({ status: "rejected", reason })
-      )
-    )
-  );
-}
-function exitError(target2, command, result) {
-  const detail = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-3).join(" | ");
-  return new DeployError(
-    `${target2.name}: \`${command.slice(0, 120)}\` exited ${result.code}${detail ? `: ${detail}` : ""}`,
-    target2.name
-  );
-}
-function connectionLost(target2, why) {
-  return new DeployError(`${target2.name}: SSH connection lost: ${why}`, target2.name);
-}
 
 // src/ssh/route.ts
 var DEFAULT_USER = "root";

@@ -33,7 +33,7 @@ import {
   swarmManager,
   targetOf,
   withRegistryLogin
-} from "./chunk-OLZECQU5.js";
+} from "./chunk-DXBOWIXZ.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
