@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { HookName, PoolName } from '../config/schema.js';
 import { DeployError, messageOf } from '../errors.js';
+import { withDeadline } from '../util/deadline.js';
 import type { Logger } from '../util/log.js';
 import type { Context } from './context.js';
 import type { Result } from './outcome.js';
@@ -79,22 +80,29 @@ export function hookPlanLine(ctx: Context, name: HookName): string[] {
   return command ? [`local: hook ${name}: ${command.split('\n')[0]} (not run in a dry run)`] : [];
 }
 
-/**
- * A pre_* hook: runs it (when configured, and not in a dry run); a failure throws a
- * DeployError saying that nothing was changed.
- */
+/** Runs a hook when the config has one (and not in a dry run); rejects when it fails. */
+async function runConfigured(
+  ctx: Context,
+  name: HookName,
+  facts: HookFacts,
+  state: DeployState,
+): Promise<void> {
+  const command = ctx.config.hooks[name];
+  if (!command || ctx.dryRun) return;
+  await ctx.log.group(`hook ${name}`, () =>
+    ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx)),
+  );
+}
+
+/** A pre_* hook: a failure throws a DeployError saying that nothing was changed. */
 export async function runPreHook(
   ctx: Context,
   name: 'pre_deploy' | 'pre_promote',
   facts: HookFacts,
   state: DeployState,
 ): Promise<void> {
-  const command = ctx.config.hooks[name];
-  if (!command || ctx.dryRun) return;
   try {
-    await ctx.log.group(`hook ${name}`, () =>
-      ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx)),
-    );
+    await runConfigured(ctx, name, facts, state);
   } catch (err) {
     throw new DeployError(
       `hooks.${name} failed: ${messageOf(err)}\nNothing was changed: ${facts.command} stopped before it.`,
@@ -103,8 +111,8 @@ export async function runPreHook(
 }
 
 /**
- * A post_* hook: runs it (when configured, and not in a dry run); a failure is logged as a
- * warning and returned as a line for the outcome's message. It undoes nothing.
+ * A post_* hook: a failure is logged as a warning and returned as a line for the outcome's
+ * message. It undoes nothing.
  */
 export async function runPostHook(
   ctx: Context,
@@ -112,12 +120,8 @@ export async function runPostHook(
   facts: HookFacts,
   state: DeployState,
 ): Promise<string | undefined> {
-  const command = ctx.config.hooks[name];
-  if (!command || ctx.dryRun) return undefined;
   try {
-    await ctx.log.group(`hook ${name}`, () =>
-      ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx)),
-    );
+    await runConfigured(ctx, name, facts, state);
     return undefined;
   } catch (err) {
     const line = `hooks.${name} failed (nothing was undone): ${messageOf(err)}`;
@@ -157,7 +161,6 @@ export const shellHooks: HookRunner = {
         detached: true,
       });
       const lines: string[] = [];
-      let stopped: string | undefined;
       const take = (stream: NodeJS.ReadableStream) => {
         let rest = '';
         stream.setEncoding('utf8');
@@ -178,28 +181,25 @@ export const shellHooks: HookRunner = {
       };
       take(child.stdout);
       take(child.stderr);
-      const stop = (why: string) => {
-        stopped ??= why;
-        try {
-          process.kill(-child.pid!, 'SIGTERM');
-        } catch {
-          // Gone already.
-        }
-      };
-      const timer = setTimeout(
-        () => stop(`still running after ${timeoutMs / 1000}s (hooks.timeout)`),
+      const deadline = withDeadline({
         timeoutMs,
-      );
-      const onAbort = () => stop('cancelled');
-      signal.addEventListener('abort', onAbort, { once: true });
+        setting: 'hooks.timeout',
+        signal,
+        stop: () => {
+          try {
+            process.kill(-child.pid!, 'SIGTERM');
+          } catch {
+            // Gone already.
+          }
+        },
+      });
       child.on('error', (err) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        deadline.dispose();
         reject(new Error(`cannot run sh: ${err.message}`));
       });
       child.on('close', (code, sig) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        deadline.dispose();
+        const stopped = deadline.stopped;
         if (code === 0 && !stopped) return resolve();
         const tail = lines.filter((l) => l.trim() !== '').slice(-5);
         reject(

@@ -1,6 +1,7 @@
 import { docker, releaseContainerName } from '../commands/docker.js';
 import type { PoolName } from '../config/schema.js';
 import { DeployError } from '../errors.js';
+import { withDeadline } from '../util/deadline.js';
 import { targetOf, type Context } from './context.js';
 import { releaseRef, timed, type HostCommand, type Release } from './pool.js';
 import type { HostRecord } from './state.js';
@@ -61,7 +62,6 @@ export async function runRelease(
   const shell = await ctx.remote.get(targetOf(ctx.config, host));
   const name = releaseContainerName(ctx.config.app, release.version);
   const words = spec.command.join(' ');
-  let stopped: string | undefined;
   // A release that hangs, or a run that is cancelled, stops the one-off container: the
   // attached `docker run` then returns.
   const removeContainer = async () => {
@@ -69,16 +69,12 @@ export async function runRelease(
     const now = await ctx.remote.get(targetOf(ctx.config, host));
     await now.exec(docker.remove(name), { check: false });
   };
-  const stop = (why: string) => {
-    stopped ??= why;
-    removeContainer().catch(() => undefined);
-  };
-  const timer = setTimeout(
-    () => stop(`still running after ${spec.timeout / 1000}s (release.timeout)`),
-    spec.timeout,
-  );
-  const onAbort = () => stop('cancelled');
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const deadline = withDeadline({
+    timeoutMs: spec.timeout,
+    setting: 'release.timeout',
+    signal: ctx.signal,
+    stop: () => removeContainer().catch(() => undefined),
+  });
   try {
     const result = await timed(
       ctx,
@@ -88,9 +84,9 @@ export async function runRelease(
       async () => {
         const r = await shell.exec(c.command, { check: false });
         const output = `${r.stdout}${r.stderr}`;
-        if (r.code !== 0 || stopped) {
+        if (r.code !== 0 || deadline.stopped) {
           throw new DeployError(
-            `${host.name}: release \`${words}\` of ${release.version} ${stopped ?? `exited ${r.code}`}${output.trim() ? `; its output:\n${tail(output)}` : ' (no output)'}`,
+            `${host.name}: release \`${words}\` of ${release.version} ${deadline.stopped ?? `exited ${r.code}`}${output.trim() ? `; its output:\n${tail(output)}` : ' (no output)'}`,
             host.name,
           );
         }
@@ -105,7 +101,6 @@ export async function runRelease(
     await removeContainer().catch(() => undefined);
     throw err;
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
+    deadline.dispose();
   }
 }

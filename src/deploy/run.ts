@@ -91,6 +91,7 @@ export async function runCommand(
   // Set once the command went past its pre_* hooks: post_* hooks then run whatever the result.
   let facts: HookFacts | undefined;
   let pastPreHooks = false;
+  const hooks = hooksOf(args.command, args.promote ?? false);
   try {
     ctx = await open(opts);
     if (changes) {
@@ -119,7 +120,6 @@ export async function runCommand(
     }
     // pre_* hooks run before anything changes; their failure stops the command here.
     facts = hookFacts(ctx, state, args.command, args.version);
-    const hooks = hooksOf(args.command, args.promote ?? false);
     if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
     await reads.workers;
     if (changes && switches) await reconcile(ctx, state);
@@ -162,7 +162,7 @@ export async function runCommand(
       ctx && facts && pastPreHooks
         ? await runPostHooks(
             ctx,
-            hooksOf(args.command, args.promote ?? false).post,
+            hooks.post,
             { ...facts, result, message: messageOf(error) },
             await ctx.store.read().catch(() => emptyState(opts.config.app)),
           )

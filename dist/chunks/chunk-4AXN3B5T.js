@@ -32,8 +32,9 @@ import {
   sha256,
   swarmManager,
   targetOf,
+  withDeadline,
   withRegistryLogin
-} from "./chunk-DXBOWIXZ.js";
+} from "./chunk-LFWWJZED.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
@@ -1609,21 +1610,16 @@ async function runRelease(ctx, pool, hosts, release) {
   const shell = await ctx.remote.get(targetOf(ctx.config, host));
   const name = releaseContainerName(ctx.config.app, release.version);
   const words = spec.command.join(" ");
-  let stopped;
   const removeContainer = async () => {
     const now = await ctx.remote.get(targetOf(ctx.config, host));
     await now.exec(docker.remove(name), { check: false });
   };
-  const stop = (why) => {
-    stopped ??= why;
-    removeContainer().catch(() => void 0);
-  };
-  const timer = setTimeout(
-    () => stop(`still running after ${spec.timeout / 1e3}s (release.timeout)`),
-    spec.timeout
-  );
-  const onAbort = () => stop("cancelled");
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const deadline = withDeadline({
+    timeoutMs: spec.timeout,
+    setting: "release.timeout",
+    signal: ctx.signal,
+    stop: () => removeContainer().catch(() => void 0)
+  });
   try {
     const result = await timed(
       ctx,
@@ -1633,9 +1629,9 @@ async function runRelease(ctx, pool, hosts, release) {
       async () => {
         const r = await shell.exec(c.command, { check: false });
         const output = `${r.stdout}${r.stderr}`;
-        if (r.code !== 0 || stopped) {
+        if (r.code !== 0 || deadline.stopped) {
           throw new DeployError(
-            `${host.name}: release \`${words}\` of ${release.version} ${stopped ?? `exited ${r.code}`}${output.trim() ? `; its output:
+            `${host.name}: release \`${words}\` of ${release.version} ${deadline.stopped ?? `exited ${r.code}`}${output.trim() ? `; its output:
 ${tail(output)}` : " (no output)"}`,
             host.name
           );
@@ -1650,8 +1646,7 @@ ${tail(output)}` : " (no output)"}`,
     await removeContainer().catch(() => void 0);
     throw err;
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener("abort", onAbort);
+    deadline.dispose();
   }
 }
 
@@ -2301,6 +2296,7 @@ async function runCommand(opts, args, open = openContext) {
   let locked = false;
   let facts;
   let pastPreHooks = false;
+  const hooks = hooksOf(args.command, args.promote ?? false);
   try {
     ctx = await open(opts);
     if (changes) {
@@ -2324,7 +2320,6 @@ async function runCommand(opts, args, open = openContext) {
       await refuseDrift(ctx, args.force ?? false);
     }
     facts = hookFacts(ctx, state, args.command, args.version);
-    const hooks = hooksOf(args.command, args.promote ?? false);
     if (facts) for (const name of hooks.pre) await runPreHook(ctx, name, facts, state);
     await reads.workers;
     if (changes && switches) await reconcile(ctx, state);
@@ -2361,7 +2356,7 @@ async function runCommand(opts, args, open = openContext) {
     const result = error instanceof DeployError && error.rolledBack ? "rolled_back" : "failure";
     const hookLines = ctx && facts && pastPreHooks ? await runPostHooks(
       ctx,
-      hooksOf(args.command, args.promote ?? false).post,
+      hooks.post,
       { ...facts, result, message: messageOf(error) },
       await ctx.store.read().catch(() => emptyState(opts.config.app))
     ) : [];

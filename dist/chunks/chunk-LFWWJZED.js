@@ -22771,6 +22771,33 @@ var StateFile = class {
 
 // src/deploy/hooks.ts
 import { spawn } from "node:child_process";
+
+// src/util/deadline.ts
+function withDeadline(opts) {
+  let stopped;
+  const stop = (why) => {
+    if (stopped !== void 0) return;
+    stopped = why;
+    opts.stop(why);
+  };
+  const timer = setTimeout(
+    () => stop(`still running after ${opts.timeoutMs / 1e3}s (${opts.setting})`),
+    opts.timeoutMs
+  );
+  const onAbort = () => stop("cancelled");
+  opts.signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    get stopped() {
+      return stopped;
+    },
+    dispose() {
+      clearTimeout(timer);
+      opts.signal.removeEventListener("abort", onAbort);
+    }
+  };
+}
+
+// src/deploy/hooks.ts
 function runUrl(env) {
   if (env.GITHUB_ACTIONS !== "true" || !env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return "";
   return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
@@ -22798,14 +22825,17 @@ function hookPlanLine(ctx, name) {
   const command = ctx.config.hooks[name];
   return command ? [`local: hook ${name}: ${command.split("\n")[0]} (not run in a dry run)`] : [];
 }
-async function runPreHook(ctx, name, facts, state) {
+async function runConfigured(ctx, name, facts, state) {
   const command = ctx.config.hooks[name];
   if (!command || ctx.dryRun) return;
+  await ctx.log.group(
+    `hook ${name}`,
+    () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
+  );
+}
+async function runPreHook(ctx, name, facts, state) {
   try {
-    await ctx.log.group(
-      `hook ${name}`,
-      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
-    );
+    await runConfigured(ctx, name, facts, state);
   } catch (err) {
     throw new DeployError(
       `hooks.${name} failed: ${messageOf(err)}
@@ -22814,13 +22844,8 @@ Nothing was changed: ${facts.command} stopped before it.`
   }
 }
 async function runPostHook(ctx, name, facts, state) {
-  const command = ctx.config.hooks[name];
-  if (!command || ctx.dryRun) return void 0;
   try {
-    await ctx.log.group(
-      `hook ${name}`,
-      () => ctx.hooks.run(name, command, hookVariables(ctx, name, facts, state), hookOptions(ctx))
-    );
+    await runConfigured(ctx, name, facts, state);
     return void 0;
   } catch (err) {
     const line = `hooks.${name} failed (nothing was undone): ${messageOf(err)}`;
@@ -22850,7 +22875,6 @@ var shellHooks = {
         detached: true
       });
       const lines = [];
-      let stopped;
       const take = (stream) => {
         let rest = "";
         stream.setEncoding("utf8");
@@ -22871,27 +22895,24 @@ var shellHooks = {
       };
       take(child2.stdout);
       take(child2.stderr);
-      const stop = (why) => {
-        stopped ??= why;
-        try {
-          process.kill(-child2.pid, "SIGTERM");
-        } catch {
+      const deadline = withDeadline({
+        timeoutMs,
+        setting: "hooks.timeout",
+        signal,
+        stop: () => {
+          try {
+            process.kill(-child2.pid, "SIGTERM");
+          } catch {
+          }
         }
-      };
-      const timer = setTimeout(
-        () => stop(`still running after ${timeoutMs / 1e3}s (hooks.timeout)`),
-        timeoutMs
-      );
-      const onAbort = () => stop("cancelled");
-      signal.addEventListener("abort", onAbort, { once: true });
+      });
       child2.on("error", (err) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        deadline.dispose();
         reject(new Error(`cannot run sh: ${err.message}`));
       });
       child2.on("close", (code, sig) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        deadline.dispose();
+        const stopped = deadline.stopped;
         if (code === 0 && !stopped) return resolve4();
         const tail = lines.filter((l) => l.trim() !== "").slice(-5);
         reject(
@@ -28117,6 +28138,7 @@ export {
   driftOf,
   balancerCheckUrl,
   hostUrl,
+  withDeadline,
   emptyState,
   otherPool,
   hookPlanLine,
