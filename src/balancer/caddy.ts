@@ -17,6 +17,9 @@ export const DEFAULT_ADMIN = 'localhost:2019';
 /** How often the drain loop on the balancer host looks (see caddyAdmin.waitForNoConnections). */
 const DRAIN_POLL_MS = 100;
 
+/** The admin API did not answer at all (Caddy down, or balancer.admin wrong): not a config problem. */
+class AdminUnreachable extends DeployError {}
+
 /**
  * Caddy: no file and no reload. The servers are the `upstreams` of the reverse_proxy handler
  * the user marked with `"@id": balancer.upstream`; read() is that handler's JSON (canonical),
@@ -72,8 +75,10 @@ export class CaddyDriver implements HostBalancer {
     });
     const out = parseAdminResponse(res.stdout);
     if (out.status === 0)
-      throw this.error(
-        `Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`,
+      throw new AdminUnreachable(
+        `balancer ${this.host}: Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`,
+
+        this.host,
       );
     return out;
   }
@@ -114,17 +119,17 @@ export class CaddyDriver implements HostBalancer {
       await this.read();
       return { caddy: { ...base, reachable: true, upstreamFound: true } };
     } catch (err) {
-      const problem = messageOf(err);
-      const reachable = !problem.includes('did not answer');
-      return { caddy: { ...base, reachable, upstreamFound: false, problem } };
+      const reachable = !(err instanceof AdminUnreachable);
+      return { caddy: { ...base, reachable, upstreamFound: false, problem: messageOf(err) } };
     }
   }
 
   /**
    * Caddy 2.6 has no dry run of a config change (no `/load` that only validates), so the
    * check is structural: `next` parses as the same reverse_proxy handler with upstreams
-   * bluegreen can write, and Caddy still runs `current` (nobody changed it meanwhile).
-   * Caddy itself validates at apply(), atomically: a refused change leaves the running config.
+   * bluegreen can write. That Caddy still runs `current` is checked by apply(), right before
+   * its PATCH (the run's drift check already compared every balancer with the record), and
+   * Caddy validates the change itself, atomically: a refused change leaves the running config.
    */
   async validate(current: string, next: string): Promise<void> {
     try {
@@ -134,11 +139,20 @@ export class CaddyDriver implements HostBalancer {
     } catch (err) {
       throw this.error(`the new reverse_proxy handler is not valid (nothing changed): ${messageOf(err)}`);
     }
-    await this.expectRunning(current, 'before the change');
   }
 
   async apply(current: string, next: string): Promise<ApplyResult> {
     await this.expectRunning(current, 'before the change');
+    return this.change(current, next);
+  }
+
+  /** Puts `previous` back over whatever runs now (read once). */
+  async revert(previous: string): Promise<void> {
+    await this.change(await this.read(), previous);
+  }
+
+  /** PATCHes `next` over `current`, confirms it by reading it back (else puts `current` back), drains. */
+  private async change(current: string, next: string): Promise<ApplyResult> {
     const started = Date.now();
     await this.patch(next);
     let now: string;
@@ -162,10 +176,6 @@ export class CaddyDriver implements HostBalancer {
       `balancer ${this.host}: Caddy config changed in ${reloadMs}ms, connections to the leaving upstreams drained in ${drain.ms}ms`,
     );
     return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
-  }
-
-  async revert(previous: string): Promise<void> {
-    await this.apply(await this.read(), previous);
   }
 
   /** One PATCH of the whole handler: Caddy loads the changed config atomically or refuses it. */

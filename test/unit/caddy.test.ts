@@ -40,8 +40,10 @@ class FakeCaddy {
   /** Established connections to the leaving servers, one value per look. */
   connections: number[] = [0];
   patches: unknown[] = [];
+  commands: string[] = [];
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.commands.push(command);
     const ok = (stdout: string): Promise<ExecResult> => Promise.resolve({ code: 0, stdout, stderr: '' });
     // the drain loop on the host: the connections it sees, poll after poll, until 0 or its tries run out
     if (command.startsWith('i=0; while')) {
@@ -210,7 +212,11 @@ describe('caddy: the driver against a fake admin API', () => {
     const d = driverOn(fake);
     const current = await d.read();
     fake.objects.app_server = { ...handler, upstreams: [{ dial: '10.0.0.7:8000' }] };
-    await expect(d.validate(current, d.render(current, green))).rejects.toThrow(
+    // validate() is structural (no request); apply() reads the handler right before its PATCH.
+    const sent = fake.commands.length;
+    await d.validate(current, d.render(current, green));
+    expect(fake.commands.length).toBe(sent);
+    await expect(d.apply(current, d.render(current, green))).rejects.toThrow(
       /changed in Caddy before the change/,
     );
     expect(fake.patches).toEqual([]);

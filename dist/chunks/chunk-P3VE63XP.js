@@ -34,7 +34,7 @@ import {
   targetOf,
   withDeadline,
   withRegistryLogin
-} from "./chunk-LFWWJZED.js";
+} from "./chunk-EZPCF27M.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";

@@ -24021,6 +24021,8 @@ function renderServers2(text, id, servers) {
 // src/balancer/caddy.ts
 var DEFAULT_ADMIN = "localhost:2019";
 var DRAIN_POLL_MS = 100;
+var AdminUnreachable = class extends DeployError {
+};
 var CaddyDriver = class {
   constructor(conn, config, log) {
     this.conn = conn;
@@ -24051,8 +24053,9 @@ var CaddyDriver = class {
     });
     const out = parseAdminResponse(res.stdout);
     if (out.status === 0)
-      throw this.error(
-        `Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`
+      throw new AdminUnreachable(
+        `balancer ${this.host}: Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`,
+        this.host
       );
     return out;
   }
@@ -24088,16 +24091,16 @@ var CaddyDriver = class {
       await this.read();
       return { caddy: { ...base, reachable: true, upstreamFound: true } };
     } catch (err) {
-      const problem = messageOf(err);
-      const reachable = !problem.includes("did not answer");
-      return { caddy: { ...base, reachable, upstreamFound: false, problem } };
+      const reachable = !(err instanceof AdminUnreachable);
+      return { caddy: { ...base, reachable, upstreamFound: false, problem: messageOf(err) } };
     }
   }
   /**
    * Caddy 2.6 has no dry run of a config change (no `/load` that only validates), so the
    * check is structural: `next` parses as the same reverse_proxy handler with upstreams
-   * bluegreen can write, and Caddy still runs `current` (nobody changed it meanwhile).
-   * Caddy itself validates at apply(), atomically: a refused change leaves the running config.
+   * bluegreen can write. That Caddy still runs `current` is checked by apply(), right before
+   * its PATCH (the run's drift check already compared every balancer with the record), and
+   * Caddy validates the change itself, atomically: a refused change leaves the running config.
    */
   async validate(current, next) {
     try {
@@ -24107,10 +24110,17 @@ var CaddyDriver = class {
     } catch (err) {
       throw this.error(`the new reverse_proxy handler is not valid (nothing changed): ${messageOf(err)}`);
     }
-    await this.expectRunning(current, "before the change");
   }
   async apply(current, next) {
     await this.expectRunning(current, "before the change");
+    return this.change(current, next);
+  }
+  /** Puts `previous` back over whatever runs now (read once). */
+  async revert(previous) {
+    await this.change(await this.read(), previous);
+  }
+  /** PATCHes `next` over `current`, confirms it by reading it back (else puts `current` back), drains. */
+  async change(current, next) {
     const started = Date.now();
     await this.patch(next);
     let now;
@@ -24134,9 +24144,6 @@ var CaddyDriver = class {
       `balancer ${this.host}: Caddy config changed in ${reloadMs}ms, connections to the leaving upstreams drained in ${drain.ms}ms`
     );
     return { reloadMs, drainMs: drain.ms, undrained: drain.undrained };
-  }
-  async revert(previous) {
-    await this.apply(await this.read(), previous);
   }
   /** One PATCH of the whole handler: Caddy loads the changed config atomically or refuses it. */
   async patch(text) {

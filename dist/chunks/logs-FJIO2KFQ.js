@@ -6,7 +6,7 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-LFWWJZED.js";
+} from "./chunk-EZPCF27M.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-VVSAQYFU.js";
 import {
