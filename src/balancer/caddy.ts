@@ -9,6 +9,7 @@ import {
   type ApplyResult,
   type BalancerFacts,
   type HostBalancer,
+  type ListenerMigration,
   type UpstreamServer,
 } from './driver.js';
 import { lastLines } from './file-balancer.js';
@@ -16,6 +17,26 @@ import { lastLines } from './file-balancer.js';
 export const DEFAULT_ADMIN = 'localhost:2019';
 /** How often the drain loop on the balancer host looks (see caddyAdmin.waitForNoConnections). */
 const DRAIN_POLL_MS = 100;
+
+/**
+ * Every Caddy config change opens new listening sockets (SO_REUSEPORT, since Caddy 2.6) and
+ * closes the old ones. Linux resets the connections still queued on a closing listener unless
+ * net.ipv4.tcp_migrate_req is 1 (Linux ≥ 5.14): then they move to the new one. On the lab,
+ * 80 changes under 300 requests/s of fresh connections: 5 of 14,370 requests failed with it 0
+ * (connection reset, 3 of them POSTs), 0 of 14,235 with it 1. nginx, HAProxy and Apache keep
+ * their listening sockets across a reload, so this is Caddy's alone.
+ */
+function listenerSwapWarning(host: string, migration: ListenerMigration): string {
+  return `balancer ${host}: ${
+    migration === 'off'
+      ? 'net.ipv4.tcp_migrate_req is 0 there'
+      : 'its kernel has no net.ipv4.tcp_migrate_req (Linux < 5.14)'
+  }: each Caddy config change replaces its listening sockets, and a connection that arrives in that instant is reset before its request is read. ${
+    migration === 'off'
+      ? 'Set it (sysctl -w net.ipv4.tcp_migrate_req=1, and in /etc/sysctl.d/ to keep it) for changes without failed requests'
+      : 'Use a newer kernel, or nginx, HAProxy or Apache, for changes without failed requests'
+  }`;
+}
 
 /** The admin API did not answer at all (Caddy down, or balancer.admin wrong): not a config problem. */
 class AdminUnreachable extends DeployError {}
@@ -107,14 +128,26 @@ export class CaddyDriver implements HostBalancer {
     return renderServers(text, this.id, servers);
   }
 
-  /** Caddy answers and the handler is there, a reverse_proxy. */
+  /**
+   * Caddy answers and the handler is there, a reverse_proxy; a host whose kernel resets the
+   * connections queued at a config change gets a warning (the change still goes ahead).
+   */
   async prepare(): Promise<void> {
-    await this.read();
+    const [, migration] = await Promise.all([this.read(), this.listenerMigration()]);
+    if (migration !== 'on') this.log.warn(listenerSwapWarning(this.host, migration), this.host);
+  }
+
+  private async listenerMigration(): Promise<ListenerMigration> {
+    const out = (await this.conn.exec(caddyAdmin.listenerMigration(), { check: false })).stdout.trim();
+    return out === '1' ? 'on' : out === '0' ? 'off' : 'unsupported';
   }
 
   async facts(): Promise<BalancerFacts> {
-    const version = (await this.conn.exec(caddyAdmin.version(), { check: false })).stdout.trim();
-    const base = { admin: this.admin, ...(version ? { version } : {}) };
+    const [version, listenerMigration] = await Promise.all([
+      this.conn.exec(caddyAdmin.version(), { check: false }).then((r) => r.stdout.trim()),
+      this.listenerMigration(),
+    ]);
+    const base = { admin: this.admin, listenerMigration, ...(version ? { version } : {}) };
     try {
       await this.read();
       return { caddy: { ...base, reachable: true, upstreamFound: true } };

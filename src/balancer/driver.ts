@@ -35,6 +35,9 @@ export interface BalancerDriver {
   apply(current: string, next: string): Promise<ApplyResult>;
 }
 
+/** net.ipv4.tcp_migrate_req on a Caddy host: 1 (on), 0 (off), or no such setting (Linux < 5.14). */
+export type ListenerMigration = 'on' | 'off' | 'unsupported';
+
 /** What `status` shows about a balancer beside its file. */
 export interface BalancerFacts {
   /** Caddy: its admin API as bluegreen reached it through SSH. */
@@ -46,6 +49,8 @@ export interface BalancerFacts {
     upstreamFound: boolean;
     /** Why not, when not reachable or not found. */
     problem?: string;
+    /** The host's net.ipv4.tcp_migrate_req: whether a connection arriving at a config change is safe. */
+    listenerMigration?: ListenerMigration;
   };
   /** With balancer.container: the container, whether it runs, and whether it reads balancer.file. */
   container?: {

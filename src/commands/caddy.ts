@@ -47,6 +47,12 @@ export const caddyAdmin = {
     ].join('; '),
   /** Caddy's version line, from the binary on the host (the 2.6 admin API does not tell it). */
   version: () => `caddy version 2>/dev/null | head -n 1`,
+  /**
+   * Whether the balancer host's kernel hands the connections queued on a closing listener to
+   * another listener of the same SO_REUSEPORT group: prints 1, 0, or `unsupported` (before
+   * Linux 5.14). See LISTENER_SWAP in src/balancer/caddy.ts.
+   */
+  listenerMigration: () => `cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo unsupported`,
 };
 
 /** Splits what caddyAdmin.request printed: status 0 means curl got no answer. */

@@ -32,7 +32,7 @@ export function formatStatus(o: Outcome): string {
     const k = b.caddy;
     if (k)
       lines.push(
-        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ''}, admin API ${k.admin} ${k.reachable ? 'reachable' : 'NOT reachable'}, ${k.upstreamFound ? 'reverse_proxy handler found' : `handler NOT found${k.problem ? `: ${k.problem}` : ''}`}`,
+        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ''}, admin API ${k.admin} ${k.reachable ? 'reachable' : 'NOT reachable'}, ${k.upstreamFound ? 'reverse_proxy handler found' : `handler NOT found${k.problem ? `: ${k.problem}` : ''}`}${k.listenerMigration && k.listenerMigration !== 'on' ? `; net.ipv4.tcp_migrate_req ${k.listenerMigration === 'off' ? 'is 0' : 'unsupported'}: a connection arriving at a change can be reset` : ''}`,
       );
     const c = b.container;
     if (!c) continue;

@@ -545,6 +545,31 @@ describe.skipIf(skip)('balancer apache: no failover to another member in the lab
   });
 });
 
+/**
+ * Two balancers, one config: 1.0.0 deployed, then `deploy 2.0.0 --promote` under load through
+ * each; both end with the same text (`texts`) and serve only 2.0.0, with zero failed requests.
+ * (Before the first deploy the upstream holds only a `down` server: the load starts after it.)
+ */
+async function changeLandsOnBoth(
+  record: string,
+  cfg: string,
+  balancers: [LabBalancer, LabBalancer],
+  texts: () => string[],
+): Promise<void> {
+  const r1 = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
+  expect(r1.code, r1.stderr).toBe(0);
+  const loads = balancers.map((b) => mixedLoad(b.url, 150));
+  const r2 = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--promote']);
+  expect(r2.code, r2.stderr).toBe(0);
+  const reports = await Promise.all(loads.map((l) => l.stop()));
+  const [a, b] = texts();
+  expect(a).toBe(b);
+  for (const bal of balancers) expect(await bodiesOf(bal.url, 10)).toEqual([V2]);
+  reports.forEach((r, i) =>
+    expectZeroDowntime(record, `deploy --promote through ${balancers[i]!.host}`, r, { maxIdleResets: 2 }),
+  );
+}
+
 describe.skipIf(skip)('two nginx balancers (lb2 and lb3)', () => {
   let lab: Lab;
   let cfg: string;
@@ -574,23 +599,10 @@ describe.skipIf(skip)('two nginx balancers (lb2 and lb3)', () => {
   });
 
   it('a change lands on both, under load on both', async () => {
-    const r1 = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
-    expect(r1.code, r1.stderr).toBe(0);
-    // before the first deploy the upstream holds only a `down` server: the load starts after it
-    const loads = [one.url, two.url].map((url) => mixedLoad(url, 150));
-    const r2 = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--promote']);
-    expect(r2.code, r2.stderr).toBe(0);
-    const reports = await Promise.all(loads.map((l) => l.stop()));
-    const [a, b] = files.map((f) => readFileSync(f, 'utf8'));
-    expect(a).toBe(b);
-    expect(a).toContain('server 10.88.0.60:8000');
-    expect(await bodiesOf(one.url, 10)).toEqual([V2]);
-    expect(await bodiesOf(two.url, 10)).toEqual([V2]);
-    reports.forEach((r, i) =>
-      expectZeroDowntime('balancers-two', `deploy --promote through ${[one.host, two.host][i]}`, r, {
-        maxIdleResets: 2,
-      }),
+    await changeLandsOnBoth('balancers-two', cfg, [one, two], () =>
+      files.map((f) => readFileSync(f, 'utf8')),
     );
+    expect(readFileSync(files[0], 'utf8')).toContain('server 10.88.0.60:8000');
   });
 
   it("one balancer's test failing: neither is changed", async () => {
@@ -673,22 +685,10 @@ describe.skipIf(skip)('two caddy balancers (caddyhost and caddyhost2)', () => {
   });
 
   it('a change lands on both, under load on both', async () => {
-    const r1 = await bluegreen(cfg, ['deploy', '--version', '1.0.0']);
-    expect(r1.code, r1.stderr).toBe(0);
-    const loads = [one.url, two.url].map((url) => mixedLoad(url, 150));
-    const r2 = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--promote']);
-    expect(r2.code, r2.stderr).toBe(0);
-    const reports = await Promise.all(loads.map((l) => l.stop()));
-    const [a, b] = [one, two].map((t) => balancerText(lab, t));
-    expect(a).toBe(b);
-    expect(a).toContain('"dial": "10.88.0.60:8000"');
-    expect(await bodiesOf(one.url, 10)).toEqual([V2]);
-    expect(await bodiesOf(two.url, 10)).toEqual([V2]);
-    reports.forEach((r, i) =>
-      expectZeroDowntime('balancers-two-caddy', `deploy --promote through ${[one.host, two.host][i]}`, r, {
-        maxIdleResets: 2,
-      }),
+    await changeLandsOnBoth('balancers-two-caddy', cfg, [one, two], () =>
+      [one, two].map((t) => balancerText(lab, t)),
     );
+    expect(balancerText(lab, one)).toContain('"dial": "10.88.0.60:8000"');
   });
 
   it('drift: a handler changed through one admin API is shown by status and refused without --force', async () => {
@@ -723,5 +723,28 @@ describe.skipIf(skip)('two caddy balancers (caddyhost and caddyhost2)', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(balancerText(lab, two)).toContain('"flush_interval": "10s"'); // its own rest kept
     expect(await bodiesOf(two.url, 10)).toEqual([V1]);
+  });
+
+  it('a host that would reset the connections queued at a config change is named: status, and a warning before a change', async () => {
+    // The lab sets net.ipv4.tcp_migrate_req=1 on its Caddy hosts, as docs/balancers.md says to.
+    onBalancerHost(lab, two, 'sysctl -qw net.ipv4.tcp_migrate_req=0');
+    try {
+      const st = await bluegreen(cfg, ['status']);
+      expect(st.code, st.stderr).toBe(0);
+      const lines = st.stdout.split('\n').filter((l) => l.includes(': caddy '));
+      expect(lines).toHaveLength(2);
+      expect(lines.filter((l) => l.includes('net.ipv4.tcp_migrate_req is 0'))).toEqual([
+        expect.stringContaining(`balancer ${two.address}:`),
+      ]);
+      // still drifted from the test above: --force
+      const res = await bluegreen(cfg, ['deploy', '--version', '2.0.0', '--force']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).toContain(
+        `warning: balancer ${two.address}: net.ipv4.tcp_migrate_req is 0 there: each Caddy config change replaces its listening sockets`,
+      );
+      expect(res.stderr).not.toContain(`balancer ${one.address}: net.ipv4.tcp_migrate_req`);
+    } finally {
+      onBalancerHost(lab, two, 'sysctl -qw net.ipv4.tcp_migrate_req=1');
+    }
   });
 });

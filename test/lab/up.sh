@@ -250,10 +250,14 @@ nsenter --net=/run/netns/apachehost -- apache2 -f "$AP/apache2.conf" -k start \
 lab_wait_for 10 "apache2 on apachehost" test -s "$AP/apache2.pid"
 # Caddy installed on caddyhost and caddyhost2, run with a JSON config whose reverse_proxy
 # handler carries "@id": "app_server"; its admin API on localhost:2019 inside each namespace
-# (their own loopback), config not persisted, its data and config directories its own.
+# (their own loopback), config not persisted, its data and config directories its own. Each
+# host hands the connections queued on a closing listener to the new one (tcp_migrate_req,
+# per network namespace), as docs/balancers.md tells users of Caddy to: every config change
+# replaces Caddy's listening sockets.
 start_host_caddy() { # HOST
   local h=$1 cd
   cd="$(lab_host_dir "$h")/caddy"
+  nsenter --net="/run/netns/$h" -- sysctl -qw net.ipv4.tcp_migrate_req=1 || lab_die "cannot set net.ipv4.tcp_migrate_req on $h (Linux 5.14 or later)"
   mkdir -p "$cd/data" "$cd/config"
   lab_render caddy-host.json BIND="$(lab_host_ip "$h"):80" >"$cd/caddy.json"
   caddy validate --config "$cd/caddy.json" >"$cd/start.log" 2>&1 || { cat "$cd/start.log" >&2; lab_die "caddy validate rejected $cd/caddy.json"; }

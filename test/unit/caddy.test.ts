@@ -5,7 +5,8 @@ import { caddyAdmin, parseAdminResponse } from '../../src/commands/caddy.js';
 import { parseConfig } from '../../src/config/load.js';
 import { statePath } from '../../src/deploy/state.js';
 import type { ExecOptions, ExecResult, RemoteShell } from '../../src/ssh/remote.js';
-import { silentLogger } from '../../src/util/log.js';
+import { silentLogger, type Logger } from '../../src/util/log.js';
+import { RecordingLogger } from '../fakes/log.js';
 
 // The Caddy driver's decisions: the handler as canonical JSON, weights as repeated upstreams
 // (Caddy 2.6 has no weighted policy), one PATCH confirmed by reading back, a change refused
@@ -41,6 +42,8 @@ class FakeCaddy {
   connections: number[] = [0];
   patches: unknown[] = [];
   commands: string[] = [];
+  /** What the host's /proc/sys/net/ipv4/tcp_migrate_req says ('unsupported': no such file). */
+  migrateReq = '1';
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
@@ -55,6 +58,7 @@ class FakeCaddy {
       }
     }
     if (command.startsWith('caddy version')) return ok('v2.6.2 h1:abc\n');
+    if (command.includes('tcp_migrate_req')) return ok(`${this.migrateReq}\n`);
     const m = /-X (GET|PATCH) .* http:\/\/localhost:2019\/id\/(\S+)$/.exec(command);
     if (!m) throw new Error(`unexpected command: ${command}`);
     if (!this.reachable)
@@ -74,12 +78,12 @@ class FakeCaddy {
   }
 }
 
-function driverOn(fake: FakeCaddy, cfg = config): CaddyDriver {
+function driverOn(fake: FakeCaddy, cfg = config, log: Logger = silentLogger): CaddyDriver {
   const shell: RemoteShell = {
     target: { name: 'lb', host: 'lb' } as RemoteShell['target'],
     exec: (c, o) => fake.exec(c, o),
   };
-  return new CaddyDriver(shell, cfg, silentLogger);
+  return new CaddyDriver(shell, cfg, log);
 }
 
 const green = [
@@ -267,5 +271,33 @@ describe('caddy: config', () => {
     expect(() => parseConfig(yaml('  type: caddy\n  admin: "localhost:2019; rm -rf /"\n'))).toThrow(
       /balancer\.admin/,
     );
+  });
+});
+
+describe('caddy: the listener swap at a config change', () => {
+  it('warns before a change when the host would reset the connections queued on the old listener', async () => {
+    for (const [migrateReq, warned] of [
+      ['1', undefined],
+      [
+        '0',
+        /net\.ipv4\.tcp_migrate_req is 0 there: .*reset before its request is read\. Set it \(sysctl -w net\.ipv4\.tcp_migrate_req=1/,
+      ],
+      ['unsupported', /no net\.ipv4\.tcp_migrate_req \(Linux < 5\.14\)/],
+    ] as const) {
+      const fake = new FakeCaddy();
+      fake.migrateReq = migrateReq;
+      const log = new RecordingLogger();
+      await driverOn(fake, config, log).prepare();
+      if (warned) expect(log.warnings).toEqual([expect.stringMatching(warned)]);
+      else expect(log.warnings).toEqual([]);
+    }
+  });
+
+  it('status shows the setting', async () => {
+    const fake = new FakeCaddy();
+    fake.migrateReq = '0';
+    expect((await driverOn(fake).facts()).caddy?.listenerMigration).toBe('off');
+    fake.migrateReq = '1';
+    expect((await driverOn(fake).facts()).caddy?.listenerMigration).toBe('on');
   });
 });

@@ -55,7 +55,7 @@ function formatStatus(o) {
     const k = b.caddy;
     if (k)
       lines.push(
-        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ""}, admin API ${k.admin} ${k.reachable ? "reachable" : "NOT reachable"}, ${k.upstreamFound ? "reverse_proxy handler found" : `handler NOT found${k.problem ? `: ${k.problem}` : ""}`}`
+        `balancer ${b.host}: caddy${k.version ? ` ${k.version}` : ""}, admin API ${k.admin} ${k.reachable ? "reachable" : "NOT reachable"}, ${k.upstreamFound ? "reverse_proxy handler found" : `handler NOT found${k.problem ? `: ${k.problem}` : ""}`}${k.listenerMigration && k.listenerMigration !== "on" ? `; net.ipv4.tcp_migrate_req ${k.listenerMigration === "off" ? "is 0" : "unsupported"}: a connection arriving at a change can be reset` : ""}`
       );
     const c = b.container;
     if (!c) continue;
@@ -198,7 +198,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./run-FS77HIDK.js");
+    const { runCommand } = await import("./run-O6QKFA2L.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -235,7 +235,7 @@ Run \`bluegreen --help\` for usage.
 }
 async function logs(values, positionals) {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./logs-FJIO2KFQ.js");
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./logs-6L64FSUN.js");
   const pool = values.pool ?? "live";
   if (!LOG_POOLS.includes(pool))
     throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);

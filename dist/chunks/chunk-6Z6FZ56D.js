@@ -23933,7 +23933,13 @@ var caddyAdmin = {
     `while :; do n=$(${processes.connectionsTo(servers)}); [ -n "$n" ] || n=-1; [ "$n" = 0 ] && exit 0; [ "$n" = -1 ] && { echo "$n"; exit 1; }; [ "$i" -ge ${tries} ] && { echo "$n"; exit 1; }; sleep 0.1; i=$((i + 1)); done`
   ].join("; "),
   /** Caddy's version line, from the binary on the host (the 2.6 admin API does not tell it). */
-  version: () => `caddy version 2>/dev/null | head -n 1`
+  version: () => `caddy version 2>/dev/null | head -n 1`,
+  /**
+   * Whether the balancer host's kernel hands the connections queued on a closing listener to
+   * another listener of the same SO_REUSEPORT group: prints 1, 0, or `unsupported` (before
+   * Linux 5.14). See LISTENER_SWAP in src/balancer/caddy.ts.
+   */
+  listenerMigration: () => `cat /proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null || echo unsupported`
 };
 function parseAdminResponse(stdout) {
   const at = stdout.lastIndexOf(`
@@ -24021,6 +24027,9 @@ function renderServers2(text, id, servers) {
 // src/balancer/caddy.ts
 var DEFAULT_ADMIN = "localhost:2019";
 var DRAIN_POLL_MS = 100;
+function listenerSwapWarning(host, migration) {
+  return `balancer ${host}: ${migration === "off" ? "net.ipv4.tcp_migrate_req is 0 there" : "its kernel has no net.ipv4.tcp_migrate_req (Linux < 5.14)"}: each Caddy config change replaces its listening sockets, and a connection that arrives in that instant is reset before its request is read. ${migration === "off" ? "Set it (sysctl -w net.ipv4.tcp_migrate_req=1, and in /etc/sysctl.d/ to keep it) for changes without failed requests" : "Use a newer kernel, or nginx, HAProxy or Apache, for changes without failed requests"}`;
+}
 var AdminUnreachable = class extends DeployError {
 };
 var CaddyDriver = class {
@@ -24080,13 +24089,24 @@ var CaddyDriver = class {
   render(text, servers) {
     return renderServers2(text, this.id, servers);
   }
-  /** Caddy answers and the handler is there, a reverse_proxy. */
+  /**
+   * Caddy answers and the handler is there, a reverse_proxy; a host whose kernel resets the
+   * connections queued at a config change gets a warning (the change still goes ahead).
+   */
   async prepare() {
-    await this.read();
+    const [, migration] = await Promise.all([this.read(), this.listenerMigration()]);
+    if (migration !== "on") this.log.warn(listenerSwapWarning(this.host, migration), this.host);
+  }
+  async listenerMigration() {
+    const out = (await this.conn.exec(caddyAdmin.listenerMigration(), { check: false })).stdout.trim();
+    return out === "1" ? "on" : out === "0" ? "off" : "unsupported";
   }
   async facts() {
-    const version = (await this.conn.exec(caddyAdmin.version(), { check: false })).stdout.trim();
-    const base = { admin: this.admin, ...version ? { version } : {} };
+    const [version, listenerMigration] = await Promise.all([
+      this.conn.exec(caddyAdmin.version(), { check: false }).then((r) => r.stdout.trim()),
+      this.listenerMigration()
+    ]);
+    const base = { admin: this.admin, listenerMigration, ...version ? { version } : {} };
     try {
       await this.read();
       return { caddy: { ...base, reachable: true, upstreamFound: true } };

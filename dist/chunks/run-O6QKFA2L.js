@@ -3,9 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-P3VE63XP.js";
+} from "./chunk-4MXT52ZX.js";
 import "./chunk-V3I36CO6.js";
-import "./chunk-EZPCF27M.js";
+import "./chunk-6Z6FZ56D.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-JKTF3L2F.js";
 import "./chunk-VVSAQYFU.js";
