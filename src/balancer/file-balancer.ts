@@ -293,11 +293,14 @@ export abstract class FileBalancer implements HostBalancer {
     const c = rt.container;
     if (!c) return;
     const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
-    if (res.code !== 0)
-      throw this.error(
-        `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`,
-      );
+    if (res.code !== 0) throw this.cannotReadInside(c, res.stderr);
     if (res.stdout !== text) throw this.notSeenByContainer(c, when);
+  }
+
+  private cannotReadInside(c: { name: string; inside: string }, stderr: string): DeployError {
+    return this.error(
+      `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(stderr)}); bluegreen checks that the container reads balancer.file`,
+    );
   }
 
   private notSeenByContainer(c: { name: string }, when: string): DeployError {
@@ -335,19 +338,18 @@ export abstract class FileBalancer implements HostBalancer {
           }
         : undefined,
     );
+    const known = this.known;
     this.known = undefined;
     const res = await this.conn.exec(script, { stdin: next, check: false });
     switch (res.code) {
       case 0:
         this.known = next;
         return;
-      case 11:
-        this.known = opts.onDisk ?? current;
-        throw this.error(
-          `cannot read ${c!.inside} as container ${c!.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`,
-        );
-      case 12:
-        this.known = opts.onDisk ?? current;
+      case 11: // nothing written
+        this.known = known;
+        throw this.cannotReadInside(c!, res.stderr);
+      case 12: // nothing written
+        this.known = known;
         throw this.notSeenByContainer(c!, 'before the change');
       case 14:
         await this.restore(current, opts.reloadOnFailure ?? false);

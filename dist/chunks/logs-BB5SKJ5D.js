@@ -6,7 +6,7 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-6Z6FZ56D.js";
+} from "./chunk-3JEFB7UA.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-VVSAQYFU.js";
 import {

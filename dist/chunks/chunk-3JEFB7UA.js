@@ -23677,11 +23677,13 @@ var FileBalancer = class {
     const c = rt.container;
     if (!c) return;
     const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
-    if (res.code !== 0)
-      throw this.error(
-        `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
-      );
+    if (res.code !== 0) throw this.cannotReadInside(c, res.stderr);
     if (res.stdout !== text) throw this.notSeenByContainer(c, when);
+  }
+  cannotReadInside(c, stderr) {
+    return this.error(
+      `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(stderr)}); bluegreen checks that the container reads balancer.file`
+    );
   }
   notSeenByContainer(c, when) {
     return this.error(
@@ -23709,6 +23711,7 @@ var FileBalancer = class {
         after: sha256(next)
       } : void 0
     );
+    const known = this.known;
     this.known = void 0;
     const res = await this.conn.exec(script, { stdin: next, check: false });
     switch (res.code) {
@@ -23716,12 +23719,10 @@ var FileBalancer = class {
         this.known = next;
         return;
       case 11:
-        this.known = opts.onDisk ?? current;
-        throw this.error(
-          `cannot read ${c.inside} as container ${c.name} sees it (${lastLines(res.stderr)}); bluegreen checks that the container reads balancer.file`
-        );
+        this.known = known;
+        throw this.cannotReadInside(c, res.stderr);
       case 12:
-        this.known = opts.onDisk ?? current;
+        this.known = known;
         throw this.notSeenByContainer(c, "before the change");
       case 14:
         await this.restore(current, opts.reloadOnFailure ?? false);
