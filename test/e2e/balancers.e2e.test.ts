@@ -158,7 +158,9 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
       suite,
       'a failed deploy',
       report,
-      underLoad(kind, 0, { latency: { steady: 'steady', windows: ['failed deploy'] } }),
+      underLoad(kind, 0, {
+        latency: { steady: 'steady', windows: ['failed deploy'], starting: ['failed deploy'] },
+      }),
     );
   });
 
@@ -198,7 +200,7 @@ describe.skipIf(skip).each(BALANCERS)('balancer %s: the shared scenarios', (id) 
       report,
       underLoad(kind, 3, {
         maxIdleResets: kind === 'haproxy' ? 8 : 4,
-        latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
+        latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'], starting: ['deploy'] },
       }),
     );
   });

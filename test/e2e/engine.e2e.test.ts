@@ -118,7 +118,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
     expect(readFileSync(lab.balancer.localFile, 'utf8')).toBe(before);
     for (const h of lab.hosts.blue.slice(0, 3)) expect(containersOn(lab, h.name)).toEqual([]);
     expectZeroDowntime('engine', 'a failed deploy', report, {
-      latency: { steady: 'steady', windows: ['failed deploy'] },
+      latency: { steady: 'steady', windows: ['failed deploy'], starting: ['failed deploy'] },
     });
   });
 
@@ -163,7 +163,7 @@ describe.skipIf(skip)('the seed story, end to end', () => {
     // One reload per command: at most one idle keep-alive reset each, retried successfully.
     expectZeroDowntime('engine', 'deploy, promote, rollback', report, {
       maxIdleResets: 3,
-      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
+      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'], starting: ['deploy'] },
     });
   });
 

@@ -118,7 +118,7 @@ describe.skipIf(skip)('reach: a bastion, and ~/.ssh as ssh uses it', () => {
     expect(report.total.bodies[V2]).toBeGreaterThan(0);
     expectZeroDowntime('reach', 'deploy, promote, rollback through a bastion', report, {
       maxIdleResets: 3,
-      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
+      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'], starting: ['deploy'] },
     });
   });
 

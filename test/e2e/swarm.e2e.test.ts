@@ -98,7 +98,7 @@ describe.skipIf(skip)('Swarm pools behind the balancer', () => {
     // reset each (a reuse racing the old worker's close, retried).
     expectZeroDowntime('swarm', 'swarm deploy, promote, rollback', report, {
       maxIdleResets: 3,
-      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'] },
+      latency: { steady: 'steady', windows: ['deploy', 'promote', 'rollback'], starting: ['deploy'] },
     });
   });
 
@@ -123,7 +123,7 @@ describe.skipIf(skip)('Swarm pools behind the balancer', () => {
     // The idle service has no task on any node ("scaled to 0": its nodes unplaced).
     expect(manager(['service', 'ls', '--format', '{{.Name}} {{.Replicas}}'])).toContain('webapp-blue 0/0');
     expectZeroDowntime('swarm', 'a swarm deploy whose tasks exit', report, {
-      latency: { steady: 'steady', windows: ['failed deploy'] },
+      latency: { steady: 'steady', windows: ['failed deploy'], starting: ['failed deploy'] },
     });
   });
 
@@ -175,7 +175,7 @@ describe.skipIf(skip)('Swarm pools behind the balancer', () => {
     // two reloads: at most one idle keep-alive reset each (retried)
     expectZeroDowntime('swarm', 'swarm scale out and in', report, {
       maxIdleResets: 2,
-      latency: { steady: 'steady', windows: ['scale out', 'scale in'] },
+      latency: { steady: 'steady', windows: ['scale out', 'scale in'], starting: ['scale out'] },
     });
   });
 
@@ -212,7 +212,7 @@ describe.skipIf(skip)('Swarm pools behind the balancer', () => {
     // one reload: at most one idle keep-alive reset (retried)
     expectZeroDowntime('swarm', 'a swarm deploy with a worker down', report, {
       maxIdleResets: 1,
-      latency: { steady: 'steady', windows: ['deploy, a node down'] },
+      latency: { steady: 'steady', windows: ['deploy, a node down'], starting: ['deploy, a node down'] },
     });
   });
 });

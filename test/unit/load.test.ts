@@ -348,6 +348,18 @@ describe('startLoad: windows, stop, snapshots and the verdict', () => {
     );
     expect(report.windows[2]!.latencyMs.p99).toBeGreaterThanOrEqual(600);
     expect(violations[3]).toBe('latency rule: no window named "nowhere"');
+    // a window where containers start gets 150 ms of slack instead of 50
+    const starting = assertZeroDowntime(report, {
+      latency: { steady: 'steady', windows: ['slow'], starting: ['slow', 'other'] },
+      bodiesUnchecked: true,
+    });
+    expect(starting).toEqual([
+      violations[0],
+      'latency rule: "other" is starting but not one of the windows',
+      expect.stringMatching(
+        /^window "slow": p99 [\d.]+ms > 3 × [\d.]+ms \(p99 of "steady"\) \+ 150ms = [\d.]+ms$/,
+      ),
+    ]);
     // a steady p99 given as a number: 3 × 1000 + 50 ms leaves room for 600 ms
     expect(
       assertZeroDowntime(report, { latency: { steady: 1000, windows: ['slow'] }, bodiesUnchecked: true }),
