@@ -13,6 +13,14 @@ function refuseWorldWritable(path: string): string {
   return `if [ -n "$(find ${sh(dir)} -maxdepth 0 -perm -0002 2>/dev/null)" ]; then echo ${sh(`${dir} is writable by every user: refusing to write ${posix.basename(path)} there (use a directory only root can write)`)} >&2; exit 3; fi`;
 }
 
+/**
+ * Runs `command` with its output held back: on success it prints nothing; on failure its
+ * output goes to stderr and the script exits `code` (a caller tells the step by the code).
+ */
+function outputOnlyIfFailed(command: string, code: number): string {
+  return `out=$( { ${command}; } 2>&1 ) || { printf '%s\\n' "$out" >&2; exit ${code}; }`;
+}
+
 /** A temp file beside `path`, removed when the script exits (whatever happens). */
 function tempBeside(path: string): string[] {
   return [
@@ -96,7 +104,7 @@ export const files = {
       ...(seen ? [seenIs(seen.before, 12)] : []),
       `( ${write} ) || exit $?`,
       ...(seen ? [seenIs(seen.after, 14)] : []),
-      `out=$( { ${test}; } 2>&1 ) || { printf '%s\n' "$out" >&2; exit 15; }`,
+      outputOnlyIfFailed(test, 15),
     ].join('; ');
   },
 
@@ -171,7 +179,7 @@ export const processes = {
   ) =>
     [
       ...(generation ? [`before=$(${generation})`] : []),
-      `out=$( { ${reload}; } 2>&1 ) || { printf '%s\\n' "$out" >&2; exit 3; }`,
+      outputOnlyIfFailed(reload, 3),
       waitLoop(workers, old, tries, generation),
     ].join('; '),
   /**

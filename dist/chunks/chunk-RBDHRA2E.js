@@ -22571,6 +22571,9 @@ function refuseWorldWritable(path4) {
   const dir = posix.dirname(path4);
   return `if [ -n "$(find ${sh(dir)} -maxdepth 0 -perm -0002 2>/dev/null)" ]; then echo ${sh(`${dir} is writable by every user: refusing to write ${posix.basename(path4)} there (use a directory only root can write)`)} >&2; exit 3; fi`;
 }
+function outputOnlyIfFailed(command, code) {
+  return `out=$( { ${command}; } 2>&1 ) || { printf '%s\\n' "$out" >&2; exit ${code}; }`;
+}
 function tempBeside(path4) {
   return [
     `tmp=$(mktemp ${sh(`${posix.dirname(path4)}/.${posix.basename(path4)}.bluegreen.XXXXXX`)})`,
@@ -22644,8 +22647,7 @@ var files = {
       ...seen ? [seenIs(seen.before, 12)] : [],
       `( ${write} ) || exit $?`,
       ...seen ? [seenIs(seen.after, 14)] : [],
-      `out=$( { ${test}; } 2>&1 ) || { printf '%s
-' "$out" >&2; exit 15; }`
+      outputOnlyIfFailed(test, 15)
     ].join("; ");
   },
   /** A write (one of the scripts above) and then, only when it succeeded, `command`: one exec. */
@@ -22693,7 +22695,7 @@ var processes = {
    */
   reloadAndWaitForNewWorkers: (reload, workers, old, tries, generation) => [
     ...generation ? [`before=$(${generation})`] : [],
-    `out=$( { ${reload}; } 2>&1 ) || { printf '%s\\n' "$out" >&2; exit 3; }`,
+    outputOnlyIfFailed(reload, 3),
     waitLoop(workers, old, tries, generation)
   ].join("; "),
   /**

@@ -34,7 +34,7 @@ import {
   targetOf,
   withDeadline,
   withRegistryLogin
-} from "./chunk-3JEFB7UA.js";
+} from "./chunk-RBDHRA2E.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";

@@ -6,7 +6,7 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-3JEFB7UA.js";
+} from "./chunk-RBDHRA2E.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-VVSAQYFU.js";
 import {
