@@ -24065,9 +24065,9 @@ var CaddyDriver = class {
     });
     const out = parseAdminResponse(res.stdout);
     if (out.status === 0)
-      throw new AdminUnreachable(
-        `balancer ${this.host}: Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`,
-        this.host
+      throw this.error(
+        `Caddy's admin API at ${this.admin} did not answer (${lastLines(res.stderr) || `curl exit ${res.code}`}): is Caddy running on ${this.host}, with its admin API on ${this.admin} (balancer.admin; \`curl http://${this.admin}/config/\` on that host)?`,
+        AdminUnreachable
       );
     return out;
   }
@@ -24203,8 +24203,9 @@ var CaddyDriver = class {
     );
     return { ms, undrained: Math.max(0, open2) };
   }
-  error(message) {
-    return new DeployError(`balancer ${this.host}: ${message}`, this.host);
+  /** An error that names this balancer; `kind` when a caller must tell it apart (by type, not wording). */
+  error(message, kind = DeployError) {
+    return new kind(`balancer ${this.host}: ${message}`, this.host);
   }
 };
 

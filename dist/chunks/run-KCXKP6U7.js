@@ -3,9 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-6FO7ODKL.js";
+} from "./chunk-RIGTEBC6.js";
 import "./chunk-V3I36CO6.js";
-import "./chunk-RBDHRA2E.js";
+import "./chunk-SEDOQZ7X.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-JKTF3L2F.js";
 import "./chunk-VVSAQYFU.js";

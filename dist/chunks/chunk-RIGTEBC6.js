@@ -34,7 +34,7 @@ import {
   targetOf,
   withDeadline,
   withRegistryLogin
-} from "./chunk-RBDHRA2E.js";
+} from "./chunk-SEDOQZ7X.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
