@@ -244,22 +244,13 @@ export abstract class FileBalancer implements HostBalancer {
     };
   }
 
-  /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
+  /**
+   * Writes `next` and runs the test (the same one exec as a change: what a container sees is
+   * checked before and after), then writes `current` back whatever it said. No reload.
+   */
   async validate(current: string, next: string): Promise<void> {
-    const rt = await this.runtime();
-    await this.expectContainerSees(rt, current, 'before the change');
-    await this.write(next, true);
-    let res;
-    try {
-      res = await this.conn.exec(rt.test, { check: false });
-    } finally {
-      await this.write(current, false);
-    }
-    if (res.code !== 0) {
-      throw this.error(
-        `\`${rt.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`,
-      );
-    }
+    await this.writeAndTest(current, next, 'config');
+    await this.write(current, false);
   }
 
   async revert(previous: string): Promise<void> {
@@ -282,19 +273,6 @@ export abstract class FileBalancer implements HostBalancer {
       { stdin: text },
     );
     this.known = text;
-  }
-
-  /**
-   * In a container, the file must be the one the container reads: a single-file bind mount
-   * of a file that was since replaced on the host (an editor's write-and-rename) pins the old
-   * inode, and a reload would then load the old config while everything looks fine.
-   */
-  private async expectContainerSees(rt: BalancerRuntime, text: string, when: string): Promise<void> {
-    const c = rt.container;
-    if (!c) return;
-    const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
-    if (res.code !== 0) throw this.cannotReadInside(c, res.stderr);
-    if (res.stdout !== text) throw this.notSeenByContainer(c, when);
   }
 
   private cannotReadInside(c: { name: string; inside: string }, stderr: string): DeployError {

@@ -93,7 +93,7 @@ export class FakeBalancer implements HostBalancer {
     if (test)
       return Promise.reject(
         this.error(
-          `\`${this.describeCommands().test}\` rejected the new config (file left as it was): ${test}`,
+          `\`${this.describeCommands().test}\` rejected the new config, previous file restored: ${test}`,
         ),
       );
     if (current !== this.text)

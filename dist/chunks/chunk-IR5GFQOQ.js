@@ -23634,22 +23634,13 @@ var FileBalancer = class {
       }
     };
   }
-  /** Writes `next`, runs the test, and writes `current` back whatever it said (no reload). */
+  /**
+   * Writes `next` and runs the test (the same one exec as a change: what a container sees is
+   * checked before and after), then writes `current` back whatever it said. No reload.
+   */
   async validate(current, next) {
-    const rt = await this.runtime();
-    await this.expectContainerSees(rt, current, "before the change");
-    await this.write(next, true);
-    let res;
-    try {
-      res = await this.conn.exec(rt.test, { check: false });
-    } finally {
-      await this.write(current, false);
-    }
-    if (res.code !== 0) {
-      throw this.error(
-        `\`${rt.test}\` rejected the new config (file left as it was): ${lastLines(res.stderr || res.stdout)}`
-      );
-    }
+    await this.writeAndTest(current, next, "config");
+    await this.write(current, false);
   }
   async revert(previous) {
     await this.apply(await this.read(), previous);
@@ -23669,18 +23660,6 @@ var FileBalancer = class {
       { stdin: text }
     );
     this.known = text;
-  }
-  /**
-   * In a container, the file must be the one the container reads: a single-file bind mount
-   * of a file that was since replaced on the host (an editor's write-and-rename) pins the old
-   * inode, and a reload would then load the old config while everything looks fine.
-   */
-  async expectContainerSees(rt, text, when) {
-    const c = rt.container;
-    if (!c) return;
-    const res = await this.conn.exec(container.readInside(c.pid, c.inside), { check: false });
-    if (res.code !== 0) throw this.cannotReadInside(c, res.stderr);
-    if (res.stdout !== text) throw this.notSeenByContainer(c, when);
   }
   cannotReadInside(c, stderr) {
     return this.error(

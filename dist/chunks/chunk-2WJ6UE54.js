@@ -34,7 +34,7 @@ import {
   targetOf,
   withDeadline,
   withRegistryLogin
-} from "./chunk-SEDOQZ7X.js";
+} from "./chunk-IR5GFQOQ.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
