@@ -33,8 +33,8 @@ export class ApacheDriver extends FileBalancer {
     hostWorkers: (pidFile) => processes.childrenRunningMaster(pidFile),
     defaultPidFile: async () => (await this.dumpedPidFile(['apachectl'])) ?? DEFAULT_PID_FILE,
     // The official image (`httpd`) runs httpd as the container's main process.
-    containerTest: (name) => container.exec(name, 'httpd', '-t'),
-    containerReload: (name) => container.kill(name, 'USR1'),
+    containerTest: () => ['httpd', '-t'],
+    containerSignal: 'USR1',
     containerWorkers: (mainPid) => container.workers(mainPid, undefined, true),
     // Apache writes its pid file anew at every generation: the proof that a graceful restart
     // was taken (under load Apache also starts children by itself, so a new PID alone is not).

@@ -13,12 +13,20 @@ export interface ContainerFacts {
   status: string;
   /** Host PID of the container's main process (0 when it does not run). */
   pid: number;
+  /** The container's full ID (its cgroup's name on the host). */
+  id: string;
+  /** The user `docker exec` runs as (Config.User; empty: the image's default, root). */
+  user: string;
+  /** The PATH `docker exec` runs with (from Config.Env), if the container sets one. */
+  path?: string;
   mounts: Mount[];
 }
 
 /** Parses `docker inspect --type container NAME` (a JSON array of one object). */
 export function parseInspect(json: string): ContainerFacts {
   const [first] = JSON.parse(json) as {
+    Id?: string;
+    Config?: { User?: string; Env?: string[] };
     State?: { Running?: boolean; Status?: string; Pid?: number };
     Mounts?: { Source?: string; Destination?: string }[];
   }[];
@@ -26,10 +34,18 @@ export function parseInspect(json: string): ContainerFacts {
     running: first?.State?.Running === true,
     status: first?.State?.Status ?? 'unknown',
     pid: first?.State?.Pid ?? 0,
+    id: first?.Id ?? '',
+    user: first?.Config?.User ?? '',
+    ...pathOf(first?.Config?.Env),
     mounts: (first?.Mounts ?? []).flatMap((m) =>
       m.Source && m.Destination ? [{ source: m.Source, destination: m.Destination }] : [],
     ),
   };
+}
+
+function pathOf(env: string[] | undefined): { path?: string } {
+  const path = env?.find((e) => e.startsWith('PATH='))?.slice('PATH='.length);
+  return path !== undefined ? { path } : {};
 }
 
 /**

@@ -19,8 +19,12 @@ const REMOTE_POLL_MS = 50;
  * where balancer.file appears inside it.
  */
 export interface BalancerRuntime {
+  /** The test as it runs; `testShown` as the config says it (for messages). */
   test: string;
+  testShown: string;
+  /** The reload as it runs; `reloadShown` as the config says it (for messages). */
   reload: string;
+  reloadShown: string;
   workers: string;
   /** For messages: where the workers were looked for. */
   workersWhere: string;
@@ -37,9 +41,10 @@ export interface ProcessModel {
   hostWorkers(pidFile: string): string;
   /** Where the master's pid file is when balancer.pid_file is not set. */
   defaultPidFile(): Promise<string>;
-  /** In a container: default test (with the file's path inside it) and reload. */
-  containerTest(name: string, insidePath: string): string;
-  containerReload(name: string): string;
+  /** In a container: the default test's argv inside it (with the file's path inside it). */
+  containerTest(insidePath: string): string[];
+  /** In a container: the signal that reloads it (the default reload: `docker kill --signal SIGNAL NAME`). */
+  containerSignal: string;
   /** Text in a worker's command line (nginx: "worker process"); undefined: every child. */
   workerMatch?: string;
   /** In a container: the command listing the workers, when not container.workers(mainPid, workerMatch). */
@@ -121,9 +126,12 @@ export abstract class FileBalancer implements HostBalancer {
     return {
       test:
         this.cfg.test ??
-        (name ? m.containerTest(name, '<balancer.file inside the container>') : m.hostTest(this.file)),
+        (name
+          ? container.exec(name, ...m.containerTest('<balancer.file inside the container>'))
+          : m.hostTest(this.file)),
       reload:
-        this.cfg.reload ?? (name ? m.containerReload(name) : m.hostReload(this.cfg.pid_file ?? '<pid file>')),
+        this.cfg.reload ??
+        (name ? container.kill(name, m.containerSignal) : m.hostReload(this.cfg.pid_file ?? '<pid file>')),
     };
   }
 
@@ -140,9 +148,13 @@ export abstract class FileBalancer implements HostBalancer {
     if (name === undefined) {
       const pidFile = this.cfg.pid_file ?? (await m.defaultPidFile());
       const generation = await m.generation?.({ pidFile });
+      const reload = this.cfg.reload ?? m.hostReload(pidFile);
+      const test = this.cfg.test ?? m.hostTest(this.file);
       return {
-        test: this.cfg.test ?? m.hostTest(this.file),
-        reload: this.cfg.reload ?? m.hostReload(pidFile),
+        test,
+        testShown: test,
+        reload,
+        reloadShown: reload,
         workers: m.hostWorkers(pidFile),
         workersWhere: `via ${pidFile}`,
         ...(generation ? { generation } : {}),
@@ -150,9 +162,20 @@ export abstract class FileBalancer implements HostBalancer {
     }
     const facts = await this.inspectContainer(name);
     const generation = await m.generation?.({ container: name, pid: facts.pid });
+    // The default test and reload, or a balancer.test/reload that says the same, skip the
+    // Docker CLI: the test runs in the container's namespaces, the signal goes to its main process.
+    const testArgv = m.containerTest(facts.inside);
+    const testShown = this.cfg.test ?? container.exec(name, ...testArgv);
+    const reloadShown = this.cfg.reload ?? container.kill(name, m.containerSignal);
+    const signals =
+      this.cfg.reload === undefined || signalsContainer(this.cfg.reload, name, m.containerSignal);
+    const sameTest =
+      this.cfg.test === undefined || sameWords(this.cfg.test, container.exec(name, ...testArgv));
     return {
-      test: this.cfg.test ?? m.containerTest(name, facts.inside),
-      reload: this.cfg.reload ?? m.containerReload(name),
+      test: sameTest ? container.execMain(name, testArgv, facts) : testShown,
+      testShown,
+      reload: signals ? container.signalMain(name, m.containerSignal, facts) : reloadShown,
+      reloadShown,
       workers: m.containerWorkers?.(facts.pid) ?? container.workers(facts.pid, m.workerMatch),
       workersWhere: `in container ${name}`,
       ...(generation ? { generation } : {}),
@@ -335,7 +358,7 @@ export abstract class FileBalancer implements HostBalancer {
       case 15:
         await this.restore(current, opts.reloadOnFailure ?? false);
         throw this.error(
-          `\`${rt.test}\` rejected the new ${what}, previous file restored: ${lastLines(res.stderr)}`,
+          `\`${rt.testShown}\` rejected the new ${what}, previous file restored: ${lastLines(res.stderr)}`,
         );
       default:
         throw exitError(this.conn.target, `write ${this.file}`, res);
@@ -369,13 +392,13 @@ export abstract class FileBalancer implements HostBalancer {
     if (res.code === 3) {
       await onFailure?.();
       await this.restore(current, true);
-      throw this.error(`\`${rt.reload}\` failed, previous file restored: ${lastLines(res.stderr)}`);
+      throw this.error(`\`${rt.reloadShown}\` failed, previous file restored: ${lastLines(res.stderr)}`);
     }
     if (res.code !== 0) {
       await onFailure?.();
       await this.restore(current, true);
       throw this.error(
-        `${this.type} started no new worker${rt.generation !== undefined ? ' of a new generation' : ''} within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reload}\` (see its error log); previous file restored`,
+        `${this.type} started no new worker${rt.generation !== undefined ? ' of a new generation' : ''} within ${RELOAD_CONFIRM_MS / 1000}s after \`${rt.reloadShown}\` (see its error log); previous file restored`,
       );
     }
     return Date.now() - started;
@@ -456,6 +479,20 @@ function pidsIn(text: string): number[] {
 
 export function lastLines(s: string): string {
   return s.trim().split('\n').slice(-3).join(' | ');
+}
+
+/**
+ * Whether `command` is exactly `docker kill -s|--signal SIGNAL NAME` for this container and
+ * signal (as README's classic setup writes its reload): then it is sent as container.signalMain.
+ */
+export function signalsContainer(command: string, name: string, signal: string): boolean {
+  const m = /^docker\s+kill\s+(?:-s|--signal)(?:\s+|=)(?:SIG)?([A-Z0-9]+)\s+(\S+)$/.exec(command.trim());
+  return m !== null && m[1] === signal && m[2] === name;
+}
+
+/** Whether two command lines are the same words (a configured command equal to its default). */
+function sameWords(a: string, b: string): boolean {
+  return a.trim().split(/\s+/).join(' ') === b.trim().split(/\s+/).join(' ');
 }
 
 /** The container a `docker exec NAME …` or `docker kill [-s SIG] NAME` command names. */

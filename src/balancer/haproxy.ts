@@ -1,4 +1,3 @@
-import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
 import { haproxy } from '../commands/haproxy.js';
 import { sleep } from '../util/time.js';
@@ -51,8 +50,8 @@ export class HaproxyDriver extends FileBalancer {
     hostReload: (pidFile) => haproxy.reload(pidFile),
     hostWorkers: (pidFile) => processes.children(pidFile),
     defaultPidFile: () => Promise.resolve('/run/haproxy.pid'),
-    containerTest: (name, inside) => container.exec(name, 'haproxy', '-c', '-f', inside),
-    containerReload: (name) => container.kill(name, 'USR2'),
+    containerTest: (inside) => ['haproxy', '-c', '-f', inside],
+    containerSignal: 'USR2',
     noWorkersHint: this.cfg.container
       ? `is container ${this.cfg.container} running HAProxy in master-worker mode (-W)? \`docker top ${this.cfg.container}\``
       : 'is HAProxy running in master-worker mode, -W? set balancer.pid_file',

@@ -1,4 +1,3 @@
-import { container } from '../commands/container.js';
 import { processes } from '../commands/files.js';
 import { nginx, pidDirective } from '../commands/nginx.js';
 import type { ApplyResult, UpstreamServer } from './driver.js';
@@ -29,8 +28,8 @@ export class NginxDriver extends FileBalancer {
         );
       return pidDirective(dump.stdout) ?? '/run/nginx.pid';
     },
-    containerTest: (name) => container.exec(name, 'nginx', '-t'),
-    containerReload: (name) => container.kill(name, 'HUP'),
+    containerTest: () => ['nginx', '-t'],
+    containerSignal: 'HUP',
     workerMatch: 'worker process',
     noWorkersHint: this.cfg.container
       ? `is container ${this.cfg.container} running nginx? \`docker top ${this.cfg.container}\``

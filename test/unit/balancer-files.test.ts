@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   mkdtempSync,
@@ -6,12 +6,15 @@ import {
   statSync,
   writeFileSync,
   existsSync,
+  mkdirSync,
   readdirSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findMount, parseInspect } from '../../src/balancer/container-facts.js';
+import { signalsContainer } from '../../src/balancer/file-balancer.js';
+import { container } from '../../src/commands/container.js';
 import { files } from '../../src/commands/files.js';
 import { nginx, pidDirective } from '../../src/commands/nginx.js';
 import { sha256 } from '../../src/util/hash.js';
@@ -164,6 +167,7 @@ describe('files.writeAtomic (the state record)', () => {
 describe('a balancer in a container', () => {
   const inspect = JSON.stringify([
     {
+      Id: 'a5060dbdb0aed30b0a7cdf86efec907e98b4f701a588570ef72e1184d2f33679',
       State: { Running: true, Status: 'running', Pid: 4242 },
       Mounts: [
         { Type: 'bind', Source: '/root/nginx.conf', Destination: '/etc/nginx/nginx.conf' },
@@ -174,7 +178,12 @@ describe('a balancer in a container', () => {
   ]);
 
   it('reads docker inspect', () => {
-    expect(parseInspect(inspect)).toMatchObject({ running: true, status: 'running', pid: 4242 });
+    expect(parseInspect(inspect)).toMatchObject({
+      running: true,
+      status: 'running',
+      pid: 4242,
+      id: 'a5060dbdb0aed30b0a7cdf86efec907e98b4f701a588570ef72e1184d2f33679',
+    });
   });
 
   it('finds where a host file appears inside: the file itself, or below a mounted directory', () => {
@@ -184,6 +193,96 @@ describe('a balancer in a container', () => {
     expect(findMount(mounts, '/srv/haproxy/run/admin.sock')).toBe('/run/haproxy/admin.sock');
     expect(findMount(mounts, '/root/other.conf')).toBeUndefined();
     expect(findMount(mounts, '/srv/haproxy-old/haproxy.cfg')).toBeUndefined();
+  });
+});
+
+describe('container.signalMain (the default reload of a balancer in a container)', () => {
+  const id = 'a5060dbdb0aed30b0a7cdf86efec907e98b4f701a588570ef72e1184d2f33679';
+
+  // A live process that records the HUPs it gets; a fake /proc where its cgroup is `cgroup`;
+  // a fake `docker` that records its arguments.
+  async function setup(cgroup: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'bg-signal-'));
+    const got = join(dir, 'got');
+    const child = spawn('sh', ['-c', `trap 'echo HUP >> ${got}' HUP; while :; do sleep 0.05; done`], {
+      stdio: 'ignore',
+      cwd: '/', // not this process's: a command run in its namespaces works where it works
+    });
+    await new Promise((r) => setTimeout(r, 150)); // the trap is set
+    const pid = child.pid!;
+    mkdirSync(join(dir, 'proc', String(pid)), { recursive: true });
+    writeFileSync(join(dir, 'proc', String(pid), 'cgroup'), cgroup);
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'docker'), `#!/bin/sh\necho "$@" >> ${join(dir, 'docker')}\n`, {
+      mode: 0o755,
+    });
+    const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` };
+    const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
+    const signal = (main: { pid: number; id: string }) =>
+      spawnSync('sh', ['-c', container.signalMain('balancer', 'HUP', main, join(dir, 'proc'))], { env });
+    return { pid, child, read, signal, env, proc: join(dir, 'proc') };
+  }
+
+  it('signals the main process itself when its cgroup names the container (no docker CLI)', async () => {
+    const s = await setup(`0::/system.slice/docker-${id}.scope\n`);
+    try {
+      expect(s.signal({ pid: s.pid, id }).status).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.read('got')).toBe('HUP\n');
+      expect(s.read('docker')).toBe('');
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it("asks docker when the PID is not the container's (restarted since) or the ID is not one", async () => {
+    const s = await setup('0::/user.slice/session-1.scope\n');
+    try {
+      expect(s.signal({ pid: s.pid, id }).status).toBe(0);
+      expect(s.signal({ pid: s.pid, id: 'not-an-id' }).status).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.read('got')).toBe('');
+      expect(s.read('docker')).toBe('kill --signal HUP balancer\nkill --signal HUP balancer\n');
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it('runs the test in the namespaces of the main process when it runs as root; else docker exec', async () => {
+    const s = await setup(`0::/docker/${id}\n`);
+    try {
+      const main = { pid: s.pid, id, user: '', path: '/usr/bin:/bin' };
+      const exec = (argv: string[], m = main) =>
+        spawnSync('sh', ['-c', container.execMain('balancer', argv, m, s.proc)], {
+          env: s.env,
+          encoding: 'utf8',
+        });
+      const inside = exec(['sh', '-c', 'echo "in $PWD"; exit 3']);
+      if (process.getuid?.() === 0) {
+        // nsenter, as root: the command's own exit code and output, no docker CLI
+        expect([inside.status, inside.stdout]).toEqual([3, 'in /\n']);
+        expect(s.read('docker')).toBe('');
+      } else {
+        expect(s.read('docker')).toBe('exec balancer sh -c echo "in $PWD"; exit 3\n');
+      }
+      // A command the container does not have (127): docker exec says so itself.
+      exec(['no-such-command-here']);
+      // A container that runs as another user: docker exec, as that user.
+      exec(['nginx', '-t'], { ...main, user: 'nginx' });
+      expect(s.read('docker')).toMatch(/exec balancer no-such-command-here\nexec balancer nginx -t\n$/);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
+  it('takes a balancer.reload that says the same as the default, and nothing else', () => {
+    expect(signalsContainer('docker kill -s HUP balancer', 'balancer', 'HUP')).toBe(true);
+    expect(signalsContainer(' docker kill --signal=SIGHUP balancer ', 'balancer', 'HUP')).toBe(true);
+    expect(signalsContainer('docker kill --signal HUP balancer', 'balancer', 'HUP')).toBe(true);
+    expect(signalsContainer('docker kill -s HUP other', 'balancer', 'HUP')).toBe(false);
+    expect(signalsContainer('docker kill -s USR2 balancer', 'balancer', 'HUP')).toBe(false);
+    expect(signalsContainer('docker kill -s HUP balancer && logger reloaded', 'balancer', 'HUP')).toBe(false);
+    expect(signalsContainer('sudo docker kill -s HUP balancer', 'balancer', 'HUP')).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-IR5GFQOQ.js";
+} from "./chunk-NPI6OCUD.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-VVSAQYFU.js";
 import {

@@ -34,7 +34,7 @@ import {
   targetOf,
   withDeadline,
   withRegistryLogin
-} from "./chunk-IR5GFQOQ.js";
+} from "./chunk-NPI6OCUD.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";
