@@ -4,7 +4,7 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 // src/bin/bluegreen.ts
 import module from "node:module";
 module.enableCompileCache?.();
-var { main } = await import("./chunks/cli-2BLNDY3E.js");
+var { main } = await import("./chunks/cli-6VIVBK6D.js");
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -2,7 +2,7 @@
 import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPath as __bgPath } from 'node:url'; const require = __bgRequire(import.meta.url); const __filename = __bgPath(import.meta.url); const __dirname = __bgPath(new URL('.', import.meta.url));
 import {
   runCommand
-} from "./chunks/chunk-BPF5ONN7.js";
+} from "./chunks/chunk-PWUANFW3.js";
 import {
   loadConfig
 } from "./chunks/chunk-XMU2VBSY.js";
@@ -10,7 +10,7 @@ import "./chunks/chunk-V3I36CO6.js";
 import {
   getExecOutput,
   prepareImage
-} from "./chunks/chunk-NPI6OCUD.js";
+} from "./chunks/chunk-EQ46OQ7U.js";
 import "./chunks/chunk-7KC6R7G7.js";
 import {
   ACTION_FIELDS,

@@ -165,12 +165,12 @@ export abstract class FileBalancer implements HostBalancer {
     // The default test and reload, or a balancer.test/reload that says the same, skip the
     // Docker CLI: the test runs in the container's namespaces, the signal goes to its main process.
     const testArgv = m.containerTest(facts.inside);
-    const testShown = this.cfg.test ?? container.exec(name, ...testArgv);
+    const defaultTest = container.exec(name, ...testArgv);
+    const testShown = this.cfg.test ?? defaultTest;
     const reloadShown = this.cfg.reload ?? container.kill(name, m.containerSignal);
     const signals =
       this.cfg.reload === undefined || signalsContainer(this.cfg.reload, name, m.containerSignal);
-    const sameTest =
-      this.cfg.test === undefined || sameWords(this.cfg.test, container.exec(name, ...testArgv));
+    const sameTest = this.cfg.test === undefined || sameWords(this.cfg.test, defaultTest);
     return {
       test: sameTest ? container.execMain(name, testArgv, facts) : testShown,
       testShown,

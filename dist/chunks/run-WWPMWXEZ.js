@@ -3,9 +3,9 @@ import { createRequire as __bgRequire } from 'node:module'; import { fileURLToPa
 import {
   refuseOtherCandidate,
   runCommand
-} from "./chunk-BPF5ONN7.js";
+} from "./chunk-PWUANFW3.js";
 import "./chunk-V3I36CO6.js";
-import "./chunk-NPI6OCUD.js";
+import "./chunk-EQ46OQ7U.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-JKTF3L2F.js";
 import "./chunk-VVSAQYFU.js";

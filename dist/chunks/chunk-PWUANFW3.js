@@ -34,7 +34,7 @@ import {
   targetOf,
   withDeadline,
   withRegistryLogin
-} from "./chunk-NPI6OCUD.js";
+} from "./chunk-EQ46OQ7U.js";
 import {
   sh
 } from "./chunk-7KC6R7G7.js";

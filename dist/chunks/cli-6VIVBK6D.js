@@ -198,7 +198,7 @@ Run \`bluegreen --help\` for usage.
       CLI_FIELDS
     );
     const config = await loadConfig(configPath);
-    const { runCommand } = await import("./run-LO7P3ZII.js");
+    const { runCommand } = await import("./run-WWPMWXEZ.js");
     const quiet = values.quiet || values.json;
     const log = !quiet && process.stderr.isTTY && !process.env.CI ? liveLogger(process.stderr) : consoleLogger(process.stderr, quiet);
     const cancel = cancelOnSignals(
@@ -235,7 +235,7 @@ Run \`bluegreen --help\` for usage.
 }
 async function logs(values, positionals) {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
-  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./logs-6HNO26LF.js");
+  const { LOG_POOLS, logsElsewhere, runLogs } = await import("./logs-RZBIQ3KD.js");
   const pool = values.pool ?? "live";
   if (!LOG_POOLS.includes(pool))
     throw new UsageError(`--pool ${JSON.stringify(pool)}: expected one of ${LOG_POOLS.join(", ")}`);

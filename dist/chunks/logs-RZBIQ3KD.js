@@ -6,7 +6,7 @@ import {
   docker,
   openContext,
   targetOf
-} from "./chunk-NPI6OCUD.js";
+} from "./chunk-EQ46OQ7U.js";
 import "./chunk-7KC6R7G7.js";
 import "./chunk-VVSAQYFU.js";
 import {

@@ -23589,10 +23589,11 @@ var FileBalancer = class {
     const facts = await this.inspectContainer(name);
     const generation = await m.generation?.({ container: name, pid: facts.pid });
     const testArgv = m.containerTest(facts.inside);
-    const testShown = this.cfg.test ?? container.exec(name, ...testArgv);
+    const defaultTest = container.exec(name, ...testArgv);
+    const testShown = this.cfg.test ?? defaultTest;
     const reloadShown = this.cfg.reload ?? container.kill(name, m.containerSignal);
     const signals = this.cfg.reload === void 0 || signalsContainer(this.cfg.reload, name, m.containerSignal);
-    const sameTest = this.cfg.test === void 0 || sameWords(this.cfg.test, container.exec(name, ...testArgv));
+    const sameTest = this.cfg.test === void 0 || sameWords(this.cfg.test, defaultTest);
     return {
       test: sameTest ? container.execMain(name, testArgv, facts) : testShown,
       testShown,
